@@ -1,0 +1,308 @@
+//! Account use cases of the end-user realm: register, log in, read oneself.
+
+use crate::caller::Caller;
+use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
+use crate::error::{DomainError, FieldError, FieldErrors, Rule};
+use crate::events::{Actor, DomainEvent, EventType};
+use crate::ids::SessionId;
+use crate::model::{NewSession, NewUser, Role, User};
+use crate::ports::ConflictKey;
+use crate::service::Domain;
+use crate::values::{fold, Email, Password, PasswordProblem, Username, UsernameProblem};
+use serde_json::{json, Value};
+
+/// A self-registration, as typed by the person (already checked for required fields and types).
+#[derive(Clone, Debug)]
+pub struct Registration {
+    /// Requested username.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// Password in clear (hashed before storage, never logged).
+    pub password: String,
+}
+
+/// A login attempt.
+#[derive(Clone, Debug)]
+pub struct LoginAttempt {
+    /// Email or username, matched case-insensitively.
+    pub identifier: String,
+    /// Password in clear.
+    pub password: String,
+    /// The client's device id (Strapi 5), kept on the session.
+    pub device_id: Option<String>,
+}
+
+/// What a successful login or registration hands back.
+#[derive(Clone, Debug)]
+pub struct Authenticated {
+    /// The user.
+    pub user: User,
+    /// The access JWT; `None` when registration waits for email confirmation.
+    pub jwt: Option<String>,
+}
+
+impl Domain {
+    /// The body keys registration refuses outright (never allowed, whatever the config says).
+    pub const NEVER_REGISTRABLE: [&'static str; 5] =
+        ["role", "confirmed", "blocked", "provider", "id"];
+
+    /// Which of `keys` registration does not accept: anything but username, email, password
+    /// and the configured extra fields (never `role`, `confirmed`, `blocked`, `provider`, `id`).
+    pub fn unregistrable_keys<'a>(&self, keys: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        keys.into_iter()
+            .filter(|key| {
+                let allowed = matches!(*key, "username" | "email" | "password")
+                    || (self
+                        .settings
+                        .register_allowed_fields
+                        .iter()
+                        .any(|field| field == key)
+                        && !Self::NEVER_REGISTRABLE.contains(key));
+                !allowed
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Creates an account (role `authenticated`) and, unless email confirmation is required,
+    /// logs it in. Events: `user.created`, then `user.logged_in` when a session was opened.
+    pub async fn register(
+        &self,
+        caller: &Caller,
+        input: Registration,
+    ) -> Result<Authenticated, DomainError> {
+        let _ = caller;
+        if !self.settings.allow_register {
+            return Err(DomainError::Rule(Rule::RegistrationDisabled));
+        }
+        let (email, username, password) = self.validate_registration(&input)?;
+        if self
+            .store
+            .user_identity_taken(&email.folded(), &username.folded())
+            .await?
+        {
+            return Err(DomainError::Conflict(ConflictKey::Email));
+        }
+        let password_hash = self.hasher.hash(&password).await?;
+        let role = self
+            .store
+            .find_role_by_type(Role::AUTHENTICATED)
+            .await?
+            .ok_or_else(|| DomainError::Internal("the authenticated role is missing".into()))?;
+
+        let now = self.clock.now();
+        let new_user = NewUser {
+            document_id: new_document_id(),
+            username: username.as_str().to_owned(),
+            username_folded: username.folded(),
+            email: email.as_str().to_owned(),
+            email_folded: email.folded(),
+            provider: "local".to_owned(),
+            password_hash: Some(password_hash),
+            confirmed: !self.settings.email_confirmation,
+            blocked: false,
+            role_id: role.id,
+            now,
+        };
+        let mut tx = self.store.begin().await?;
+        let user = tx.insert_user(&new_user).await?;
+        let actor = Actor::EndUser(user.id);
+        tx.insert_event(&DomainEvent::new(
+            EventType::UserCreated,
+            actor.clone(),
+            now,
+            user.public_json(),
+        ))
+        .await?;
+        let jwt = if self.settings.email_confirmation {
+            None
+        } else {
+            let session = self.open_session(tx.as_mut(), &user, None).await?;
+            Some(self.api_jwt.issue(
+                self.claim_style(),
+                user.id.0,
+                &session,
+                now,
+                self.settings.jwt_ttl,
+            )?)
+        };
+        tx.commit().await?;
+        Ok(Authenticated { user, jwt })
+    }
+
+    fn validate_registration(
+        &self,
+        input: &Registration,
+    ) -> Result<(Email, Username, Password), DomainError> {
+        let mut errors = FieldErrors::default();
+        let email = Email::parse(&input.email);
+        if email.is_none() {
+            errors.push(
+                FieldError::new("email", "email must be a valid email")
+                    .with_value(json!(input.email)),
+            );
+        }
+        let username = Username::parse(&input.username)
+            .map_err(|problem| {
+                let message = match problem {
+                    UsernameProblem::TooShort => "username must be at least 3 characters",
+                    UsernameProblem::TooLong => "username must be at most 64 characters",
+                    UsernameProblem::BadCharacters => {
+                        "username must not contain '@' or control characters"
+                    }
+                };
+                errors.push(FieldError::new("username", message).with_value(json!(input.username)));
+            })
+            .ok();
+        let password = Password::parse(&input.password, self.settings.password_min_length)
+            .map_err(|problem| {
+                let message = match problem {
+                    PasswordProblem::TooShort(min) => {
+                        format!("password must be at least {min} characters")
+                    }
+                    PasswordProblem::TooLong => format!(
+                        "Password must be less than {} bytes",
+                        Password::MAX_BYTES + 1
+                    ),
+                };
+                errors.push(FieldError::new("password", message));
+            })
+            .ok();
+        match (email, username, password) {
+            (Some(email), Some(username), Some(password)) => Ok((email, username, password)),
+            _ => Err(DomainError::Validation(errors)),
+        }
+    }
+
+    /// Logs in by email or username (both case-insensitive). Unknown identifier and wrong
+    /// password give the same error after the same work; blocked and unconfirmed accounts are
+    /// told so only once the password checked out.
+    pub async fn login(
+        &self,
+        caller: &Caller,
+        attempt: LoginAttempt,
+    ) -> Result<Authenticated, DomainError> {
+        let _ = caller;
+        let folded = fold(attempt.identifier.trim());
+        // A username never contains '@' and an email always does, so one lookup suffices.
+        let found = if folded.contains('@') {
+            self.store.find_credentials_by_email(&folded).await?
+        } else {
+            self.store.find_credentials_by_username(&folded).await?
+        };
+        let verified = match &found {
+            Some(credentials) => match &credentials.password_hash {
+                Some(hash) => self.hasher.verify(&attempt.password, hash).await?,
+                None => self.hasher.verify_dummy(&attempt.password).await?,
+            },
+            None => self.hasher.verify_dummy(&attempt.password).await?,
+        };
+        let now = self.clock.now();
+        let credentials = match found {
+            Some(credentials) if verified => credentials,
+            other => {
+                let mut tx = self.store.begin().await?;
+                let data = json!({
+                    "identifierHash": sha256_hex(&folded),
+                    "userId": other.map(|credentials| credentials.user.id.0),
+                });
+                tx.insert_event(&DomainEvent::new(
+                    EventType::UserLoginFailed,
+                    Actor::Anonymous,
+                    now,
+                    data,
+                ))
+                .await?;
+                tx.commit().await?;
+                return Err(DomainError::Rule(Rule::InvalidCredentials));
+            }
+        };
+        let user = credentials.user;
+        if user.blocked {
+            return Err(DomainError::Rule(Rule::AccountBlocked));
+        }
+        if self.settings.email_confirmation && !user.confirmed {
+            return Err(DomainError::Rule(Rule::EmailNotConfirmed));
+        }
+        let rehash = match &credentials.password_hash {
+            Some(hash) if self.hasher.settings().is_weaker_than_configured(hash) => {
+                let password = Password::parse(&attempt.password, 0)
+                    .map_err(|_| DomainError::Rule(Rule::InvalidCredentials))?;
+                Some(self.hasher.hash(&password).await?)
+            }
+            _ => None,
+        };
+
+        let mut tx = self.store.begin().await?;
+        if let Some(hash) = &rehash {
+            tx.set_user_password_hash(user.id, hash, now).await?;
+        }
+        tx.set_user_last_login(user.id, now).await?;
+        let session = self
+            .open_session(tx.as_mut(), &user, attempt.device_id)
+            .await?;
+        tx.commit().await?;
+        let jwt = self.api_jwt.issue(
+            self.claim_style(),
+            user.id.0,
+            &session,
+            now,
+            self.settings.jwt_ttl,
+        )?;
+        Ok(Authenticated {
+            user: User {
+                last_login_at: Some(now),
+                ..user
+            },
+            jwt: Some(jwt),
+        })
+    }
+
+    /// Opens a session for `user` inside the caller's transaction, with its `user.logged_in` event.
+    pub(crate) async fn open_session(
+        &self,
+        tx: &mut dyn crate::ports::StoreTx,
+        user: &User,
+        device_id: Option<String>,
+    ) -> Result<SessionId, DomainError> {
+        let now = self.clock.now();
+        let session = NewSession {
+            id: SessionId(random_hex(16)),
+            user_id: user.id,
+            device_id: device_id.clone(),
+            created_at: now,
+            expires_at: now.plus(self.settings.jwt_ttl),
+        };
+        tx.insert_session(&session).await?;
+        let data =
+            json!({"user": user.public_json(), "sessionId": session.id.0, "deviceId": device_id});
+        tx.insert_event(&DomainEvent::new(
+            EventType::UserLoggedIn,
+            Actor::EndUser(user.id),
+            now,
+            data,
+        ))
+        .await?;
+        Ok(session.id)
+    }
+
+    /// The calling end user (`/api/users/me`); API tokens and anonymous callers have no "me".
+    pub async fn me(&self, caller: &Caller) -> Result<User, DomainError> {
+        let (user, _) = caller.end_user()?;
+        Ok(User::clone(user))
+    }
+
+    /// The role of `user`, for `populate=role`.
+    pub async fn role_of(&self, user: &User) -> Result<Role, DomainError> {
+        self.store
+            .find_role(user.role_id)
+            .await?
+            .ok_or(DomainError::NotFound("Role not found"))
+    }
+
+    /// The role's public JSON, as `populate=role` shows it.
+    pub async fn role_json_of(&self, user: &User) -> Result<Value, DomainError> {
+        Ok(self.role_of(user).await?.public_json())
+    }
+}

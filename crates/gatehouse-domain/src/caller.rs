@@ -1,0 +1,87 @@
+//! [`Caller`]: who is asking, resolved once per request from the credentials, after the
+//! revocation check, together with what they may do.
+
+use crate::action::Action;
+use crate::error::DomainError;
+use crate::ids::SessionId;
+use crate::model::User;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// The set of actions a caller holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Grants(HashSet<Action>);
+
+impl Grants {
+    /// Grants from action names; unknown names are ignored (a newer node may know more).
+    pub fn from_names<I: IntoIterator<Item = S>, S: AsRef<str>>(names: I) -> Self {
+        Self(
+            names
+                .into_iter()
+                .filter_map(|name| Action::from_name(name.as_ref()))
+                .collect(),
+        )
+    }
+
+    /// Whether `action` is held.
+    pub fn contains(&self, action: Action) -> bool {
+        self.0.contains(&action)
+    }
+}
+
+/// Who the caller is.
+#[derive(Clone, Debug)]
+pub enum Principal {
+    /// No credentials: acts with the `public` role.
+    Anonymous,
+    /// An end user with a live session.
+    EndUser {
+        /// The user as of the last cache fill.
+        user: Arc<User>,
+        /// The session the token belongs to.
+        session: SessionId,
+    },
+}
+
+/// The resolved caller of one request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    principal: Principal,
+    grants: Arc<Grants>,
+}
+
+impl Caller {
+    /// A caller with its principal and grants.
+    pub fn new(principal: Principal, grants: Arc<Grants>) -> Self {
+        Self { principal, grants }
+    }
+
+    /// Who the caller is.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// Whether the caller may perform `action`. Operations endpoints are open to all.
+    pub fn may(&self, action: Action) -> bool {
+        action.is_open() || self.grants.contains(action)
+    }
+
+    /// `Ok` when the caller may perform `action`, else [`DomainError::Forbidden`] (as Strapi,
+    /// anonymous callers get 403 too: they act with the public role).
+    pub fn authorize(&self, action: Action) -> Result<(), DomainError> {
+        if self.may(action) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden)
+        }
+    }
+
+    /// The end user and session, or [`DomainError::Unauthorized`] for any other caller
+    /// (an API token or an admin has no "me").
+    pub fn end_user(&self) -> Result<(&Arc<User>, &SessionId), DomainError> {
+        match &self.principal {
+            Principal::EndUser { user, session } => Ok((user, session)),
+            Principal::Anonymous => Err(DomainError::Unauthorized),
+        }
+    }
+}

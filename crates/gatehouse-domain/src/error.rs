@@ -1,0 +1,142 @@
+//! [`DomainError`]: what went wrong, in terms of the rules. Each surface maps it to its own
+//! wire format (Strapi envelope, `{error:{code,type}}`, SCIM); driver and framework errors
+//! never appear here, and internal causes are for the log only.
+
+use crate::ports::{ConflictKey, StoreError};
+use serde_json::Value;
+use std::fmt;
+
+/// One invalid input field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldError {
+    /// Where the field is, e.g. `["email"]`.
+    pub path: Vec<String>,
+    /// A human sentence, e.g. "email must be a valid email".
+    pub message: String,
+    /// The offending value, echoed back as Strapi does (never for secrets).
+    pub value: Option<Value>,
+}
+
+impl FieldError {
+    /// An error on a top-level field.
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            path: vec![field.to_owned()],
+            message: message.into(),
+            value: None,
+        }
+    }
+
+    /// The same error, echoing the value the caller sent.
+    pub fn with_value(mut self, value: Value) -> Self {
+        self.value = Some(value);
+        self
+    }
+}
+
+/// Every invalid field of one request, in the order they were checked.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    /// Adds one error.
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// `Ok(())` when nothing was recorded, else the validation error.
+    pub fn into_result(self) -> Result<(), DomainError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Validation(self))
+        }
+    }
+
+    /// The summary sentence: the only error's message, or "N errors occurred" (as Strapi's yup).
+    pub fn summary(&self) -> String {
+        match self.0.as_slice() {
+            [only] => only.message.clone(),
+            errors => format!("{} errors occurred", errors.len()),
+        }
+    }
+}
+
+/// A business rule that refused the request. Surfaces choose the wording and error name; the
+/// `Display` text is the Strapi wording, which the content and admin APIs use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Unknown identifier or wrong password; the two are indistinguishable on purpose.
+    InvalidCredentials,
+    /// The account is blocked; said only after the password checked out.
+    AccountBlocked,
+    /// Email confirmation is required and still pending; said only after the password checked out.
+    EmailNotConfirmed,
+    /// Self-registration is switched off by configuration.
+    RegistrationDisabled,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rule::InvalidCredentials => "Invalid identifier or password",
+            Rule::AccountBlocked => "Your account has been blocked by an administrator",
+            Rule::EmailNotConfirmed => "Your account email is not confirmed",
+            Rule::RegistrationDisabled => "Register action is currently disabled",
+        })
+    }
+}
+
+/// What a use case can fail with. Each variant's doc names the answer surfaces give.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// 400: the input is malformed; `details.errors` lists each field.
+    #[error("{}", .0.summary())]
+    Validation(FieldErrors),
+    /// 400: the body holds keys the caller may not set; nothing was written.
+    #[error("Invalid parameters: {}", .0.join(", "))]
+    InvalidParameters(Vec<String>),
+    /// 400 (ApplicationError on Strapi surfaces, except credentials which are a ValidationError).
+    #[error("{0}")]
+    Rule(Rule),
+    /// 400 on Strapi surfaces, 409 on `/api/v1`: a unique value is already in use.
+    #[error("{0:?} already taken")]
+    Conflict(ConflictKey),
+    /// 404: the thing does not exist (or the caller may not know it does).
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// 401: credentials were presented but are not valid (bad, expired, revoked, wrong realm).
+    #[error("Missing or invalid credentials")]
+    Unauthorized,
+    /// 403: the caller is known but lacks the permission.
+    #[error("Forbidden")]
+    Forbidden,
+    /// 429 with `Retry-After`.
+    #[error("Too many requests, please try again later.")]
+    RateLimited {
+        /// Seconds until a retry can succeed.
+        retry_after_secs: u64,
+    },
+    /// 503 with `Retry-After`: a bounded resource (hash pool, busy database) is saturated.
+    #[error("Service unavailable")]
+    Unavailable {
+        /// Seconds after which a retry is sensible.
+        retry_after_secs: u64,
+    },
+    /// 500: a bug or an outage; the cause goes to the log, never to a body.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for DomainError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(key) => DomainError::Conflict(key),
+            StoreError::NotFound => DomainError::NotFound("Not Found"),
+            StoreError::Busy => DomainError::Unavailable {
+                retry_after_secs: 1,
+            },
+            StoreError::Other(cause) => DomainError::Internal(cause),
+        }
+    }
+}

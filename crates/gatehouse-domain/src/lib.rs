@@ -1,0 +1,35 @@
+//! Gatehouse's domain: the rules of accounts, users, roles, sessions and events.
+//!
+//! Module map:
+//! - [`values`], [`ids`], [`time`]: parsed value types, realm-specific id newtypes, timestamps and the clock.
+//! - [`error`]: [`DomainError`], the one error type every surface maps to its own wire format.
+//! - [`action`], [`caller`]: the actions routes declare and the resolved caller that may hold them.
+//! - [`model`]: users, roles and sessions as the domain sees them.
+//! - [`events`]: domain events, written to the outbox in the same transaction as their change.
+//! - [`ports`]: the [`ports::Store`] trait the storage crate implements.
+//! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
+//! - [`service`], [`accounts`], [`sessions`], [`permissions`]: the use cases.
+//!
+//! This crate must not depend on HTTP, SQL or network crates (axum, hyper, sqlx, sea-query,
+//! reqwest, lettre); CI checks `cargo tree` for them.
+
+pub mod accounts;
+pub mod action;
+pub mod caller;
+pub mod crypto;
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod model;
+pub mod permissions;
+pub mod ports;
+pub mod service;
+pub mod sessions;
+pub mod settings;
+pub mod time;
+pub mod values;
+
+pub use caller::Caller;
+pub use error::{DomainError, FieldError, FieldErrors, Rule};
+pub use service::Domain;
+pub use settings::DomainSettings;

@@ -1,0 +1,171 @@
+//! Users, roles and sessions as the domain sees them, and the inputs that create them.
+
+use crate::ids::{RoleId, SessionId, UserId};
+use crate::time::Timestamp;
+use serde_json::{json, Value};
+
+/// An end user. Holds no secret: the password hash travels only in [`UserCredentials`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct User {
+    /// Integer id, as Strapi's `id`.
+    pub id: UserId,
+    /// Stable 24-character public id, as Strapi's `documentId`.
+    pub document_id: String,
+    /// As written at registration.
+    pub username: String,
+    /// Lower-cased.
+    pub email: String,
+    /// `local`, or the OAuth provider that created the account.
+    pub provider: String,
+    /// Whether the email address was confirmed.
+    pub confirmed: bool,
+    /// Blocked users cannot log in and their sessions are ended.
+    pub blocked: bool,
+    /// The single role (as Strapi).
+    pub role_id: RoleId,
+    /// When the user was created.
+    pub created_at: Timestamp,
+    /// When the user last changed.
+    pub updated_at: Timestamp,
+    /// Strapi's `publishedAt`; the creation time here.
+    pub published_at: Timestamp,
+    /// The last successful login, if any.
+    pub last_login_at: Option<Timestamp>,
+}
+
+impl User {
+    /// The public fields, as the content API and domain events show them.
+    pub fn public_json(&self) -> Value {
+        json!({
+            "id": self.id.0,
+            "documentId": self.document_id,
+            "username": self.username,
+            "email": self.email,
+            "provider": self.provider,
+            "confirmed": self.confirmed,
+            "blocked": self.blocked,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "publishedAt": self.published_at,
+        })
+    }
+}
+
+/// A user together with the password hash, for login only.
+#[derive(Clone, Debug)]
+pub struct UserCredentials {
+    /// The user.
+    pub user: User,
+    /// The argon2id PHC string; `None` for accounts created by an OAuth provider.
+    pub password_hash: Option<String>,
+}
+
+/// An end-user role.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Role {
+    /// Integer id.
+    pub id: RoleId,
+    /// Stable public id.
+    pub document_id: String,
+    /// Display name, e.g. "Authenticated".
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Unique machine name, e.g. `authenticated`, `public`, `editors`.
+    pub role_type: String,
+    /// When the role was created.
+    pub created_at: Timestamp,
+    /// When the role last changed.
+    pub updated_at: Timestamp,
+    /// Strapi's `publishedAt`.
+    pub published_at: Timestamp,
+}
+
+impl Role {
+    /// The type of the role unauthenticated callers act with.
+    pub const PUBLIC: &'static str = "public";
+    /// The type of the default role of new users.
+    pub const AUTHENTICATED: &'static str = "authenticated";
+
+    /// The public fields, as Strapi shows a role.
+    pub fn public_json(&self) -> Value {
+        json!({
+            "id": self.id.0,
+            "documentId": self.document_id,
+            "name": self.name,
+            "description": self.description,
+            "type": self.role_type,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "publishedAt": self.published_at,
+        })
+    }
+}
+
+/// Everything needed to insert a user; built by the domain after validation and hashing.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    /// Stable public id.
+    pub document_id: String,
+    /// As written.
+    pub username: String,
+    /// Folded copy for the unique index.
+    pub username_folded: String,
+    /// Lower-cased.
+    pub email: String,
+    /// Folded copy for the unique index.
+    pub email_folded: String,
+    /// `local` or an OAuth provider.
+    pub provider: String,
+    /// argon2id PHC string.
+    pub password_hash: Option<String>,
+    /// Initial confirmation state.
+    pub confirmed: bool,
+    /// Initial blocked state.
+    pub blocked: bool,
+    /// The role.
+    pub role_id: RoleId,
+    /// Creation time (also `updatedAt` and `publishedAt`).
+    pub now: Timestamp,
+}
+
+/// A session to open.
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    /// Random id, carried in the JWT.
+    pub id: SessionId,
+    /// Whose session.
+    pub user_id: UserId,
+    /// The client's device id, when it sent one (as Strapi 5).
+    pub device_id: Option<String>,
+    /// Login time.
+    pub created_at: Timestamp,
+    /// After this the session is over whatever its tokens say.
+    pub expires_at: Timestamp,
+}
+
+/// A stored session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRecord {
+    /// Random id.
+    pub id: SessionId,
+    /// Whose session.
+    pub user_id: UserId,
+    /// The client's device id.
+    pub device_id: Option<String>,
+    /// Login time.
+    pub created_at: Timestamp,
+    /// Last time the session was used (updated coarsely).
+    pub last_active_at: Timestamp,
+    /// End of life.
+    pub expires_at: Timestamp,
+    /// Set once the session was ended (logout, block, password change, …).
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl SessionRecord {
+    /// Whether the session may still authenticate requests at `now`.
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}

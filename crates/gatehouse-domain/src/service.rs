@@ -1,0 +1,72 @@
+//! [`Domain`]: the one entry point surfaces call. It owns the store handle, the clock, the
+//! password hasher, the realm keys and the caches; the use cases are `impl Domain` blocks in
+//! their own modules ([`crate::accounts`], [`crate::sessions`]).
+
+use crate::crypto::jwt::{JwtKeys, Realm};
+use crate::crypto::password::PasswordHasher;
+use crate::crypto::token::random_hex;
+use crate::error::DomainError;
+use crate::permissions::PermissionCache;
+use crate::ports::Store;
+use crate::sessions::SessionCache;
+use crate::settings::DomainSettings;
+use crate::time::Clock;
+use std::sync::Arc;
+
+/// Name of the generated end-user JWT secret in the store.
+const API_JWT_SECRET: &str = "jwt_secret.api";
+
+/// The domain: every use case is a method on it.
+pub struct Domain {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: DomainSettings,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) api_jwt: JwtKeys,
+    pub(crate) sessions: SessionCache,
+    pub(crate) permissions: PermissionCache,
+}
+
+impl Domain {
+    /// Wires the domain. The end-user JWT secret is generated on first start and persisted in
+    /// the store, so restarts (and other nodes) keep accepting the same tokens.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: DomainSettings,
+        hasher: PasswordHasher,
+    ) -> Result<Self, DomainError> {
+        let secret = store
+            .secret(API_JWT_SECRET, &random_hex(32), clock.now())
+            .await?;
+        Ok(Self {
+            api_jwt: JwtKeys::new(Realm::Api, secret.as_bytes()),
+            sessions: SessionCache::new(settings.cache_ttl),
+            permissions: PermissionCache::new(settings.cache_ttl),
+            store,
+            clock,
+            settings,
+            hasher,
+        })
+    }
+
+    /// The store (for readiness checks and read-only tools).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &DomainSettings {
+        &self.settings
+    }
+
+    /// The password hasher (for the hash-pool metric).
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+}

@@ -1,0 +1,184 @@
+//! Sessions: every login opens one, every request's token is checked against it, and ending it
+//! (logout, block, delete, password change) rejects its tokens from the next request on.
+//!
+//! The check must not cost a database round trip per request, so live sessions are cached with
+//! their user. A revocation on this node drops the entry at once; other nodes (and the CLI)
+//! are bounded by the cache TTL. A generation counter stops a load that raced a revocation
+//! from putting the stale entry back.
+
+use crate::caller::{Caller, Principal};
+use crate::error::DomainError;
+use crate::events::{Actor, DomainEvent, EventType};
+use crate::ids::{SessionId, UserId};
+use crate::model::User;
+use crate::ports::StoreTx;
+use crate::service::Domain;
+use crate::settings::JwtMode;
+use crate::time::Timestamp;
+use parking_lot::RwLock;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The most entries kept; past it the cache starts over (it is only a cache).
+const MAX_CACHED_SESSIONS: usize = 200_000;
+
+#[derive(Clone)]
+struct CachedSession {
+    user: Arc<User>,
+    expires_at: Timestamp,
+    loaded: Instant,
+}
+
+/// Live sessions with their users, keyed by session id.
+pub struct SessionCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<SessionId, CachedSession>>,
+    generation: AtomicU64,
+}
+
+impl SessionCache {
+    /// An empty cache whose entries live `ttl`.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    fn get(&self, id: &SessionId) -> Option<CachedSession> {
+        self.entries
+            .read()
+            .get(id)
+            .filter(|entry| entry.loaded.elapsed() < self.ttl)
+            .cloned()
+    }
+
+    fn insert_if_unchanged(&self, id: SessionId, entry: CachedSession, generation: u64) {
+        let mut entries = self.entries.write();
+        if self.generation.load(Ordering::SeqCst) != generation {
+            return;
+        }
+        if entries.len() >= MAX_CACHED_SESSIONS {
+            entries.clear();
+        }
+        entries.insert(id, entry);
+    }
+
+    /// Drops one session.
+    pub fn forget_session(&self, id: &SessionId) {
+        let mut entries = self.entries.write();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.remove(id);
+    }
+
+    /// Drops every session of a user (after the user changed or was revoked).
+    pub fn forget_user(&self, user: UserId) {
+        let mut entries = self.entries.write();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.retain(|_, entry| entry.user.id != user);
+    }
+}
+
+impl Domain {
+    /// The caller of a request that presented no credentials: the `public` role.
+    pub async fn anonymous_caller(&self) -> Result<Caller, DomainError> {
+        let grants = self.permissions.public_grants(self.store.as_ref()).await?;
+        Ok(Caller::new(Principal::Anonymous, grants))
+    }
+
+    /// The caller of a request that presented `Bearer <token>`. Any failure — bad signature,
+    /// wrong algorithm or realm, expired, ended session, blocked user — is
+    /// [`DomainError::Unauthorized`], never a silent fall back to anonymous.
+    pub async fn authenticate_bearer(&self, token: &str) -> Result<Caller, DomainError> {
+        let now = self.clock.now();
+        let verified = self.api_jwt.verify(token, self.claim_style(), now)?;
+        let user = match self.sessions.get(&verified.session) {
+            Some(cached) if cached.user.id.0 == verified.subject && now < cached.expires_at => {
+                cached.user
+            }
+            _ => {
+                let generation = self.sessions.generation.load(Ordering::SeqCst);
+                let (session, user) = self
+                    .store
+                    .find_session_with_user(&verified.session)
+                    .await?
+                    .ok_or(DomainError::Unauthorized)?;
+                if session.user_id.0 != verified.subject || !session.is_live(now) || user.blocked {
+                    return Err(DomainError::Unauthorized);
+                }
+                let user = Arc::new(user);
+                let entry = CachedSession {
+                    user: user.clone(),
+                    expires_at: session.expires_at,
+                    loaded: Instant::now(),
+                };
+                self.sessions
+                    .insert_if_unchanged(verified.session.clone(), entry, generation);
+                user
+            }
+        };
+        let grants = self
+            .permissions
+            .grants(self.store.as_ref(), user.role_id)
+            .await?;
+        Ok(Caller::new(
+            Principal::EndUser {
+                user,
+                session: verified.session,
+            },
+            grants,
+        ))
+    }
+
+    /// Ends the caller's own session: its JWT stops working at once.
+    pub async fn logout(&self, caller: &Caller) -> Result<(), DomainError> {
+        let (user, session) = caller.end_user()?;
+        let mut tx = self.store.begin().await?;
+        self.revoke_session_in(
+            tx.as_mut(),
+            user.id,
+            session,
+            "logout",
+            Actor::EndUser(user.id),
+        )
+        .await?;
+        tx.commit().await?;
+        self.sessions.forget_session(session);
+        Ok(())
+    }
+
+    /// Ends one session inside a use case's transaction, with its `session.revoked` event.
+    pub(crate) async fn revoke_session_in(
+        &self,
+        tx: &mut dyn StoreTx,
+        user: UserId,
+        session: &SessionId,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<bool, DomainError> {
+        let now = self.clock.now();
+        let ended = tx.revoke_session(session, now, reason).await?;
+        if ended {
+            let data = json!({"subject": {"realm": "api", "id": user.0}, "sessions": [session.0], "reason": reason});
+            tx.insert_event(&DomainEvent::new(
+                EventType::SessionRevoked,
+                actor,
+                now,
+                data,
+            ))
+            .await?;
+        }
+        Ok(ended)
+    }
+
+    pub(crate) fn claim_style(&self) -> crate::crypto::jwt::ClaimStyle {
+        match self.settings.jwt_mode {
+            JwtMode::Legacy => crate::crypto::jwt::ClaimStyle::Legacy,
+            JwtMode::Refresh => crate::crypto::jwt::ClaimStyle::Access,
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The settings the rules depend on; the server builds them from its configuration.
+
+use crate::crypto::password::Argon2Settings;
+use std::time::Duration;
+
+/// How end-user tokens are issued (`auth.jwt_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JwtMode {
+    /// One long-lived JWT (Strapi's `legacy-support`); the default.
+    Legacy,
+    /// A short access JWT plus a rotating refresh token (Strapi 5's `refresh`).
+    Refresh,
+}
+
+/// Settings of the domain rules.
+#[derive(Clone, Debug)]
+pub struct DomainSettings {
+    /// Token style for end users.
+    pub jwt_mode: JwtMode,
+    /// Lifetime of an end-user access JWT (and of a legacy session).
+    pub jwt_ttl: Duration,
+    /// Whether self-registration is open.
+    pub allow_register: bool,
+    /// Whether a new account must confirm its email before logging in.
+    pub email_confirmation: bool,
+    /// Minimum password length in characters.
+    pub password_min_length: usize,
+    /// Extra body fields that registration accepts besides username, email and password.
+    pub register_allowed_fields: Vec<String>,
+    /// argon2id parameters.
+    pub argon2: Argon2Settings,
+    /// How long a cached session or role stays trusted without re-reading the store; bounds how
+    /// late a revocation made by another node (or the CLI) is seen.
+    pub cache_ttl: Duration,
+}
+
+impl Default for DomainSettings {
+    fn default() -> Self {
+        Self {
+            jwt_mode: JwtMode::Legacy,
+            jwt_ttl: Duration::from_secs(30 * 24 * 3600),
+            allow_register: true,
+            email_confirmation: false,
+            password_min_length: 8,
+            register_allowed_fields: Vec::new(),
+            argon2: Argon2Settings::OWASP,
+            cache_ttl: Duration::from_secs(1),
+        }
+    }
+}

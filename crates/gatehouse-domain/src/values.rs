@@ -1,0 +1,205 @@
+//! Parsed value types: an [`Email`], [`Username`] or [`Password`] exists only once its rules
+//! were checked. Case-insensitive identity uses [`fold`], computed here in Rust so every
+//! backend agrees on non-ASCII text whatever its collation.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// The case- and compatibility-folded form of an identifier: NFKC, then lower case.
+/// Unique indexes are built on it, and lookups compare it.
+pub fn fold(text: &str) -> String {
+    text.nfkc().collect::<String>().to_lowercase()
+}
+
+/// A syntactically valid email address, stored lower-cased.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// The longest address accepted, in bytes (RFC 5321's path limit).
+    pub const MAX_BYTES: usize = 254;
+
+    /// Checks the shape (`local@domain.tld`, no spaces or control characters) and lower-cases it.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let lowered = raw.trim().to_lowercase();
+        if lowered.is_empty() || lowered.len() > Self::MAX_BYTES {
+            return None;
+        }
+        let (local, domain) = lowered.rsplit_once('@')?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.contains('@')
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"()<>[]:;,\\\"".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            })
+            && labels.last().is_some_and(|tld| tld.chars().count() >= 2);
+        (local_ok && domain_ok).then_some(Self(lowered))
+    }
+
+    /// The stored (lower-cased) address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The folded form used for uniqueness and lookup.
+    pub fn folded(&self) -> String {
+        fold(&self.0)
+    }
+}
+
+/// A username: 3–64 characters, no `@` (so it can never equal an email at login), no control
+/// characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Username(String);
+
+/// Why a username was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UsernameProblem {
+    /// Fewer than 3 characters.
+    TooShort,
+    /// More than 64 characters.
+    TooLong,
+    /// Contains `@` or a control character, or is only white space.
+    BadCharacters,
+}
+
+impl Username {
+    /// Checks the rules; the text is kept as written.
+    pub fn parse(raw: &str) -> Result<Self, UsernameProblem> {
+        let count = raw.chars().count();
+        if count < 3 {
+            return Err(UsernameProblem::TooShort);
+        }
+        if count > 64 {
+            return Err(UsernameProblem::TooLong);
+        }
+        if raw.contains('@') || raw.chars().any(char::is_control) || raw.trim().is_empty() {
+            return Err(UsernameProblem::BadCharacters);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The username as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The folded form used for uniqueness and lookup.
+    pub fn folded(&self) -> String {
+        fold(&self.0)
+    }
+}
+
+/// A password that meets the length rules. Its `Debug` never shows the text.
+#[derive(Clone)]
+pub struct Password(String);
+
+/// Why a password was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordProblem {
+    /// Fewer characters than the configured minimum.
+    TooShort(usize),
+    /// More than [`Password::MAX_BYTES`] bytes.
+    TooLong,
+}
+
+impl Password {
+    /// The longest password accepted, in bytes (argon2id has no 72-byte limit; this caps work).
+    pub const MAX_BYTES: usize = 1024;
+
+    /// Checks the minimum (in characters) and maximum (in bytes).
+    pub fn parse(raw: &str, min_chars: usize) -> Result<Self, PasswordProblem> {
+        if raw.chars().count() < min_chars {
+            return Err(PasswordProblem::TooShort(min_chars));
+        }
+        if raw.len() > Self::MAX_BYTES {
+            return Err(PasswordProblem::TooLong);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The password text, for hashing only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(
+            Email::parse("Mixed.Case@Example.COM").unwrap().as_str(),
+            "mixed.case@example.com"
+        );
+        for bad in [
+            "not-an-email",
+            "a@b",
+            "@example.com",
+            "a b@example.com",
+            "a@exa mple.com",
+            "a@@b.co",
+            "",
+        ] {
+            assert!(Email::parse(bad).is_none(), "{bad} should be refused");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_none());
+    }
+
+    #[test]
+    fn folding_agrees_on_non_ascii_text() {
+        assert_eq!(fold("ÉLODIE"), fold("élodie"));
+        assert_eq!(fold("Ｆｕｌｌ"), "full");
+    }
+
+    #[test]
+    fn usernames_refuse_at_signs_and_control_characters() {
+        assert_eq!(Username::parse("ab"), Err(UsernameProblem::TooShort));
+        assert_eq!(Username::parse("a@bc"), Err(UsernameProblem::BadCharacters));
+        assert_eq!(
+            Username::parse("abc\u{7}"),
+            Err(UsernameProblem::BadCharacters)
+        );
+        assert_eq!(
+            Username::parse(&"x".repeat(65)),
+            Err(UsernameProblem::TooLong)
+        );
+        assert!(Username::parse("zoë doe").is_ok());
+    }
+
+    #[test]
+    fn passwords_count_characters_for_the_minimum_and_bytes_for_the_maximum() {
+        assert_eq!(
+            Password::parse("ééééééé", 8).err(),
+            Some(PasswordProblem::TooShort(8))
+        );
+        assert!(Password::parse("éééééééé", 8).is_ok());
+        assert_eq!(
+            Password::parse(&"é".repeat(513), 8).err(),
+            Some(PasswordProblem::TooLong)
+        );
+        assert_eq!(
+            format!("{:?}", Password::parse("secret-secret", 8).unwrap()),
+            "Password(<redacted>)"
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! Decoding rows into domain types. [`RowExt`] gives both backends' rows the same small set of
+//! typed getters, so each decoder is written once.
+
+use gatehouse_domain::events::StoredEvent;
+use gatehouse_domain::ids::{RoleId, SessionId, UserId};
+use gatehouse_domain::model::{Role, SessionRecord, User, UserCredentials};
+use gatehouse_domain::time::Timestamp;
+use serde_json::Value;
+use sqlx::types::Json;
+use sqlx::Row;
+
+/// Typed column getters shared by SQLite and PostgreSQL rows.
+pub(crate) trait RowExt {
+    fn int(&self, column: &str) -> Result<i64, sqlx::Error>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, sqlx::Error>;
+    fn text(&self, column: &str) -> Result<String, sqlx::Error>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>, sqlx::Error>;
+    fn flag(&self, column: &str) -> Result<bool, sqlx::Error>;
+    fn json(&self, column: &str) -> Result<Value, sqlx::Error>;
+}
+
+macro_rules! impl_row_ext {
+    ($row:ty) => {
+        impl RowExt for $row {
+            fn int(&self, column: &str) -> Result<i64, sqlx::Error> {
+                self.try_get(column)
+            }
+            fn opt_int(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
+                self.try_get(column)
+            }
+            fn text(&self, column: &str) -> Result<String, sqlx::Error> {
+                self.try_get(column)
+            }
+            fn opt_text(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
+                self.try_get(column)
+            }
+            fn flag(&self, column: &str) -> Result<bool, sqlx::Error> {
+                self.try_get(column)
+            }
+            fn json(&self, column: &str) -> Result<Value, sqlx::Error> {
+                self.try_get::<Json<Value>, _>(column).map(|json| json.0)
+            }
+        }
+    };
+}
+
+impl_row_ext!(sqlx::sqlite::SqliteRow);
+impl_row_ext!(sqlx::postgres::PgRow);
+
+/// The user columns every user query selects, from the table aliased `u`.
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.document_id, u.username, u.email, u.provider, u.confirmed, u.blocked, \
+     u.role_id, u.created_at, u.updated_at, u.published_at, u.last_login_at";
+
+pub(crate) fn user(row: &impl RowExt) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: UserId(row.int("id")?),
+        document_id: row.text("document_id")?,
+        username: row.text("username")?,
+        email: row.text("email")?,
+        provider: row.text("provider")?,
+        confirmed: row.flag("confirmed")?,
+        blocked: row.flag("blocked")?,
+        role_id: RoleId(row.int("role_id")?),
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        updated_at: Timestamp::from_millis(row.int("updated_at")?),
+        published_at: Timestamp::from_millis(row.int("published_at")?),
+        last_login_at: row.opt_int("last_login_at")?.map(Timestamp::from_millis),
+    })
+}
+
+pub(crate) fn credentials(row: &impl RowExt) -> Result<UserCredentials, sqlx::Error> {
+    Ok(UserCredentials {
+        user: user(row)?,
+        password_hash: row.opt_text("password_hash")?,
+    })
+}
+
+/// Session columns, aliased `s_*` so they can sit beside the user's.
+pub(crate) const SESSION_COLUMNS: &str = "s.id AS s_id, s.user_id AS s_user_id, s.device_id AS s_device_id, \
+     s.created_at AS s_created_at, s.last_active_at AS s_last_active_at, s.expires_at AS s_expires_at, \
+     s.revoked_at AS s_revoked_at";
+
+pub(crate) fn session(row: &impl RowExt) -> Result<SessionRecord, sqlx::Error> {
+    Ok(SessionRecord {
+        id: SessionId(row.text("s_id")?),
+        user_id: UserId(row.int("s_user_id")?),
+        device_id: row.opt_text("s_device_id")?,
+        created_at: Timestamp::from_millis(row.int("s_created_at")?),
+        last_active_at: Timestamp::from_millis(row.int("s_last_active_at")?),
+        expires_at: Timestamp::from_millis(row.int("s_expires_at")?),
+        revoked_at: row.opt_int("s_revoked_at")?.map(Timestamp::from_millis),
+    })
+}
+
+pub(crate) const ROLE_COLUMNS: &str =
+    "id, document_id, name, description, type, created_at, updated_at, published_at";
+
+pub(crate) fn role(row: &impl RowExt) -> Result<Role, sqlx::Error> {
+    Ok(Role {
+        id: RoleId(row.int("id")?),
+        document_id: row.text("document_id")?,
+        name: row.text("name")?,
+        description: row.text("description")?,
+        role_type: row.text("type")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        updated_at: Timestamp::from_millis(row.int("updated_at")?),
+        published_at: Timestamp::from_millis(row.int("published_at")?),
+    })
+}
+
+pub(crate) fn event(row: &impl RowExt) -> Result<StoredEvent, sqlx::Error> {
+    Ok(StoredEvent {
+        seq: row.int("seq")?,
+        id: row.text("id")?,
+        event_type: row.text("type")?,
+        occurred_at: Timestamp::from_millis(row.int("occurred_at")?),
+        actor: row.json("actor")?,
+        data: row.json("data")?,
+    })
+}

@@ -1,0 +1,178 @@
+//! The command line: `serve`, `migrate`, `config check`, `routes list`. Flags override the
+//! environment, which overrides the configuration file.
+
+use crate::config::{Config, Overrides};
+use crate::http::routes::ROUTES;
+use crate::{telemetry, App};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use gatehouse_store::StoreOptions;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Gatehouse: self-hosted user management and authentication.
+#[derive(Debug, Parser)]
+#[command(name = "gatehouse", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// Configuration file (default ./gatehouse.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://…
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Listen address (ADDR:PORT; port 0 picks a free one).
+        #[arg(long, value_name = "ADDR:PORT")]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Route table tools.
+    Routes {
+        #[command(subcommand)]
+        command: RoutesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and print the effective values (secrets masked).
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+enum RoutesCommand {
+    /// Print every route with its method, path and action.
+    List,
+}
+
+impl Cli {
+    /// Runs the command; the exit code follows the documented convention (2: bad config).
+    pub async fn run(self) -> ExitCode {
+        let bind = match &self.command {
+            Command::Serve { bind } => bind.clone(),
+            _ => None,
+        };
+        let overrides = Overrides {
+            config_file: self.global.config.clone(),
+            database_url: self.global.database_url.clone(),
+            bind,
+        };
+        let config = match Config::load(&overrides) {
+            Ok(config) => config,
+            Err(error) => {
+                eprintln!("gatehouse: {error:#}");
+                return ExitCode::from(2);
+            }
+        };
+        let result = match self.command {
+            Command::Config {
+                command: ConfigCommand::Check,
+            } => check_config(&config),
+            Command::Routes {
+                command: RoutesCommand::List,
+            } => list_routes(),
+            Command::Migrate => migrate(&config).await,
+            Command::Serve { .. } => serve(&config).await,
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("gatehouse: {error:#}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn check_config(config: &Config) -> anyhow::Result<()> {
+    print!("{}", config.to_masked_toml()?);
+    println!("# configuration is valid");
+    Ok(())
+}
+
+fn list_routes() -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for route in ROUTES {
+        writeln!(
+            out,
+            "{:<7} {:<32} {:<12} {}",
+            route.method.as_str(),
+            route.path,
+            route.name,
+            route.action
+        )?;
+    }
+    Ok(())
+}
+
+async fn migrate(config: &Config) -> anyhow::Result<()> {
+    telemetry::init(&config.log);
+    let mut options = StoreOptions::new(config.database.url.clone());
+    options.max_connections = 2;
+    gatehouse_store::connect(&options)
+        .await
+        .context("migration failed")?;
+    println!("migrations applied");
+    Ok(())
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    telemetry::init(&config.log);
+    let app = App::build(config).await?;
+    let listener = tokio::net::TcpListener::bind(config.bind_addr()?)
+        .await
+        .context("cannot bind")?;
+    let address = listener.local_addr()?;
+    // A plain line on standard output, which scripts wait for.
+    println!("listening on http://{address}");
+    std::io::stdout().flush()?;
+    tracing::info!(server.address = %address, "gatehouse started");
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("gatehouse stopped");
+    Ok(())
+}
+
+/// Completes on SIGTERM or ctrl-c.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,54 @@
+//! Turning credentials into a [`Caller`], once per request.
+//!
+//! No credentials — no `Authorization` header, an empty `Bearer`, or another scheme such as
+//! `Basic` — make the caller anonymous (the `public` role, as Strapi). A Bearer token that
+//! fails verification or belongs to an ended session is a 401: a bad token must never turn
+//! into "no token". Tokens never reach the logs.
+
+use axum::http::{header, HeaderMap};
+use gatehouse_domain::{Caller, Domain, DomainError};
+
+/// The bearer token of a request, if it presented one.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The caller of a request with these headers.
+#[tracing::instrument(skip_all)]
+pub async fn resolve_caller(domain: &Domain, headers: &HeaderMap) -> Result<Caller, DomainError> {
+    match bearer_token(headers) {
+        Some(token) => domain.authenticate_bearer(token).await,
+        None => domain.anonymous_caller().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn with_authorization(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn only_a_non_empty_bearer_counts_as_credentials() {
+        assert_eq!(bearer_token(&with_authorization("Bearer abc")), Some("abc"));
+        assert_eq!(
+            bearer_token(&with_authorization("bearer   abc ")),
+            Some("abc")
+        );
+        assert_eq!(bearer_token(&with_authorization("Bearer")), None);
+        assert_eq!(bearer_token(&with_authorization("Bearer   ")), None);
+        assert_eq!(
+            bearer_token(&with_authorization("Basic YWxpY2U6cGFzcw==")),
+            None
+        );
+        assert_eq!(bearer_token(&HeaderMap::new()), None);
+    }
+}

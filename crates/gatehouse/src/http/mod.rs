@@ -1,0 +1,110 @@
+//! The HTTP side: application state, the router assembled from the route table, and the layers
+//! every request passes (request id, tracing, metrics, body limit, error envelopes).
+//!
+//! Surfaces live in their own modules (`content` for the Strapi content API); domain rules
+//! must not be written here.
+
+pub mod caller;
+pub mod content;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod ops;
+pub mod rejection;
+pub mod routes;
+
+use crate::http::error::ApiError;
+use crate::http::metrics::{Metrics, RouteName};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use gatehouse_domain::Domain;
+use std::sync::Arc;
+use std::time::Instant;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The domain.
+    pub domain: Arc<Domain>,
+    /// This server's metrics.
+    pub metrics: Arc<Metrics>,
+    /// The OpenAPI document, rendered once.
+    pub openapi: axum::body::Bytes,
+}
+
+/// The complete application router.
+pub fn app(state: AppState, body_limit: usize) -> Router {
+    let routes = routes::router(state.clone()).fallback(not_found);
+    routes
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                    let id = request
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", http.method = %request.method(), http.path = %request.uri().path(), request.id = %id)
+                }))
+                .layer(middleware::from_fn_with_state(state.clone(), record_metrics))
+                .layer(middleware::from_fn(envelope_bare_errors))
+                .layer(CatchPanicLayer::new())
+                .layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("Not Found")
+}
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let route = response
+        .extensions()
+        .get::<RouteName>()
+        .map_or("unmatched", |name| name.0);
+    state
+        .metrics
+        .record_request(route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// Gives framework-made error responses (a 405 from the router, a panic's 500, a plain-text
+/// rejection) the Strapi envelope, keeping their headers (such as `Allow`).
+async fn envelope_bare_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let enveloped = ApiError::for_status(status).into_response();
+    let (new_parts, body) = enveloped.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    for (name, value) in new_parts.headers.iter() {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, body)
+}

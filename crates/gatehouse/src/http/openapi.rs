@@ -1,0 +1,53 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations. A test checks that it
+//! lists exactly the routes of the route table, so the document cannot lag the code.
+
+use crate::http::{content, ops};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The whole API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Gatehouse", description = "Self-hosted user management and authentication: a Strapi-compatible content API, an admin API, and operations endpoints."),
+    paths(
+        ops::health, ops::ready, ops::metrics, ops::openapi,
+        content::auth::register, content::auth::login, content::auth::logout,
+        content::users::find_me,
+    ),
+    components(schemas(
+        content::UserResponse, content::RoleResponse, content::ErrorResponse, content::ErrorDetail, content::OkResponse,
+        content::auth::RegisterRequest, content::auth::LoginRequest, content::auth::AuthResponse,
+        ops::ReadyResponse,
+    )),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "End-user registration and login (Strapi Users & Permissions)"),
+        (name = "users", description = "End users (Strapi Users & Permissions)"),
+        (name = "operations", description = "Health, readiness, metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as JSON text, with the running version.
+pub fn document() -> String {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.to_json().unwrap_or_else(|_| "{}".to_owned())
+}
