@@ -44,8 +44,7 @@ pub struct Authenticated {
 
 impl Domain {
     /// The body keys registration refuses outright (never allowed, whatever the config says).
-    pub const NEVER_REGISTRABLE: [&'static str; 5] =
-        ["role", "confirmed", "blocked", "provider", "id"];
+    pub const NEVER_REGISTRABLE: [&'static str; 5] = ["role", "confirmed", "blocked", "provider", "id"];
 
     /// Which of `keys` registration does not accept: anything but username, email, password
     /// and the configured extra fields (never `role`, `confirmed`, `blocked`, `provider`, `id`).
@@ -53,11 +52,7 @@ impl Domain {
         keys.into_iter()
             .filter(|key| {
                 let allowed = matches!(*key, "username" | "email" | "password")
-                    || (self
-                        .settings
-                        .register_allowed_fields
-                        .iter()
-                        .any(|field| field == key)
+                    || (self.settings.register_allowed_fields.iter().any(|field| field == key)
                         && !Self::NEVER_REGISTRABLE.contains(key));
                 !allowed
             })
@@ -67,21 +62,13 @@ impl Domain {
 
     /// Creates an account (role `authenticated`) and, unless email confirmation is required,
     /// logs it in. Events: `user.created`, then `user.logged_in` when a session was opened.
-    pub async fn register(
-        &self,
-        caller: &Caller,
-        input: Registration,
-    ) -> Result<Authenticated, DomainError> {
+    pub async fn register(&self, caller: &Caller, input: Registration) -> Result<Authenticated, DomainError> {
         let _ = caller;
         if !self.settings.allow_register {
             return Err(DomainError::Rule(Rule::RegistrationDisabled));
         }
         let (email, username, password) = self.validate_registration(&input)?;
-        if self
-            .store
-            .user_identity_taken(&email.folded(), &username.folded())
-            .await?
-        {
+        if self.store.user_identity_taken(&email.folded(), &username.folded()).await? {
             return Err(DomainError::Conflict(ConflictKey::Email));
         }
         let password_hash = self.hasher.hash(&password).await?;
@@ -108,49 +95,29 @@ impl Domain {
         let mut tx = self.store.begin().await?;
         let user = tx.insert_user(&new_user).await?;
         let actor = Actor::EndUser(user.id);
-        tx.insert_event(&DomainEvent::new(
-            EventType::UserCreated,
-            actor.clone(),
-            now,
-            user.public_json(),
-        ))
-        .await?;
+        tx.insert_event(&DomainEvent::new(EventType::UserCreated, actor.clone(), now, user.public_json())).await?;
         let jwt = if self.settings.email_confirmation {
             None
         } else {
             let session = self.open_session(tx.as_mut(), &user, None).await?;
-            Some(self.api_jwt.issue(
-                self.claim_style(),
-                user.id.0,
-                &session,
-                now,
-                self.settings.jwt_ttl,
-            )?)
+            Some(self.api_jwt.issue(self.claim_style(), user.id.0, &session, now, self.settings.jwt_ttl)?)
         };
         tx.commit().await?;
         Ok(Authenticated { user, jwt })
     }
 
-    fn validate_registration(
-        &self,
-        input: &Registration,
-    ) -> Result<(Email, Username, Password), DomainError> {
+    fn validate_registration(&self, input: &Registration) -> Result<(Email, Username, Password), DomainError> {
         let mut errors = FieldErrors::default();
         let email = Email::parse(&input.email);
         if email.is_none() {
-            errors.push(
-                FieldError::new("email", "email must be a valid email")
-                    .with_value(json!(input.email)),
-            );
+            errors.push(FieldError::new("email", "email must be a valid email").with_value(json!(input.email)));
         }
         let username = Username::parse(&input.username)
             .map_err(|problem| {
                 let message = match problem {
                     UsernameProblem::TooShort => "username must be at least 3 characters",
                     UsernameProblem::TooLong => "username must be at most 64 characters",
-                    UsernameProblem::BadCharacters => {
-                        "username must not contain '@' or control characters"
-                    }
+                    UsernameProblem::BadCharacters => "username must not contain '@' or control characters",
                 };
                 errors.push(FieldError::new("username", message).with_value(json!(input.username)));
             })
@@ -161,10 +128,7 @@ impl Domain {
                     PasswordProblem::TooShort(min) => {
                         format!("password must be at least {min} characters")
                     }
-                    PasswordProblem::TooLong => format!(
-                        "Password must be less than {} bytes",
-                        Password::MAX_BYTES + 1
-                    ),
+                    PasswordProblem::TooLong => format!("Password must be less than {} bytes", Password::MAX_BYTES + 1),
                 };
                 errors.push(FieldError::new("password", message));
             })
@@ -178,11 +142,7 @@ impl Domain {
     /// Logs in by email or username (both case-insensitive). Unknown identifier and wrong
     /// password give the same error after the same work; blocked and unconfirmed accounts are
     /// told so only once the password checked out.
-    pub async fn login(
-        &self,
-        caller: &Caller,
-        attempt: LoginAttempt,
-    ) -> Result<Authenticated, DomainError> {
+    pub async fn login(&self, caller: &Caller, attempt: LoginAttempt) -> Result<Authenticated, DomainError> {
         let _ = caller;
         let folded = fold(attempt.identifier.trim());
         // A username never contains '@' and an email always does, so one lookup suffices.
@@ -207,13 +167,7 @@ impl Domain {
                     "identifierHash": sha256_hex(&folded),
                     "userId": other.map(|credentials| credentials.user.id.0),
                 });
-                tx.insert_event(&DomainEvent::new(
-                    EventType::UserLoginFailed,
-                    Actor::Anonymous,
-                    now,
-                    data,
-                ))
-                .await?;
+                tx.insert_event(&DomainEvent::new(EventType::UserLoginFailed, Actor::Anonymous, now, data)).await?;
                 tx.commit().await?;
                 return Err(DomainError::Rule(Rule::InvalidCredentials));
             }
@@ -227,8 +181,8 @@ impl Domain {
         }
         let rehash = match &credentials.password_hash {
             Some(hash) if self.hasher.settings().is_weaker_than_configured(hash) => {
-                let password = Password::parse(&attempt.password, 0)
-                    .map_err(|_| DomainError::Rule(Rule::InvalidCredentials))?;
+                let password =
+                    Password::parse(&attempt.password, 0).map_err(|_| DomainError::Rule(Rule::InvalidCredentials))?;
                 Some(self.hasher.hash(&password).await?)
             }
             _ => None,
@@ -239,24 +193,10 @@ impl Domain {
             tx.set_user_password_hash(user.id, hash, now).await?;
         }
         tx.set_user_last_login(user.id, now).await?;
-        let session = self
-            .open_session(tx.as_mut(), &user, attempt.device_id)
-            .await?;
+        let session = self.open_session(tx.as_mut(), &user, attempt.device_id).await?;
         tx.commit().await?;
-        let jwt = self.api_jwt.issue(
-            self.claim_style(),
-            user.id.0,
-            &session,
-            now,
-            self.settings.jwt_ttl,
-        )?;
-        Ok(Authenticated {
-            user: User {
-                last_login_at: Some(now),
-                ..user
-            },
-            jwt: Some(jwt),
-        })
+        let jwt = self.api_jwt.issue(self.claim_style(), user.id.0, &session, now, self.settings.jwt_ttl)?;
+        Ok(Authenticated { user: User { last_login_at: Some(now), ..user }, jwt: Some(jwt) })
     }
 
     /// Opens a session for `user` inside the caller's transaction, with its `user.logged_in` event.
@@ -275,15 +215,8 @@ impl Domain {
             expires_at: now.plus(self.settings.jwt_ttl),
         };
         tx.insert_session(&session).await?;
-        let data =
-            json!({"user": user.public_json(), "sessionId": session.id.0, "deviceId": device_id});
-        tx.insert_event(&DomainEvent::new(
-            EventType::UserLoggedIn,
-            Actor::EndUser(user.id),
-            now,
-            data,
-        ))
-        .await?;
+        let data = json!({"user": user.public_json(), "sessionId": session.id.0, "deviceId": device_id});
+        tx.insert_event(&DomainEvent::new(EventType::UserLoggedIn, Actor::EndUser(user.id), now, data)).await?;
         Ok(session.id)
     }
 
@@ -295,10 +228,7 @@ impl Domain {
 
     /// The role of `user`, for `populate=role`.
     pub async fn role_of(&self, user: &User) -> Result<Role, DomainError> {
-        self.store
-            .find_role(user.role_id)
-            .await?
-            .ok_or(DomainError::NotFound("Role not found"))
+        self.store.find_role(user.role_id).await?.ok_or(DomainError::NotFound("Role not found"))
     }
 
     /// The role's public JSON, as `populate=role` shows it.

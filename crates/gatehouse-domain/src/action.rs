@@ -60,37 +60,24 @@ actions! {
 impl Action {
     /// Looks an action up by its permission name.
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL
-            .iter()
-            .copied()
-            .find(|action| action.as_str() == name)
+        Action::ALL.iter().copied().find(|action| action.as_str() == name)
     }
 
     /// Operations endpoints are open to every caller and never appear in a role.
     pub const fn is_open(self) -> bool {
-        matches!(
-            self,
-            Action::Health | Action::Ready | Action::Metrics | Action::OpenApi
-        )
+        matches!(self, Action::Health | Action::Ready | Action::Metrics | Action::OpenApi)
     }
 
     /// The actions a role may be granted (everything but the open operations endpoints).
     pub fn grantable() -> impl Iterator<Item = Action> {
-        Action::ALL
-            .iter()
-            .copied()
-            .filter(|action| !action.is_open())
+        Action::ALL.iter().copied().filter(|action| !action.is_open())
     }
 
     /// Actions a `read-only` API token holds: the reads of the content API.
     pub const fn is_read(self) -> bool {
         matches!(
             self,
-            Action::UserFind
-                | Action::UserFindOne
-                | Action::UserCount
-                | Action::RoleFind
-                | Action::RoleFindOne
+            Action::UserFind | Action::UserFindOne | Action::UserCount | Action::RoleFind | Action::RoleFindOne
         )
     }
 }

@@ -15,12 +15,7 @@ pub struct Grants(HashSet<Action>);
 impl Grants {
     /// Grants from action names; unknown names are ignored (a newer node may know more).
     pub fn from_names<I: IntoIterator<Item = S>, S: AsRef<str>>(names: I) -> Self {
-        Self(
-            names
-                .into_iter()
-                .filter_map(|name| Action::from_name(name.as_ref()))
-                .collect(),
-        )
+        Self(names.into_iter().filter_map(|name| Action::from_name(name.as_ref())).collect())
     }
 
     /// Whether `action` is held.

@@ -20,11 +20,7 @@ pub struct FieldError {
 impl FieldError {
     /// An error on a top-level field.
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            path: vec![field.to_owned()],
-            message: message.into(),
-            value: None,
-        }
+        Self { path: vec![field.to_owned()], message: message.into(), value: None }
     }
 
     /// The same error, echoing the value the caller sent.
@@ -133,9 +129,7 @@ impl From<StoreError> for DomainError {
         match error {
             StoreError::Conflict(key) => DomainError::Conflict(key),
             StoreError::NotFound => DomainError::NotFound("Not Found"),
-            StoreError::Busy => DomainError::Unavailable {
-                retry_after_secs: 1,
-            },
+            StoreError::Busy => DomainError::Unavailable { retry_after_secs: 1 },
             StoreError::Other(cause) => DomainError::Internal(cause),
         }
     }

@@ -84,13 +84,7 @@ pub struct DomainEvent {
 impl DomainEvent {
     /// A new event with a fresh id.
     pub fn new(event_type: EventType, actor: Actor, occurred_at: Timestamp, data: Value) -> Self {
-        Self {
-            id: format!("evt_{}", random_alphanumeric(24)),
-            event_type,
-            occurred_at,
-            actor,
-            data,
-        }
+        Self { id: format!("evt_{}", random_alphanumeric(24)), event_type, occurred_at, actor, data }
     }
 }
 

@@ -21,28 +21,18 @@ pub struct PermissionCache {
 impl PermissionCache {
     /// An empty cache whose entries live `ttl`.
     pub fn new(ttl: Duration) -> Self {
-        Self {
-            ttl,
-            roles: RwLock::new(HashMap::new()),
-            public_role: RwLock::new(None),
-        }
+        Self { ttl, roles: RwLock::new(HashMap::new()), public_role: RwLock::new(None) }
     }
 
     /// The grants of `role`.
-    pub async fn grants(
-        &self,
-        store: &dyn Store,
-        role: RoleId,
-    ) -> Result<Arc<Grants>, DomainError> {
+    pub async fn grants(&self, store: &dyn Store, role: RoleId) -> Result<Arc<Grants>, DomainError> {
         if let Some((grants, loaded)) = self.roles.read().get(&role) {
             if loaded.elapsed() < self.ttl {
                 return Ok(grants.clone());
             }
         }
         let grants = Arc::new(Grants::from_names(store.list_role_actions(role).await?));
-        self.roles
-            .write()
-            .insert(role, (grants.clone(), Instant::now()));
+        self.roles.write().insert(role, (grants.clone(), Instant::now()));
         Ok(grants)
     }
 

@@ -74,40 +74,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// The generated secret named `name`: inserts `candidate` if none exists, then reads back
     /// whichever value won (several nodes may start at once).
-    async fn secret(
-        &self,
-        name: &str,
-        candidate: &str,
-        now: Timestamp,
-    ) -> Result<String, StoreError>;
+    async fn secret(&self, name: &str, candidate: &str, now: Timestamp) -> Result<String, StoreError>;
 
     /// One user by id.
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
 
     /// A user and password hash by folded email.
-    async fn find_credentials_by_email(
-        &self,
-        email_folded: &str,
-    ) -> Result<Option<UserCredentials>, StoreError>;
+    async fn find_credentials_by_email(&self, email_folded: &str) -> Result<Option<UserCredentials>, StoreError>;
 
     /// A user and password hash by folded username.
-    async fn find_credentials_by_username(
-        &self,
-        username_folded: &str,
-    ) -> Result<Option<UserCredentials>, StoreError>;
+    async fn find_credentials_by_username(&self, username_folded: &str) -> Result<Option<UserCredentials>, StoreError>;
 
     /// Whether a user holds this folded email or this folded username.
-    async fn user_identity_taken(
-        &self,
-        email_folded: &str,
-        username_folded: &str,
-    ) -> Result<bool, StoreError>;
+    async fn user_identity_taken(&self, email_folded: &str, username_folded: &str) -> Result<bool, StoreError>;
 
     /// A session together with its user (one round trip on the hot path's cache miss).
-    async fn find_session_with_user(
-        &self,
-        id: &SessionId,
-    ) -> Result<Option<(SessionRecord, User)>, StoreError>;
+    async fn find_session_with_user(&self, id: &SessionId) -> Result<Option<(SessionRecord, User)>, StoreError>;
 
     /// One role by id.
     async fn find_role(&self, id: RoleId) -> Result<Option<Role>, StoreError>;
@@ -119,8 +101,7 @@ pub trait Store: Send + Sync + 'static {
     async fn list_role_actions(&self, id: RoleId) -> Result<Vec<String>, StoreError>;
 
     /// Outbox events after position `after_seq`, oldest first.
-    async fn list_events(&self, after_seq: i64, limit: i64)
-        -> Result<Vec<StoredEvent>, StoreError>;
+    async fn list_events(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError>;
 }
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
@@ -130,12 +111,7 @@ pub trait StoreTx: Send {
     async fn insert_user(&mut self, user: &NewUser) -> Result<User, StoreError>;
 
     /// Replaces a user's password hash (rehash on login, password change).
-    async fn set_user_password_hash(
-        &mut self,
-        id: UserId,
-        hash: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError>;
+    async fn set_user_password_hash(&mut self, id: UserId, hash: &str, now: Timestamp) -> Result<(), StoreError>;
 
     /// Records a successful login time.
     async fn set_user_last_login(&mut self, id: UserId, at: Timestamp) -> Result<(), StoreError>;
@@ -144,12 +120,7 @@ pub trait StoreTx: Send {
     async fn insert_session(&mut self, session: &NewSession) -> Result<(), StoreError>;
 
     /// Ends a live session; `false` when it was already ended or does not exist.
-    async fn revoke_session(
-        &mut self,
-        id: &SessionId,
-        at: Timestamp,
-        reason: &str,
-    ) -> Result<bool, StoreError>;
+    async fn revoke_session(&mut self, id: &SessionId, at: Timestamp, reason: &str) -> Result<bool, StoreError>;
 
     /// Appends an event to the outbox.
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError>;

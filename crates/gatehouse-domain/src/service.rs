@@ -36,9 +36,7 @@ impl Domain {
         settings: DomainSettings,
         hasher: PasswordHasher,
     ) -> Result<Self, DomainError> {
-        let secret = store
-            .secret(API_JWT_SECRET, &random_hex(32), clock.now())
-            .await?;
+        let secret = store.secret(API_JWT_SECRET, &random_hex(32), clock.now()).await?;
         Ok(Self {
             api_jwt: JwtKeys::new(Realm::Api, secret.as_bytes()),
             sessions: SessionCache::new(settings.cache_ttl),

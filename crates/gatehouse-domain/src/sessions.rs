@@ -42,19 +42,11 @@ pub struct SessionCache {
 impl SessionCache {
     /// An empty cache whose entries live `ttl`.
     pub fn new(ttl: Duration) -> Self {
-        Self {
-            ttl,
-            entries: RwLock::new(HashMap::new()),
-            generation: AtomicU64::new(0),
-        }
+        Self { ttl, entries: RwLock::new(HashMap::new()), generation: AtomicU64::new(0) }
     }
 
     fn get(&self, id: &SessionId) -> Option<CachedSession> {
-        self.entries
-            .read()
-            .get(id)
-            .filter(|entry| entry.loaded.elapsed() < self.ttl)
-            .cloned()
+        self.entries.read().get(id).filter(|entry| entry.loaded.elapsed() < self.ttl).cloned()
     }
 
     fn insert_if_unchanged(&self, id: SessionId, entry: CachedSession, generation: u64) {
@@ -97,55 +89,30 @@ impl Domain {
         let now = self.clock.now();
         let verified = self.api_jwt.verify(token, self.claim_style(), now)?;
         let user = match self.sessions.get(&verified.session) {
-            Some(cached) if cached.user.id.0 == verified.subject && now < cached.expires_at => {
-                cached.user
-            }
+            Some(cached) if cached.user.id.0 == verified.subject && now < cached.expires_at => cached.user,
             _ => {
                 let generation = self.sessions.generation.load(Ordering::SeqCst);
-                let (session, user) = self
-                    .store
-                    .find_session_with_user(&verified.session)
-                    .await?
-                    .ok_or(DomainError::Unauthorized)?;
+                let (session, user) =
+                    self.store.find_session_with_user(&verified.session).await?.ok_or(DomainError::Unauthorized)?;
                 if session.user_id.0 != verified.subject || !session.is_live(now) || user.blocked {
                     return Err(DomainError::Unauthorized);
                 }
                 let user = Arc::new(user);
-                let entry = CachedSession {
-                    user: user.clone(),
-                    expires_at: session.expires_at,
-                    loaded: Instant::now(),
-                };
-                self.sessions
-                    .insert_if_unchanged(verified.session.clone(), entry, generation);
+                let entry =
+                    CachedSession { user: user.clone(), expires_at: session.expires_at, loaded: Instant::now() };
+                self.sessions.insert_if_unchanged(verified.session.clone(), entry, generation);
                 user
             }
         };
-        let grants = self
-            .permissions
-            .grants(self.store.as_ref(), user.role_id)
-            .await?;
-        Ok(Caller::new(
-            Principal::EndUser {
-                user,
-                session: verified.session,
-            },
-            grants,
-        ))
+        let grants = self.permissions.grants(self.store.as_ref(), user.role_id).await?;
+        Ok(Caller::new(Principal::EndUser { user, session: verified.session }, grants))
     }
 
     /// Ends the caller's own session: its JWT stops working at once.
     pub async fn logout(&self, caller: &Caller) -> Result<(), DomainError> {
         let (user, session) = caller.end_user()?;
         let mut tx = self.store.begin().await?;
-        self.revoke_session_in(
-            tx.as_mut(),
-            user.id,
-            session,
-            "logout",
-            Actor::EndUser(user.id),
-        )
-        .await?;
+        self.revoke_session_in(tx.as_mut(), user.id, session, "logout", Actor::EndUser(user.id)).await?;
         tx.commit().await?;
         self.sessions.forget_session(session);
         Ok(())
@@ -164,13 +131,7 @@ impl Domain {
         let ended = tx.revoke_session(session, now, reason).await?;
         if ended {
             let data = json!({"subject": {"realm": "api", "id": user.0}, "sessions": [session.0], "reason": reason});
-            tx.insert_event(&DomainEvent::new(
-                EventType::SessionRevoked,
-                actor,
-                now,
-                data,
-            ))
-            .await?;
+            tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, actor, now, data)).await?;
         }
         Ok(ended)
     }

@@ -34,9 +34,7 @@ impl Timestamp {
 
     /// RFC 3339 UTC with milliseconds, e.g. `2026-01-15T08:30:00.000Z`.
     pub fn to_rfc3339(self) -> String {
-        DateTime::<Utc>::from_timestamp_millis(self.0)
-            .unwrap_or_default()
-            .to_rfc3339_opts(SecondsFormat::Millis, true)
+        DateTime::<Utc>::from_timestamp_millis(self.0).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
     /// Parses an RFC 3339 date-time (any offset) or a plain `YYYY-MM-DD` date (midnight UTC).
@@ -108,22 +106,13 @@ mod tests {
 
     #[test]
     fn timestamps_are_written_with_milliseconds_in_utc() {
-        assert_eq!(
-            Timestamp::from_millis(1_768_465_800_000).to_rfc3339(),
-            "2026-01-15T08:30:00.000Z"
-        );
+        assert_eq!(Timestamp::from_millis(1_768_465_800_000).to_rfc3339(), "2026-01-15T08:30:00.000Z");
     }
 
     #[test]
     fn dates_and_offsets_parse_to_utc() {
-        assert_eq!(
-            Timestamp::parse("2026-01-15T09:30:00+01:00"),
-            Some(Timestamp::from_millis(1_768_465_800_000))
-        );
-        assert_eq!(
-            Timestamp::parse("2026-01-15"),
-            Some(Timestamp::from_millis(1_768_435_200_000))
-        );
+        assert_eq!(Timestamp::parse("2026-01-15T09:30:00+01:00"), Some(Timestamp::from_millis(1_768_465_800_000)));
+        assert_eq!(Timestamp::parse("2026-01-15"), Some(Timestamp::from_millis(1_768_435_200_000)));
         assert_eq!(Timestamp::parse("yesterday"), None);
     }
 

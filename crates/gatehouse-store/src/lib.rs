@@ -37,12 +37,7 @@ pub struct StoreOptions {
 impl StoreOptions {
     /// Defaults for `url`: migrations applied, 16 connections, 5 s busy timeout.
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            max_connections: 16,
-            busy_timeout: Duration::from_secs(5),
-            migrate: true,
-        }
+        Self { url: url.into(), max_connections: 16, busy_timeout: Duration::from_secs(5), migrate: true }
     }
 }
 
@@ -59,10 +54,7 @@ pub async fn connect(options: &StoreOptions) -> Result<Arc<dyn Store>, StoreErro
 /// The migration file names of each backend, for the parity check.
 pub fn migration_names() -> (Vec<String>, Vec<String>) {
     let names = |migrator: &sqlx::migrate::Migrator| {
-        migrator
-            .iter()
-            .map(|migration| format!("{:04}_{}", migration.version, migration.description))
-            .collect()
+        migrator.iter().map(|migration| format!("{:04}_{}", migration.version, migration.description)).collect()
     };
     (names(&sqlite::MIGRATOR), names(&postgres::MIGRATOR))
 }

@@ -9,8 +9,8 @@ pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 /// A connection pool for `url`.
 pub(crate) async fn open(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
-    let options = PgConnectOptions::from_str(url)
-        .map_err(|error| StoreError::Other(format!("bad PostgreSQL URL: {error}")))?;
+    let options =
+        PgConnectOptions::from_str(url).map_err(|error| StoreError::Other(format!("bad PostgreSQL URL: {error}")))?;
     PgPoolOptions::new()
         .max_connections(max_connections.max(2))
         .acquire_timeout(Duration::from_secs(10))
@@ -22,8 +22,5 @@ pub(crate) async fn open(url: &str, max_connections: u32) -> Result<PgPool, Stor
 /// Whether a SQLSTATE means "contention, try later": serialization failure, deadlock, lock
 /// not available, too many connections, or the server shutting down.
 pub(crate) fn is_busy(code: &str) -> bool {
-    matches!(
-        code,
-        "40001" | "40P01" | "55P03" | "53300" | "57P01" | "57P03"
-    )
+    matches!(code, "40001" | "40P01" | "55P03" | "53300" | "57P01" | "57P03")
 }

@@ -48,8 +48,7 @@ impl_row_ext!(sqlx::sqlite::SqliteRow);
 impl_row_ext!(sqlx::postgres::PgRow);
 
 /// The user columns every user query selects, from the table aliased `u`.
-pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.document_id, u.username, u.email, u.provider, u.confirmed, u.blocked, \
+pub(crate) const USER_COLUMNS: &str = "u.id, u.document_id, u.username, u.email, u.provider, u.confirmed, u.blocked, \
      u.role_id, u.created_at, u.updated_at, u.published_at, u.last_login_at";
 
 pub(crate) fn user(row: &impl RowExt) -> Result<User, sqlx::Error> {
@@ -70,10 +69,7 @@ pub(crate) fn user(row: &impl RowExt) -> Result<User, sqlx::Error> {
 }
 
 pub(crate) fn credentials(row: &impl RowExt) -> Result<UserCredentials, sqlx::Error> {
-    Ok(UserCredentials {
-        user: user(row)?,
-        password_hash: row.opt_text("password_hash")?,
-    })
+    Ok(UserCredentials { user: user(row)?, password_hash: row.opt_text("password_hash")? })
 }
 
 /// Session columns, aliased `s_*` so they can sit beside the user's.
@@ -93,8 +89,7 @@ pub(crate) fn session(row: &impl RowExt) -> Result<SessionRecord, sqlx::Error> {
     })
 }
 
-pub(crate) const ROLE_COLUMNS: &str =
-    "id, document_id, name, description, type, created_at, updated_at, published_at";
+pub(crate) const ROLE_COLUMNS: &str = "id, document_id, name, description, type, created_at, updated_at, published_at";
 
 pub(crate) fn role(row: &impl RowExt) -> Result<Role, sqlx::Error> {
     Ok(Role {

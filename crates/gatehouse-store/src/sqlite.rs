@@ -3,9 +3,7 @@
 //! `BEGIN IMMEDIATE`, so a transaction never fails to upgrade from read to write.
 
 use gatehouse_domain::ports::StoreError;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -44,6 +42,5 @@ pub(crate) async fn open(
 /// Whether a SQLite error code means "locked by someone else, try later".
 pub(crate) fn is_busy(code: &str) -> bool {
     // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (code + 256 * n).
-    code.parse::<i32>()
-        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
+    code.parse::<i32>().is_ok_and(|code| matches!(code & 0xff, 5 | 6))
 }

@@ -66,9 +66,7 @@ pub(crate) fn classify(error: sqlx::Error) -> StoreError {
             }
             StoreError::Other(error.to_string())
         }
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            StoreError::Busy
-        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => StoreError::Busy,
         _ => StoreError::Other(error.to_string()),
     }
 }
@@ -96,15 +94,12 @@ impl SqlStore {
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
         let url = options.url.as_str();
         let pools = if url.starts_with("sqlite:") {
-            let (read, write) =
-                sqlite::open(url, options.max_connections, options.busy_timeout).await?;
+            let (read, write) = sqlite::open(url, options.max_connections, options.busy_timeout).await?;
             Pools::Sqlite { read, write }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Pools::Postgres(postgres::open(url, options.max_connections).await?)
         } else {
-            return Err(StoreError::Other(
-                "the database URL must start with sqlite: or postgres:".into(),
-            ));
+            return Err(StoreError::Other("the database URL must start with sqlite: or postgres:".into()));
         };
         Ok(Self { pools })
     }
@@ -121,12 +116,9 @@ impl SqlStore {
     /// Starts a write transaction (SQLite: on the one writer connection, `BEGIN IMMEDIATE`).
     async fn begin_sql(&self) -> Result<SqlTx, StoreError> {
         let inner = match &self.pools {
-            Pools::Sqlite { write, .. } => TxInner::Sqlite(
-                write
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err(classify)?,
-            ),
+            Pools::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(classify)?)
+            }
             Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await.map_err(classify)?),
         };
         Ok(SqlTx { inner })
@@ -154,32 +146,25 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        on_pool!(self, |pool| sqlx::query("SELECT 1")
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .map_err(classify))
+        on_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()).map_err(classify))
     }
 
     async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
         Ok(Box::new(self.begin_sql().await?))
     }
 
-    async fn secret(
-        &self,
-        name: &str,
-        candidate: &str,
-        now: Timestamp,
-    ) -> Result<String, StoreError> {
+    async fn secret(&self, name: &str, candidate: &str, now: Timestamp) -> Result<String, StoreError> {
         let mut sql_tx = self.begin_sql().await?;
         let value: String = on_tx!(sql_tx, |conn| {
-            sqlx::query("INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
-                .bind(name)
-                .bind(candidate)
-                .bind(now.as_millis())
-                .execute(&mut *conn)
-                .await
-                .map_err(classify)?;
+            sqlx::query(
+                "INSERT INTO secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(candidate)
+            .bind(now.as_millis())
+            .execute(&mut *conn)
+            .await
+            .map_err(classify)?;
             let row = sqlx::query("SELECT value FROM secrets WHERE name = $1")
                 .bind(name)
                 .fetch_one(&mut *conn)
@@ -194,56 +179,29 @@ impl Store for SqlStore {
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
         on_pool!(self, |pool| {
-            let row = sqlx::query(&sql)
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .map_err(classify)?;
+            let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await.map_err(classify)?;
             row.map(|row| decode(rows::user(&row))).transpose()
         })
     }
 
-    async fn find_credentials_by_email(
-        &self,
-        email_folded: &str,
-    ) -> Result<Option<UserCredentials>, StoreError> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email_folded = $1"
-        );
+    async fn find_credentials_by_email(&self, email_folded: &str) -> Result<Option<UserCredentials>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email_folded = $1");
         on_pool!(self, |pool| {
-            let row = sqlx::query(&sql)
-                .bind(email_folded)
-                .fetch_optional(pool)
-                .await
-                .map_err(classify)?;
+            let row = sqlx::query(&sql).bind(email_folded).fetch_optional(pool).await.map_err(classify)?;
             row.map(|row| decode(rows::credentials(&row))).transpose()
         })
     }
 
-    async fn find_credentials_by_username(
-        &self,
-        username_folded: &str,
-    ) -> Result<Option<UserCredentials>, StoreError> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_folded = $1"
-        );
+    async fn find_credentials_by_username(&self, username_folded: &str) -> Result<Option<UserCredentials>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.username_folded = $1");
         on_pool!(self, |pool| {
-            let row = sqlx::query(&sql)
-                .bind(username_folded)
-                .fetch_optional(pool)
-                .await
-                .map_err(classify)?;
+            let row = sqlx::query(&sql).bind(username_folded).fetch_optional(pool).await.map_err(classify)?;
             row.map(|row| decode(rows::credentials(&row))).transpose()
         })
     }
 
-    async fn user_identity_taken(
-        &self,
-        email_folded: &str,
-        username_folded: &str,
-    ) -> Result<bool, StoreError> {
-        let sql =
-            "SELECT 1 AS taken FROM users WHERE email_folded = $1 OR username_folded = $2 LIMIT 1";
+    async fn user_identity_taken(&self, email_folded: &str, username_folded: &str) -> Result<bool, StoreError> {
+        let sql = "SELECT 1 AS taken FROM users WHERE email_folded = $1 OR username_folded = $2 LIMIT 1";
         on_pool!(self, |pool| {
             let row = sqlx::query(sql)
                 .bind(email_folded)
@@ -255,34 +213,20 @@ impl Store for SqlStore {
         })
     }
 
-    async fn find_session_with_user(
-        &self,
-        id: &SessionId,
-    ) -> Result<Option<(SessionRecord, User)>, StoreError> {
+    async fn find_session_with_user(&self, id: &SessionId) -> Result<Option<(SessionRecord, User)>, StoreError> {
         let sql = format!(
             "SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM user_sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
         );
         on_pool!(self, |pool| {
-            let row = sqlx::query(&sql)
-                .bind(&id.0)
-                .fetch_optional(pool)
-                .await
-                .map_err(classify)?;
-            row.map(|row| {
-                decode(rows::session(&row).and_then(|session| Ok((session, rows::user(&row)?))))
-            })
-            .transpose()
+            let row = sqlx::query(&sql).bind(&id.0).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| decode(rows::session(&row).and_then(|session| Ok((session, rows::user(&row)?))))).transpose()
         })
     }
 
     async fn find_role(&self, id: RoleId) -> Result<Option<Role>, StoreError> {
         let sql = format!("SELECT {ROLE_COLUMNS} FROM roles WHERE id = $1");
         on_pool!(self, |pool| {
-            let row = sqlx::query(&sql)
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .map_err(classify)?;
+            let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await.map_err(classify)?;
             row.map(|row| decode(rows::role(&row))).transpose()
         })
     }
@@ -290,11 +234,7 @@ impl Store for SqlStore {
     async fn find_role_by_type(&self, role_type: &str) -> Result<Option<Role>, StoreError> {
         let sql = format!("SELECT {ROLE_COLUMNS} FROM roles WHERE type = $1");
         on_pool!(self, |pool| {
-            let row = sqlx::query(&sql)
-                .bind(role_type)
-                .fetch_optional(pool)
-                .await
-                .map_err(classify)?;
+            let row = sqlx::query(&sql).bind(role_type).fetch_optional(pool).await.map_err(classify)?;
             row.map(|row| decode(rows::role(&row))).transpose()
         })
     }
@@ -302,28 +242,15 @@ impl Store for SqlStore {
     async fn list_role_actions(&self, id: RoleId) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT action FROM role_permissions WHERE role_id = $1 ORDER BY action";
         on_pool!(self, |pool| {
-            let found = sqlx::query(sql)
-                .bind(id.0)
-                .fetch_all(pool)
-                .await
-                .map_err(classify)?;
+            let found = sqlx::query(sql).bind(id.0).fetch_all(pool).await.map_err(classify)?;
             found.iter().map(|row| decode(row.text("action"))).collect()
         })
     }
 
-    async fn list_events(
-        &self,
-        after_seq: i64,
-        limit: i64,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
+    async fn list_events(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
         let sql = "SELECT seq, id, type, occurred_at, actor, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
         on_pool!(self, |pool| {
-            let found = sqlx::query(sql)
-                .bind(after_seq)
-                .bind(limit)
-                .fetch_all(pool)
-                .await
-                .map_err(classify)?;
+            let found = sqlx::query(sql).bind(after_seq).bind(limit).fetch_all(pool).await.map_err(classify)?;
             found.iter().map(|row| decode(rows::event(row))).collect()
         })
     }
@@ -379,21 +306,11 @@ impl StoreTx for SqlTx {
         })
     }
 
-    async fn set_user_password_hash(
-        &mut self,
-        id: UserId,
-        hash: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn set_user_password_hash(&mut self, id: UserId, hash: &str, now: Timestamp) -> Result<(), StoreError> {
         let sql = "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3";
         on_tx!(self, |conn| {
-            let done = sqlx::query(sql)
-                .bind(hash)
-                .bind(now.as_millis())
-                .bind(id.0)
-                .execute(conn)
-                .await
-                .map_err(classify)?;
+            let done =
+                sqlx::query(sql).bind(hash).bind(now.as_millis()).bind(id.0).execute(conn).await.map_err(classify)?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -429,12 +346,7 @@ impl StoreTx for SqlTx {
         Ok(())
     }
 
-    async fn revoke_session(
-        &mut self,
-        id: &SessionId,
-        at: Timestamp,
-        reason: &str,
-    ) -> Result<bool, StoreError> {
+    async fn revoke_session(&mut self, id: &SessionId, at: Timestamp, reason: &str) -> Result<bool, StoreError> {
         let sql = "UPDATE user_sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL";
         let done = on_tx!(self, |conn| sqlx::query(sql)
             .bind(at.as_millis())
@@ -448,8 +360,7 @@ impl StoreTx for SqlTx {
     }
 
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError> {
-        let sql =
-            "INSERT INTO events (id, type, occurred_at, actor, data) VALUES ($1, $2, $3, $4, $5)";
+        let sql = "INSERT INTO events (id, type, occurred_at, actor, data) VALUES ($1, $2, $3, $4, $5)";
         let actor = event.actor.to_json();
         on_tx!(self, |conn| sqlx::query(sql)
             .bind(&event.id)

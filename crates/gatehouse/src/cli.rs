@@ -72,11 +72,8 @@ impl Cli {
             Command::Serve { bind } => bind.clone(),
             _ => None,
         };
-        let overrides = Overrides {
-            config_file: self.global.config.clone(),
-            database_url: self.global.database_url.clone(),
-            bind,
-        };
+        let overrides =
+            Overrides { config_file: self.global.config.clone(), database_url: self.global.database_url.clone(), bind };
         let config = match Config::load(&overrides) {
             Ok(config) => config,
             Err(error) => {
@@ -85,12 +82,8 @@ impl Cli {
             }
         };
         let result = match self.command {
-            Command::Config {
-                command: ConfigCommand::Check,
-            } => check_config(&config),
-            Command::Routes {
-                command: RoutesCommand::List,
-            } => list_routes(),
+            Command::Config { command: ConfigCommand::Check } => check_config(&config),
+            Command::Routes { command: RoutesCommand::List } => list_routes(),
             Command::Migrate => migrate(&config).await,
             Command::Serve { .. } => serve(&config).await,
         };
@@ -113,14 +106,7 @@ fn check_config(config: &Config) -> anyhow::Result<()> {
 fn list_routes() -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     for route in ROUTES {
-        writeln!(
-            out,
-            "{:<7} {:<32} {:<12} {}",
-            route.method.as_str(),
-            route.path,
-            route.name,
-            route.action
-        )?;
+        writeln!(out, "{:<7} {:<32} {:<12} {}", route.method.as_str(), route.path, route.name, route.action)?;
     }
     Ok(())
 }
@@ -129,9 +115,7 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
     telemetry::init(&config.log);
     let mut options = StoreOptions::new(config.database.url.clone());
     options.max_connections = 2;
-    gatehouse_store::connect(&options)
-        .await
-        .context("migration failed")?;
+    gatehouse_store::connect(&options).await.context("migration failed")?;
     println!("migrations applied");
     Ok(())
 }
@@ -139,9 +123,7 @@ async fn migrate(config: &Config) -> anyhow::Result<()> {
 async fn serve(config: &Config) -> anyhow::Result<()> {
     telemetry::init(&config.log);
     let app = App::build(config).await?;
-    let listener = tokio::net::TcpListener::bind(config.bind_addr()?)
-        .await
-        .context("cannot bind")?;
+    let listener = tokio::net::TcpListener::bind(config.bind_addr()?).await.context("cannot bind")?;
     let address = listener.local_addr()?;
     // A plain line on standard output, which scripts wait for.
     println!("listening on http://{address}");

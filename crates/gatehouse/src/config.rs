@@ -77,10 +77,7 @@ pub struct DatabaseConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self {
-            url: "sqlite://./gatehouse.db".into(),
-            max_connections: 16,
-        }
+        Self { url: "sqlite://./gatehouse.db".into(), max_connections: 16 }
     }
 }
 
@@ -107,10 +104,7 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            format: LogFormat::Pretty,
-            level: "info".into(),
-        }
+        Self { format: LogFormat::Pretty, level: "info".into() }
     }
 }
 
@@ -140,11 +134,7 @@ pub struct Argon2Config {
 impl Default for Argon2Config {
     fn default() -> Self {
         let owasp = Argon2Settings::OWASP;
-        Self {
-            memory_kib: owasp.memory_kib,
-            iterations: owasp.iterations,
-            parallelism: owasp.parallelism,
-        }
+        Self { memory_kib: owasp.memory_kib, iterations: owasp.iterations, parallelism: owasp.parallelism }
     }
 }
 
@@ -228,11 +218,7 @@ pub struct RateLimitConfig {
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self {
-            enabled: true,
-            auth_per_minute: 10,
-            api_per_minute: 600,
-        }
+        Self { enabled: true, auth_per_minute: 10, api_per_minute: 600 }
     }
 }
 
@@ -285,10 +271,7 @@ impl Default for WebhooksConfig {
         let schedule = [5, 30, 120, 600, 3600, 21_600, 86_400];
         Self {
             allow_private_targets: false,
-            retry_schedule: schedule
-                .iter()
-                .map(|secs| DurationText(Duration::from_secs(*secs)))
-                .collect(),
+            retry_schedule: schedule.iter().map(|secs| DurationText(Duration::from_secs(*secs))).collect(),
             timeout: DurationText(Duration::from_secs(10)),
         }
     }
@@ -316,9 +299,7 @@ impl DurationText {
     /// Parses the text form.
     pub fn parse(text: &str) -> Option<Duration> {
         let text = text.trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
         let number: u64 = number.parse().ok()?;
         let millis_per_unit = match unit.trim() {
@@ -329,9 +310,7 @@ impl DurationText {
             "d" => 86_400_000,
             _ => return None,
         };
-        number
-            .checked_mul(millis_per_unit)
-            .map(Duration::from_millis)
+        number.checked_mul(millis_per_unit).map(Duration::from_millis)
     }
 }
 
@@ -345,11 +324,9 @@ impl<'de> Deserialize<'de> for DurationText {
         }
         match Raw::deserialize(deserializer)? {
             Raw::Seconds(seconds) => Ok(Self(Duration::from_secs(seconds))),
-            Raw::Text(text) => Self::parse(&text).map(Self).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "invalid duration {text:?} (use e.g. 30s, 10m, 14d)"
-                ))
-            }),
+            Raw::Text(text) => Self::parse(&text)
+                .map(Self)
+                .ok_or_else(|| serde::de::Error::custom(format!("invalid duration {text:?} (use e.g. 30s, 10m, 14d)"))),
         }
     }
 }
@@ -357,16 +334,11 @@ impl<'de> Deserialize<'de> for DurationText {
 impl Serialize for DurationText {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let millis = self.0.as_millis();
-        let text = [
-            (86_400_000, "d"),
-            (3_600_000, "h"),
-            (60_000, "m"),
-            (1000, "s"),
-        ]
-        .iter()
-        .find(|(unit, _)| millis > 0 && millis % unit == 0)
-        .map(|(unit, suffix)| format!("{}{suffix}", millis / unit))
-        .unwrap_or_else(|| format!("{millis}ms"));
+        let text = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s")]
+            .iter()
+            .find(|(unit, _)| millis > 0 && millis % unit == 0)
+            .map(|(unit, suffix)| format!("{}{suffix}", millis / unit))
+            .unwrap_or_else(|| format!("{millis}ms"));
         serializer.serialize_str(&text)
     }
 }
@@ -388,19 +360,13 @@ impl<'de> Deserialize<'de> for ByteSize {
             Raw::Text(text) => text,
         };
         let trimmed = text.trim();
-        let split = trimmed
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(trimmed.len());
+        let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
         let (number, unit) = trimmed.split_at(split);
         let factor = match unit.trim().to_ascii_lowercase().as_str() {
             "" | "b" => 1,
             "kib" | "kb" | "k" => 1024,
             "mib" | "mb" | "m" => 1024 * 1024,
-            _ => {
-                return Err(serde::de::Error::custom(format!(
-                    "invalid size {text:?} (use e.g. 64KiB)"
-                )))
-            }
+            _ => return Err(serde::de::Error::custom(format!("invalid size {text:?} (use e.g. 64KiB)"))),
         };
         number
             .parse::<usize>()
@@ -445,40 +411,28 @@ impl Config {
 
     /// [`Config::load`] with the environment given explicitly (for tests), without validation.
     pub fn load_from(overrides: &Overrides, env: &[(String, String)]) -> anyhow::Result<Config> {
-        let file = overrides.config_file.clone().or_else(|| {
-            env.iter()
-                .find(|(key, _)| key == "GATEHOUSE_CONFIG")
-                .map(|(_, value)| PathBuf::from(value))
-        });
+        let file = overrides
+            .config_file
+            .clone()
+            .or_else(|| env.iter().find(|(key, _)| key == "GATEHOUSE_CONFIG").map(|(_, value)| PathBuf::from(value)));
         let mut table = match file {
             Some(path) => read_table(&path)?,
-            None if Path::new("gatehouse.toml").exists() => {
-                read_table(Path::new("gatehouse.toml"))?
-            }
+            None if Path::new("gatehouse.toml").exists() => read_table(Path::new("gatehouse.toml"))?,
             None => toml::Table::new(),
         };
         for (path, value) in env_overrides(env)? {
             set_path(&mut table, &path, value)?;
         }
         if let Some(url) = &overrides.database_url {
-            set_path(
-                &mut table,
-                &["database".into(), "url".into()],
-                toml::Value::String(url.clone()),
-            )?;
+            set_path(&mut table, &["database".into(), "url".into()], toml::Value::String(url.clone()))?;
         }
         if let Some(bind) = &overrides.bind {
-            set_path(
-                &mut table,
-                &["server".into(), "bind".into()],
-                toml::Value::String(bind.clone()),
-            )?;
+            set_path(&mut table, &["server".into(), "bind".into()], toml::Value::String(bind.clone()))?;
         }
         let mut unknown = Vec::new();
-        let config: Config = serde_ignored::deserialize(toml::Value::Table(table), |path| {
-            unknown.push(path.to_string())
-        })
-        .context("invalid configuration")?;
+        let config: Config =
+            serde_ignored::deserialize(toml::Value::Table(table), |path| unknown.push(path.to_string()))
+                .context("invalid configuration")?;
         if !unknown.is_empty() {
             bail!("unknown configuration keys: {}", unknown.join(", "));
         }
@@ -489,23 +443,19 @@ impl Config {
     pub fn validate(&self) -> anyhow::Result<()> {
         let mut problems = Vec::new();
         if self.server.bind.parse::<SocketAddr>().is_err() {
-            problems.push(format!(
-                "server.bind: {:?} is not an ADDR:PORT",
-                self.server.bind
-            ));
+            problems.push(format!("server.bind: {:?} is not an ADDR:PORT", self.server.bind));
         }
         let url = &self.database.url;
-        if !(url.starts_with("sqlite:")
-            || url.starts_with("postgres:")
-            || url.starts_with("postgresql:"))
-        {
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
             problems.push("database.url: must start with sqlite: or postgres:".to_owned());
         }
         if self.server.body_limit.0 < 1024 {
             problems.push("server.body_limit: must be at least 1KiB".to_owned());
         }
         if argon2_params_invalid(&self.auth.argon2) {
-            problems.push("auth.argon2: memory_kib must be at least 8 × parallelism, iterations ≥ 1, parallelism ≥ 1".into());
+            problems.push(
+                "auth.argon2: memory_kib must be at least 8 × parallelism, iterations ≥ 1, parallelism ≥ 1".into(),
+            );
         }
         if self.auth.hash_queue == 0 {
             problems.push("auth.hash_queue: must be at least 1".to_owned());
@@ -518,10 +468,7 @@ impl Config {
         }
         for (key, value) in [
             ("server.public_url", &self.server.public_url),
-            (
-                "auth.email_confirmation_redirect",
-                &self.auth.email_confirmation_redirect,
-            ),
+            ("auth.email_confirmation_redirect", &self.auth.email_confirmation_redirect),
             ("auth.reset_password_url", &self.auth.reset_password_url),
             ("admin.invite_url", &self.admin.invite_url),
         ] {
@@ -540,10 +487,7 @@ impl Config {
 
     /// The listen address.
     pub fn bind_addr(&self) -> anyhow::Result<SocketAddr> {
-        self.server
-            .bind
-            .parse()
-            .with_context(|| format!("server.bind {:?}", self.server.bind))
+        self.server.bind.parse().with_context(|| format!("server.bind {:?}", self.server.bind))
     }
 
     /// The settings of the domain rules.
@@ -596,8 +540,7 @@ fn mask_url_password(raw: &str) -> String {
 }
 
 fn read_table(path: &Path) -> anyhow::Result<toml::Table> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))
 }
 
@@ -615,12 +558,8 @@ fn env_overrides(env: &[(String, String)]) -> anyhow::Result<Vec<(Vec<String>, t
         let lowered = rest.to_ascii_lowercase();
         let (key, value) = match lowered.strip_suffix("_file") {
             Some(key) => {
-                let content = std::fs::read_to_string(raw)
-                    .with_context(|| format!("{name}: cannot read {raw}"))?;
-                (
-                    key.to_owned(),
-                    content.trim_end_matches(['\n', '\r']).to_owned(),
-                )
+                let content = std::fs::read_to_string(raw).with_context(|| format!("{name}: cannot read {raw}"))?;
+                (key.to_owned(), content.trim_end_matches(['\n', '\r']).to_owned())
             }
             None => (lowered, raw.clone()),
         };
@@ -644,9 +583,7 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> any
     };
     let mut current = table;
     for key in parents {
-        let entry = current
-            .entry(key.clone())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = current.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
         current = match entry {
             toml::Value::Table(inner) => inner,
             _ => bail!("configuration key {} is not a section", path.join(".")),
@@ -661,10 +598,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     #[test]
@@ -674,10 +608,7 @@ mod tests {
         assert_eq!(config.server.bind, "127.0.0.1:1337");
         assert!(config.rate_limit.enabled);
         assert_eq!(config.server.body_limit, ByteSize(65_536));
-        assert_eq!(
-            config.domain_settings().jwt_ttl,
-            Duration::from_secs(30 * 86_400)
-        );
+        assert_eq!(config.domain_settings().jwt_ttl, Duration::from_secs(30 * 86_400));
         config.validate().unwrap();
     }
 
@@ -685,87 +616,47 @@ mod tests {
     fn environment_overrides_file_and_flags_override_environment() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("gatehouse.toml");
-        std::fs::write(
-            &file,
-            "[server]\nbind = \"127.0.0.1:1\"\n[auth]\nhash_queue = 3\n",
-        )
-        .unwrap();
+        std::fs::write(&file, "[server]\nbind = \"127.0.0.1:1\"\n[auth]\nhash_queue = 3\n").unwrap();
         let secret = dir.path().join("url");
         std::fs::write(&secret, "postgres://u:pw@db/x\n").unwrap();
-        let overrides = Overrides {
-            config_file: Some(file),
-            bind: Some("127.0.0.1:9".into()),
-            ..Overrides::default()
-        };
+        let overrides = Overrides { config_file: Some(file), bind: Some("127.0.0.1:9".into()), ..Overrides::default() };
         let vars = env(&[
             ("GATEHOUSE_SERVER__BIND", "127.0.0.1:2"),
             ("GATEHOUSE_RATE_LIMIT__ENABLED", "false"),
             ("GATEHOUSE_AUTH__JWT_TTL", "10m"),
             ("GATEHOUSE_DATABASE__URL_FILE", secret.to_str().unwrap()),
-            (
-                "GATEHOUSE_TEST_DATABASE_URL",
-                "ignored: not a configuration key",
-            ),
+            ("GATEHOUSE_TEST_DATABASE_URL", "ignored: not a configuration key"),
         ]);
         let config = Config::load_from(&overrides, &vars).unwrap();
         assert_eq!(config.server.bind, "127.0.0.1:9");
         assert!(!config.rate_limit.enabled);
         assert_eq!(config.auth.hash_queue, 3);
-        assert_eq!(
-            config.auth.jwt_ttl,
-            Some(DurationText(Duration::from_secs(600)))
-        );
+        assert_eq!(config.auth.jwt_ttl, Some(DurationText(Duration::from_secs(600))));
         assert_eq!(config.database.url, "postgres://u:pw@db/x");
-        assert!(config
-            .to_masked_toml()
-            .unwrap()
-            .contains("postgres://u:****@db/x"));
+        assert!(config.to_masked_toml().unwrap().contains("postgres://u:****@db/x"));
     }
 
     #[test]
     fn every_unknown_key_is_named() {
-        let vars = env(&[
-            ("GATEHOUSE_SERVER__BINDD", "x"),
-            ("GATEHOUSE_NOPE__KEY", "1"),
-        ]);
-        let error = Config::load_from(&Overrides::default(), &vars)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.contains("server.bindd") && error.contains("nope"),
-            "{error}"
-        );
+        let vars = env(&[("GATEHOUSE_SERVER__BINDD", "x"), ("GATEHOUSE_NOPE__KEY", "1")]);
+        let error = Config::load_from(&Overrides::default(), &vars).unwrap_err().to_string();
+        assert!(error.contains("server.bindd") && error.contains("nope"), "{error}");
     }
 
     #[test]
     fn nonsense_values_are_refused_by_key() {
-        let vars = env(&[
-            ("GATEHOUSE_SERVER__BIND", "nowhere"),
-            ("GATEHOUSE_DATABASE__URL", "mysql://x"),
-        ]);
+        let vars = env(&[("GATEHOUSE_SERVER__BIND", "nowhere"), ("GATEHOUSE_DATABASE__URL", "mysql://x")]);
         let config = Config::load_from(&Overrides::default(), &vars).unwrap();
         let error = config.validate().unwrap_err().to_string();
-        assert!(
-            error.contains("server.bind") && error.contains("database.url"),
-            "{error}"
-        );
+        assert!(error.contains("server.bind") && error.contains("database.url"), "{error}");
     }
 
     #[test]
     fn durations_and_sizes_read_their_units() {
-        assert_eq!(
-            DurationText::parse("14d"),
-            Some(Duration::from_secs(14 * 86_400))
-        );
-        assert_eq!(
-            DurationText::parse("500ms"),
-            Some(Duration::from_millis(500))
-        );
+        assert_eq!(DurationText::parse("14d"), Some(Duration::from_secs(14 * 86_400)));
+        assert_eq!(DurationText::parse("500ms"), Some(Duration::from_millis(500)));
         assert_eq!(DurationText::parse("10 lightyears"), None);
-        let size: ByteSize = toml::from_str::<toml::Table>("v = \"1MiB\"").unwrap()["v"]
-            .clone()
-            .try_into()
-            .unwrap();
+        let size: ByteSize = toml::from_str::<toml::Table>("v = \"1MiB\"").unwrap()["v"].clone().try_into().unwrap();
         assert_eq!(size, ByteSize(1024 * 1024));
     }
 }

@@ -30,20 +30,13 @@ impl App {
     }
 
     /// [`App::build`] with an injected clock (tests move time instead of sleeping).
-    pub async fn build_with_clock(
-        config: &config::Config,
-        clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<App> {
+    pub async fn build_with_clock(config: &config::Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
         let mut options = StoreOptions::new(config.database.url.clone());
         options.max_connections = config.database.max_connections;
-        let store = gatehouse_store::connect(&options)
-            .await
-            .context("cannot open the database")?;
+        let store = gatehouse_store::connect(&options).await.context("cannot open the database")?;
         let settings = config.domain_settings();
-        let threads = config
-            .auth
-            .hash_pool_size
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        let threads =
+            config.auth.hash_pool_size.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
         let pool = HashPool::start(threads, config.auth.hash_queue)?;
         let hasher = PasswordHasher::new(settings.argon2, pool)?;
         let domain = Arc::new(Domain::new(store, clock, settings, hasher).await?);
@@ -58,10 +51,7 @@ impl App {
             metrics: Arc::new(http::metrics::Metrics::default()),
             openapi: axum::body::Bytes::from(http::openapi::document()),
         };
-        Ok(App {
-            state,
-            body_limit: config.server.body_limit.0,
-        })
+        Ok(App { state, body_limit: config.server.body_limit.0 })
     }
 
     /// The domain (tests use it to read state through the front door).
@@ -76,12 +66,9 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = http::app(self.state, self.body_limit);
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error")
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("server error")
     }
 }

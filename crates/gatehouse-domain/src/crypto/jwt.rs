@@ -123,17 +123,9 @@ impl JwtKeys {
         let aud = self.realm.audience();
         let header = Header::new(Algorithm::HS256);
         let result = match style {
-            ClaimStyle::Legacy => encode(
-                &header,
-                &LegacyClaims {
-                    id: subject,
-                    sid: &session.0,
-                    iat,
-                    exp,
-                    aud,
-                },
-                &self.encoding,
-            ),
+            ClaimStyle::Legacy => {
+                encode(&header, &LegacyClaims { id: subject, sid: &session.0, iat, exp, aud }, &self.encoding)
+            }
             ClaimStyle::Access => encode(
                 &header,
                 &AccessClaims {
@@ -152,24 +144,17 @@ impl JwtKeys {
 
     /// Verifies signature, algorithm (HS256 only), audience, claim layout and expiry.
     /// Every failure is [`DomainError::Unauthorized`].
-    pub fn verify(
-        &self,
-        token: &str,
-        style: ClaimStyle,
-        now: Timestamp,
-    ) -> Result<VerifiedToken, DomainError> {
-        let claims = decode::<AnyClaims>(token, &self.decoding, &self.validation)
-            .map_err(|_| DomainError::Unauthorized)?
-            .claims;
+    pub fn verify(&self, token: &str, style: ClaimStyle, now: Timestamp) -> Result<VerifiedToken, DomainError> {
+        let claims =
+            decode::<AnyClaims>(token, &self.decoding, &self.validation).map_err(|_| DomainError::Unauthorized)?.claims;
         if claims.exp <= now.as_secs() {
             return Err(DomainError::Unauthorized);
         }
         let (subject, session) = match style {
             ClaimStyle::Legacy if claims.token_type.is_none() => (claims.id, claims.sid),
-            ClaimStyle::Access if claims.token_type.as_deref() == Some("access") => (
-                claims.user_id.and_then(|id| id.parse().ok()),
-                claims.session_id,
-            ),
+            ClaimStyle::Access if claims.token_type.as_deref() == Some("access") => {
+                (claims.user_id.and_then(|id| id.parse().ok()), claims.session_id)
+            }
             _ => (None, None),
         };
         match (subject, session) {
@@ -197,32 +182,12 @@ mod tests {
     fn a_token_verifies_in_its_realm_and_style_only() {
         let now = Timestamp::from_millis(1_800_000_000_000);
         let session = SessionId("s1".into());
-        let token = keys(Realm::Api)
-            .issue(
-                ClaimStyle::Legacy,
-                7,
-                &session,
-                now,
-                Duration::from_secs(60),
-            )
-            .unwrap();
-        let verified = keys(Realm::Api)
-            .verify(&token, ClaimStyle::Legacy, now)
-            .unwrap();
+        let token = keys(Realm::Api).issue(ClaimStyle::Legacy, 7, &session, now, Duration::from_secs(60)).unwrap();
+        let verified = keys(Realm::Api).verify(&token, ClaimStyle::Legacy, now).unwrap();
         assert_eq!((verified.subject, verified.session), (7, session));
-        assert!(keys(Realm::Admin)
-            .verify(&token, ClaimStyle::Legacy, now)
-            .is_err());
-        assert!(keys(Realm::Api)
-            .verify(&token, ClaimStyle::Access, now)
-            .is_err());
-        assert!(keys(Realm::Api)
-            .verify(
-                &token,
-                ClaimStyle::Legacy,
-                now.plus(Duration::from_secs(60))
-            )
-            .is_err());
+        assert!(keys(Realm::Admin).verify(&token, ClaimStyle::Legacy, now).is_err());
+        assert!(keys(Realm::Api).verify(&token, ClaimStyle::Access, now).is_err());
+        assert!(keys(Realm::Api).verify(&token, ClaimStyle::Legacy, now.plus(Duration::from_secs(60))).is_err());
     }
 
     #[test]
@@ -230,21 +195,9 @@ mod tests {
         let now = Timestamp::from_millis(1_800_000_000_000);
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let body = URL_SAFE_NO_PAD.encode(br#"{"id":1,"sid":"s","exp":9999999999,"aud":"api"}"#);
-        assert!(keys(Realm::Api)
-            .verify(&format!("{header}.{body}."), ClaimStyle::Legacy, now)
-            .is_err());
+        assert!(keys(Realm::Api).verify(&format!("{header}.{body}."), ClaimStyle::Legacy, now).is_err());
         let other = JwtKeys::new(Realm::Api, b"another secret of enough length!");
-        let token = other
-            .issue(
-                ClaimStyle::Legacy,
-                1,
-                &SessionId("s".into()),
-                now,
-                Duration::from_secs(60),
-            )
-            .unwrap();
-        assert!(keys(Realm::Api)
-            .verify(&token, ClaimStyle::Legacy, now)
-            .is_err());
+        let token = other.issue(ClaimStyle::Legacy, 1, &SessionId("s".into()), now, Duration::from_secs(60)).unwrap();
+        assert!(keys(Realm::Api).verify(&token, ClaimStyle::Legacy, now).is_err());
     }
 }

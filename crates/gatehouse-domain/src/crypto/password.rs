@@ -28,11 +28,7 @@ pub struct Argon2Settings {
 
 impl Argon2Settings {
     /// OWASP's recommended minimum for argon2id: m = 19456 KiB, t = 2, p = 1.
-    pub const OWASP: Argon2Settings = Argon2Settings {
-        memory_kib: 19_456,
-        iterations: 2,
-        parallelism: 1,
-    };
+    pub const OWASP: Argon2Settings = Argon2Settings { memory_kib: 19_456, iterations: 2, parallelism: 1 };
 
     fn hasher(&self) -> Result<Argon2<'static>, DomainError> {
         let params = Params::new(self.memory_kib, self.iterations, self.parallelism, None)
@@ -52,9 +48,7 @@ impl Argon2Settings {
         let Ok(params) = Params::try_from(&parsed) else {
             return true;
         };
-        params.m_cost() < self.memory_kib
-            || params.t_cost() < self.iterations
-            || params.p_cost() < self.parallelism
+        params.m_cost() < self.memory_kib || params.t_cost() < self.iterations || params.p_cost() < self.parallelism
     }
 }
 
@@ -80,9 +74,7 @@ impl HashPool {
                         job();
                     }
                 })
-                .map_err(|error| {
-                    DomainError::Internal(format!("cannot start hash thread: {error}"))
-                })?;
+                .map_err(|error| DomainError::Internal(format!("cannot start hash thread: {error}")))?;
         }
         Ok(Self { sender })
     }
@@ -105,18 +97,10 @@ impl HashPool {
         });
         match self.sender.try_send(boxed) {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                return Err(DomainError::Unavailable {
-                    retry_after_secs: 1,
-                })
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                return Err(DomainError::Internal("hash pool stopped".into()))
-            }
+            Err(TrySendError::Full(_)) => return Err(DomainError::Unavailable { retry_after_secs: 1 }),
+            Err(TrySendError::Disconnected(_)) => return Err(DomainError::Internal("hash pool stopped".into())),
         }
-        answer
-            .await
-            .map_err(|_| DomainError::Internal("hash job dropped".into()))
+        answer.await.map_err(|_| DomainError::Internal("hash job dropped".into()))
     }
 }
 
@@ -132,11 +116,7 @@ impl PasswordHasher {
     /// A hasher using `pool` for every hash.
     pub fn new(settings: Argon2Settings, pool: HashPool) -> Result<Self, DomainError> {
         settings.hasher()?;
-        Ok(Self {
-            settings,
-            pool,
-            dummy_hash: Arc::new(OnceCell::new()),
-        })
+        Ok(Self { settings, pool, dummy_hash: Arc::new(OnceCell::new()) })
     }
 
     /// The configured parameters.
@@ -197,22 +177,14 @@ fn hash_now(settings: Argon2Settings, password: &str) -> Result<String, DomainEr
 
 fn verify_now(password: &str, phc: &str) -> bool {
     // The verifier takes its parameters from the PHC string itself.
-    PasswordHash::new(phc).is_ok_and(|parsed| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const CHEAP: Argon2Settings = Argon2Settings {
-        memory_kib: 64,
-        iterations: 1,
-        parallelism: 1,
-    };
+    const CHEAP: Argon2Settings = Argon2Settings { memory_kib: 64, iterations: 1, parallelism: 1 };
 
     #[test]
     fn production_defaults_meet_the_owasp_floor() {
@@ -228,20 +200,14 @@ mod tests {
         assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         assert!(hasher.verify("correct horse", &phc).await.unwrap());
         assert!(!hasher.verify("wrong horse", &phc).await.unwrap());
-        assert!(!hasher
-            .verify("correct horse", "not a phc string")
-            .await
-            .unwrap());
+        assert!(!hasher.verify("correct horse", "not a phc string").await.unwrap());
         assert!(!hasher.verify_dummy("correct horse").await.unwrap());
     }
 
     #[tokio::test]
     async fn weaker_stored_parameters_ask_for_a_rehash() {
         let hasher = PasswordHasher::new(CHEAP, HashPool::start(1, 4).unwrap()).unwrap();
-        let phc = hasher
-            .hash(&Password::parse("correct horse", 8).unwrap())
-            .await
-            .unwrap();
+        let phc = hasher.hash(&Password::parse("correct horse", 8).unwrap()).await.unwrap();
         assert!(!CHEAP.is_weaker_than_configured(&phc));
         assert!(Argon2Settings::OWASP.is_weaker_than_configured(&phc));
         assert!(CHEAP.is_weaker_than_configured("$2a$10$abcdefghijklmnopqrstuv"));

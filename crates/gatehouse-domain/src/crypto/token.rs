@@ -12,9 +12,7 @@ const ALPHANUMERIC_LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 /// `len` characters of `[a-z0-9]`, uniformly drawn (Strapi's `documentId` alphabet).
 pub fn random_alphanumeric(len: usize) -> String {
     let mut rng = OsRng;
-    (0..len)
-        .map(|_| char::from(ALPHANUMERIC_LOWER[rng.gen_range(0..ALPHANUMERIC_LOWER.len())]))
-        .collect()
+    (0..len).map(|_| char::from(ALPHANUMERIC_LOWER[rng.gen_range(0..ALPHANUMERIC_LOWER.len())])).collect()
 }
 
 /// `bytes` random bytes, hex-encoded (`2 * bytes` characters).
@@ -48,18 +46,13 @@ mod tests {
         let a = new_document_id();
         let b = new_document_id();
         assert_eq!(a.len(), 24);
-        assert!(a
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         assert_ne!(a, b);
     }
 
     #[test]
     fn digests_are_stable_and_hex() {
-        assert_eq!(
-            sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert!(constant_time_eq(b"same", b"same"));
         assert!(!constant_time_eq(b"same", b"diff"));
     }

@@ -39,16 +39,10 @@ mod tests {
     #[test]
     fn only_a_non_empty_bearer_counts_as_credentials() {
         assert_eq!(bearer_token(&with_authorization("Bearer abc")), Some("abc"));
-        assert_eq!(
-            bearer_token(&with_authorization("bearer   abc ")),
-            Some("abc")
-        );
+        assert_eq!(bearer_token(&with_authorization("bearer   abc ")), Some("abc"));
         assert_eq!(bearer_token(&with_authorization("Bearer")), None);
         assert_eq!(bearer_token(&with_authorization("Bearer   ")), None);
-        assert_eq!(
-            bearer_token(&with_authorization("Basic YWxpY2U6cGFzcw==")),
-            None
-        );
+        assert_eq!(bearer_token(&with_authorization("Basic YWxpY2U6cGFzcw==")), None);
         assert_eq!(bearer_token(&HeaderMap::new()), None);
     }
 }

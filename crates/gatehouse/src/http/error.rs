@@ -26,13 +26,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with empty `details`.
     pub fn new(status: StatusCode, name: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            name,
-            message: message.into(),
-            details: Some(json!({})),
-            retry_after_secs: None,
-        }
+        Self { status, name, message: message.into(), details: Some(json!({})), retry_after_secs: None }
     }
 
     /// 400 `ValidationError` without field details.
@@ -47,10 +41,7 @@ impl ApiError {
 
     /// 400 `SyntaxError` for a body that is not JSON (no `details`, as Strapi).
     pub fn syntax(message: impl Into<String>) -> Self {
-        Self {
-            details: None,
-            ..Self::new(StatusCode::BAD_REQUEST, "SyntaxError", message)
-        }
+        Self { details: None, ..Self::new(StatusCode::BAD_REQUEST, "SyntaxError", message) }
     }
 
     /// 404 `NotFoundError`.
@@ -60,20 +51,12 @@ impl ApiError {
 
     /// 413 `PayloadTooLargeError`.
     pub fn payload_too_large() -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "PayloadTooLargeError",
-            "Payload Too Large",
-        )
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeError", "Payload Too Large")
     }
 
     /// 401 `UnauthorizedError`.
     pub fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "UnauthorizedError",
-            "Missing or invalid credentials",
-        )
+        Self::new(StatusCode::UNAUTHORIZED, "UnauthorizedError", "Missing or invalid credentials")
     }
 
     /// 403 `ForbiddenError`.
@@ -86,11 +69,7 @@ impl ApiError {
         tracing::error!(error.cause = cause, "internal error");
         Self {
             details: None,
-            ..Self::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalServerError",
-                "Internal Server Error",
-            )
+            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "Internal Server Error")
         }
     }
 
@@ -101,24 +80,13 @@ impl ApiError {
             StatusCode::UNAUTHORIZED => Self::unauthorized(),
             StatusCode::FORBIDDEN => Self::forbidden(),
             StatusCode::NOT_FOUND => Self::not_found("Not Found"),
-            StatusCode::METHOD_NOT_ALLOWED => {
-                Self::new(status, "MethodNotAllowedError", "Method Not Allowed")
-            }
+            StatusCode::METHOD_NOT_ALLOWED => Self::new(status, "MethodNotAllowedError", "Method Not Allowed"),
             StatusCode::PAYLOAD_TOO_LARGE => Self::payload_too_large(),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
-                status,
-                "UnsupportedMediaTypeError",
-                "Unsupported Media Type",
-            ),
-            status if status.is_server_error() => Self {
-                details: None,
-                ..Self::internal("bare server error")
-            },
-            status => Self::new(
-                status,
-                "HttpError",
-                status.canonical_reason().unwrap_or("Error"),
-            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Self::new(status, "UnsupportedMediaTypeError", "Unsupported Media Type")
+            }
+            status if status.is_server_error() => Self { details: None, ..Self::internal("bare server error") },
+            status => Self::new(status, "HttpError", status.canonical_reason().unwrap_or("Error")),
         }
     }
 
@@ -152,20 +120,13 @@ impl From<DomainError> for ApiError {
                         Value::Object(entry)
                     })
                     .collect();
-                Self {
-                    details: Some(json!({ "errors": listed })),
-                    ..Self::validation(errors.summary())
-                }
+                Self { details: Some(json!({ "errors": listed })), ..Self::validation(errors.summary()) }
             }
             DomainError::InvalidParameters(_) => Self::validation(error.to_string()),
-            DomainError::Rule(Rule::InvalidCredentials) => {
-                Self::validation(Rule::InvalidCredentials.to_string())
+            DomainError::Rule(Rule::InvalidCredentials) => Self::validation(Rule::InvalidCredentials.to_string()),
+            DomainError::Rule(Rule::RegistrationDisabled) => {
+                Self::new(StatusCode::FORBIDDEN, "ForbiddenError", Rule::RegistrationDisabled.to_string())
             }
-            DomainError::Rule(Rule::RegistrationDisabled) => Self::new(
-                StatusCode::FORBIDDEN,
-                "ForbiddenError",
-                Rule::RegistrationDisabled.to_string(),
-            ),
             DomainError::Rule(rule) => Self::application(rule.to_string()),
             DomainError::Conflict(key) => Self::application(match key {
                 ConflictKey::Email => "Email already taken".to_owned(),
@@ -186,11 +147,7 @@ impl From<DomainError> for ApiError {
             },
             DomainError::Unavailable { retry_after_secs } => Self {
                 retry_after_secs: Some(retry_after_secs),
-                ..Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "ServiceUnavailableError",
-                    "Service Unavailable",
-                )
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableError", "Service Unavailable")
             },
             DomainError::Internal(cause) => Self::internal(&cause),
         }
@@ -206,17 +163,12 @@ impl IntoResponse for ApiError {
         if let Some(details) = self.details {
             error.insert("details".into(), details);
         }
-        let mut response =
-            (self.status, Json(json!({ "data": null, "error": error }))).into_response();
+        let mut response = (self.status, Json(json!({ "data": null, "error": error }))).into_response();
         if let Some(seconds) = self.retry_after_secs {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds of the latency histogram buckets, in seconds.
-const BUCKETS: [f64; 14] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const BUCKETS: [f64; 14] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 #[derive(Default)]
 struct Series {
@@ -49,11 +47,7 @@ impl Metrics {
 
     /// Counts one login attempt by outcome.
     pub fn record_login(&self, succeeded: bool) {
-        let counter = if succeeded {
-            &self.logins_succeeded
-        } else {
-            &self.logins_failed
-        };
+        let counter = if succeeded { &self.logins_succeeded } else { &self.logins_failed };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -61,9 +55,7 @@ impl Metrics {
     pub fn render(&self, hash_queue_depth: usize) -> String {
         let mut out = String::new();
         let requests = self.requests.lock();
-        out.push_str(
-            "# HELP gatehouse_http_requests_total HTTP requests answered, by route and status.\n",
-        );
+        out.push_str("# HELP gatehouse_http_requests_total HTTP requests answered, by route and status.\n");
         out.push_str("# TYPE gatehouse_http_requests_total counter\n");
         for ((route, status), series) in requests.iter() {
             let _ = writeln!(
@@ -72,30 +64,21 @@ impl Metrics {
                 series.count
             );
         }
-        out.push_str(
-            "# HELP gatehouse_http_request_duration_seconds Time to answer, by route and status.\n",
-        );
+        out.push_str("# HELP gatehouse_http_request_duration_seconds Time to answer, by route and status.\n");
         out.push_str("# TYPE gatehouse_http_request_duration_seconds histogram\n");
         for ((route, status), series) in requests.iter() {
             let labels = format!("route=\"{route}\",status=\"{status}\"");
             for (bound, count) in BUCKETS.iter().zip(series.buckets) {
-                let _ = writeln!(out, "gatehouse_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ =
+                    writeln!(out, "gatehouse_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
             }
             let _ = writeln!(
                 out,
                 "gatehouse_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
                 series.count
             );
-            let _ = writeln!(
-                out,
-                "gatehouse_http_request_duration_seconds_sum{{{labels}}} {}",
-                series.sum_seconds
-            );
-            let _ = writeln!(
-                out,
-                "gatehouse_http_request_duration_seconds_count{{{labels}}} {}",
-                series.count
-            );
+            let _ = writeln!(out, "gatehouse_http_request_duration_seconds_sum{{{labels}}} {}", series.sum_seconds);
+            let _ = writeln!(out, "gatehouse_http_request_duration_seconds_count{{{labels}}} {}", series.count);
         }
         drop(requests);
         out.push_str("# HELP gatehouse_logins_total End-user login attempts by outcome.\n");
@@ -110,9 +93,7 @@ impl Metrics {
             "gatehouse_logins_total{{outcome=\"failure\"}} {}",
             self.logins_failed.load(Ordering::Relaxed)
         );
-        out.push_str(
-            "# HELP gatehouse_hash_queue_depth Password-hash jobs waiting for a hashing thread.\n",
-        );
+        out.push_str("# HELP gatehouse_hash_queue_depth Password-hash jobs waiting for a hashing thread.\n");
         out.push_str("# TYPE gatehouse_hash_queue_depth gauge\n");
         let _ = writeln!(out, "gatehouse_hash_queue_depth {hash_queue_depth}");
         out
@@ -131,8 +112,12 @@ mod tests {
         metrics.record_login(false);
         let text = metrics.render(3);
         assert!(text.contains("gatehouse_http_requests_total{route=\"find_me\",status=\"200\"} 2"));
-        assert!(text.contains("gatehouse_http_request_duration_seconds_bucket{route=\"find_me\",status=\"200\",le=\"0.001\"} 1"));
-        assert!(text.contains("gatehouse_http_request_duration_seconds_bucket{route=\"find_me\",status=\"200\",le=\"0.05\"} 2"));
+        assert!(text.contains(
+            "gatehouse_http_request_duration_seconds_bucket{route=\"find_me\",status=\"200\",le=\"0.001\"} 1"
+        ));
+        assert!(text.contains(
+            "gatehouse_http_request_duration_seconds_bucket{route=\"find_me\",status=\"200\",le=\"0.05\"} 2"
+        ));
         assert!(text.contains("gatehouse_logins_total{outcome=\"failure\"} 1"));
         assert!(text.contains("gatehouse_hash_queue_depth 3"));
     }

@@ -25,9 +25,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{
-    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 /// What every handler can reach.
@@ -72,13 +70,8 @@ async fn not_found() -> ApiError {
 async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
-    let route = response
-        .extensions()
-        .get::<RouteName>()
-        .map_or("unmatched", |name| name.0);
-    state
-        .metrics
-        .record_request(route, response.status().as_u16(), started.elapsed());
+    let route = response.extensions().get::<RouteName>().map_or("unmatched", |name| name.0);
+    state.metrics.record_request(route, response.status().as_u16(), started.elapsed());
     response
 }
 
@@ -99,10 +92,7 @@ async fn envelope_bare_errors(request: Request, next: Next) -> Response {
     let enveloped = ApiError::for_status(status).into_response();
     let (new_parts, body) = enveloped.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     for (name, value) in new_parts.headers.iter() {
         parts.headers.insert(name, value.clone());
     }

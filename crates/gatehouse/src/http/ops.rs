@@ -34,13 +34,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         Ok(()) => Json(ReadyResponse { status: "ok" }).into_response(),
         Err(error) => {
             tracing::warn!(error.cause = %error, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(ReadyResponse {
-                    status: "unavailable",
-                }),
-            )
-                .into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, Json(ReadyResponse { status: "unavailable" })).into_response()
         }
     }
 }
@@ -49,26 +43,13 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics", security(()),
     responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state
-        .metrics
-        .render(state.domain.hasher().pool().queue_depth());
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
+    let text = state.metrics.render(state.domain.hasher().pool().queue_depth());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi", security(()),
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.openapi.clone(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi.clone()).into_response()
 }

@@ -17,18 +17,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
+        let content_type =
+            request.headers().get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).map(str::to_owned);
         if let Some(content_type) = content_type {
-            let essence = content_type
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
+            let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
             if !(essence == "application/json" || essence.ends_with("+json")) {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -37,27 +29,19 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
                 ));
             }
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::payload_too_large()
-                } else {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "BadRequestError",
-                        "The request body could not be read",
-                    )
-                }
-            })?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::payload_too_large()
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "BadRequestError", "The request body could not be read")
+            }
+        })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(Map::new()));
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(object)) => Ok(Self(object)),
-            Ok(_) => Err(ApiError::validation(
-                "The request body must be a JSON object",
-            )),
+            Ok(_) => Err(ApiError::validation("The request body must be a JSON object")),
             Err(error) => Err(ApiError::syntax(error.to_string())),
         }
     }
@@ -72,24 +56,19 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Starts reading `body`.
     pub fn new(body: &'a Map<String, Value>) -> Self {
-        Self {
-            body,
-            errors: FieldErrors::default(),
-        }
+        Self { body, errors: FieldErrors::default() }
     }
 
     /// A string that must be present and non-empty.
     pub fn required_string(&mut self, key: &str) -> Option<String> {
         match self.body.get(key) {
             None | Some(Value::Null) => {
-                self.errors
-                    .push(FieldError::new(key, format!("{key} is a required field")));
+                self.errors.push(FieldError::new(key, format!("{key} is a required field")));
                 None
             }
             Some(Value::String(text)) if text.is_empty() => {
                 self.errors.push(
-                    FieldError::new(key, format!("{key} is a required field"))
-                        .with_value(Value::String(String::new())),
+                    FieldError::new(key, format!("{key} is a required field")).with_value(Value::String(String::new())),
                 );
                 None
             }
@@ -115,8 +94,7 @@ impl<'a> Fields<'a> {
 
     fn type_error(&mut self, key: &str, value: &Value) {
         let message = format!("{key} must be a `string` type, but the final value was: `{value}`.");
-        self.errors
-            .push(FieldError::new(key, message).with_value(value.clone()));
+        self.errors.push(FieldError::new(key, message).with_value(value.clone()));
     }
 
     /// `Ok` when every field read fine, else the 400 `ValidationError` listing them.

@@ -65,32 +65,22 @@ fn method_filter(method: &Method) -> MethodFilter {
 pub fn router(state: AppState) -> Router<AppState> {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
     for route in ROUTES {
-        let endpoint = (route.handler)(method_filter(&route.method)).route_layer(
-            middleware::from_fn_with_state(state.clone(), move |state, request, next| {
+        let endpoint = (route.handler)(method_filter(&route.method))
+            .route_layer(middleware::from_fn_with_state(state.clone(), move |state, request, next| {
                 guard(state, route, request, next)
-            }),
-        );
+            }));
         let merged = match by_path.remove(route.path) {
             Some(existing) => existing.merge(endpoint),
             None => endpoint,
         };
         by_path.insert(route.path, merged);
     }
-    by_path
-        .into_iter()
-        .fold(Router::new(), |router, (path, endpoint)| {
-            router.route(path, endpoint)
-        })
+    by_path.into_iter().fold(Router::new(), |router, (path, endpoint)| router.route(path, endpoint))
 }
 
 /// Resolves the caller once, checks the route's action, and hands the caller to the handler.
 /// No credentials and a missing grant is 403 (as Strapi); bad credentials are 401.
-async fn guard(
-    State(state): State<AppState>,
-    route: &'static Route,
-    mut request: Request,
-    next: Next,
-) -> Response {
+async fn guard(State(state): State<AppState>, route: &'static Route, mut request: Request, next: Next) -> Response {
     let mut response = if route.action.is_open() {
         next.run(request).await
     } else {

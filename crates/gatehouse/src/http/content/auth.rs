@@ -48,14 +48,9 @@ pub struct AuthResponse {
 }
 
 fn auth_answer(authenticated: Authenticated) -> Response {
-    let body = AuthResponse {
-        jwt: authenticated.jwt,
-        user: UserResponse::from_user(&authenticated.user),
-    };
+    let body = AuthResponse { jwt: authenticated.jwt, user: UserResponse::from_user(&authenticated.user) };
     let mut response = Json(body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -83,9 +78,7 @@ pub async fn register(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
-    let refused = state
-        .domain
-        .unregistrable_keys(body.keys().map(String::as_str));
+    let refused = state.domain.unregistrable_keys(body.keys().map(String::as_str));
     if !refused.is_empty() {
         return Err(DomainError::InvalidParameters(refused).into());
     }
@@ -97,17 +90,7 @@ pub async fn register(
     let (Some(email), Some(username), Some(password)) = (email, username, password) else {
         return Err(ApiError::validation("Invalid registration"));
     };
-    let registered = state
-        .domain
-        .register(
-            &caller,
-            Registration {
-                username,
-                email,
-                password,
-            },
-        )
-        .await;
+    let registered = state.domain.register(&caller, Registration { username, email, password }).await;
     match registered {
         Ok(authenticated) => Ok(auth_answer(authenticated)),
         Err(DomainError::Conflict(ConflictKey::Email | ConflictKey::Username)) => {
@@ -148,17 +131,7 @@ pub async fn login(
     let (Some(identifier), Some(password)) = (identifier, password) else {
         return Err(ApiError::validation("Invalid identifier or password"));
     };
-    let outcome = state
-        .domain
-        .login(
-            &caller,
-            LoginAttempt {
-                identifier,
-                password,
-                device_id,
-            },
-        )
-        .await;
+    let outcome = state.domain.login(&caller, LoginAttempt { identifier, password, device_id }).await;
     state.metrics.record_login(outcome.is_ok());
     Ok(auth_answer(outcome?))
 }
