@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The whole configuration. Every documented key exists here, even those a later feature reads.
+/// Unknown keys are collected (all of them, not just the first) by `serde_ignored` in [`Config::load_from`].
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Config {
     /// `[server]`
     pub server: ServerConfig,
@@ -39,7 +40,7 @@ pub struct Config {
 
 /// `[server]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct ServerConfig {
     /// Listen address.
     pub bind: String,
@@ -67,7 +68,7 @@ impl Default for ServerConfig {
 
 /// `[database]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct DatabaseConfig {
     /// `sqlite://PATH` or `postgres://…`.
     pub url: String,
@@ -94,7 +95,7 @@ pub enum LogFormat {
 
 /// `[log]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct LogConfig {
     /// `pretty` or `json`.
     pub format: LogFormat,
@@ -121,7 +122,7 @@ pub enum JwtModeConfig {
 
 /// `[auth.argon2]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct Argon2Config {
     /// KiB of memory per hash.
     pub memory_kib: u32,
@@ -140,7 +141,7 @@ impl Default for Argon2Config {
 
 /// `[auth]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct AuthConfig {
     /// Whether self-registration is open.
     pub allow_register: bool,
@@ -198,7 +199,7 @@ impl Default for AuthConfig {
 
 /// `[register]`
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct RegisterConfig {
     /// Extra body fields registration accepts.
     pub allowed_fields: Vec<String>,
@@ -206,7 +207,7 @@ pub struct RegisterConfig {
 
 /// `[rate_limit]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct RateLimitConfig {
     /// Master switch.
     pub enabled: bool,
@@ -224,7 +225,7 @@ impl Default for RateLimitConfig {
 
 /// `[mail]`
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct MailConfig {
     /// `smtp://user:pass@host:port`, `?tls=starttls`, or `smtps://`; unset: log + outbox.
     pub smtp_url: Option<String>,
@@ -234,7 +235,7 @@ pub struct MailConfig {
 
 /// `[admin]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct AdminConfig {
     /// Admin JWT lifetime.
     pub jwt_ttl: DurationText,
@@ -256,7 +257,7 @@ impl Default for AdminConfig {
 
 /// `[webhooks]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct WebhooksConfig {
     /// Allow targets on loopback/private addresses (tests).
     pub allow_private_targets: bool,
@@ -279,7 +280,7 @@ impl Default for WebhooksConfig {
 
 /// `[audit]`
 #[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct AuditConfig {
     /// Days an audit record is kept.
     pub retention_days: u32,
@@ -639,7 +640,7 @@ mod tests {
     #[test]
     fn every_unknown_key_is_named() {
         let vars = env(&[("GATEHOUSE_SERVER__BINDD", "x"), ("GATEHOUSE_NOPE__KEY", "1")]);
-        let error = Config::load_from(&Overrides::default(), &vars).unwrap_err().to_string();
+        let error = format!("{:#}", Config::load_from(&Overrides::default(), &vars).unwrap_err());
         assert!(error.contains("server.bindd") && error.contains("nope"), "{error}");
     }
 

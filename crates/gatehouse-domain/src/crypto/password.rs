@@ -217,8 +217,10 @@ mod tests {
     async fn a_full_queue_is_refused_instead_of_waiting() {
         let pool = HashPool::start(1, 1).unwrap();
         let (release, wait) = std::sync::mpsc::channel::<()>();
-        let blocker = pool.run(move || wait.recv().ok());
-        let blocker = tokio::spawn(blocker);
+        let blocker = tokio::spawn({
+            let pool = pool.clone();
+            async move { pool.run(move || wait.recv().ok()).await }
+        });
         // Let the blocker occupy the thread, then fill the one queue slot.
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let queued = tokio::spawn({

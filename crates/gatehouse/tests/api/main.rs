@@ -1,1 +1,11 @@
-//! placeholder
+//! Gatehouse's API tests: the real application over real HTTP, on SQLite or (with
+//! `GATEHOUSE_TEST_DATABASE_URL`) PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod accounts;
+mod backend;
+mod durability;
+mod http_basics;
+mod support;
+mod tokens;

@@ -1,0 +1,161 @@
+//! What every request gets: error envelopes for framework failures, request ids, limits, and
+//! the operations endpoints.
+
+use crate::support::{TestServer, PASSWORD};
+use gatehouse::http::routes::ROUTES;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+#[tokio::test]
+async fn unknown_routes_are_404_in_the_strapi_envelope() {
+    let server = TestServer::spawn().await;
+    let answer = server.get("/api/nothing-here", None).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(answer.error(), ("NotFoundError".into(), "Not Found".into()));
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_405_with_allow() {
+    let server = TestServer::spawn().await;
+    let answer = server.send(server.client.delete(server.url("/api/users/me"))).await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(answer.error().0, "MethodNotAllowedError");
+    let allow = answer.headers["allow"].to_str().unwrap();
+    assert!(allow.contains("GET"), "{allow}");
+    let answer = server.send(server.client.get(server.url("/api/auth/local"))).await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(answer.headers["allow"], "POST");
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_syntax_error() {
+    let server = TestServer::spawn().await;
+    let request = server
+        .client
+        .post(server.url("/api/auth/local/register"))
+        .header("content-type", "application/json")
+        .body("{not json");
+    let answer = server.send(request).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.error().0, "SyntaxError");
+    assert!(answer.json()["error"].get("details").is_none(), "as Strapi, no details");
+
+    let array = server.post("/api/auth/local", &json!([1, 2]), None).await;
+    assert_eq!(array.status, StatusCode::BAD_REQUEST);
+    let not_json = server
+        .send(server.client.post(server.url("/api/auth/local")).header("content-type", "text/plain").body("hi"))
+        .await;
+    assert_eq!(not_json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(not_json.error().0, "UnsupportedMediaTypeError");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let server = TestServer::spawn().await;
+    let huge = json!({"identifier": "x".repeat(70 * 1024), "password": PASSWORD});
+    let answer = server.post("/api/auth/local", &huge, None).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(answer.error().0, "PayloadTooLargeError");
+
+    let roomy = TestServer::builder().with_config(|config| config.server.body_limit.0 = 256 * 1024).spawn().await;
+    let answer = roomy.post("/api/auth/local", &huge, None).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "within a raised limit the body is read");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let server = TestServer::spawn().await;
+    let generated = server.get("/_health", None).await;
+    assert!(!generated.headers["x-request-id"].is_empty());
+    let given = server.send(server.client.get(server.url("/api/nothing")).header("x-request-id", "trace-me-42")).await;
+    assert_eq!(given.headers["x-request-id"], "trace-me-42");
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let server = TestServer::spawn().await;
+    let health = server.get("/_health", None).await;
+    assert_eq!(health.status, StatusCode::NO_CONTENT);
+    let ready = server.get("/readyz", None).await;
+    assert_eq!((ready.status, ready.json()), (StatusCode::OK, json!({"status": "ok"})));
+
+    server.register("counted").await;
+    server.post("/api/auth/local", &json!({"identifier": "counted", "password": PASSWORD}), None).await;
+    server.post("/api/auth/local", &json!({"identifier": "counted", "password": "wrong-password"}), None).await;
+    let metrics = server.get("/metrics", None).await;
+    assert_eq!(metrics.status, StatusCode::OK);
+    assert!(metrics.headers["content-type"].to_str().unwrap().starts_with("text/plain"));
+    for line in [
+        "gatehouse_logins_total{outcome=\"success\"} 1",
+        "gatehouse_logins_total{outcome=\"failure\"} 1",
+        "gatehouse_http_requests_total{route=\"register\",status=\"200\"} 1",
+        "gatehouse_hash_queue_depth 0",
+    ] {
+        assert!(metrics.text.contains(line), "missing {line:?} in\n{}", metrics.text);
+    }
+    assert!(metrics
+        .text
+        .contains("gatehouse_http_request_duration_seconds_bucket{route=\"login\",status=\"400\",le=\"+Inf\"} 1"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_route_table() {
+    let server = TestServer::spawn().await;
+    let answer = server.get("/openapi.json", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let document = answer.json();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut documented = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            documented.insert((
+                method.to_uppercase(),
+                path.clone(),
+                operation["operationId"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    let routed: BTreeSet<(String, String, String)> =
+        ROUTES.iter().map(|route| (route.method.to_string(), route.path.to_owned(), route.name.to_owned())).collect();
+    assert_eq!(documented, routed);
+    assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let me: &Value = &document["paths"]["/api/users/me"]["get"];
+    assert!(me["responses"].get("401").is_some() && me["responses"].get("403").is_some());
+}
+
+#[tokio::test]
+async fn a_full_hash_queue_answers_503_with_retry_after() {
+    // One hashing thread, one waiting slot, and hashes slow enough to pile up.
+    let server = TestServer::builder()
+        .with_config(|config| {
+            config.auth.hash_pool_size = Some(1);
+            config.auth.hash_queue = 1;
+            config.auth.argon2.memory_kib = 8 * 1024;
+            config.auth.argon2.iterations = 4;
+        })
+        .spawn()
+        .await;
+    let attempts: Vec<_> = (0..12)
+        .map(|n| {
+            let request = server
+                .client
+                .post(server.url("/api/auth/local"))
+                .json(&json!({"identifier": format!("nobody{n}"), "password": PASSWORD}));
+            tokio::spawn(async move {
+                let response = request.send().await.unwrap();
+                (response.status(), response.headers().get("retry-after").cloned())
+            })
+        })
+        .collect();
+    let mut unavailable = 0;
+    for attempt in attempts {
+        let (status, retry_after) = attempt.await.unwrap();
+        assert!(status == StatusCode::BAD_REQUEST || status == StatusCode::SERVICE_UNAVAILABLE, "{status}");
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            unavailable += 1;
+            assert_eq!(retry_after.unwrap(), "1");
+        }
+    }
+    assert!(unavailable > 0, "a saturated pool refuses instead of queueing without bound");
+}
