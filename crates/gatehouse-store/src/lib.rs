@@ -58,3 +58,13 @@ pub fn migration_names() -> (Vec<String>, Vec<String>) {
     };
     (names(&sqlite::MIGRATOR), names(&postgres::MIGRATOR))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let (sqlite, postgres) = super::migration_names();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres must use the same file stems");
+    }
+}

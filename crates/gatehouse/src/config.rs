@@ -337,7 +337,7 @@ impl Serialize for DurationText {
         let millis = self.0.as_millis();
         let text = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s")]
             .iter()
-            .find(|(unit, _)| millis > 0 && millis % unit == 0)
+            .find(|(unit, _)| millis > 0 && millis.is_multiple_of(*unit))
             .map(|(unit, suffix)| format!("{}{suffix}", millis / unit))
             .unwrap_or_else(|| format!("{millis}ms"));
         serializer.serialize_str(&text)
@@ -380,9 +380,9 @@ impl<'de> Deserialize<'de> for ByteSize {
 
 impl Serialize for ByteSize {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0 % (1024 * 1024) == 0 && self.0 > 0 {
+        if self.0.is_multiple_of(1024 * 1024) && self.0 > 0 {
             serializer.serialize_str(&format!("{}MiB", self.0 / (1024 * 1024)))
-        } else if self.0 % 1024 == 0 && self.0 > 0 {
+        } else if self.0.is_multiple_of(1024) && self.0 > 0 {
             serializer.serialize_str(&format!("{}KiB", self.0 / 1024))
         } else {
             serializer.serialize_u64(self.0 as u64)

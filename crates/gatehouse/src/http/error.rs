@@ -19,14 +19,14 @@ pub struct ApiError {
     name: &'static str,
     message: String,
     /// `None` leaves `details` out (Strapi's `SyntaxError` and 500s have none).
-    details: Option<Value>,
+    details: Option<Box<Value>>,
     retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     /// An error with empty `details`.
     pub fn new(status: StatusCode, name: &'static str, message: impl Into<String>) -> Self {
-        Self { status, name, message: message.into(), details: Some(json!({})), retry_after_secs: None }
+        Self { status, name, message: message.into(), details: Some(Box::new(json!({}))), retry_after_secs: None }
     }
 
     /// 400 `ValidationError` without field details.
@@ -120,7 +120,7 @@ impl From<DomainError> for ApiError {
                         Value::Object(entry)
                     })
                     .collect();
-                Self { details: Some(json!({ "errors": listed })), ..Self::validation(errors.summary()) }
+                Self { details: Some(Box::new(json!({ "errors": listed }))), ..Self::validation(errors.summary()) }
             }
             DomainError::InvalidParameters(_) => Self::validation(error.to_string()),
             DomainError::Rule(Rule::InvalidCredentials) => Self::validation(Rule::InvalidCredentials.to_string()),
@@ -161,7 +161,7 @@ impl IntoResponse for ApiError {
         error.insert("name".into(), json!(self.name));
         error.insert("message".into(), json!(self.message));
         if let Some(details) = self.details {
-            error.insert("details".into(), details);
+            error.insert("details".into(), *details);
         }
         let mut response = (self.status, Json(json!({ "data": null, "error": error }))).into_response();
         if let Some(seconds) = self.retry_after_secs {

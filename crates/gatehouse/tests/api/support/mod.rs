@@ -26,9 +26,12 @@ pub fn test_config(database_url: &str) -> Config {
     config
 }
 
+/// A change to the test configuration.
+type ConfigTweak = Box<dyn FnOnce(&mut Config)>;
+
 /// Builds a [`TestServer`] with changes to the configuration or an injected clock.
 pub struct TestServerBuilder {
-    tweaks: Vec<Box<dyn FnOnce(&mut Config)>>,
+    tweaks: Vec<ConfigTweak>,
     clock: Option<Arc<ManualClock>>,
     database_url: Option<String>,
 }
