@@ -73,6 +73,19 @@ impl Action {
         Action::ALL.iter().copied().filter(|action| !action.is_open())
     }
 
+    /// Actions about "oneself": only an end user with a session can perform them, so any
+    /// other authenticated caller (an API token) gets 401 rather than 403.
+    pub const fn needs_end_user(self) -> bool {
+        matches!(
+            self,
+            Action::UserMe
+                | Action::AuthChangePassword
+                | Action::AuthLogout
+                | Action::AuthGetSessions
+                | Action::AuthRevokeSession
+        )
+    }
+
     /// Actions a `read-only` API token holds: the reads of the content API.
     pub const fn is_read(self) -> bool {
         matches!(

@@ -3,7 +3,8 @@
 
 use crate::action::Action;
 use crate::error::DomainError;
-use crate::ids::SessionId;
+use crate::events::Actor;
+use crate::ids::{ApiTokenId, SessionId};
 use crate::model::User;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,6 +14,16 @@ use std::sync::Arc;
 pub struct Grants(HashSet<Action>);
 
 impl Grants {
+    /// Grants holding exactly `actions`.
+    pub fn from_actions<I: IntoIterator<Item = Action>>(actions: I) -> Self {
+        Self(actions.into_iter().collect())
+    }
+
+    /// The held actions.
+    pub fn actions(&self) -> impl Iterator<Item = Action> + '_ {
+        self.0.iter().copied()
+    }
+
     /// Grants from action names; unknown names are ignored (a newer node may know more).
     pub fn from_names<I: IntoIterator<Item = S>, S: AsRef<str>>(names: I) -> Self {
         Self(names.into_iter().filter_map(|name| Action::from_name(name.as_ref())).collect())
@@ -35,6 +46,11 @@ pub enum Principal {
         user: Arc<User>,
         /// The session the token belongs to.
         session: SessionId,
+    },
+    /// An API token: acts with its own permissions, never as a user.
+    ApiToken {
+        /// Which token.
+        id: ApiTokenId,
     },
 }
 
@@ -62,8 +78,12 @@ impl Caller {
     }
 
     /// `Ok` when the caller may perform `action`, else [`DomainError::Forbidden`] (as Strapi,
-    /// anonymous callers get 403 too: they act with the public role).
+    /// anonymous callers get 403 too: they act with the public role). An API token asking for
+    /// an action about "oneself" is [`DomainError::Unauthorized`]: it is not a user at all.
     pub fn authorize(&self, action: Action) -> Result<(), DomainError> {
+        if action.needs_end_user() && matches!(self.principal, Principal::ApiToken { .. }) {
+            return Err(DomainError::Unauthorized);
+        }
         if self.may(action) {
             Ok(())
         } else {
@@ -76,7 +96,16 @@ impl Caller {
     pub fn end_user(&self) -> Result<(&Arc<User>, &SessionId), DomainError> {
         match &self.principal {
             Principal::EndUser { user, session } => Ok((user, session)),
-            Principal::Anonymous => Err(DomainError::Unauthorized),
+            Principal::Anonymous | Principal::ApiToken { .. } => Err(DomainError::Unauthorized),
+        }
+    }
+
+    /// Who to name as the actor of the events this caller causes.
+    pub fn actor(&self) -> Actor {
+        match &self.principal {
+            Principal::Anonymous => Actor::Anonymous,
+            Principal::EndUser { user, .. } => Actor::EndUser(user.id),
+            Principal::ApiToken { id } => Actor::ApiToken(*id),
         }
     }
 }

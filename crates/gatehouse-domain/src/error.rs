@@ -70,6 +70,8 @@ pub enum Rule {
     EmailNotConfirmed,
     /// Self-registration is switched off by configuration.
     RegistrationDisabled,
+    /// The `public` and `authenticated` roles cannot be deleted.
+    BuiltInRole,
 }
 
 impl fmt::Display for Rule {
@@ -79,6 +81,7 @@ impl fmt::Display for Rule {
             Rule::AccountBlocked => "Your account has been blocked by an administrator",
             Rule::EmailNotConfirmed => "Your account email is not confirmed",
             Rule::RegistrationDisabled => "Register action is currently disabled",
+            Rule::BuiltInRole => "Cannot delete the public or authenticated role",
         })
     }
 }
@@ -92,6 +95,23 @@ pub enum DomainError {
     /// 400: the body holds keys the caller may not set; nothing was written.
     #[error("Invalid parameters: {}", .0.join(", "))]
     InvalidParameters(Vec<String>),
+    /// 400: a query names a field or operator that does not exist or may not be used
+    /// (private fields are refused exactly like unknown ones).
+    #[error("Invalid key {key}")]
+    InvalidKey {
+        /// The offending key.
+        key: String,
+        /// Where it was found (`username` for an operator under a field), if nested.
+        path: Option<String>,
+        /// Which query parameter (`filters`, `sort`, `fields`, `populate`, `pagination`).
+        param: &'static str,
+    },
+    /// 400: a query value is malformed for its field (a non-number id, an unknown boolean).
+    #[error("Invalid value at {path}")]
+    InvalidValue {
+        /// Where the value was found.
+        path: String,
+    },
     /// 400 (ApplicationError on Strapi surfaces, except credentials which are a ValidationError).
     #[error("{0}")]
     Rule(Rule),

@@ -3,7 +3,7 @@
 //! the outbox later; the types and their order are in the events contract.
 
 use crate::crypto::token::random_alphanumeric;
-use crate::ids::UserId;
+use crate::ids::{ApiTokenId, UserId};
 use crate::time::Timestamp;
 use serde_json::{json, Value};
 
@@ -42,6 +42,10 @@ event_types! {
     RoleCreated => "role.created";
     RoleUpdated => "role.updated";
     RoleDeleted => "role.deleted";
+    ApiTokenCreated => "api_token.created";
+    ApiTokenUpdated => "api_token.updated";
+    ApiTokenRegenerated => "api_token.regenerated";
+    ApiTokenDeleted => "api_token.deleted";
 }
 
 /// Who caused an event.
@@ -51,8 +55,10 @@ pub enum Actor {
     System,
     /// An unauthenticated caller (a failed login, a self-registration before it succeeds).
     Anonymous,
-    /// An end user acting for themselves.
+    /// An end user.
     EndUser(UserId),
+    /// An API token.
+    ApiToken(ApiTokenId),
 }
 
 impl Actor {
@@ -62,6 +68,7 @@ impl Actor {
             Actor::System => json!("system"),
             Actor::Anonymous => json!("anonymous"),
             Actor::EndUser(id) => json!({"realm": "api", "id": id.0}),
+            Actor::ApiToken(id) => json!({"apiToken": {"id": id.0}}),
         }
     }
 }

@@ -28,6 +28,11 @@ integer_id!(
     RoleId
 );
 
+integer_id!(
+    /// An API token (acts with its own permissions, not a user's).
+    ApiTokenId
+);
+
 /// A login session of an end user: an opaque random string carried in the JWT's `sid` claim.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

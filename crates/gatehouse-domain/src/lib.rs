@@ -5,16 +5,19 @@
 //! - [`error`]: [`DomainError`], the one error type every surface maps to its own wire format.
 //! - [`action`], [`caller`]: the actions routes declare and the resolved caller that may hold them.
 //! - [`model`]: users, roles and sessions as the domain sees them.
+//! - [`query`]: the one users query model (filters, sort, window) and its field registry.
 //! - [`events`]: domain events, written to the outbox in the same transaction as their change.
 //! - [`ports`]: the [`ports::Store`] trait the storage crate implements.
 //! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
-//! - [`service`], [`accounts`], [`sessions`], [`permissions`]: the use cases.
+//! - [`service`], [`accounts`], [`sessions`], [`permissions`], [`users`], [`roles`],
+//!   [`api_tokens`]: the use cases.
 //!
 //! This crate must not depend on HTTP, SQL or network crates (axum, hyper, sqlx, sea-query,
 //! reqwest, lettre); CI checks `cargo tree` for them.
 
 pub mod accounts;
 pub mod action;
+pub mod api_tokens;
 pub mod caller;
 pub mod crypto;
 pub mod error;
@@ -23,10 +26,13 @@ pub mod ids;
 pub mod model;
 pub mod permissions;
 pub mod ports;
+pub mod query;
+pub mod roles;
 pub mod service;
 pub mod sessions;
 pub mod settings;
 pub mod time;
+pub mod users;
 pub mod values;
 
 pub use caller::Caller;

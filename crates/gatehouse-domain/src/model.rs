@@ -169,3 +169,130 @@ impl SessionRecord {
         self.revoked_at.is_none() && now < self.expires_at
     }
 }
+
+/// A user together with its role, when the role was asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserWithRole {
+    /// The user.
+    pub user: User,
+    /// The role, when populated.
+    pub role: Option<Role>,
+}
+
+/// The columns an update writes; `None` leaves a column alone.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges {
+    /// New username and its folded copy.
+    pub username: Option<(String, String)>,
+    /// New email and its folded copy.
+    pub email: Option<(String, String)>,
+    /// New argon2id PHC string.
+    pub password_hash: Option<String>,
+    /// New role.
+    pub role_id: Option<RoleId>,
+    /// New confirmation state.
+    pub confirmed: Option<bool>,
+    /// New blocked state.
+    pub blocked: Option<bool>,
+}
+
+/// A role to insert.
+#[derive(Clone, Debug)]
+pub struct NewRole {
+    /// Stable public id.
+    pub document_id: String,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Unique machine name.
+    pub role_type: String,
+    /// Creation time.
+    pub now: Timestamp,
+}
+
+/// A role with how many users hold it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoleWithCount {
+    /// The role.
+    pub role: Role,
+    /// Users holding it.
+    pub users: u64,
+}
+
+/// What an API token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiTokenKind {
+    /// `find`, `findOne` and `count` of the content API.
+    ReadOnly,
+    /// Every content action.
+    FullAccess,
+    /// An explicit list of actions.
+    Custom,
+}
+
+impl ApiTokenKind {
+    /// The wire name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ApiTokenKind::ReadOnly => "read-only",
+            ApiTokenKind::FullAccess => "full-access",
+            ApiTokenKind::Custom => "custom",
+        }
+    }
+
+    /// The kind called `name`.
+    pub fn from_name(name: &str) -> Option<ApiTokenKind> {
+        [ApiTokenKind::ReadOnly, ApiTokenKind::FullAccess, ApiTokenKind::Custom]
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+/// A stored API token. The secret itself is never stored, only its SHA-256.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiToken {
+    /// Integer id.
+    pub id: crate::ids::ApiTokenId,
+    /// Unique name (case-insensitively).
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// What it may do.
+    pub kind: ApiTokenKind,
+    /// Lifespan in milliseconds (`None`: unlimited).
+    pub lifespan_ms: Option<i64>,
+    /// When it stops working.
+    pub expires_at: Option<Timestamp>,
+    /// Last use, updated at most once a minute.
+    pub last_used_at: Option<Timestamp>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Explicit actions of a `custom` token.
+    pub actions: Vec<String>,
+}
+
+/// An API token to insert.
+#[derive(Clone, Debug)]
+pub struct NewApiToken {
+    /// Name.
+    pub name: String,
+    /// Folded name, for uniqueness.
+    pub name_folded: String,
+    /// Free text.
+    pub description: String,
+    /// Kind.
+    pub kind: ApiTokenKind,
+    /// SHA-256 of the secret, hex.
+    pub access_key_hash: String,
+    /// Lifespan in milliseconds.
+    pub lifespan_ms: Option<i64>,
+    /// Expiry.
+    pub expires_at: Option<Timestamp>,
+    /// Explicit actions (custom tokens).
+    pub actions: Vec<String>,
+    /// Creation time.
+    pub now: Timestamp,
+}

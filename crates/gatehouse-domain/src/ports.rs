@@ -3,8 +3,12 @@
 //! PostgreSQL; both pass the same contract suite.
 
 use crate::events::{DomainEvent, StoredEvent};
-use crate::ids::{RoleId, SessionId, UserId};
-use crate::model::{NewSession, NewUser, Role, SessionRecord, User, UserCredentials};
+use crate::ids::{ApiTokenId, RoleId, SessionId, UserId};
+use crate::model::{
+    ApiToken, NewApiToken, NewRole, NewSession, NewUser, Role, RoleWithCount, SessionRecord, User, UserChanges,
+    UserCredentials, UserWithRole,
+};
+use crate::query::{Filter, UserQuery};
 use crate::time::Timestamp;
 use async_trait::async_trait;
 use std::fmt;
@@ -27,6 +31,8 @@ pub enum ConflictKey {
     Username,
     /// A role's type (machine name).
     RoleType,
+    /// An API token's folded name.
+    ApiTokenName,
     /// Any other unique key, by index name.
     Other(String),
 }
@@ -37,6 +43,7 @@ impl fmt::Display for ConflictKey {
             ConflictKey::Email => f.write_str("email"),
             ConflictKey::Username => f.write_str("username"),
             ConflictKey::RoleType => f.write_str("role type"),
+            ConflictKey::ApiTokenName => f.write_str("api token name"),
             ConflictKey::Other(name) => f.write_str(name),
         }
     }
@@ -102,6 +109,30 @@ pub trait Store: Send + Sync + 'static {
 
     /// Outbox events after position `after_seq`, oldest first.
     async fn list_events(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The users matching a query, in its order and window, with roles when asked.
+    async fn list_users(&self, query: &UserQuery) -> Result<Vec<UserWithRole>, StoreError>;
+
+    /// How many users match a filter.
+    async fn count_users(&self, filter: &Filter) -> Result<u64, StoreError>;
+
+    /// One role by its `documentId`.
+    async fn find_role_by_document_id(&self, document_id: &str) -> Result<Option<Role>, StoreError>;
+
+    /// Every role with its number of users, by id.
+    async fn list_roles(&self) -> Result<Vec<RoleWithCount>, StoreError>;
+
+    /// The API token whose secret has this SHA-256 (hex).
+    async fn find_api_token_by_hash(&self, access_key_hash: &str) -> Result<Option<ApiToken>, StoreError>;
+
+    /// One API token by id.
+    async fn find_api_token(&self, id: ApiTokenId) -> Result<Option<ApiToken>, StoreError>;
+
+    /// Every API token, by id.
+    async fn list_api_tokens(&self) -> Result<Vec<ApiToken>, StoreError>;
+
+    /// Records a use of an API token, unless one was recorded less than `min_gap_ms` before.
+    async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError>;
 }
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
@@ -121,6 +152,67 @@ pub trait StoreTx: Send {
 
     /// Ends a live session; `false` when it was already ended or does not exist.
     async fn revoke_session(&mut self, id: &SessionId, at: Timestamp, reason: &str) -> Result<bool, StoreError>;
+
+    /// Changes a user; `None` when it does not exist. A taken email or username is
+    /// [`StoreError::Conflict`].
+    async fn update_user(
+        &mut self,
+        id: UserId,
+        changes: &UserChanges,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// Deletes a user (its sessions go with it); returns the deleted user, `None` when absent.
+    async fn delete_user(&mut self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    /// Ends every live session of a user; returns the ended sessions' ids.
+    async fn revoke_user_sessions(
+        &mut self,
+        user: UserId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<Vec<SessionId>, StoreError>;
+
+    /// Inserts a role; a taken type is [`StoreError::Conflict`].
+    async fn insert_role(&mut self, role: &NewRole) -> Result<Role, StoreError>;
+
+    /// Renames or re-describes a role; `None` when it does not exist.
+    async fn update_role(
+        &mut self,
+        id: RoleId,
+        name: Option<&str>,
+        description: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Option<Role>, StoreError>;
+
+    /// Replaces the actions a role holds.
+    async fn set_role_actions(&mut self, id: RoleId, actions: &[String]) -> Result<(), StoreError>;
+
+    /// Moves every user of role `from` to role `to`; returns how many moved.
+    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// Deletes a role (its grants go with it); `false` when it did not exist.
+    async fn delete_role(&mut self, id: RoleId) -> Result<bool, StoreError>;
+
+    /// Inserts an API token with its actions; a taken name is [`StoreError::Conflict`].
+    async fn insert_api_token(&mut self, token: &NewApiToken) -> Result<ApiToken, StoreError>;
+
+    /// Rewrites an API token's name, description, kind, lifespan, expiry and actions (its secret
+    /// is left alone: `token.access_key_hash` is ignored); `None` when absent.
+    async fn update_api_token(&mut self, id: ApiTokenId, token: &NewApiToken) -> Result<Option<ApiToken>, StoreError>;
+
+    /// Replaces an API token's secret (the old one dies) and restarts its lifespan from `now`;
+    /// `None` when absent.
+    async fn set_api_token_secret(
+        &mut self,
+        id: ApiTokenId,
+        access_key_hash: &str,
+        expires_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Option<ApiToken>, StoreError>;
+
+    /// Deletes an API token; returns it, `None` when absent.
+    async fn delete_api_token(&mut self, id: ApiTokenId) -> Result<Option<ApiToken>, StoreError>;
 
     /// Appends an event to the outbox.
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError>;

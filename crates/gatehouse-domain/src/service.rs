@@ -2,6 +2,7 @@
 //! password hasher, the realm keys and the caches; the use cases are `impl Domain` blocks in
 //! their own modules ([`crate::accounts`], [`crate::sessions`]).
 
+use crate::api_tokens::ApiTokenCache;
 use crate::crypto::jwt::{JwtKeys, Realm};
 use crate::crypto::password::PasswordHasher;
 use crate::crypto::token::random_hex;
@@ -25,6 +26,7 @@ pub struct Domain {
     pub(crate) api_jwt: JwtKeys,
     pub(crate) sessions: SessionCache,
     pub(crate) permissions: PermissionCache,
+    pub(crate) api_tokens: ApiTokenCache,
 }
 
 impl Domain {
@@ -41,6 +43,7 @@ impl Domain {
             api_jwt: JwtKeys::new(Realm::Api, secret.as_bytes()),
             sessions: SessionCache::new(settings.cache_ttl),
             permissions: PermissionCache::new(settings.cache_ttl),
+            api_tokens: ApiTokenCache::new(settings.cache_ttl),
             store,
             clock,
             settings,

@@ -67,6 +67,13 @@ impl SessionCache {
         entries.remove(id);
     }
 
+    /// Drops every entry (after a change that touches many users, such as a role deletion).
+    pub fn forget_everyone(&self) {
+        let mut entries = self.entries.write();
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
+    }
+
     /// Drops every session of a user (after the user changed or was revoked).
     pub fn forget_user(&self, user: UserId) {
         let mut entries = self.entries.write();
@@ -86,6 +93,10 @@ impl Domain {
     /// wrong algorithm or realm, expired, ended session, blocked user — is
     /// [`DomainError::Unauthorized`], never a silent fall back to anonymous.
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Caller, DomainError> {
+        // A JWT has exactly three dot-separated parts; anything else is an API token.
+        if token.bytes().filter(|byte| *byte == b'.').count() != 2 {
+            return self.authenticate_api_token(token).await;
+        }
         let now = self.clock.now();
         let verified = self.api_jwt.verify(token, self.claim_style(), now)?;
         let user = match self.sessions.get(&verified.session) {

@@ -5,6 +5,7 @@
 //! - [`connect`]: opens a store from a database URL and applies the migrations.
 //! - `sqlite` / `postgres`: connection settings and error classification per backend.
 //! - `rows`: decoding rows into domain types, the same for both backends.
+//! - `users_query`: the users query model rendered with sea-query.
 //! - `store`: the trait implementations. Statements are parameterised SQL that both backends
 //!   accept; no SQL is ever pasted from input.
 //!
@@ -14,6 +15,7 @@ mod postgres;
 mod rows;
 mod sqlite;
 mod store;
+mod users_query;
 
 use gatehouse_domain::ports::{Store, StoreError};
 use std::sync::Arc;

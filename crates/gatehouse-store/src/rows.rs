@@ -2,8 +2,8 @@
 //! typed getters, so each decoder is written once.
 
 use gatehouse_domain::events::StoredEvent;
-use gatehouse_domain::ids::{RoleId, SessionId, UserId};
-use gatehouse_domain::model::{Role, SessionRecord, User, UserCredentials};
+use gatehouse_domain::ids::{ApiTokenId, RoleId, SessionId, UserId};
+use gatehouse_domain::model::{ApiToken, ApiTokenKind, Role, SessionRecord, User, UserCredentials};
 use gatehouse_domain::time::Timestamp;
 use serde_json::Value;
 use sqlx::types::Json;
@@ -112,5 +112,40 @@ pub(crate) fn event(row: &impl RowExt) -> Result<StoredEvent, sqlx::Error> {
         occurred_at: Timestamp::from_millis(row.int("occurred_at")?),
         actor: row.json("actor")?,
         data: row.json("data")?,
+    })
+}
+
+/// The role selected beside a user with `r_*` aliases (`users_query::select_users`).
+pub(crate) fn role_prefixed(row: &impl RowExt) -> Result<Role, sqlx::Error> {
+    Ok(Role {
+        id: RoleId(row.int("r_id")?),
+        document_id: row.text("r_document_id")?,
+        name: row.text("r_name")?,
+        description: row.text("r_description")?,
+        role_type: row.text("r_type")?,
+        created_at: Timestamp::from_millis(row.int("r_created_at")?),
+        updated_at: Timestamp::from_millis(row.int("r_updated_at")?),
+        published_at: Timestamp::from_millis(row.int("r_published_at")?),
+    })
+}
+
+pub(crate) const API_TOKEN_COLUMNS: &str =
+    "id, name, description, type, lifespan_ms, expires_at, last_used_at, created_at, updated_at";
+
+/// An API token row, without its actions (loaded separately).
+pub(crate) fn api_token(row: &impl RowExt) -> Result<ApiToken, sqlx::Error> {
+    let kind = row.text("type")?;
+    Ok(ApiToken {
+        id: ApiTokenId(row.int("id")?),
+        name: row.text("name")?,
+        description: row.text("description")?,
+        kind: ApiTokenKind::from_name(&kind)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown API token type {kind:?}").into()))?,
+        lifespan_ms: row.opt_int("lifespan_ms")?,
+        expires_at: row.opt_int("expires_at")?.map(Timestamp::from_millis),
+        last_used_at: row.opt_int("last_used_at")?.map(Timestamp::from_millis),
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        updated_at: Timestamp::from_millis(row.int("updated_at")?),
+        actions: Vec::new(),
     })
 }

@@ -21,7 +21,10 @@ pub(crate) async fn open(
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(busy_timeout);
+        .busy_timeout(busy_timeout)
+        // LIKE is case-sensitive on PostgreSQL; make SQLite agree (case-insensitive operators
+        // compare folded copies instead).
+        .pragma("case_sensitive_like", "ON");
     // The writer is opened first so the file (and WAL mode) exist before readers connect.
     let write = SqlitePoolOptions::new()
         .max_connections(1)

@@ -4,14 +4,20 @@
 //! (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the `on_pool!`/`on_tx!` macros run the same
 //! code against whichever backend is open, so there is no per-query backend branch.
 
-use crate::rows::{self, RowExt, ROLE_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
+use crate::rows::{self, RowExt, API_TOKEN_COLUMNS, ROLE_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
+use crate::users_query::{self, Users};
 use crate::{postgres, sqlite, StoreOptions};
 use async_trait::async_trait;
 use gatehouse_domain::events::{DomainEvent, StoredEvent};
+use gatehouse_domain::ids::ApiTokenId;
 use gatehouse_domain::ids::{RoleId, SessionId, UserId};
+use gatehouse_domain::model::{ApiToken, NewApiToken, NewRole, RoleWithCount, UserChanges, UserWithRole};
 use gatehouse_domain::model::{NewSession, NewUser, Role, SessionRecord, User, UserCredentials};
 use gatehouse_domain::ports::{Backend, ConflictKey, Store, StoreError, StoreTx};
+use gatehouse_domain::query::{Filter, UserQuery};
 use gatehouse_domain::time::Timestamp;
+use sea_query::{Expr, PostgresQueryBuilder, Query, SqliteQueryBuilder};
+use sea_query_binder::SqlxBinder;
 use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
@@ -31,6 +37,34 @@ macro_rules! on_pool {
         match &$store.pools {
             Pools::Sqlite { read: $pool, .. } => $body,
             Pools::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the pool that takes writes outside a transaction
+/// (SQLite: the one writer connection).
+macro_rules! on_write_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.pools {
+            Pools::Sqlite { write: $pool, .. } => $body,
+            Pools::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Renders a sea-query statement for the open backend, then runs `$body` with the read pool,
+/// the SQL text and its bound values.
+macro_rules! on_pool_built {
+    ($store:expr, $statement:expr, |$pool:ident, $sql:ident, $values:ident| $body:expr) => {
+        match &$store.pools {
+            Pools::Sqlite { read: $pool, .. } => {
+                let ($sql, $values) = $statement.build_sqlx(SqliteQueryBuilder);
+                $body
+            }
+            Pools::Postgres($pool) => {
+                let ($sql, $values) = $statement.build_sqlx(PostgresQueryBuilder);
+                $body
+            }
         }
     };
 }
@@ -80,6 +114,8 @@ fn conflict_key(text: &str) -> ConflictKey {
         ConflictKey::Username
     } else if text.contains("roles_type_key") || text.contains("roles.type") {
         ConflictKey::RoleType
+    } else if text.contains("api_tokens_name_folded_key") || text.contains("api_tokens.name_folded") {
+        ConflictKey::ApiTokenName
     } else {
         ConflictKey::Other(text.trim().to_owned())
     }
@@ -254,6 +290,111 @@ impl Store for SqlStore {
             found.iter().map(|row| decode(rows::event(row))).collect()
         })
     }
+
+    async fn list_users(&self, query: &UserQuery) -> Result<Vec<UserWithRole>, StoreError> {
+        let statement = users_query::select_users(query);
+        on_pool_built!(self, statement, |pool, sql, values| {
+            let found = sqlx::query_with(&sql, values).fetch_all(pool).await.map_err(classify)?;
+            found
+                .iter()
+                .map(|row| {
+                    let role = if query.with_role { Some(decode(rows::role_prefixed(row))?) } else { None };
+                    Ok(UserWithRole { user: decode(rows::user(row))?, role })
+                })
+                .collect()
+        })
+    }
+
+    async fn count_users(&self, filter: &Filter) -> Result<u64, StoreError> {
+        let statement = users_query::count_users(filter);
+        on_pool_built!(self, statement, |pool, sql, values| {
+            let row = sqlx::query_with(&sql, values).fetch_one(pool).await.map_err(classify)?;
+            Ok(u64::try_from(decode(row.int("count"))?).unwrap_or_default())
+        })
+    }
+
+    async fn find_role_by_document_id(&self, document_id: &str) -> Result<Option<Role>, StoreError> {
+        let sql = format!("SELECT {ROLE_COLUMNS} FROM roles WHERE document_id = $1");
+        on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(document_id).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| decode(rows::role(&row))).transpose()
+        })
+    }
+
+    async fn list_roles(&self) -> Result<Vec<RoleWithCount>, StoreError> {
+        let sql = format!(
+            "SELECT {ROLE_COLUMNS}, (SELECT COUNT(*) FROM users u WHERE u.role_id = roles.id) AS nb_users \
+             FROM roles ORDER BY id"
+        );
+        on_pool!(self, |pool| {
+            let found = sqlx::query(&sql).fetch_all(pool).await.map_err(classify)?;
+            found
+                .iter()
+                .map(|row| {
+                    let users = u64::try_from(decode(row.int("nb_users"))?).unwrap_or_default();
+                    Ok(RoleWithCount { role: decode(rows::role(row))?, users })
+                })
+                .collect()
+        })
+    }
+
+    async fn find_api_token_by_hash(&self, access_key_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        let sql = format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE access_key_hash = $1");
+        let token = on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(access_key_hash).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| decode(rows::api_token(&row))).transpose()
+        })?;
+        self.with_actions(token).await
+    }
+
+    async fn find_api_token(&self, id: ApiTokenId) -> Result<Option<ApiToken>, StoreError> {
+        let sql = format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE id = $1");
+        let token = on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| decode(rows::api_token(&row))).transpose()
+        })?;
+        self.with_actions(token).await
+    }
+
+    async fn list_api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        let sql = format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens ORDER BY id");
+        let tokens: Vec<ApiToken> = on_pool!(self, |pool| {
+            let found = sqlx::query(&sql).fetch_all(pool).await.map_err(classify)?;
+            found.iter().map(|row| decode(rows::api_token(row))).collect::<Result<Vec<_>, _>>()
+        })?;
+        let mut out = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            if let Some(token) = self.with_actions(Some(token)).await? {
+                out.push(token);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError> {
+        let sql =
+            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)";
+        on_write_pool!(self, |pool| sqlx::query(sql)
+            .bind(at.as_millis())
+            .bind(id.0)
+            .bind(at.as_millis() - min_gap_ms)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+}
+
+impl SqlStore {
+    async fn with_actions(&self, token: Option<ApiToken>) -> Result<Option<ApiToken>, StoreError> {
+        let Some(mut token) = token else { return Ok(None) };
+        let sql = "SELECT action FROM api_token_actions WHERE token_id = $1 ORDER BY action";
+        token.actions = on_pool!(self, |pool| {
+            let found = sqlx::query(sql).bind(token.id.0).fetch_all(pool).await.map_err(classify)?;
+            found.iter().map(|row| decode(row.text("action"))).collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(Some(token))
+    }
 }
 
 enum TxInner {
@@ -264,6 +405,43 @@ enum TxInner {
 /// One write transaction on either backend.
 pub struct SqlTx {
     inner: TxInner,
+}
+
+impl SqlTx {
+    async fn select_user(&mut self, id: UserId) -> Result<Option<User>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        on_tx!(self, |conn| {
+            let row = sqlx::query(&sql).bind(id.0).fetch_optional(conn).await.map_err(classify)?;
+            row.map(|row| decode(rows::user(&row))).transpose()
+        })
+    }
+
+    async fn token_actions(&mut self, id: ApiTokenId) -> Result<Vec<String>, StoreError> {
+        let sql = "SELECT action FROM api_token_actions WHERE token_id = $1 ORDER BY action";
+        on_tx!(self, |conn| {
+            let found = sqlx::query(sql).bind(id.0).fetch_all(conn).await.map_err(classify)?;
+            found.iter().map(|row| decode(row.text("action"))).collect()
+        })
+    }
+
+    async fn replace_token_actions(&mut self, id: ApiTokenId, actions: &[String]) -> Result<(), StoreError> {
+        on_tx!(self, |conn| {
+            sqlx::query("DELETE FROM api_token_actions WHERE token_id = $1")
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await
+                .map_err(classify)?;
+            for action in actions {
+                sqlx::query("INSERT INTO api_token_actions (token_id, action) VALUES ($1, $2)")
+                    .bind(id.0)
+                    .bind(action)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(classify)?;
+            }
+        });
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -357,6 +535,252 @@ impl StoreTx for SqlTx {
             .map(|done| done.rows_affected())
             .map_err(classify))?;
         Ok(done > 0)
+    }
+
+    async fn update_user(
+        &mut self,
+        id: UserId,
+        changes: &UserChanges,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        let mut update = Query::update();
+        update.table(Users::Table).value(Users::UpdatedAt, now.as_millis()).and_where(Expr::col(Users::Id).eq(id.0));
+        if let Some((username, folded)) = &changes.username {
+            update.value(Users::Username, username.clone()).value(Users::UsernameFolded, folded.clone());
+        }
+        if let Some((email, folded)) = &changes.email {
+            update.value(Users::Email, email.clone()).value(Users::EmailFolded, folded.clone());
+        }
+        if let Some(hash) = &changes.password_hash {
+            update.value(crate::users_query::UserSecrets::PasswordHash, hash.clone());
+        }
+        if let Some(role) = changes.role_id {
+            update.value(Users::RoleId, role.0);
+        }
+        if let Some(confirmed) = changes.confirmed {
+            update.value(Users::Confirmed, confirmed);
+        }
+        if let Some(blocked) = changes.blocked {
+            update.value(Users::Blocked, blocked);
+        }
+        let affected = match &mut self.inner {
+            TxInner::Sqlite(tx) => {
+                let (sql, values) = update.build_sqlx(SqliteQueryBuilder);
+                sqlx::query_with(&sql, values).execute(&mut **tx).await.map(|done| done.rows_affected())
+            }
+            TxInner::Postgres(tx) => {
+                let (sql, values) = update.build_sqlx(PostgresQueryBuilder);
+                sqlx::query_with(&sql, values).execute(&mut **tx).await.map(|done| done.rows_affected())
+            }
+        }
+        .map_err(classify)?;
+        if affected == 0 {
+            return Ok(None);
+        }
+        self.select_user(id).await
+    }
+
+    async fn delete_user(&mut self, id: UserId) -> Result<Option<User>, StoreError> {
+        let Some(user) = self.select_user(id).await? else { return Ok(None) };
+        on_tx!(self, |conn| sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(Some(user))
+    }
+
+    async fn revoke_user_sessions(
+        &mut self,
+        user: UserId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        let sql = "UPDATE user_sessions SET revoked_at = $1, revoked_reason = $2 \
+                   WHERE user_id = $3 AND revoked_at IS NULL AND expires_at > $1 RETURNING id";
+        on_tx!(self, |conn| {
+            let found = sqlx::query(sql)
+                .bind(at.as_millis())
+                .bind(reason)
+                .bind(user.0)
+                .fetch_all(conn)
+                .await
+                .map_err(classify)?;
+            found.iter().map(|row| decode(row.text("id")).map(SessionId)).collect()
+        })
+    }
+
+    async fn insert_role(&mut self, role: &NewRole) -> Result<Role, StoreError> {
+        let sql = format!(
+            "INSERT INTO roles (document_id, name, description, type, created_at, updated_at, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING {ROLE_COLUMNS}"
+        );
+        on_tx!(self, |conn| {
+            let row = sqlx::query(&sql)
+                .bind(&role.document_id)
+                .bind(&role.name)
+                .bind(&role.description)
+                .bind(&role.role_type)
+                .bind(role.now.as_millis())
+                .fetch_one(conn)
+                .await
+                .map_err(classify)?;
+            decode(rows::role(&row))
+        })
+    }
+
+    async fn update_role(
+        &mut self,
+        id: RoleId,
+        name: Option<&str>,
+        description: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Option<Role>, StoreError> {
+        let sql = format!(
+            "UPDATE roles SET name = COALESCE($1, name), description = COALESCE($2, description), updated_at = $3 \
+             WHERE id = $4 RETURNING {ROLE_COLUMNS}"
+        );
+        on_tx!(self, |conn| {
+            let row = sqlx::query(&sql)
+                .bind(name)
+                .bind(description)
+                .bind(now.as_millis())
+                .bind(id.0)
+                .fetch_optional(conn)
+                .await
+                .map_err(classify)?;
+            row.map(|row| decode(rows::role(&row))).transpose()
+        })
+    }
+
+    async fn set_role_actions(&mut self, id: RoleId, actions: &[String]) -> Result<(), StoreError> {
+        on_tx!(self, |conn| {
+            sqlx::query("DELETE FROM role_permissions WHERE role_id = $1")
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await
+                .map_err(classify)?;
+            for action in actions {
+                sqlx::query("INSERT INTO role_permissions (role_id, action) VALUES ($1, $2)")
+                    .bind(id.0)
+                    .bind(action)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(classify)?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<u64, StoreError> {
+        let sql = "UPDATE users SET role_id = $1, updated_at = $2 WHERE role_id = $3";
+        on_tx!(self, |conn| sqlx::query(sql)
+            .bind(to.0)
+            .bind(now.as_millis())
+            .bind(from.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))
+    }
+
+    async fn delete_role(&mut self, id: RoleId) -> Result<bool, StoreError> {
+        let deleted = on_tx!(self, |conn| sqlx::query("DELETE FROM roles WHERE id = $1")
+            .bind(id.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(deleted > 0)
+    }
+
+    async fn insert_api_token(&mut self, token: &NewApiToken) -> Result<ApiToken, StoreError> {
+        let sql = format!(
+            "INSERT INTO api_tokens (name, name_folded, description, type, access_key_hash, lifespan_ms, expires_at, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {API_TOKEN_COLUMNS}"
+        );
+        let mut inserted = on_tx!(self, |conn| {
+            let row = sqlx::query(&sql)
+                .bind(&token.name)
+                .bind(&token.name_folded)
+                .bind(&token.description)
+                .bind(token.kind.as_str())
+                .bind(&token.access_key_hash)
+                .bind(token.lifespan_ms)
+                .bind(token.expires_at.map(Timestamp::as_millis))
+                .bind(token.now.as_millis())
+                .fetch_one(conn)
+                .await
+                .map_err(classify)?;
+            decode(rows::api_token(&row))?
+        });
+        self.replace_token_actions(inserted.id, &token.actions).await?;
+        inserted.actions = token.actions.clone();
+        Ok(inserted)
+    }
+
+    async fn update_api_token(&mut self, id: ApiTokenId, token: &NewApiToken) -> Result<Option<ApiToken>, StoreError> {
+        let sql = format!(
+            "UPDATE api_tokens SET name = $1, name_folded = $2, description = $3, type = $4, lifespan_ms = $5, \
+             expires_at = $6, updated_at = $7 WHERE id = $8 RETURNING {API_TOKEN_COLUMNS}"
+        );
+        let updated = on_tx!(self, |conn| {
+            let row = sqlx::query(&sql)
+                .bind(&token.name)
+                .bind(&token.name_folded)
+                .bind(&token.description)
+                .bind(token.kind.as_str())
+                .bind(token.lifespan_ms)
+                .bind(token.expires_at.map(Timestamp::as_millis))
+                .bind(token.now.as_millis())
+                .bind(id.0)
+                .fetch_optional(conn)
+                .await
+                .map_err(classify)?;
+            row.map(|row| decode(rows::api_token(&row))).transpose()?
+        });
+        let Some(mut updated) = updated else { return Ok(None) };
+        self.replace_token_actions(id, &token.actions).await?;
+        updated.actions = token.actions.clone();
+        Ok(Some(updated))
+    }
+
+    async fn set_api_token_secret(
+        &mut self,
+        id: ApiTokenId,
+        access_key_hash: &str,
+        expires_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        let sql = format!(
+            "UPDATE api_tokens SET access_key_hash = $1, expires_at = $2, updated_at = $3 WHERE id = $4 \
+             RETURNING {API_TOKEN_COLUMNS}"
+        );
+        let updated = on_tx!(self, |conn| {
+            let row = sqlx::query(&sql)
+                .bind(access_key_hash)
+                .bind(expires_at.map(Timestamp::as_millis))
+                .bind(now.as_millis())
+                .bind(id.0)
+                .fetch_optional(conn)
+                .await
+                .map_err(classify)?;
+            row.map(|row| decode(rows::api_token(&row))).transpose()?
+        });
+        let Some(mut updated) = updated else { return Ok(None) };
+        updated.actions = self.token_actions(id).await?;
+        Ok(Some(updated))
+    }
+
+    async fn delete_api_token(&mut self, id: ApiTokenId) -> Result<Option<ApiToken>, StoreError> {
+        let actions = self.token_actions(id).await?;
+        let sql = format!("DELETE FROM api_tokens WHERE id = $1 RETURNING {API_TOKEN_COLUMNS}");
+        let deleted = on_tx!(self, |conn| {
+            let row = sqlx::query(&sql).bind(id.0).fetch_optional(conn).await.map_err(classify)?;
+            row.map(|row| decode(rows::api_token(&row))).transpose()?
+        });
+        Ok(deleted.map(|token| ApiToken { actions, ..token }))
     }
 
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError> {

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `config check`, `routes list`. Flags override the
+//! The command line: `serve`, `migrate`, `config check`, `routes list`, `token …`. Flags override the
 //! environment, which overrides the configuration file.
 
 use crate::config::{Config, Overrides};
@@ -6,6 +6,12 @@ use crate::http::routes::ROUTES;
 use crate::{telemetry, App};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use gatehouse_domain::action::Action;
+use gatehouse_domain::api_tokens::ApiTokenInput;
+use gatehouse_domain::events::Actor;
+use gatehouse_domain::ids::ApiTokenId;
+use gatehouse_domain::model::{ApiToken, ApiTokenKind};
+use gatehouse_domain::DomainError;
 use gatehouse_store::StoreOptions;
 use std::io::Write;
 use std::path::PathBuf;
@@ -51,6 +57,45 @@ enum Command {
         #[command(subcommand)]
         command: RoutesCommand,
     },
+    /// Manage API tokens (works on a stopped or running server's database).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token and print its secret (shown this once).
+    Create {
+        /// Unique name.
+        #[arg(long)]
+        name: String,
+        /// read-only, full-access or custom.
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: String,
+        /// For custom tokens: comma-separated actions (e.g. plugin::users-permissions.user.find).
+        #[arg(long, value_delimiter = ',')]
+        actions: Vec<String>,
+        /// 7, 30 or 90; unlimited when absent.
+        #[arg(long)]
+        lifespan_days: Option<i64>,
+        /// Free text.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Give a token a new secret and print it; the old secret stops working.
+    Regenerate {
+        /// Token id.
+        id: i64,
+    },
+    /// Delete a token.
+    Delete {
+        /// Token id.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +130,7 @@ impl Cli {
             Command::Config { command: ConfigCommand::Check } => check_config(&config),
             Command::Routes { command: RoutesCommand::List } => list_routes(),
             Command::Migrate => migrate(&config).await,
+            Command::Token { command } => token(&config, command).await,
             Command::Serve { .. } => serve(&config).await,
         };
         match result {
@@ -109,6 +155,66 @@ fn list_routes() -> anyhow::Result<()> {
         writeln!(out, "{:<7} {:<32} {:<12} {}", route.method.as_str(), route.path, route.name, route.action)?;
     }
     Ok(())
+}
+
+async fn token(config: &Config, command: TokenCommand) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    let domain = app.domain();
+    let actor = Actor::System;
+    let mut out = std::io::stdout().lock();
+    match command {
+        TokenCommand::Create { name, kind, actions, lifespan_days, description } => {
+            let kind = ApiTokenKind::from_name(&kind).context("--type must be read-only, full-access or custom")?;
+            let actions = actions
+                .iter()
+                .map(|name| Action::from_name(name.trim()).with_context(|| format!("unknown action {name:?}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if kind == ApiTokenKind::Custom && actions.is_empty() {
+                anyhow::bail!("a custom token needs --actions");
+            }
+            let lifespan_ms = lifespan_days.map(|days| days * 86_400_000);
+            let input = ApiTokenInput { name, description, kind, lifespan_ms, actions };
+            let issued = domain.create_api_token(actor, input).await.map_err(domain_error)?;
+            eprintln!("{}", describe_token(&issued.token));
+            writeln!(out, "{}", issued.secret)?;
+        }
+        TokenCommand::List => {
+            for token in domain.list_api_tokens().await.map_err(domain_error)? {
+                writeln!(out, "{}", describe_token(&token))?;
+            }
+        }
+        TokenCommand::Regenerate { id } => {
+            let issued = domain.regenerate_api_token(actor, ApiTokenId(id)).await.map_err(domain_error)?;
+            eprintln!("{}", describe_token(&issued.token));
+            writeln!(out, "{}", issued.secret)?;
+        }
+        TokenCommand::Delete { id } => {
+            let token = domain.delete_api_token(actor, ApiTokenId(id)).await.map_err(domain_error)?;
+            writeln!(out, "deleted {}", describe_token(&token))?;
+        }
+    }
+    Ok(())
+}
+
+fn describe_token(token: &ApiToken) -> String {
+    let expires =
+        token.expires_at.map_or_else(|| "never expires".to_owned(), |at| format!("expires {}", at.to_rfc3339()));
+    let used =
+        token.last_used_at.map_or_else(|| "never used".to_owned(), |at| format!("last used {}", at.to_rfc3339()));
+    let actions = if token.actions.is_empty() { String::new() } else { format!(" [{}]", token.actions.join(", ")) };
+    format!("{}\t{}\t{}\t{expires}\t{used}{actions}", token.id, token.name, token.kind.as_str())
+}
+
+fn domain_error(error: DomainError) -> anyhow::Error {
+    match error {
+        DomainError::Validation(errors) => {
+            let lines: Vec<String> =
+                errors.0.iter().map(|error| format!("{}: {}", error.path.join("."), error.message)).collect();
+            anyhow::anyhow!("{}", lines.join("; "))
+        }
+        DomainError::Conflict(key) => anyhow::anyhow!("{key} already taken"),
+        other => anyhow::anyhow!("{other}"),
+    }
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {

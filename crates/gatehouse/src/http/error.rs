@@ -123,6 +123,20 @@ impl From<DomainError> for ApiError {
                 Self { details: Some(Box::new(json!({ "errors": listed }))), ..Self::validation(errors.summary()) }
             }
             DomainError::InvalidParameters(_) => Self::validation(error.to_string()),
+            DomainError::InvalidKey { key, path, param } => {
+                let message = match &path {
+                    Some(path) if key.starts_with('$') => format!("Invalid key {key} at {path}"),
+                    _ => format!("Invalid key {key}"),
+                };
+                Self {
+                    details: Some(Box::new(json!({"key": key, "path": path, "source": "query", "param": param}))),
+                    ..Self::validation(message)
+                }
+            }
+            DomainError::InvalidValue { path } => Self {
+                details: Some(Box::new(json!({"path": path, "source": "query"}))),
+                ..Self::validation(format!("Invalid value at {path}"))
+            },
             DomainError::Rule(Rule::InvalidCredentials) => Self::validation(Rule::InvalidCredentials.to_string()),
             DomainError::Rule(Rule::RegistrationDisabled) => {
                 Self::new(StatusCode::FORBIDDEN, "ForbiddenError", Rule::RegistrationDisabled.to_string())
@@ -132,6 +146,7 @@ impl From<DomainError> for ApiError {
                 ConflictKey::Email => "Email already taken".to_owned(),
                 ConflictKey::Username => "Username already taken".to_owned(),
                 ConflictKey::RoleType => "Role already exists".to_owned(),
+                ConflictKey::ApiTokenName => "Name already taken".to_owned(),
                 ConflictKey::Other(_) => "This attribute must be unique".to_owned(),
             }),
             DomainError::NotFound(message) => Self::not_found(message),

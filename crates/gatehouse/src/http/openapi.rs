@@ -12,17 +12,22 @@ use utoipa::{Modify, OpenApi};
     paths(
         ops::health, ops::ready, ops::metrics, ops::openapi,
         content::auth::register, content::auth::login, content::auth::logout,
-        content::users::find_me,
+        content::users::find_me, content::users::list_users, content::users::count_users, content::users::find_user,
+        content::users::create_user, content::users::update_user, content::users::delete_user,
+        content::roles::list_roles, content::roles::find_role, content::roles::create_role, content::roles::update_role,
+        content::roles::delete_role, content::roles::list_permissions,
     ),
     components(schemas(
         content::UserResponse, content::RoleResponse, content::ErrorResponse, content::ErrorDetail, content::OkResponse,
         content::auth::RegisterRequest, content::auth::LoginRequest, content::auth::AuthResponse,
-        ops::ReadyResponse,
+        ops::ReadyResponse, content::users::UserWriteRequest,
+        content::roles::RolesResponse, content::roles::RoleDetailResponse, content::roles::PermissionsResponse,
     )),
     modifiers(&BearerScheme),
     tags(
         (name = "auth", description = "End-user registration and login (Strapi Users & Permissions)"),
         (name = "users", description = "End users (Strapi Users & Permissions)"),
+        (name = "roles", description = "End-user roles and their per-action permissions"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

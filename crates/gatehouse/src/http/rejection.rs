@@ -92,9 +92,52 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn type_error(&mut self, key: &str, value: &Value) {
-        let message = format!("{key} must be a `string` type, but the final value was: `{value}`.");
+    /// A boolean that may be absent (or null).
+    pub fn optional_bool(&mut self, key: &str) -> Option<bool> {
+        match self.body.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(flag)) => Some(*flag),
+            Some(other) => {
+                self.type_error_named(key, "boolean", other);
+                None
+            }
+        }
+    }
+
+    /// A string that may be absent, but not null or empty when present (a partial update).
+    pub fn present_string(&mut self, key: &str) -> Option<String> {
+        match self.body.get(key) {
+            None => None,
+            Some(Value::String(text)) if !text.is_empty() => Some(text.clone()),
+            Some(Value::Null) | Some(Value::String(_)) => {
+                self.errors.push(FieldError::new(key, format!("{key} cannot be empty")));
+                None
+            }
+            Some(other) => {
+                self.type_error(key, other);
+                None
+            }
+        }
+    }
+
+    /// Records a wrong-type error for `key` (for fields read by the caller itself).
+    pub fn type_error_named(&mut self, key: &str, expected: &str, value: &Value) {
+        let message = format!("{key} must be a `{expected}` type, but the final value was: `{value}`.");
         self.errors.push(FieldError::new(key, message).with_value(value.clone()));
+    }
+
+    fn type_error(&mut self, key: &str, value: &Value) {
+        self.type_error_named(key, "string", value);
+    }
+
+    /// Refuses every body key outside `allowed` (nothing is written then).
+    pub fn refuse_other_keys(body: &Map<String, Value>, allowed: &[&str]) -> Result<(), ApiError> {
+        let refused: Vec<String> = body.keys().filter(|key| !allowed.contains(&key.as_str())).cloned().collect();
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(gatehouse_domain::DomainError::InvalidParameters(refused).into())
+        }
     }
 
     /// `Ok` when every field read fine, else the 400 `ValidationError` listing them.

@@ -49,6 +49,18 @@ pub static ROUTES: &[Route] = &[
     route!(POST "/api/auth/local" => login = content::auth::login, AuthCallback),
     route!(POST "/api/auth/logout" => logout = content::auth::logout, AuthLogout),
     route!(GET "/api/users/me" => find_me = content::users::find_me, UserMe),
+    route!(GET "/api/users/count" => count_users = content::users::count_users, UserCount),
+    route!(GET "/api/users" => list_users = content::users::list_users, UserFind),
+    route!(POST "/api/users" => create_user = content::users::create_user, UserCreate),
+    route!(GET "/api/users/{id}" => find_user = content::users::find_user, UserFindOne),
+    route!(PUT "/api/users/{id}" => update_user = content::users::update_user, UserUpdate),
+    route!(DELETE "/api/users/{id}" => delete_user = content::users::delete_user, UserDestroy),
+    route!(GET "/api/users-permissions/roles" => list_roles = content::roles::list_roles, RoleFind),
+    route!(POST "/api/users-permissions/roles" => create_role = content::roles::create_role, RoleCreate),
+    route!(GET "/api/users-permissions/roles/{id}" => find_role = content::roles::find_role, RoleFindOne),
+    route!(PUT "/api/users-permissions/roles/{id}" => update_role = content::roles::update_role, RoleUpdate),
+    route!(DELETE "/api/users-permissions/roles/{id}" => delete_role = content::roles::delete_role, RoleDelete),
+    route!(GET "/api/users-permissions/permissions" => list_permissions = content::roles::list_permissions, PermissionsGet),
 ];
 
 fn method_filter(method: &Method) -> MethodFilter {
@@ -84,12 +96,14 @@ async fn guard(State(state): State<AppState>, route: &'static Route, mut request
     let mut response = if route.action.is_open() {
         next.run(request).await
     } else {
-        match caller::resolve_caller(&state.domain, request.headers()).await {
-            Ok(caller) if caller.may(route.action) => {
+        let authorized = caller::resolve_caller(&state.domain, request.headers())
+            .await
+            .and_then(|caller| caller.authorize(route.action).map(|()| caller));
+        match authorized {
+            Ok(caller) => {
                 request.extensions_mut().insert(caller);
                 next.run(request).await
             }
-            Ok(_) => ApiError::forbidden().into_response(),
             Err(error) => ApiError::from(error).into_response(),
         }
     };

@@ -4,8 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod api_tokens;
 mod backend;
 mod durability;
 mod http_basics;
+mod roles;
 mod support;
 mod tokens;
+mod users;

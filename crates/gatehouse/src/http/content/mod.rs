@@ -3,6 +3,8 @@
 //! wire types here are this surface's alone.
 
 pub mod auth;
+pub mod query;
+pub mod roles;
 pub mod users;
 
 use gatehouse_domain::model::{Role, User};

@@ -1,27 +1,290 @@
-//! `/api/users*`: the users of the content API.
+//! `/api/users*`: the users of the content API, with Strapi's query language.
 
-use crate::http::content::{ErrorResponse, RoleResponse, UserResponse};
+use crate::http::content::{query, ErrorResponse, RoleResponse, UserResponse};
 use crate::http::error::ApiError;
+use crate::http::rejection::{Fields, JsonObject};
 use crate::http::AppState;
-use axum::extract::{Query, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use gatehouse_domain::ids::UserId;
+use gatehouse_domain::model::UserWithRole;
+use gatehouse_domain::query::UserField;
+use gatehouse_domain::users::{NewUserInput, RoleRef, UserPatch};
 use gatehouse_domain::Caller;
 use serde::Deserialize;
-use std::collections::HashMap;
-use utoipa::IntoParams;
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
 
-/// Query of `GET /api/users/me`.
+/// Query parameters of the users routes (Strapi's bracket syntax; the most common shown).
 #[derive(Debug, Deserialize, IntoParams)]
-pub struct MeQuery {
-    /// `role` or `*` adds the user's role.
+#[into_params(parameter_in = Query)]
+pub struct UsersQueryDoc {
+    /// e.g. `filters[email][$eq]=a@b.c`, `filters[$or][0][username][$eq]=x`, `filters[role][type][$eq]=authenticated`.
+    #[param(rename = "filters")]
+    pub filters: Option<String>,
+    /// `username:desc`, or `sort[0]=createdAt:asc&sort[1]=id:desc`.
+    pub sort: Option<String>,
+    /// `pagination[page]`, `pagination[pageSize]` (default 25, max 100), or `pagination[start]`/`pagination[limit]`.
+    pub pagination: Option<String>,
+    /// Offset (Strapi's top-level form).
+    pub start: Option<i64>,
+    /// Page size (Strapi's top-level form; -1 and values above 100 are clamped to 100).
+    pub limit: Option<i64>,
+    /// `role` or `*`.
     pub populate: Option<String>,
+    /// `fields[0]=username&fields[1]=email`; `id` and `documentId` are always kept.
+    pub fields: Option<String>,
 }
 
-fn wants_role(query: &HashMap<String, String>) -> bool {
-    query.iter().any(|(key, value)| {
-        (key == "populate" && (value == "role" || value == "*"))
-            || (key.starts_with("populate[") && (value == "role" || key == "populate[role]"))
-    })
+/// The JSON of one user: only the asked-for fields (plus `id` and `documentId`), and the role
+/// when it was loaded.
+pub fn user_json(found: &UserWithRole, fields: Option<&[UserField]>) -> Value {
+    let mut response = UserResponse::from_user(&found.user);
+    response.role = found.role.as_ref().map(RoleResponse::from);
+    let Ok(Value::Object(mut object)) = serde_json::to_value(&response) else { return Value::Null };
+    if let Some(fields) = fields {
+        let keep: Vec<&str> = fields.iter().map(|field| field.name()).chain(["id", "documentId", "role"]).collect();
+        object.retain(|key, _| keep.contains(&key.as_str()));
+    }
+    Value::Object(object)
+}
+
+fn user_id(raw: &str) -> Result<UserId, ApiError> {
+    match raw.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(UserId(id)),
+        _ => Err(ApiError::validation(format!("Invalid id {raw:?}: a user id is a positive integer"))),
+    }
+}
+
+fn role_ref(body: &Map<String, Value>, fields: &mut Fields<'_>) -> Option<RoleRef> {
+    match body.get("role") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(number)) => match number.as_i64() {
+            Some(id) => Some(RoleRef::Id(id)),
+            None => {
+                fields.type_error_named("role", "integer", &Value::Number(number.clone()));
+                None
+            }
+        },
+        Some(Value::String(text)) => Some(match text.parse::<i64>() {
+            Ok(id) => RoleRef::Id(id),
+            Err(_) => RoleRef::DocumentId(text.clone()),
+        }),
+        // `role: {id: 3}` and `role: {connect: [3]}` name a role too.
+        Some(Value::Object(object)) => {
+            match object.get("id").or_else(|| object.get("connect").and_then(|c| c.get(0))) {
+                Some(Value::Number(number)) => number.as_i64().map(RoleRef::Id),
+                _ => {
+                    fields.type_error_named("role", "integer", &Value::Object(object.clone()));
+                    None
+                }
+            }
+        }
+        Some(other) => {
+            fields.type_error_named("role", "integer", other);
+            None
+        }
+    }
+}
+
+const WRITABLE: [&str; 6] = ["username", "email", "password", "role", "confirmed", "blocked"];
+
+/// List users (a plain array, as Strapi).
+///
+/// Action `plugin::users-permissions.user.find`. Private or unknown fields in `filters`, `sort`
+/// or `fields` are 400 "Invalid key …"; pages hold at most 100 users.
+#[utoipa::path(
+    get, path = "/api/users", tag = "users", operation_id = "list_users",
+    params(UsersQueryDoc),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Matching users", body = [UserResponse]),
+        (status = 400, description = "Malformed or forbidden query", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn list_users(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let query = query::parse_user_query(raw.as_deref().unwrap_or_default())?;
+    let found = state.domain.list_users(&caller, &query).await?;
+    Ok(Json(found.iter().map(|user| user_json(user, query.fields.as_deref())).collect()))
+}
+
+/// Count users matching `filters` (a plain number, as Strapi).
+///
+/// Action `plugin::users-permissions.user.count`.
+#[utoipa::path(
+    get, path = "/api/users/count", tag = "users", operation_id = "count_users",
+    params(UsersQueryDoc),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "How many users match", body = u64),
+        (status = 400, description = "Malformed or forbidden filter", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn count_users(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<u64>, ApiError> {
+    let query = query::parse_user_query(raw.as_deref().unwrap_or_default())?;
+    Ok(Json(state.domain.count_users(&caller, &query.filter).await?))
+}
+
+/// One user.
+///
+/// Action `plugin::users-permissions.user.findOne`. **Gatehouse:** 404 when absent and 400 for
+/// a non-numeric id (Strapi: 204 and 500).
+#[utoipa::path(
+    get, path = "/api/users/{id}", tag = "users", operation_id = "find_user",
+    params(("id" = i64, Path, description = "User id"), UsersQueryDoc),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 400, description = "Malformed id or query", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+        (status = 404, description = "No such user", body = ErrorResponse),
+    )
+)]
+pub async fn find_user(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let id = user_id(&id)?;
+    let query = query::parse_user_query(raw.as_deref().unwrap_or_default())?;
+    let found = state.domain.find_user(&caller, id, query.with_role).await?;
+    Ok(Json(user_json(&found, query.fields.as_deref())))
+}
+
+/// Create a user.
+///
+/// Action `plugin::users-permissions.user.create`. **Gatehouse:** the role defaults to
+/// `authenticated`; any key other than username, email, password, role, confirmed and blocked
+/// is refused.
+#[utoipa::path(
+    post, path = "/api/users", tag = "users", operation_id = "create_user",
+    request_body = UserWriteRequest,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, description = "Created, with its role", body = UserResponse),
+        (status = 400, description = "Invalid fields, unknown role, or email/username taken", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn create_user(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    Fields::refuse_other_keys(&body, &WRITABLE)?;
+    let mut fields = Fields::new(&body);
+    let email = fields.required_string("email");
+    let username = fields.required_string("username");
+    let password = fields.required_string("password");
+    let role = role_ref(&body, &mut fields);
+    let confirmed = fields.optional_bool("confirmed");
+    let blocked = fields.optional_bool("blocked");
+    fields.finish()?;
+    let (Some(email), Some(username), Some(password)) = (email, username, password) else {
+        return Err(ApiError::validation("username, email and password are required"));
+    };
+    let input = NewUserInput { username, email, password, role, confirmed, blocked };
+    let created = state.domain.create_user(&caller, input).await?;
+    Ok((StatusCode::CREATED, Json(user_json(&created, None))).into_response())
+}
+
+/// Body of `POST /api/users` and `PUT /api/users/{id}` (all optional on PUT).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UserWriteRequest {
+    /// 3–64 characters, no `@`.
+    pub username: Option<String>,
+    /// A valid email address.
+    pub email: Option<String>,
+    /// New password (hashed before storage).
+    pub password: Option<String>,
+    /// Role id or documentId.
+    #[schema(value_type = Option<i64>)]
+    pub role: Option<Value>,
+    /// Email confirmed.
+    pub confirmed: Option<bool>,
+    /// Blocked: ends every session of the user at once.
+    pub blocked: Option<bool>,
+}
+
+/// Update a user (partial).
+///
+/// Action `plugin::users-permissions.user.update`. Blocking the user or changing their
+/// password ends all their sessions: their JWTs are 401 from the next request on.
+#[utoipa::path(
+    put, path = "/api/users/{id}", tag = "users", operation_id = "update_user",
+    params(("id" = i64, Path, description = "User id")),
+    request_body = UserWriteRequest,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated, with its role", body = UserResponse),
+        (status = 400, description = "Invalid fields, unknown role, or email/username taken", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+        (status = 404, description = "No such user", body = ErrorResponse),
+    )
+)]
+pub async fn update_user(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<Value>, ApiError> {
+    let id = user_id(&id)?;
+    Fields::refuse_other_keys(&body, &WRITABLE)?;
+    let mut fields = Fields::new(&body);
+    let patch = UserPatch {
+        username: fields.present_string("username"),
+        email: fields.present_string("email"),
+        password: fields.present_string("password"),
+        role: role_ref(&body, &mut fields),
+        confirmed: fields.optional_bool("confirmed"),
+        blocked: fields.optional_bool("blocked"),
+    };
+    fields.finish()?;
+    let updated = state.domain.update_user(&caller, id, patch).await?;
+    Ok(Json(user_json(&updated, None)))
+}
+
+/// Delete a user, with their sessions.
+///
+/// Action `plugin::users-permissions.user.destroy`. Returns the deleted user.
+#[utoipa::path(
+    delete, path = "/api/users/{id}", tag = "users", operation_id = "delete_user",
+    params(("id" = i64, Path, description = "User id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The deleted user", body = UserResponse),
+        (status = 400, description = "Malformed id", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+        (status = 404, description = "No such user", body = ErrorResponse),
+    )
+)]
+pub async fn delete_user(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = user_id(&id)?;
+    let deleted = state.domain.delete_user(&caller, id).await?;
+    Ok(Json(user_json(&UserWithRole { user: deleted, role: None }, None)))
 }
 
 /// The calling user.
@@ -31,10 +294,11 @@ fn wants_role(query: &HashMap<String, String>) -> bool {
 /// or a bad or ended session is 401.
 #[utoipa::path(
     get, path = "/api/users/me", tag = "users", operation_id = "find_me",
-    params(MeQuery),
+    params(UsersQueryDoc),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller", body = UserResponse),
+        (status = 400, description = "Malformed query", body = ErrorResponse),
         (status = 401, description = "Invalid, expired or revoked token", body = ErrorResponse),
         (status = 403, description = "No credentials (public role lacks the action)", body = ErrorResponse),
     )
@@ -42,12 +306,13 @@ fn wants_role(query: &HashMap<String, String>) -> bool {
 pub async fn find_me(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<UserResponse>, ApiError> {
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
     let user = state.domain.me(&caller).await?;
-    let mut answer = UserResponse::from_user(&user);
-    if wants_role(&query) {
-        answer.role = Some(RoleResponse::from(&state.domain.role_of(&user).await?));
-    }
-    Ok(Json(answer))
+    let query = match raw.as_deref() {
+        None | Some("") => Default::default(),
+        Some(raw) => query::parse_user_query(raw)?,
+    };
+    let role = if query.with_role { Some(state.domain.role_of(&user).await?) } else { None };
+    Ok(Json(user_json(&UserWithRole { user, role }, query.fields.as_deref())))
 }

@@ -214,6 +214,38 @@ impl TestServer {
         (body["jwt"].as_str().expect("jwt").to_owned(), body["user"].clone())
     }
 
+    /// A new API token of `kind` (with `actions` for custom tokens); returns its secret.
+    pub async fn api_token(&self, kind: &str, actions: &[&str], lifespan_ms: Option<i64>) -> (i64, String) {
+        use gatehouse_domain::action::Action;
+        use gatehouse_domain::api_tokens::ApiTokenInput;
+        use gatehouse_domain::model::ApiTokenKind;
+        let input = ApiTokenInput {
+            name: format!("token-{}", gatehouse_domain::crypto::token::random_hex(4)),
+            description: String::new(),
+            kind: ApiTokenKind::from_name(kind).expect("token kind"),
+            lifespan_ms,
+            actions: actions.iter().map(|name| Action::from_name(name).expect("action")).collect(),
+        };
+        let issued =
+            self.domain.create_api_token(gatehouse_domain::events::Actor::System, input).await.expect("token created");
+        (issued.token.id.0, issued.secret)
+    }
+
+    /// A full-access API token's secret.
+    pub async fn full_access(&self) -> String {
+        self.api_token("full-access", &[], None).await.1
+    }
+
+    /// PUT a JSON body with a bearer token.
+    pub async fn put(&self, path: &str, body: &Value, token: &str) -> Answer {
+        self.send(self.client.put(self.url(path)).json(body).bearer_auth(token)).await
+    }
+
+    /// DELETE with a bearer token.
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.send(self.client.delete(self.url(path)).bearer_auth(token)).await
+    }
+
     /// Every event in the outbox, oldest first.
     pub async fn events(&self) -> Vec<StoredEvent> {
         self.domain.store().list_events(0, 100_000).await.expect("events")

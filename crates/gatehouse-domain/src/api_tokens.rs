@@ -1,0 +1,258 @@
+//! API tokens: a token acts with its own permissions (`read-only`, `full-access`, or an
+//! explicit `custom` list), never as a user. The secret is shown once, at creation or
+//! regeneration, and stored only as its SHA-256; lookups go through a short-lived cache, and
+//! `lastUsedAt` is written at most once a minute.
+
+use crate::action::Action;
+use crate::caller::{Caller, Grants, Principal};
+use crate::crypto::token::{random_hex, sha256_hex};
+use crate::error::{DomainError, FieldError, FieldErrors};
+use crate::events::{Actor, DomainEvent, EventType};
+use crate::ids::ApiTokenId;
+use crate::model::{ApiToken, ApiTokenKind, NewApiToken};
+use crate::service::Domain;
+use crate::time::Timestamp;
+use crate::values::fold;
+use parking_lot::RwLock;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The prefix of every API token secret; never change it (secret scanners key on it).
+pub const SECRET_PREFIX: &str = "gat_";
+
+/// Milliseconds between two `lastUsedAt` writes of one token.
+const LAST_USED_GAP_MS: i64 = 60_000;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The lifespans a token may have, in milliseconds (as Strapi): 7, 30 or 90 days.
+pub const LIFESPANS_MS: [i64; 3] = [7 * DAY_MS, 30 * DAY_MS, 90 * DAY_MS];
+
+/// A token as created or changed.
+#[derive(Clone, Debug)]
+pub struct ApiTokenInput {
+    /// Unique name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// What it may do.
+    pub kind: ApiTokenKind,
+    /// Lifespan in milliseconds: one of [`LIFESPANS_MS`], or `None` for unlimited.
+    pub lifespan_ms: Option<i64>,
+    /// The actions of a `custom` token.
+    pub actions: Vec<Action>,
+}
+
+/// A token with its secret, in the one answer that shows it.
+#[derive(Clone, Debug)]
+pub struct IssuedApiToken {
+    /// The token.
+    pub token: ApiToken,
+    /// The secret (`gat_…`), shown once.
+    pub secret: String,
+}
+
+impl ApiTokenKind {
+    /// The actions this kind grants (custom tokens: their own list).
+    pub fn grants(self, custom: &[String]) -> Grants {
+        match self {
+            ApiTokenKind::ReadOnly => Grants::from_actions(Action::grantable().filter(|action| action.is_read())),
+            ApiTokenKind::FullAccess => Grants::from_actions(Action::grantable()),
+            ApiTokenKind::Custom => Grants::from_names(custom),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct CachedToken {
+    token: ApiToken,
+    grants: Arc<Grants>,
+    loaded: Instant,
+}
+
+/// Recently used tokens by secret digest.
+pub struct ApiTokenCache {
+    ttl: Duration,
+    entries: RwLock<HashMap<String, CachedToken>>,
+}
+
+impl ApiTokenCache {
+    /// An empty cache whose entries live `ttl`.
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, entries: RwLock::new(HashMap::new()) }
+    }
+
+    fn forget_all(&self) {
+        self.entries.write().clear();
+    }
+}
+
+/// The public JSON of a token (as the events and the CLI show it; never the secret).
+pub fn api_token_json(token: &ApiToken) -> Value {
+    json!({
+        "id": token.id.0,
+        "name": token.name,
+        "description": token.description,
+        "type": token.kind.as_str(),
+        "lifespan": token.lifespan_ms.map(|ms| ms.to_string()),
+        "expiresAt": token.expires_at,
+        "lastUsedAt": token.last_used_at,
+        "createdAt": token.created_at,
+        "updatedAt": token.updated_at,
+        "permissions": token.actions,
+    })
+}
+
+impl Domain {
+    fn new_api_token_row(
+        &self,
+        input: &ApiTokenInput,
+        secret_hash: String,
+        now: Timestamp,
+    ) -> Result<NewApiToken, DomainError> {
+        let mut errors = FieldErrors::default();
+        let name = input.name.trim().to_owned();
+        if name.is_empty() {
+            errors.push(FieldError::new("name", "name is a required field"));
+        }
+        if let Some(lifespan) = input.lifespan_ms {
+            if !LIFESPANS_MS.contains(&lifespan) {
+                let message = "lifespan must be one of 604800000, 2592000000, 7776000000 or null";
+                errors.push(FieldError::new("lifespan", message).with_value(json!(lifespan)));
+            }
+        }
+        let actions: Vec<String> = match input.kind {
+            ApiTokenKind::Custom => {
+                if input.actions.iter().any(|action| action.is_open()) {
+                    errors.push(FieldError::new("permissions", "operations endpoints cannot be granted"));
+                }
+                let mut names: Vec<String> = input.actions.iter().map(|action| action.as_str().to_owned()).collect();
+                names.sort();
+                names.dedup();
+                names
+            }
+            _ => Vec::new(),
+        };
+        errors.into_result()?;
+        Ok(NewApiToken {
+            name_folded: fold(&name),
+            name,
+            description: input.description.clone(),
+            kind: input.kind,
+            access_key_hash: secret_hash,
+            lifespan_ms: input.lifespan_ms,
+            expires_at: input
+                .lifespan_ms
+                .map(|lifespan| Timestamp::from_millis(now.as_millis().saturating_add(lifespan))),
+            actions,
+            now,
+        })
+    }
+
+    /// Creates a token and returns it with its secret (shown once). Events: `api_token.created`.
+    pub async fn create_api_token(&self, actor: Actor, input: ApiTokenInput) -> Result<IssuedApiToken, DomainError> {
+        let secret = format!("{SECRET_PREFIX}{}", random_hex(32));
+        let now = self.clock.now();
+        let row = self.new_api_token_row(&input, sha256_hex(&secret), now)?;
+        let mut tx = self.store.begin().await?;
+        let token = tx.insert_api_token(&row).await?;
+        tx.insert_event(&DomainEvent::new(EventType::ApiTokenCreated, actor, now, api_token_json(&token))).await?;
+        tx.commit().await?;
+        Ok(IssuedApiToken { token, secret })
+    }
+
+    /// Every token (never their secrets).
+    pub async fn list_api_tokens(&self) -> Result<Vec<ApiToken>, DomainError> {
+        Ok(self.store.list_api_tokens().await?)
+    }
+
+    /// One token.
+    pub async fn find_api_token(&self, id: ApiTokenId) -> Result<ApiToken, DomainError> {
+        self.store.find_api_token(id).await?.ok_or(DomainError::NotFound("API token not found"))
+    }
+
+    /// Rewrites a token's name, description, kind, lifespan and actions (the secret stays).
+    /// Events: `api_token.updated`.
+    pub async fn update_api_token(
+        &self,
+        actor: Actor,
+        id: ApiTokenId,
+        input: ApiTokenInput,
+    ) -> Result<ApiToken, DomainError> {
+        let now = self.clock.now();
+        let row = self.new_api_token_row(&input, String::new(), now)?;
+        let mut tx = self.store.begin().await?;
+        let token = tx.update_api_token(id, &row).await?.ok_or(DomainError::NotFound("API token not found"))?;
+        tx.insert_event(&DomainEvent::new(EventType::ApiTokenUpdated, actor, now, api_token_json(&token))).await?;
+        tx.commit().await?;
+        self.api_tokens.forget_all();
+        Ok(token)
+    }
+
+    /// Gives a token a new secret; the old one stops working at once. The lifespan restarts.
+    /// Events: `api_token.regenerated`.
+    pub async fn regenerate_api_token(&self, actor: Actor, id: ApiTokenId) -> Result<IssuedApiToken, DomainError> {
+        let current = self.find_api_token(id).await?;
+        let secret = format!("{SECRET_PREFIX}{}", random_hex(32));
+        let now = self.clock.now();
+        let expires_at =
+            current.lifespan_ms.map(|lifespan| Timestamp::from_millis(now.as_millis().saturating_add(lifespan)));
+        let mut tx = self.store.begin().await?;
+        let token = tx
+            .set_api_token_secret(id, &sha256_hex(&secret), expires_at, now)
+            .await?
+            .ok_or(DomainError::NotFound("API token not found"))?;
+        tx.insert_event(&DomainEvent::new(EventType::ApiTokenRegenerated, actor, now, api_token_json(&token))).await?;
+        tx.commit().await?;
+        self.api_tokens.forget_all();
+        Ok(IssuedApiToken { token, secret })
+    }
+
+    /// Deletes a token; it stops working at once. Events: `api_token.deleted`.
+    pub async fn delete_api_token(&self, actor: Actor, id: ApiTokenId) -> Result<ApiToken, DomainError> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let token = tx.delete_api_token(id).await?.ok_or(DomainError::NotFound("API token not found"))?;
+        tx.insert_event(&DomainEvent::new(EventType::ApiTokenDeleted, actor, now, api_token_json(&token))).await?;
+        tx.commit().await?;
+        self.api_tokens.forget_all();
+        Ok(token)
+    }
+
+    /// The caller presenting API token `secret`; unknown or expired tokens are
+    /// [`DomainError::Unauthorized`].
+    pub(crate) async fn authenticate_api_token(&self, secret: &str) -> Result<Caller, DomainError> {
+        let digest = sha256_hex(secret);
+        let now = self.clock.now();
+        let cached = self
+            .api_tokens
+            .entries
+            .read()
+            .get(&digest)
+            .filter(|entry| entry.loaded.elapsed() < self.api_tokens.ttl)
+            .cloned();
+        let entry = match cached {
+            Some(entry) => entry,
+            None => {
+                let token = self.store.find_api_token_by_hash(&digest).await?.ok_or(DomainError::Unauthorized)?;
+                let grants = Arc::new(token.kind.grants(&token.actions));
+                let entry = CachedToken { token, grants, loaded: Instant::now() };
+                self.api_tokens.entries.write().insert(digest.clone(), entry.clone());
+                entry
+            }
+        };
+        if entry.token.expires_at.is_some_and(|expires_at| now >= expires_at) {
+            return Err(DomainError::Unauthorized);
+        }
+        let stale = entry.token.last_used_at.is_none_or(|last| now.as_millis() - last.as_millis() >= LAST_USED_GAP_MS);
+        if stale {
+            self.store.touch_api_token(entry.token.id, now, LAST_USED_GAP_MS).await?;
+            if let Some(cached) = self.api_tokens.entries.write().get_mut(&digest) {
+                cached.token.last_used_at = Some(now);
+            }
+        }
+        Ok(Caller::new(Principal::ApiToken { id: entry.token.id }, entry.grants))
+    }
+}

@@ -1,0 +1,169 @@
+//! End-user roles and their per-action grants. Changes take effect on the next request (the
+//! grant cache of this node is dropped at once; other nodes within the cache TTL).
+
+use crate::action::Action;
+use crate::caller::Caller;
+use crate::crypto::token::new_document_id;
+use crate::error::{DomainError, FieldError, FieldErrors};
+use crate::events::{DomainEvent, EventType};
+use crate::ids::RoleId;
+use crate::model::{NewRole, Role, RoleWithCount};
+use crate::service::Domain;
+use crate::values::fold;
+use serde_json::json;
+
+const NOT_FOUND: &str = "Role not found";
+
+/// A role as created or changed: `None` fields are left alone on update.
+#[derive(Clone, Debug, Default)]
+pub struct RoleInput {
+    /// Display name (required on create).
+    pub name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// The complete set of granted actions, when given.
+    pub actions: Option<Vec<Action>>,
+}
+
+/// The machine name derived from a display name: folded, with runs of anything but letters
+/// and digits turned into one `_` ("Content Editors" → `content_editors`).
+pub fn role_type_for(name: &str) -> String {
+    let mut out = String::new();
+    for character in fold(name).chars() {
+        if character.is_alphanumeric() {
+            out.push(character);
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_owned()
+}
+
+impl Domain {
+    /// Every role with its number of users.
+    pub async fn list_roles(&self, caller: &Caller) -> Result<Vec<RoleWithCount>, DomainError> {
+        let _ = caller;
+        Ok(self.store.list_roles().await?)
+    }
+
+    /// One role and the actions it holds.
+    pub async fn find_role_with_actions(
+        &self,
+        caller: &Caller,
+        id: RoleId,
+    ) -> Result<(Role, Vec<Action>), DomainError> {
+        let _ = caller;
+        let role = self.store.find_role(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
+        let actions =
+            self.store.list_role_actions(id).await?.iter().filter_map(|name| Action::from_name(name)).collect();
+        Ok((role, actions))
+    }
+
+    fn checked_actions(actions: &[Action]) -> Result<Vec<String>, DomainError> {
+        let mut names: Vec<String> = Vec::new();
+        for action in actions {
+            if action.is_open() {
+                return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
+                    "permissions",
+                    format!("{action} cannot be granted"),
+                )])));
+            }
+            names.push(action.as_str().to_owned());
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// Creates a role. Events: `role.created`.
+    pub async fn create_role(&self, caller: &Caller, input: RoleInput) -> Result<Role, DomainError> {
+        let name = input.name.as_deref().map(str::trim).unwrap_or_default().to_owned();
+        let role_type = role_type_for(&name);
+        if name.is_empty() || role_type.is_empty() {
+            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
+                "name",
+                "name is a required field",
+            )])));
+        }
+        let actions = Self::checked_actions(input.actions.as_deref().unwrap_or_default())?;
+        let now = self.clock.now();
+        let new_role = NewRole {
+            document_id: new_document_id(),
+            name,
+            description: input.description.unwrap_or_default(),
+            role_type,
+            now,
+        };
+        let mut tx = self.store.begin().await?;
+        let role = tx.insert_role(&new_role).await?;
+        tx.set_role_actions(role.id, &actions).await?;
+        let data = json!({"role": role.public_json(), "permissions": actions});
+        tx.insert_event(&DomainEvent::new(EventType::RoleCreated, caller.actor(), now, data)).await?;
+        tx.commit().await?;
+        Ok(role)
+    }
+
+    /// Renames a role or replaces its grants. Events: `role.updated`.
+    pub async fn update_role(&self, caller: &Caller, id: RoleId, input: RoleInput) -> Result<Role, DomainError> {
+        let actions = match &input.actions {
+            Some(actions) => Some(Self::checked_actions(actions)?),
+            None => None,
+        };
+        let name = input.name.as_deref().map(str::trim);
+        if name == Some("") {
+            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new("name", "name cannot be empty")])));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let role = tx
+            .update_role(id, name, input.description.as_deref(), now)
+            .await?
+            .ok_or(DomainError::NotFound(NOT_FOUND))?;
+        if let Some(actions) = &actions {
+            tx.set_role_actions(id, actions).await?;
+        }
+        let data = json!({"role": role.public_json(), "permissions": actions});
+        tx.insert_event(&DomainEvent::new(EventType::RoleUpdated, caller.actor(), now, data)).await?;
+        tx.commit().await?;
+        self.permissions.invalidate(id);
+        Ok(role)
+    }
+
+    /// Deletes a custom role; its users move to `authenticated`. The built-in `public` and
+    /// `authenticated` roles cannot be deleted. Events: `role.deleted`.
+    pub async fn delete_role(&self, caller: &Caller, id: RoleId) -> Result<Role, DomainError> {
+        let role = self.store.find_role(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
+        if role.role_type == Role::PUBLIC || role.role_type == Role::AUTHENTICATED {
+            return Err(DomainError::Rule(crate::error::Rule::BuiltInRole));
+        }
+        let fallback = self.authenticated_role().await?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let moved = tx.reassign_role_users(id, fallback.id, now).await?;
+        if !tx.delete_role(id).await? {
+            return Err(DomainError::NotFound(NOT_FOUND));
+        }
+        let data = json!({"role": role.public_json(), "usersMovedTo": fallback.id.0, "usersMoved": moved});
+        tx.insert_event(&DomainEvent::new(EventType::RoleDeleted, caller.actor(), now, data)).await?;
+        tx.commit().await?;
+        self.permissions.invalidate(id);
+        if moved > 0 {
+            // Cached sessions still carry the old role id.
+            self.sessions.forget_everyone();
+        }
+        Ok(role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::role_type_for;
+
+    #[test]
+    fn role_types_are_folded_snake_case() {
+        assert_eq!(role_type_for("Editors"), "editors");
+        assert_eq!(role_type_for("  Content   Editors! "), "content_editors");
+        assert_eq!(role_type_for("Élèves"), "élèves");
+        assert_eq!(role_type_for("!!!"), "");
+    }
+}

@@ -1,0 +1,306 @@
+//! End-user management: list, count, read, create, update, delete. Blocking a user, changing
+//! their password or deleting them ends every session they have, in the same transaction, so
+//! their tokens are refused from the next request on.
+
+use crate::caller::Caller;
+use crate::crypto::token::new_document_id;
+use crate::error::{DomainError, FieldError, FieldErrors};
+use crate::events::{DomainEvent, EventType};
+use crate::ids::{RoleId, UserId};
+use crate::model::{NewUser, Role, User, UserChanges, UserWithRole};
+use crate::ports::StoreTx;
+use crate::query::{Filter, UserQuery};
+use crate::service::Domain;
+use crate::values::{Email, Password, PasswordProblem, Username, UsernameProblem};
+use serde_json::json;
+
+/// How a request names a role: by integer id or by `documentId` (as Strapi accepts both).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleRef {
+    /// `role: 3`
+    Id(i64),
+    /// `role: "rewz4nx6zegizw6z2gs5alad"`
+    DocumentId(String),
+}
+
+/// A user created by someone holding `user.create`.
+#[derive(Clone, Debug, Default)]
+pub struct NewUserInput {
+    /// Username.
+    pub username: String,
+    /// Email.
+    pub email: String,
+    /// Password in clear.
+    pub password: String,
+    /// Role (default: `authenticated`).
+    pub role: Option<RoleRef>,
+    /// Initial confirmation state (default false).
+    pub confirmed: Option<bool>,
+    /// Initial blocked state (default false).
+    pub blocked: Option<bool>,
+}
+
+/// A partial update; `None` leaves a field alone.
+#[derive(Clone, Debug, Default)]
+pub struct UserPatch {
+    /// New username.
+    pub username: Option<String>,
+    /// New email.
+    pub email: Option<String>,
+    /// New password in clear.
+    pub password: Option<String>,
+    /// New role (replaces the single role).
+    pub role: Option<RoleRef>,
+    /// New confirmation state.
+    pub confirmed: Option<bool>,
+    /// New blocked state.
+    pub blocked: Option<bool>,
+}
+
+const NOT_FOUND: &str = "User not found";
+
+fn username_message(problem: UsernameProblem) -> &'static str {
+    match problem {
+        UsernameProblem::TooShort => "username must be at least 3 characters",
+        UsernameProblem::TooLong => "username must be at most 64 characters",
+        UsernameProblem::BadCharacters => "username must not contain '@' or control characters",
+    }
+}
+
+fn password_message(problem: PasswordProblem) -> String {
+    match problem {
+        PasswordProblem::TooShort(min) => format!("password must be at least {min} characters"),
+        PasswordProblem::TooLong => format!("Password must be less than {} bytes", Password::MAX_BYTES + 1),
+    }
+}
+
+impl Domain {
+    /// Users matching `query`.
+    pub async fn list_users(&self, caller: &Caller, query: &UserQuery) -> Result<Vec<UserWithRole>, DomainError> {
+        let _ = caller;
+        Ok(self.store.list_users(query).await?)
+    }
+
+    /// How many users match `filter`.
+    pub async fn count_users(&self, caller: &Caller, filter: &Filter) -> Result<u64, DomainError> {
+        let _ = caller;
+        Ok(self.store.count_users(filter).await?)
+    }
+
+    /// One user, with its role when asked.
+    pub async fn find_user(&self, caller: &Caller, id: UserId, with_role: bool) -> Result<UserWithRole, DomainError> {
+        let _ = caller;
+        let user = self.store.find_user(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
+        let role = if with_role { Some(self.role_of(&user).await?) } else { None };
+        Ok(UserWithRole { user, role })
+    }
+
+    async fn resolve_role(&self, role: &RoleRef) -> Result<Role, DomainError> {
+        let found = match role {
+            RoleRef::Id(id) => self.store.find_role(RoleId(*id)).await?,
+            RoleRef::DocumentId(document_id) => self.store.find_role_by_document_id(document_id).await?,
+        };
+        found.ok_or_else(|| {
+            DomainError::Validation(FieldErrors(vec![FieldError::new("role", "role must name an existing role")]))
+        })
+    }
+
+    /// Creates a user (role `authenticated` unless given). Events: `user.created`.
+    pub async fn create_user(&self, caller: &Caller, input: NewUserInput) -> Result<UserWithRole, DomainError> {
+        let mut errors = FieldErrors::default();
+        let email = Email::parse(&input.email);
+        if email.is_none() {
+            errors.push(FieldError::new("email", "email must be a valid email").with_value(json!(input.email)));
+        }
+        let username = Username::parse(&input.username)
+            .map_err(|problem| {
+                errors.push(FieldError::new("username", username_message(problem)).with_value(json!(input.username)))
+            })
+            .ok();
+        let password = Password::parse(&input.password, self.settings.password_min_length)
+            .map_err(|problem| errors.push(FieldError::new("password", password_message(problem))))
+            .ok();
+        let (Some(email), Some(username), Some(password)) = (email, username, password) else {
+            return Err(DomainError::Validation(errors));
+        };
+        let role = match &input.role {
+            Some(role) => self.resolve_role(role).await?,
+            None => self.authenticated_role().await?,
+        };
+        let password_hash = self.hasher.hash(&password).await?;
+        let now = self.clock.now();
+        let new_user = NewUser {
+            document_id: new_document_id(),
+            username: username.as_str().to_owned(),
+            username_folded: username.folded(),
+            email: email.as_str().to_owned(),
+            email_folded: email.folded(),
+            provider: "local".to_owned(),
+            password_hash: Some(password_hash),
+            confirmed: input.confirmed.unwrap_or(false),
+            blocked: input.blocked.unwrap_or(false),
+            role_id: role.id,
+            now,
+        };
+        let mut tx = self.store.begin().await?;
+        let user = tx.insert_user(&new_user).await?;
+        tx.insert_event(&DomainEvent::new(EventType::UserCreated, caller.actor(), now, user.public_json())).await?;
+        tx.commit().await?;
+        Ok(UserWithRole { user, role: Some(role) })
+    }
+
+    /// Changes a user. Events, in order: `user.updated` (with `changes`), then
+    /// `user.blocked`/`user.unblocked`, `user.confirmed`, `user.role_changed`,
+    /// `user.password_changed` as they apply, then `session.revoked` when blocking or a new
+    /// password ended the user's sessions.
+    pub async fn update_user(
+        &self,
+        caller: &Caller,
+        id: UserId,
+        patch: UserPatch,
+    ) -> Result<UserWithRole, DomainError> {
+        let before = self.store.find_user(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
+        let mut errors = FieldErrors::default();
+        let mut changes = UserChanges::default();
+        if let Some(raw) = &patch.username {
+            match Username::parse(raw) {
+                Ok(username) => changes.username = Some((username.as_str().to_owned(), username.folded())),
+                Err(problem) => {
+                    errors.push(FieldError::new("username", username_message(problem)).with_value(json!(raw)))
+                }
+            }
+        }
+        if let Some(raw) = &patch.email {
+            match Email::parse(raw) {
+                Some(email) => changes.email = Some((email.as_str().to_owned(), email.folded())),
+                None => errors.push(FieldError::new("email", "email must be a valid email").with_value(json!(raw))),
+            }
+        }
+        let password = match &patch.password {
+            Some(raw) => match Password::parse(raw, self.settings.password_min_length) {
+                Ok(password) => Some(password),
+                Err(problem) => {
+                    errors.push(FieldError::new("password", password_message(problem)));
+                    None
+                }
+            },
+            None => None,
+        };
+        errors.into_result()?;
+        let new_role = match &patch.role {
+            Some(role) => Some(self.resolve_role(role).await?),
+            None => None,
+        };
+        if let Some(password) = &password {
+            changes.password_hash = Some(self.hasher.hash(password).await?);
+        }
+        changes.role_id = new_role.as_ref().map(|role| role.id);
+        changes.blocked = patch.blocked;
+        changes.confirmed = patch.confirmed;
+        let email_changed = changes.email.as_ref().is_some_and(|(email, _)| *email != before.email);
+        if email_changed && self.settings.email_confirmation && patch.confirmed.is_none() {
+            changes.confirmed = Some(false);
+        }
+
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let after = tx.update_user(id, &changes, now).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
+        let mut changed: Vec<&str> = Vec::new();
+        if after.username != before.username {
+            changed.push("username");
+        }
+        if after.email != before.email {
+            changed.push("email");
+        }
+        if changes.password_hash.is_some() {
+            changed.push("password");
+        }
+        if after.role_id != before.role_id {
+            changed.push("role");
+        }
+        if after.confirmed != before.confirmed {
+            changed.push("confirmed");
+        }
+        if after.blocked != before.blocked {
+            changed.push("blocked");
+        }
+        let actor = caller.actor();
+        let mut data = after.public_json();
+        data["changes"] = json!(changed);
+        tx.insert_event(&DomainEvent::new(EventType::UserUpdated, actor.clone(), now, data)).await?;
+        let subject = after.public_json();
+        if after.blocked != before.blocked {
+            let kind = if after.blocked { EventType::UserBlocked } else { EventType::UserUnblocked };
+            tx.insert_event(&DomainEvent::new(kind, actor.clone(), now, subject.clone())).await?;
+        }
+        if after.confirmed && !before.confirmed {
+            tx.insert_event(&DomainEvent::new(EventType::UserConfirmed, actor.clone(), now, subject.clone())).await?;
+        }
+        if after.role_id != before.role_id {
+            let data = json!({"user": subject, "previousRole": before.role_id.0, "role": after.role_id.0});
+            tx.insert_event(&DomainEvent::new(EventType::UserRoleChanged, actor.clone(), now, data)).await?;
+        }
+        if changes.password_hash.is_some() {
+            tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, subject.clone()))
+                .await?;
+        }
+        let revoke_reason = if after.blocked && !before.blocked {
+            Some("blocked")
+        } else if changes.password_hash.is_some() {
+            Some("password_changed")
+        } else {
+            None
+        };
+        if let Some(reason) = revoke_reason {
+            self.revoke_all_sessions_in(tx.as_mut(), id, reason, actor).await?;
+        }
+        tx.commit().await?;
+        // The cached snapshot (role, blocked flag) is stale now, whatever changed.
+        self.sessions.forget_user(id);
+        let role = match new_role {
+            Some(role) => role,
+            None => self.role_of(&after).await?,
+        };
+        Ok(UserWithRole { user: after, role: Some(role) })
+    }
+
+    /// Deletes a user with its sessions. Events: `session.revoked` (when it had live
+    /// sessions), then `user.deleted`.
+    pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<User, DomainError> {
+        let now = self.clock.now();
+        let actor = caller.actor();
+        let mut tx = self.store.begin().await?;
+        self.revoke_all_sessions_in(tx.as_mut(), id, "user_deleted", actor.clone()).await?;
+        let user = tx.delete_user(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
+        tx.insert_event(&DomainEvent::new(EventType::UserDeleted, actor, now, user.public_json())).await?;
+        tx.commit().await?;
+        self.sessions.forget_user(id);
+        Ok(user)
+    }
+
+    /// Ends every live session of `user` inside a use case's transaction, with one
+    /// `session.revoked` event when there were any.
+    pub(crate) async fn revoke_all_sessions_in(
+        &self,
+        tx: &mut dyn StoreTx,
+        user: UserId,
+        reason: &str,
+        actor: crate::events::Actor,
+    ) -> Result<usize, DomainError> {
+        let now = self.clock.now();
+        let ended = tx.revoke_user_sessions(user, now, reason).await?;
+        if !ended.is_empty() {
+            let ids: Vec<&str> = ended.iter().map(|session| session.0.as_str()).collect();
+            let data = json!({"subject": {"realm": "api", "id": user.0}, "sessions": ids, "reason": reason});
+            tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, actor, now, data)).await?;
+        }
+        Ok(ended.len())
+    }
+
+    pub(crate) async fn authenticated_role(&self) -> Result<Role, DomainError> {
+        self.store
+            .find_role_by_type(Role::AUTHENTICATED)
+            .await?
+            .ok_or_else(|| DomainError::Internal("the authenticated role is missing".into()))
+    }
+}

@@ -1,0 +1,314 @@
+//! Renders the domain's [`UserQuery`] into SQL with sea-query, the same model for SQLite and
+//! PostgreSQL. Values always travel as bound parameters; nothing from the request is pasted
+//! into SQL text.
+//!
+//! Case-insensitive operators compare the folded copies (`username_folded`, `email_folded`),
+//! computed in Rust, so both backends agree on non-ASCII text; an exact match on username or
+//! email also goes through the folded column's unique index before checking the exact text.
+
+use gatehouse_domain::query::{FieldRef, Filter, Operand, Operator, RoleField, UserField, UserQuery};
+use sea_query::{Alias, Condition, Expr, ExprTrait, Func, Iden, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
+
+/// The `users` table.
+#[derive(Iden, Clone, Copy)]
+pub(crate) enum Users {
+    Table,
+    Id,
+    DocumentId,
+    Username,
+    UsernameFolded,
+    Email,
+    EmailFolded,
+    Provider,
+    Confirmed,
+    Blocked,
+    RoleId,
+    CreatedAt,
+    UpdatedAt,
+    PublishedAt,
+    LastLoginAt,
+}
+
+/// The secret columns of `users`: written, never selected or filtered by the query model.
+#[derive(Iden, Clone, Copy)]
+#[iden = "users"]
+pub(crate) enum UserSecrets {
+    #[iden = "password_hash"]
+    PasswordHash,
+}
+
+/// The `roles` table.
+#[derive(Iden, Clone, Copy)]
+pub(crate) enum Roles {
+    Table,
+    Id,
+    DocumentId,
+    Name,
+    Description,
+    Type,
+    CreatedAt,
+    UpdatedAt,
+    PublishedAt,
+}
+
+const USER_COLUMNS: [Users; 12] = [
+    Users::Id,
+    Users::DocumentId,
+    Users::Username,
+    Users::Email,
+    Users::Provider,
+    Users::Confirmed,
+    Users::Blocked,
+    Users::RoleId,
+    Users::CreatedAt,
+    Users::UpdatedAt,
+    Users::PublishedAt,
+    Users::LastLoginAt,
+];
+
+/// Role columns selected beside the user's, aliased `r_*` (as `rows::role_prefixed` reads them).
+const ROLE_COLUMNS: [(Roles, &str); 8] = [
+    (Roles::Id, "r_id"),
+    (Roles::DocumentId, "r_document_id"),
+    (Roles::Name, "r_name"),
+    (Roles::Description, "r_description"),
+    (Roles::Type, "r_type"),
+    (Roles::CreatedAt, "r_created_at"),
+    (Roles::UpdatedAt, "r_updated_at"),
+    (Roles::PublishedAt, "r_published_at"),
+];
+
+fn user_column(field: UserField) -> Users {
+    match field {
+        UserField::Id => Users::Id,
+        UserField::DocumentId => Users::DocumentId,
+        UserField::Username => Users::Username,
+        UserField::Email => Users::Email,
+        UserField::Provider => Users::Provider,
+        UserField::Confirmed => Users::Confirmed,
+        UserField::Blocked => Users::Blocked,
+        UserField::CreatedAt => Users::CreatedAt,
+        UserField::UpdatedAt => Users::UpdatedAt,
+        UserField::PublishedAt => Users::PublishedAt,
+    }
+}
+
+fn role_column(field: RoleField) -> Roles {
+    match field {
+        RoleField::Id => Roles::Id,
+        RoleField::DocumentId => Roles::DocumentId,
+        RoleField::Name => Roles::Name,
+        RoleField::Type => Roles::Type,
+        RoleField::Description => Roles::Description,
+    }
+}
+
+fn value(operand: &Operand) -> sea_query::Value {
+    match operand {
+        Operand::Integer(number) => (*number).into(),
+        Operand::Text(text) => text.clone().into(),
+        Operand::Boolean(flag) => (*flag).into(),
+        Operand::Timestamp(at) => at.as_millis().into(),
+    }
+}
+
+fn text_of(operand: &Operand) -> &str {
+    match operand {
+        Operand::Text(text) => text,
+        _ => "",
+    }
+}
+
+/// `text` with LIKE's wildcards escaped (the escape character is `\`).
+fn like_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        if matches!(character, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(character);
+    }
+    out
+}
+
+fn like(pattern: String) -> LikeExpr {
+    LikeExpr::new(pattern).escape('\\')
+}
+
+/// The column an operator compares: the folded copy for case-insensitive operators on username
+/// and email, `LOWER(column)` for other text fields (operands are folded already).
+fn compared(field: FieldRef, operator: Operator) -> SimpleExpr {
+    let insensitive = operator.is_case_insensitive();
+    match field {
+        FieldRef::User(UserField::Username) if insensitive => Expr::col((Users::Table, Users::UsernameFolded)).into(),
+        FieldRef::User(UserField::Email) if insensitive => Expr::col((Users::Table, Users::EmailFolded)).into(),
+        FieldRef::User(user) if insensitive => Func::lower(Expr::col((Users::Table, user_column(user)))).into(),
+        FieldRef::User(user) => Expr::col((Users::Table, user_column(user))).into(),
+        FieldRef::Role(role) if insensitive => Func::lower(Expr::col((Roles::Table, role_column(role)))).into(),
+        FieldRef::Role(role) => Expr::col((Roles::Table, role_column(role))).into(),
+    }
+}
+
+fn never() -> SimpleExpr {
+    Expr::value(1).eq(0)
+}
+
+fn comparison(field: FieldRef, operator: Operator, operands: &[Operand]) -> SimpleExpr {
+    let column = || compared(field, operator);
+    let first = operands.first();
+    let one = || first.map(value).unwrap_or(sea_query::Value::Int(None));
+    let text = || first.map(text_of).unwrap_or_default();
+    match operator {
+        Operator::Eq => match (field, first) {
+            // Through the unique index on the folded copy, then the exact text.
+            (FieldRef::User(UserField::Username), Some(Operand::Text(exact))) => {
+                Expr::col((Users::Table, Users::UsernameFolded))
+                    .eq(gatehouse_domain::values::fold(exact))
+                    .and(Expr::col((Users::Table, Users::Username)).eq(exact.clone()))
+            }
+            (FieldRef::User(UserField::Email), Some(Operand::Text(exact))) => {
+                Expr::col((Users::Table, Users::EmailFolded))
+                    .eq(gatehouse_domain::values::fold(exact))
+                    .and(Expr::col((Users::Table, Users::Email)).eq(exact.clone()))
+            }
+            _ => column().eq(one()),
+        },
+        Operator::Eqi => column().eq(one()),
+        Operator::Ne | Operator::Nei => column().ne(one()),
+        Operator::Lt => column().lt(one()),
+        Operator::Lte => column().lte(one()),
+        Operator::Gt => column().gt(one()),
+        Operator::Gte => column().gte(one()),
+        Operator::In if operands.is_empty() => never(),
+        Operator::In => column().is_in(operands.iter().map(value)),
+        Operator::NotIn if operands.is_empty() => never().not(),
+        Operator::NotIn => column().is_not_in(operands.iter().map(value)),
+        Operator::Contains | Operator::Containsi => column().like(like(format!("%{}%", like_literal(text())))),
+        Operator::NotContains | Operator::NotContainsi => {
+            column().not_like(like(format!("%{}%", like_literal(text()))))
+        }
+        Operator::StartsWith | Operator::StartsWithi => column().like(like(format!("{}%", like_literal(text())))),
+        Operator::EndsWith | Operator::EndsWithi => column().like(like(format!("%{}", like_literal(text())))),
+        Operator::Between => match operands {
+            [low, high] => column().between(value(low), value(high)),
+            _ => never(),
+        },
+        Operator::Null | Operator::NotNull => {
+            let wants_null = matches!(first, Some(Operand::Boolean(true))) == (operator == Operator::Null);
+            if wants_null {
+                column().is_null()
+            } else {
+                column().is_not_null()
+            }
+        }
+    }
+}
+
+fn condition(filter: &Filter) -> Condition {
+    match filter {
+        Filter::All(children) => children.iter().fold(Condition::all(), |all, child| all.add(condition(child))),
+        Filter::Any(children) if children.is_empty() => Condition::all().add(never()),
+        Filter::Any(children) => children.iter().fold(Condition::any(), |any, child| any.add(condition(child))),
+        Filter::Not(child) => condition(child).not(),
+        Filter::Compare { field, operator, operands } => Condition::all().add(comparison(*field, *operator, operands)),
+    }
+}
+
+fn join_roles(select: &mut SelectStatement) {
+    select.left_join(Roles::Table, Expr::col((Roles::Table, Roles::Id)).equals((Users::Table, Users::RoleId)));
+}
+
+/// `SELECT users… [, roles AS r_*] FROM users [LEFT JOIN roles] WHERE … ORDER BY … LIMIT … OFFSET …`
+pub(crate) fn select_users(query: &UserQuery) -> SelectStatement {
+    let mut select = Query::select();
+    select.from(Users::Table);
+    for column in USER_COLUMNS {
+        select.column((Users::Table, column));
+    }
+    if query.with_role || query.filter.mentions_role() {
+        join_roles(&mut select);
+    }
+    if query.with_role {
+        for (column, alias) in ROLE_COLUMNS {
+            select.expr_as(Expr::col((Roles::Table, column)), Alias::new(alias));
+        }
+    }
+    select.cond_where(condition(&query.filter));
+    let mut sorted_by_id = false;
+    for key in &query.sort {
+        sorted_by_id |= key.field == UserField::Id;
+        let order = if key.descending { Order::Desc } else { Order::Asc };
+        select.order_by((Users::Table, user_column(key.field)), order);
+    }
+    if !sorted_by_id {
+        // The id breaks ties, so pages never overlap or skip.
+        select.order_by((Users::Table, Users::Id), Order::Asc);
+    }
+    select.limit(query.window.limit).offset(query.window.offset);
+    select
+}
+
+/// `SELECT COUNT(*) AS count FROM users [LEFT JOIN roles] WHERE …`
+pub(crate) fn count_users(filter: &Filter) -> SelectStatement {
+    let mut select = Query::select();
+    select.from(Users::Table).expr_as(Expr::col((Users::Table, Users::Id)).count(), Alias::new("count"));
+    if filter.mentions_role() {
+        join_roles(&mut select);
+    }
+    select.cond_where(condition(filter));
+    select
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatehouse_domain::query::{SortKey, Window};
+    use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
+
+    fn filter(field: FieldRef, operator: Operator, raw: &[&str]) -> Filter {
+        let raw: Vec<String> = raw.iter().map(|text| (*text).to_owned()).collect();
+        Filter::compare(field, operator, &raw, "test").unwrap()
+    }
+
+    #[test]
+    fn values_are_bound_never_pasted() {
+        let query = UserQuery {
+            filter: filter(FieldRef::User(UserField::Username), Operator::Contains, &["x'; DROP TABLE users; --"]),
+            ..UserQuery::default()
+        };
+        let (sql, _values) = select_users(&query).build(PostgresQueryBuilder);
+        assert!(!sql.contains("DROP"), "{sql}");
+        assert!(sql.contains("LIKE $1 ESCAPE"), "{sql}");
+    }
+
+    #[test]
+    fn exact_username_goes_through_the_folded_index() {
+        let query = UserQuery {
+            filter: filter(FieldRef::User(UserField::Username), Operator::Eq, &["Alice"]),
+            sort: vec![SortKey { field: UserField::CreatedAt, descending: true }],
+            window: Window { offset: 50, limit: 25 },
+            ..UserQuery::default()
+        };
+        let (sql, values) = select_users(&query).build(SqliteQueryBuilder);
+        assert!(sql.contains(r#""users"."username_folded" = ?"#), "{sql}");
+        assert!(sql.contains(r#"ORDER BY "users"."created_at" DESC, "users"."id" ASC LIMIT ? OFFSET ?"#), "{sql}");
+        assert_eq!(values.0[0], sea_query::Value::String(Some(Box::new("alice".into()))));
+    }
+
+    #[test]
+    fn like_wildcards_in_values_are_escaped() {
+        assert_eq!(like_literal(r"50%_off\"), r"50\%\_off\\");
+    }
+
+    #[test]
+    fn role_filters_join_roles() {
+        let query = UserQuery {
+            filter: filter(FieldRef::Role(RoleField::Type), Operator::Eq, &["authenticated"]),
+            ..UserQuery::default()
+        };
+        let (sql, _) = select_users(&query).build(SqliteQueryBuilder);
+        assert!(sql.contains(r#"LEFT JOIN "roles""#), "{sql}");
+        let (count, _) = count_users(&query.filter).build(SqliteQueryBuilder);
+        assert!(count.contains(r#"LEFT JOIN "roles""#) && count.contains("COUNT"), "{count}");
+    }
+}

@@ -1,0 +1,280 @@
+//! `/api/users-permissions/roles*` and `/api/users-permissions/permissions`: end-user roles and
+//! their grants, in Strapi's shapes (a role's grants as the nested `controllers` tree).
+
+use crate::http::content::{ErrorResponse, OkResponse};
+use crate::http::error::ApiError;
+use crate::http::rejection::{Fields, JsonObject};
+use crate::http::AppState;
+use axum::extract::{Path, State};
+use axum::{Extension, Json};
+use gatehouse_domain::action::Action;
+use gatehouse_domain::ids::RoleId;
+use gatehouse_domain::model::Role;
+use gatehouse_domain::roles::RoleInput;
+use gatehouse_domain::Caller;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+use utoipa::ToSchema;
+
+/// `{roles: [...]}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RolesResponse {
+    /// Every role, with `nb_users`.
+    #[schema(value_type = Vec<Object>)]
+    pub roles: Vec<Value>,
+}
+
+/// `{role: {...}}` with its permission tree.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleDetailResponse {
+    /// The role and `permissions`.
+    #[schema(value_type = Object)]
+    pub role: Value,
+}
+
+/// `{permissions: {...}}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermissionsResponse {
+    /// Every grantable action, all disabled, as a tree.
+    #[schema(value_type = Object)]
+    pub permissions: Value,
+}
+
+/// Splits `plugin::users-permissions.user.find` into its plugin, controller and action.
+fn tree_position(action: Action) -> Option<(&'static str, &'static str, &'static str)> {
+    let name = action.as_str();
+    let (plugin, rest) = name.split_once('.')?;
+    let (controller, leaf) = rest.split_once('.')?;
+    Some((plugin, controller, leaf))
+}
+
+/// Every grantable action as `{plugin: {controllers: {controller: {action: {enabled, policy}}}}}`.
+fn permission_tree(granted: &BTreeSet<Action>) -> Value {
+    let mut tree = Map::new();
+    for action in Action::grantable() {
+        let Some((plugin, controller, leaf)) = tree_position(action) else { continue };
+        let controllers = tree
+            .entry(plugin)
+            .or_insert_with(|| json!({"controllers": {}}))
+            .get_mut("controllers")
+            .and_then(Value::as_object_mut);
+        if let Some(controllers) = controllers {
+            let actions = controllers.entry(controller).or_insert_with(|| json!({}));
+            if let Some(actions) = actions.as_object_mut() {
+                actions.insert(leaf.to_owned(), json!({"enabled": granted.contains(&action), "policy": ""}));
+            }
+        }
+    }
+    Value::Object(tree)
+}
+
+/// The enabled actions of a permission tree; unknown entries are ignored (as Strapi).
+fn granted_actions(tree: &Value) -> Result<Vec<Action>, ApiError> {
+    let Some(plugins) = tree.as_object() else {
+        return Err(ApiError::validation("permissions must be an object"));
+    };
+    let mut actions = Vec::new();
+    for (plugin, body) in plugins {
+        let Some(controllers) = body.get("controllers").and_then(Value::as_object) else { continue };
+        for (controller, leaves) in controllers {
+            let Some(leaves) = leaves.as_object() else { continue };
+            for (leaf, setting) in leaves {
+                if setting.get("enabled").and_then(Value::as_bool) == Some(true) {
+                    if let Some(action) = Action::from_name(&format!("{plugin}.{controller}.{leaf}")) {
+                        actions.push(action);
+                    }
+                }
+            }
+        }
+    }
+    Ok(actions)
+}
+
+fn role_json(role: &Role) -> Map<String, Value> {
+    match role.public_json() {
+        Value::Object(object) => object,
+        _ => Map::new(),
+    }
+}
+
+fn role_id(raw: &str) -> Result<RoleId, ApiError> {
+    match raw.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(RoleId(id)),
+        _ => Err(ApiError::validation(format!("Invalid id {raw:?}: a role id is a positive integer"))),
+    }
+}
+
+fn role_input(body: &Map<String, Value>, creating: bool) -> Result<RoleInput, ApiError> {
+    Fields::refuse_other_keys(body, &["name", "description", "type", "permissions", "users"])?;
+    let mut fields = Fields::new(body);
+    let name = if creating { fields.required_string("name") } else { fields.present_string("name") };
+    let description = fields.optional_string("description");
+    fields.finish()?;
+    let actions = match body.get("permissions") {
+        None | Some(Value::Null) => None,
+        Some(tree) => Some(granted_actions(tree)?),
+    };
+    Ok(RoleInput { name, description, actions })
+}
+
+/// List end-user roles with their number of users.
+///
+/// Action `plugin::users-permissions.role.find`.
+#[utoipa::path(
+    get, path = "/api/users-permissions/roles", tag = "roles", operation_id = "list_roles",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Every role", body = RolesResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn list_roles(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<RolesResponse>, ApiError> {
+    let roles = state.domain.list_roles(&caller).await?;
+    let roles = roles
+        .iter()
+        .map(|counted| {
+            let mut object = role_json(&counted.role);
+            object.insert("nb_users".into(), json!(counted.users));
+            Value::Object(object)
+        })
+        .collect();
+    Ok(Json(RolesResponse { roles }))
+}
+
+/// One role with its permission tree.
+///
+/// Action `plugin::users-permissions.role.findOne`.
+#[utoipa::path(
+    get, path = "/api/users-permissions/roles/{id}", tag = "roles", operation_id = "find_role",
+    params(("id" = i64, Path, description = "Role id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The role", body = RoleDetailResponse),
+        (status = 400, description = "Malformed id", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+        (status = 404, description = "No such role", body = ErrorResponse),
+    )
+)]
+pub async fn find_role(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<RoleDetailResponse>, ApiError> {
+    let (role, actions) = state.domain.find_role_with_actions(&caller, role_id(&id)?).await?;
+    let mut object = role_json(&role);
+    object.insert("permissions".into(), permission_tree(&actions.into_iter().collect()));
+    Ok(Json(RoleDetailResponse { role: Value::Object(object) }))
+}
+
+/// Create a role; `permissions` is a Strapi permission tree of enabled actions.
+///
+/// Action `plugin::users-permissions.role.createRole`. **Gatehouse:** a missing name or a
+/// name whose type is taken is 400 (Strapi answers `{ok: true}`).
+#[utoipa::path(
+    post, path = "/api/users-permissions/roles", tag = "roles", operation_id = "create_role",
+    request_body(content = Object, description = "{name, description?, permissions?}"),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Created", body = OkResponse),
+        (status = 400, description = "Invalid fields, or the role exists", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn create_role(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<OkResponse>, ApiError> {
+    state.domain.create_role(&caller, role_input(&body, true)?).await?;
+    Ok(Json(OkResponse { ok: true }))
+}
+
+/// Rename a role or replace its grants (given a tree, it is the complete set of enabled actions).
+///
+/// Action `plugin::users-permissions.role.updateRole`. Takes effect on the next request.
+#[utoipa::path(
+    put, path = "/api/users-permissions/roles/{id}", tag = "roles", operation_id = "update_role",
+    params(("id" = i64, Path, description = "Role id")),
+    request_body(content = Object, description = "{name?, description?, permissions?}"),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = OkResponse),
+        (status = 400, description = "Invalid fields", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+        (status = 404, description = "No such role", body = ErrorResponse),
+    )
+)]
+pub async fn update_role(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<OkResponse>, ApiError> {
+    let id = role_id(&id)?;
+    state.domain.update_role(&caller, id, role_input(&body, false)?).await?;
+    Ok(Json(OkResponse { ok: true }))
+}
+
+/// Delete a custom role; its users move to `authenticated`.
+///
+/// Action `plugin::users-permissions.role.deleteRole`. `public` and `authenticated` cannot be
+/// deleted (400).
+#[utoipa::path(
+    delete, path = "/api/users-permissions/roles/{id}", tag = "roles", operation_id = "delete_role",
+    params(("id" = i64, Path, description = "Role id")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Deleted", body = OkResponse),
+        (status = 400, description = "A built-in role, or a malformed id", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+        (status = 404, description = "No such role", body = ErrorResponse),
+    )
+)]
+pub async fn delete_role(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<OkResponse>, ApiError> {
+    state.domain.delete_role(&caller, role_id(&id)?).await?;
+    Ok(Json(OkResponse { ok: true }))
+}
+
+/// Every grantable action, as a tree with all disabled.
+///
+/// Action `plugin::users-permissions.permissions.getPermissions`.
+#[utoipa::path(
+    get, path = "/api/users-permissions/permissions", tag = "roles", operation_id = "list_permissions",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The tree", body = PermissionsResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn list_permissions() -> Json<PermissionsResponse> {
+    Json(PermissionsResponse { permissions: permission_tree(&BTreeSet::new()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tree_round_trips_its_enabled_actions() {
+        let granted: BTreeSet<Action> = [Action::UserFind, Action::AuthLogout].into_iter().collect();
+        let tree = permission_tree(&granted);
+        assert_eq!(tree["plugin::users-permissions"]["controllers"]["user"]["find"]["enabled"], true);
+        assert_eq!(tree["plugin::users-permissions"]["controllers"]["user"]["me"]["enabled"], false);
+        let back: BTreeSet<Action> = granted_actions(&tree).unwrap().into_iter().collect();
+        assert_eq!(back, granted);
+    }
+}
