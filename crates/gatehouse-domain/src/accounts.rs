@@ -40,6 +40,15 @@ pub struct Authenticated {
     pub user: User,
     /// The access JWT; `None` when registration waits for email confirmation.
     pub jwt: Option<String>,
+    /// The refresh token (refresh mode only), shown once.
+    pub refresh_token: Option<String>,
+}
+
+/// The tokens of a newly opened session.
+#[derive(Clone, Debug)]
+pub(crate) struct SessionTokens {
+    pub(crate) jwt: String,
+    pub(crate) refresh_token: Option<String>,
 }
 
 impl Domain {
@@ -96,14 +105,15 @@ impl Domain {
         let user = tx.insert_user(&new_user).await?;
         let actor = Actor::EndUser(user.id);
         tx.insert_event(&DomainEvent::new(EventType::UserCreated, actor.clone(), now, user.public_json())).await?;
-        let jwt = if self.settings.email_confirmation {
-            None
+        let answer = if self.settings.email_confirmation {
+            self.queue_confirmation_mail(tx.as_mut(), &user).await?;
+            Authenticated { user, jwt: None, refresh_token: None }
         } else {
-            let session = self.open_session(tx.as_mut(), &user, None).await?;
-            Some(self.api_jwt.issue(self.claim_style(), user.id.0, &session, now, self.settings.jwt_ttl)?)
+            let tokens = self.open_session(tx.as_mut(), &user, None).await?;
+            Authenticated { user, jwt: Some(tokens.jwt), refresh_token: tokens.refresh_token }
         };
         tx.commit().await?;
-        Ok(Authenticated { user, jwt })
+        Ok(answer)
     }
 
     fn validate_registration(&self, input: &Registration) -> Result<(Email, Username, Password), DomainError> {
@@ -193,31 +203,70 @@ impl Domain {
             tx.set_user_password_hash(user.id, hash, now).await?;
         }
         tx.set_user_last_login(user.id, now).await?;
-        let session = self.open_session(tx.as_mut(), &user, attempt.device_id).await?;
+        let tokens = self.open_session(tx.as_mut(), &user, attempt.device_id).await?;
         tx.commit().await?;
-        let jwt = self.api_jwt.issue(self.claim_style(), user.id.0, &session, now, self.settings.jwt_ttl)?;
-        Ok(Authenticated { user: User { last_login_at: Some(now), ..user }, jwt: Some(jwt) })
+        Ok(Authenticated {
+            user: User { last_login_at: Some(now), ..user },
+            jwt: Some(tokens.jwt),
+            refresh_token: tokens.refresh_token,
+        })
     }
 
-    /// Opens a session for `user` inside the caller's transaction, with its `user.logged_in` event.
+    /// How long a new session lives: the JWT's lifetime in legacy mode, the refresh token's in
+    /// refresh mode (where each refresh slides it).
+    pub(crate) fn session_ttl(&self) -> std::time::Duration {
+        match self.settings.jwt_mode {
+            crate::settings::JwtMode::Legacy => self.settings.jwt_ttl,
+            crate::settings::JwtMode::Refresh => self.settings.refresh_ttl,
+        }
+    }
+
+    /// Opens a session for `user` inside the caller's transaction, with its `user.logged_in`
+    /// event, and issues its tokens.
     pub(crate) async fn open_session(
         &self,
         tx: &mut dyn crate::ports::StoreTx,
         user: &User,
         device_id: Option<String>,
-    ) -> Result<SessionId, DomainError> {
+    ) -> Result<SessionTokens, DomainError> {
         let now = self.clock.now();
         let session = NewSession {
             id: SessionId(random_hex(16)),
             user_id: user.id,
             device_id: device_id.clone(),
             created_at: now,
-            expires_at: now.plus(self.settings.jwt_ttl),
+            expires_at: now.plus(self.session_ttl()),
         };
         tx.insert_session(&session).await?;
         let data = json!({"user": user.public_json(), "sessionId": session.id.0, "deviceId": device_id});
         tx.insert_event(&DomainEvent::new(EventType::UserLoggedIn, Actor::EndUser(user.id), now, data)).await?;
-        Ok(session.id)
+        self.issue_session_tokens(tx, user, session.id, false).await
+    }
+
+    /// A fresh access JWT for `session`, and in refresh mode a new refresh token stored for it;
+    /// with `retire_previous`, the session's earlier refresh tokens count as rotated into it.
+    pub(crate) async fn issue_session_tokens(
+        &self,
+        tx: &mut dyn crate::ports::StoreTx,
+        user: &User,
+        session: SessionId,
+        retire_previous: bool,
+    ) -> Result<SessionTokens, DomainError> {
+        let now = self.clock.now();
+        let jwt = self.api_jwt.issue(self.claim_style(), user.id.0, &session, now, self.settings.jwt_ttl)?;
+        let refresh_token = match self.settings.jwt_mode {
+            crate::settings::JwtMode::Legacy => None,
+            crate::settings::JwtMode::Refresh => {
+                let token = random_hex(32);
+                let digest = sha256_hex(&token);
+                if retire_previous {
+                    tx.retire_refresh_tokens(&session, &digest, now).await?;
+                }
+                tx.insert_refresh_token(&digest, &session, now, now.plus(self.settings.refresh_ttl)).await?;
+                Some(token)
+            }
+        };
+        Ok(SessionTokens { jwt, refresh_token })
     }
 
     /// The calling end user (`/api/users/me`); API tokens and anonymous callers have no "me".

@@ -10,7 +10,7 @@
 //! - [`ports`]: the [`ports::Store`] trait the storage crate implements.
 //! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
 //! - [`service`], [`accounts`], [`sessions`], [`permissions`], [`users`], [`roles`],
-//!   [`api_tokens`]: the use cases.
+//!   [`api_tokens`], [`lifecycle`], [`refresh`]: the use cases.
 //!
 //! This crate must not depend on HTTP, SQL or network crates (axum, hyper, sqlx, sea-query,
 //! reqwest, lettre); CI checks `cargo tree` for them.
@@ -23,10 +23,12 @@ pub mod crypto;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod lifecycle;
 pub mod model;
 pub mod permissions;
 pub mod ports;
 pub mod query;
+pub mod refresh;
 pub mod roles;
 pub mod service;
 pub mod sessions;

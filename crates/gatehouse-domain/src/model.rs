@@ -296,3 +296,119 @@ pub struct NewApiToken {
     /// Creation time.
     pub now: Timestamp,
 }
+
+/// What a single-use user token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Confirms an email address.
+    EmailConfirmation,
+    /// Resets a forgotten password.
+    PasswordReset,
+}
+
+impl TokenPurpose {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::EmailConfirmation => "email_confirmation",
+            TokenPurpose::PasswordReset => "password_reset",
+        }
+    }
+}
+
+/// A single-use token to store (only its digest).
+#[derive(Clone, Debug)]
+pub struct NewUserToken {
+    /// Whose token.
+    pub user_id: UserId,
+    /// What for.
+    pub purpose: TokenPurpose,
+    /// SHA-256 of the token, hex.
+    pub token_hash: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// After this the token is refused.
+    pub expires_at: Timestamp,
+}
+
+/// Which mail template a queued mail uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailKind {
+    /// "Confirm your email address".
+    EmailConfirmation,
+    /// "Reset your password".
+    ResetPassword,
+    /// "You are invited" (admin realm).
+    Invite,
+}
+
+impl MailKind {
+    /// The stored name, also the template's file stem.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MailKind::EmailConfirmation => "email_confirmation",
+            MailKind::ResetPassword => "reset_password",
+            MailKind::Invite => "invite",
+        }
+    }
+
+    /// The kind called `name`.
+    pub fn from_name(name: &str) -> Option<MailKind> {
+        [MailKind::EmailConfirmation, MailKind::ResetPassword, MailKind::Invite]
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+/// A mail to queue in the outbox, in the same transaction as the token it carries.
+#[derive(Clone, Debug)]
+pub struct NewMail {
+    /// Template.
+    pub kind: MailKind,
+    /// Recipient address.
+    pub recipient: String,
+    /// The documented template variables only (`user`, `url`, `expires_at`, …).
+    pub variables: serde_json::Value,
+    /// Queue time.
+    pub now: Timestamp,
+}
+
+/// A mail in the outbox.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueuedMail {
+    /// Outbox id.
+    pub id: i64,
+    /// Template name.
+    pub kind: String,
+    /// Recipient address.
+    pub recipient: String,
+    /// Template variables (`None` once redacted after delivery).
+    pub variables: Option<serde_json::Value>,
+    /// Queue time.
+    pub created_at: Timestamp,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// Delivery time, once delivered.
+    pub sent_at: Option<Timestamp>,
+    /// The last delivery error.
+    pub last_error: Option<String>,
+}
+
+/// A stored refresh token with the state of its session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefreshTokenRecord {
+    /// SHA-256 of the token.
+    pub token_hash: String,
+    /// The session (the token family).
+    pub session_id: SessionId,
+    /// Whose session.
+    pub user_id: UserId,
+    /// After this the token is refused.
+    pub expires_at: Timestamp,
+    /// Set once the token was traded for a new one.
+    pub rotated_at: Option<Timestamp>,
+    /// The digest of the token that replaced it.
+    pub replaced_by: Option<String>,
+    /// Whether the session is still live.
+    pub session_live: bool,
+}

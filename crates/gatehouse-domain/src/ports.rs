@@ -5,8 +5,8 @@
 use crate::events::{DomainEvent, StoredEvent};
 use crate::ids::{ApiTokenId, RoleId, SessionId, UserId};
 use crate::model::{
-    ApiToken, NewApiToken, NewRole, NewSession, NewUser, Role, RoleWithCount, SessionRecord, User, UserChanges,
-    UserCredentials, UserWithRole,
+    ApiToken, NewApiToken, NewMail, NewRole, NewSession, NewUser, NewUserToken, QueuedMail, RefreshTokenRecord, Role,
+    RoleWithCount, SessionRecord, TokenPurpose, User, UserChanges, UserCredentials, UserWithRole,
 };
 use crate::query::{Filter, UserQuery};
 use crate::time::Timestamp;
@@ -133,6 +133,28 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records a use of an API token, unless one was recorded less than `min_gap_ms` before.
     async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError>;
+
+    /// A refresh token by digest, with its session's state.
+    async fn find_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError>;
+
+    /// The live sessions of a user at `now`, newest first.
+    async fn list_live_sessions(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Records activity on a session, unless some was recorded less than `min_gap_ms` before.
+    async fn touch_session(&self, id: &SessionId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError>;
+
+    /// Claims up to `limit` undelivered mails that are due at `now`: each is leased until
+    /// `now + lease_ms` (so no other sender takes it meanwhile) and its attempt counted.
+    async fn claim_due_mails(&self, now: Timestamp, limit: i64, lease_ms: i64) -> Result<Vec<QueuedMail>, StoreError>;
+
+    /// Marks a mail delivered; `redact` drops its variables (the links it carried).
+    async fn mark_mail_sent(&self, id: i64, at: Timestamp, redact: bool) -> Result<(), StoreError>;
+
+    /// Records a failed attempt and when to try again.
+    async fn mark_mail_failed(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<(), StoreError>;
+
+    /// The most recent mails, newest first.
+    async fn list_mails(&self, limit: i64) -> Result<Vec<QueuedMail>, StoreError>;
 }
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
@@ -213,6 +235,67 @@ pub trait StoreTx: Send {
 
     /// Deletes an API token; returns it, `None` when absent.
     async fn delete_api_token(&mut self, id: ApiTokenId) -> Result<Option<ApiToken>, StoreError>;
+
+    /// Stores a single-use token (its digest).
+    async fn insert_user_token(&mut self, token: &NewUserToken) -> Result<(), StoreError>;
+
+    /// Kills every unused token of `user` for `purpose` (a new request supersedes older ones).
+    async fn invalidate_user_tokens(
+        &mut self,
+        user: UserId,
+        purpose: TokenPurpose,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Uses the token with this digest, if it is unused, unexpired and for `purpose`; returns
+    /// its user. A used, expired or unknown token gives `None` alike.
+    async fn consume_user_token(
+        &mut self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<UserId>, StoreError>;
+
+    /// Queues a mail in the outbox.
+    async fn enqueue_mail(&mut self, mail: &NewMail) -> Result<(), StoreError>;
+
+    /// Stores a refresh token (its digest) for a session.
+    async fn insert_refresh_token(
+        &mut self,
+        token_hash: &str,
+        session: &SessionId,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Marks a refresh token as traded for `replaced_by`, only if it was not already;
+    /// `false` when another request rotated it first.
+    async fn rotate_refresh_token(
+        &mut self,
+        token_hash: &str,
+        replaced_by: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks every unrotated refresh token of a session as replaced by `replaced_by`.
+    async fn retire_refresh_tokens(
+        &mut self,
+        session: &SessionId,
+        replaced_by: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Moves a session's end of life (refresh mode slides it) and records activity.
+    async fn extend_session(&mut self, id: &SessionId, expires_at: Timestamp, at: Timestamp) -> Result<(), StoreError>;
+
+    /// Ends every live session of a user except `keep`; returns the ended sessions' ids.
+    async fn revoke_other_sessions(
+        &mut self,
+        user: UserId,
+        keep: &SessionId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<Vec<SessionId>, StoreError>;
 
     /// Appends an event to the outbox.
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError>;

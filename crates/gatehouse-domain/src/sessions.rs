@@ -108,6 +108,10 @@ impl Domain {
                 if session.user_id.0 != verified.subject || !session.is_live(now) || user.blocked {
                     return Err(DomainError::Unauthorized);
                 }
+                // Activity is recorded at most once a minute, on cache refills only.
+                if now.as_millis() - session.last_active_at.as_millis() >= 60_000 {
+                    self.store.touch_session(&session.id, now, 60_000).await?;
+                }
                 let user = Arc::new(user);
                 let entry =
                     CachedSession { user: user.clone(), expires_at: session.expires_at, loaded: Instant::now() };

@@ -29,6 +29,18 @@ pub struct DomainSettings {
     pub register_allowed_fields: Vec<String>,
     /// argon2id parameters.
     pub argon2: Argon2Settings,
+    /// Lifetime of a refresh token (and of a refresh-mode session without activity).
+    pub refresh_ttl: Duration,
+    /// Window in which replaying the just-rotated refresh token is a plain 401.
+    pub refresh_reuse_grace: Duration,
+    /// Lifetime of a password-reset code.
+    pub reset_code_ttl: Duration,
+    /// Lifetime of an email-confirmation token.
+    pub confirmation_ttl: Duration,
+    /// The public base URL (confirmation links).
+    pub public_url: String,
+    /// The reset-password page; mails link to `<url>?code=<code>`.
+    pub reset_password_url: String,
     /// How long a cached session or role stays trusted without re-reading the store; bounds how
     /// late a revocation made by another node (or the CLI) is seen.
     pub cache_ttl: Duration,
@@ -44,6 +56,12 @@ impl Default for DomainSettings {
             password_min_length: 8,
             register_allowed_fields: Vec::new(),
             argon2: Argon2Settings::OWASP,
+            refresh_ttl: Duration::from_secs(14 * 24 * 3600),
+            refresh_reuse_grace: Duration::from_secs(10),
+            reset_code_ttl: Duration::from_secs(3600),
+            confirmation_ttl: Duration::from_secs(7 * 24 * 3600),
+            public_url: "http://127.0.0.1:1337".into(),
+            reset_password_url: "http://127.0.0.1:1337/reset-password".into(),
             cache_ttl: Duration::from_secs(1),
         }
     }

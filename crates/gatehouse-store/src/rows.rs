@@ -3,7 +3,9 @@
 
 use gatehouse_domain::events::StoredEvent;
 use gatehouse_domain::ids::{ApiTokenId, RoleId, SessionId, UserId};
-use gatehouse_domain::model::{ApiToken, ApiTokenKind, Role, SessionRecord, User, UserCredentials};
+use gatehouse_domain::model::{
+    ApiToken, ApiTokenKind, QueuedMail, RefreshTokenRecord, Role, SessionRecord, User, UserCredentials,
+};
 use gatehouse_domain::time::Timestamp;
 use serde_json::Value;
 use sqlx::types::Json;
@@ -17,6 +19,7 @@ pub(crate) trait RowExt {
     fn opt_text(&self, column: &str) -> Result<Option<String>, sqlx::Error>;
     fn flag(&self, column: &str) -> Result<bool, sqlx::Error>;
     fn json(&self, column: &str) -> Result<Value, sqlx::Error>;
+    fn opt_json(&self, column: &str) -> Result<Option<Value>, sqlx::Error>;
 }
 
 macro_rules! impl_row_ext {
@@ -39,6 +42,9 @@ macro_rules! impl_row_ext {
             }
             fn json(&self, column: &str) -> Result<Value, sqlx::Error> {
                 self.try_get::<Json<Value>, _>(column).map(|json| json.0)
+            }
+            fn opt_json(&self, column: &str) -> Result<Option<Value>, sqlx::Error> {
+                self.try_get::<Option<Json<Value>>, _>(column).map(|json| json.map(|json| json.0))
             }
         }
     };
@@ -147,5 +153,34 @@ pub(crate) fn api_token(row: &impl RowExt) -> Result<ApiToken, sqlx::Error> {
         created_at: Timestamp::from_millis(row.int("created_at")?),
         updated_at: Timestamp::from_millis(row.int("updated_at")?),
         actions: Vec::new(),
+    })
+}
+
+/// A refresh token joined with its session.
+pub(crate) fn refresh_token(row: &impl RowExt) -> Result<RefreshTokenRecord, sqlx::Error> {
+    let session_expires_at = row.int("session_expires_at")?;
+    let revoked = row.opt_int("revoked_at")?.is_some();
+    Ok(RefreshTokenRecord {
+        token_hash: row.text("token_hash")?,
+        session_id: SessionId(row.text("session_id")?),
+        user_id: UserId(row.int("user_id")?),
+        expires_at: Timestamp::from_millis(row.int("expires_at")?.min(session_expires_at)),
+        rotated_at: row.opt_int("rotated_at")?.map(Timestamp::from_millis),
+        replaced_by: row.opt_text("replaced_by")?,
+        session_live: !revoked,
+    })
+}
+
+/// A mail of the outbox.
+pub(crate) fn mail(row: &impl RowExt) -> Result<QueuedMail, sqlx::Error> {
+    Ok(QueuedMail {
+        id: row.int("id")?,
+        kind: row.text("kind")?,
+        recipient: row.text("recipient")?,
+        variables: row.opt_json("variables")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        attempts: row.int("attempts")?,
+        sent_at: row.opt_int("sent_at")?.map(Timestamp::from_millis),
+        last_error: row.opt_text("last_error")?,
     })
 }

@@ -11,7 +11,10 @@ use async_trait::async_trait;
 use gatehouse_domain::events::{DomainEvent, StoredEvent};
 use gatehouse_domain::ids::ApiTokenId;
 use gatehouse_domain::ids::{RoleId, SessionId, UserId};
-use gatehouse_domain::model::{ApiToken, NewApiToken, NewRole, RoleWithCount, UserChanges, UserWithRole};
+use gatehouse_domain::model::{
+    ApiToken, NewApiToken, NewMail, NewRole, NewUserToken, QueuedMail, RefreshTokenRecord, RoleWithCount, TokenPurpose,
+    UserChanges, UserWithRole,
+};
 use gatehouse_domain::model::{NewSession, NewUser, Role, SessionRecord, User, UserCredentials};
 use gatehouse_domain::ports::{Backend, ConflictKey, Store, StoreError, StoreTx};
 use gatehouse_domain::query::{Filter, UserQuery};
@@ -369,6 +372,100 @@ impl Store for SqlStore {
             }
         }
         Ok(out)
+    }
+
+    async fn find_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        let sql = "SELECT r.token_hash, r.session_id, s.user_id, r.expires_at, r.rotated_at, r.replaced_by, \
+                   s.revoked_at, s.expires_at AS session_expires_at \
+                   FROM refresh_tokens r JOIN user_sessions s ON s.id = r.session_id WHERE r.token_hash = $1";
+        on_pool!(self, |pool| {
+            let row = sqlx::query(sql).bind(token_hash).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| decode(rows::refresh_token(&row))).transpose()
+        })
+    }
+
+    async fn list_live_sessions(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM user_sessions s WHERE s.user_id = $1 AND s.revoked_at IS NULL \
+             AND s.expires_at > $2 ORDER BY s.created_at DESC, s.id"
+        );
+        on_pool!(self, |pool| {
+            let found = sqlx::query(&sql).bind(user.0).bind(now.as_millis()).fetch_all(pool).await.map_err(classify)?;
+            found.iter().map(|row| decode(rows::session(row))).collect()
+        })
+    }
+
+    async fn touch_session(&self, id: &SessionId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError> {
+        let sql = "UPDATE user_sessions SET last_active_at = $1 WHERE id = $2 AND last_active_at <= $3";
+        on_write_pool!(self, |pool| sqlx::query(sql)
+            .bind(at.as_millis())
+            .bind(&id.0)
+            .bind(at.as_millis() - min_gap_ms)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn claim_due_mails(&self, now: Timestamp, limit: i64, lease_ms: i64) -> Result<Vec<QueuedMail>, StoreError> {
+        // Leasing moves `next_attempt_at` past the lease, so a crashed sender's mail is retried
+        // when the lease ends, and two senders never take the same mail.
+        let returning = "RETURNING id, kind, recipient, variables, created_at, attempts, sent_at, last_error";
+        match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                let sql = format!(
+                    "UPDATE mails SET next_attempt_at = $1 + $3, attempts = attempts + 1 WHERE id IN \
+                     (SELECT id FROM mails WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2) {returning}"
+                );
+                let found = sqlx::query(&sql).bind(now.as_millis()).bind(limit).bind(lease_ms).fetch_all(write).await;
+                found.map_err(classify)?.iter().map(|row| decode(rows::mail(row))).collect()
+            }
+            Pools::Postgres(pool) => {
+                let sql = format!(
+                    "UPDATE mails SET next_attempt_at = $1 + $3, attempts = attempts + 1 WHERE id IN \
+                     (SELECT id FROM mails WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2 \
+                     FOR UPDATE SKIP LOCKED) {returning}"
+                );
+                let found = sqlx::query(&sql).bind(now.as_millis()).bind(limit).bind(lease_ms).fetch_all(pool).await;
+                found.map_err(classify)?.iter().map(|row| decode(rows::mail(row))).collect()
+            }
+        }
+    }
+
+    async fn mark_mail_sent(&self, id: i64, at: Timestamp, redact: bool) -> Result<(), StoreError> {
+        let sql = if redact {
+            "UPDATE mails SET sent_at = $1, last_error = NULL, variables = NULL WHERE id = $2"
+        } else {
+            "UPDATE mails SET sent_at = $1, last_error = NULL WHERE id = $2"
+        };
+        on_write_pool!(self, |pool| sqlx::query(sql)
+            .bind(at.as_millis())
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn mark_mail_failed(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<(), StoreError> {
+        let sql = "UPDATE mails SET last_error = $1, next_attempt_at = $2 WHERE id = $3";
+        on_write_pool!(self, |pool| sqlx::query(sql)
+            .bind(error)
+            .bind(next_attempt_at.as_millis())
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn list_mails(&self, limit: i64) -> Result<Vec<QueuedMail>, StoreError> {
+        let sql = "SELECT id, kind, recipient, variables, created_at, attempts, sent_at, last_error FROM mails \
+                   ORDER BY id DESC LIMIT $1";
+        on_pool!(self, |pool| {
+            let found = sqlx::query(sql).bind(limit).fetch_all(pool).await.map_err(classify)?;
+            found.iter().map(|row| decode(rows::mail(row))).collect()
+        })
     }
 
     async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError> {
@@ -781,6 +878,161 @@ impl StoreTx for SqlTx {
             row.map(|row| decode(rows::api_token(&row))).transpose()?
         });
         Ok(deleted.map(|token| ApiToken { actions, ..token }))
+    }
+
+    async fn insert_user_token(&mut self, token: &NewUserToken) -> Result<(), StoreError> {
+        let sql = "INSERT INTO user_tokens (user_id, purpose, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+        on_tx!(self, |conn| sqlx::query(sql)
+            .bind(token.user_id.0)
+            .bind(token.purpose.as_str())
+            .bind(&token.token_hash)
+            .bind(token.created_at.as_millis())
+            .bind(token.expires_at.as_millis())
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn invalidate_user_tokens(
+        &mut self,
+        user: UserId,
+        purpose: TokenPurpose,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let sql = "UPDATE user_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL";
+        on_tx!(self, |conn| sqlx::query(sql)
+            .bind(at.as_millis())
+            .bind(user.0)
+            .bind(purpose.as_str())
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn consume_user_token(
+        &mut self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<UserId>, StoreError> {
+        let sql = "UPDATE user_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL \
+                   AND expires_at > $1 RETURNING user_id";
+        on_tx!(self, |conn| {
+            let row = sqlx::query(sql)
+                .bind(now.as_millis())
+                .bind(token_hash)
+                .bind(purpose.as_str())
+                .fetch_optional(conn)
+                .await
+                .map_err(classify)?;
+            row.map(|row| decode(row.int("user_id")).map(UserId)).transpose()
+        })
+    }
+
+    async fn enqueue_mail(&mut self, mail: &NewMail) -> Result<(), StoreError> {
+        let sql =
+            "INSERT INTO mails (kind, recipient, variables, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)";
+        on_tx!(self, |conn| sqlx::query(sql)
+            .bind(mail.kind.as_str())
+            .bind(&mail.recipient)
+            .bind(Json(&mail.variables))
+            .bind(mail.now.as_millis())
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn insert_refresh_token(
+        &mut self,
+        token_hash: &str,
+        session: &SessionId,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+        on_tx!(self, |conn| sqlx::query(sql)
+            .bind(token_hash)
+            .bind(&session.0)
+            .bind(created_at.as_millis())
+            .bind(expires_at.as_millis())
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn rotate_refresh_token(
+        &mut self,
+        token_hash: &str,
+        replaced_by: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let sql =
+            "UPDATE refresh_tokens SET rotated_at = $1, replaced_by = $2 WHERE token_hash = $3 AND rotated_at IS NULL";
+        let changed = on_tx!(self, |conn| sqlx::query(sql)
+            .bind(at.as_millis())
+            .bind(replaced_by)
+            .bind(token_hash)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(changed == 1)
+    }
+
+    async fn retire_refresh_tokens(
+        &mut self,
+        session: &SessionId,
+        replaced_by: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let sql =
+            "UPDATE refresh_tokens SET rotated_at = $1, replaced_by = $2 WHERE session_id = $3 AND rotated_at IS NULL";
+        on_tx!(self, |conn| sqlx::query(sql)
+            .bind(at.as_millis())
+            .bind(replaced_by)
+            .bind(&session.0)
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn extend_session(&mut self, id: &SessionId, expires_at: Timestamp, at: Timestamp) -> Result<(), StoreError> {
+        let sql = "UPDATE user_sessions SET expires_at = $1, last_active_at = $2 WHERE id = $3";
+        on_tx!(self, |conn| sqlx::query(sql)
+            .bind(expires_at.as_millis())
+            .bind(at.as_millis())
+            .bind(&id.0)
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn revoke_other_sessions(
+        &mut self,
+        user: UserId,
+        keep: &SessionId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        let sql = "UPDATE user_sessions SET revoked_at = $1, revoked_reason = $2 \
+                   WHERE user_id = $3 AND id <> $4 AND revoked_at IS NULL AND expires_at > $1 RETURNING id";
+        on_tx!(self, |conn| {
+            let found = sqlx::query(sql)
+                .bind(at.as_millis())
+                .bind(reason)
+                .bind(user.0)
+                .bind(&keep.0)
+                .fetch_all(conn)
+                .await
+                .map_err(classify)?;
+            found.iter().map(|row| decode(row.text("id")).map(SessionId)).collect()
+        })
     }
 
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError> {

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `config check`, `routes list`, `token …`. Flags override the
+//! The command line: `serve`, `migrate`, `config check`, `routes list`, `token …`, `mail list`. Flags override the
 //! environment, which overrides the configuration file.
 
 use crate::config::{Config, Overrides};
@@ -57,10 +57,26 @@ enum Command {
         #[command(subcommand)]
         command: RoutesCommand,
     },
+    /// Mail outbox tools.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Manage API tokens (works on a stopped or running server's database).
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MailCommand {
+    /// Show recent mails, newest first, with their links while they are kept (the log mailer keeps
+    /// them; SMTP delivery drops them once sent).
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
     },
 }
 
@@ -131,6 +147,7 @@ impl Cli {
             Command::Routes { command: RoutesCommand::List } => list_routes(),
             Command::Migrate => migrate(&config).await,
             Command::Token { command } => token(&config, command).await,
+            Command::Mail { command: MailCommand::List { limit } } => list_mails(&config, limit).await,
             Command::Serve { .. } => serve(&config).await,
         };
         match result {
@@ -215,6 +232,30 @@ fn domain_error(error: DomainError) -> anyhow::Error {
         DomainError::Conflict(key) => anyhow::anyhow!("{key} already taken"),
         other => anyhow::anyhow!("{other}"),
     }
+}
+
+async fn list_mails(config: &Config, limit: i64) -> anyhow::Result<()> {
+    let mut options = StoreOptions::new(config.database.url.clone());
+    options.max_connections = 2;
+    let store = gatehouse_store::connect(&options).await.context("cannot open the database")?;
+    let mut out = std::io::stdout().lock();
+    for mail in store.list_mails(limit.clamp(1, 1000)).await? {
+        let status = match (&mail.sent_at, &mail.last_error) {
+            (Some(at), _) => format!("sent {}", at.to_rfc3339()),
+            (None, Some(error)) => format!("retrying after {} attempts: {error}", mail.attempts),
+            (None, None) => "pending".to_owned(),
+        };
+        let url = mail.variables.as_ref().and_then(|variables| variables["url"].as_str()).unwrap_or("(link not kept)");
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{status}\t{url}",
+            mail.id,
+            mail.created_at.to_rfc3339(),
+            mail.kind,
+            mail.recipient
+        )?;
+    }
+    Ok(())
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {

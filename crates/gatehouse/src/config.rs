@@ -231,6 +231,10 @@ pub struct MailConfig {
     pub smtp_url: Option<String>,
     /// Sender address.
     pub from: Option<String>,
+    /// A folder whose files override the built-in templates (`email_confirmation.subject`,
+    /// `email_confirmation.txt`, `email_confirmation.html`, the same for `reset_password` and
+    /// `invite`).
+    pub templates_dir: Option<String>,
 }
 
 /// `[admin]`
@@ -464,6 +468,19 @@ impl Config {
         if self.auth.hash_pool_size == Some(0) {
             problems.push("auth.hash_pool_size: must be at least 1".to_owned());
         }
+        if let Some(smtp) = &self.mail.smtp_url {
+            if let Err(error) = crate::mail::SmtpSettings::parse(smtp) {
+                problems.push(format!("mail.smtp_url: {error}"));
+            }
+        }
+        if let Some(from) = &self.mail.from {
+            if from.parse::<lettre::message::Mailbox>().is_err() {
+                problems.push(format!("mail.from: {from:?} is not an email address"));
+            }
+        }
+        if let Err(error) = crate::mail::Templates::load(self.mail.templates_dir.as_deref()) {
+            problems.push(format!("mail.templates_dir: {error:#}"));
+        }
         if self.auth.password_min_length > 1024 {
             problems.push("auth.password_min_length: must be at most 1024".to_owned());
         }
@@ -508,6 +525,16 @@ impl Config {
             email_confirmation: self.auth.email_confirmation,
             password_min_length: self.auth.password_min_length,
             register_allowed_fields: self.register.allowed_fields.clone(),
+            refresh_ttl: self.auth.refresh_ttl.0,
+            refresh_reuse_grace: self.auth.refresh_reuse_grace.0,
+            reset_code_ttl: self.auth.reset_code_ttl.0,
+            confirmation_ttl: Duration::from_secs(7 * 86_400),
+            public_url: self.public_url(),
+            reset_password_url: self
+                .auth
+                .reset_password_url
+                .clone()
+                .unwrap_or_else(|| format!("{}/reset-password", self.public_url())),
             argon2: Argon2Settings {
                 memory_kib: self.auth.argon2.memory_kib,
                 iterations: self.auth.argon2.iterations,
@@ -515,6 +542,21 @@ impl Config {
             },
             cache_ttl: self.auth.cache_ttl.0,
         }
+    }
+
+    /// The public base URL without a trailing slash (`server.public_url`, else `http://<bind>`).
+    pub fn public_url(&self) -> String {
+        self.server
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.server.bind))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// Where `GET /api/auth/email-confirmation` redirects (default: the public URL).
+    pub fn email_confirmation_redirect(&self) -> String {
+        self.auth.email_confirmation_redirect.clone().unwrap_or_else(|| format!("{}/", self.public_url()))
     }
 
     /// The effective configuration as TOML, with passwords in URLs masked.

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod mail;
 pub mod telemetry;
 
 use anyhow::Context;
@@ -21,6 +22,7 @@ use tokio::net::TcpListener;
 pub struct App {
     state: http::AppState,
     body_limit: usize,
+    mail_sender: mail::sender::MailSender,
 }
 
 impl App {
@@ -46,12 +48,20 @@ impl App {
                 tracing::warn!(error.cause = %error, "could not precompute the dummy password hash");
             }
         });
+        let templates = Arc::new(mail::Templates::load(config.mail.templates_dir.as_deref())?);
+        let mailer = mail::mailer_for(&config.mail)?;
+        let mail_sender = mail::sender::MailSender::new(domain.clone(), templates, mailer);
         let state = http::AppState {
             domain,
             metrics: Arc::new(http::metrics::Metrics::default()),
             openapi: axum::body::Bytes::from(http::openapi::document()),
+            surface: Arc::new(http::SurfaceSettings {
+                refresh_cookie: config.auth.refresh_cookie,
+                refresh_cookie_max_age: config.auth.refresh_ttl.0,
+                email_confirmation_redirect: config.email_confirmation_redirect(),
+            }),
         };
-        Ok(App { state, body_limit: config.server.body_limit.0 })
+        Ok(App { state, body_limit: config.server.body_limit.0, mail_sender })
     }
 
     /// The domain (tests use it to read state through the front door).
@@ -66,9 +76,13 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = http::app(self.state, self.body_limit);
-        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        // The mail sender runs alongside the server and stops with it.
+        let sender = tokio::spawn(self.mail_sender.run());
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
-            .context("server error")
+            .context("server error");
+        sender.abort();
+        served
     }
 }

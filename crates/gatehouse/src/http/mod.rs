@@ -37,6 +37,19 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The OpenAPI document, rendered once.
     pub openapi: axum::body::Bytes,
+    /// Settings that only shape the wire format.
+    pub surface: Arc<SurfaceSettings>,
+}
+
+/// Configuration the HTTP surfaces need beyond the domain's.
+#[derive(Clone, Debug)]
+pub struct SurfaceSettings {
+    /// Send refresh tokens as an httpOnly cookie even when the request does not ask.
+    pub refresh_cookie: bool,
+    /// Lifetime of the refresh cookie.
+    pub refresh_cookie_max_age: std::time::Duration,
+    /// Where a followed confirmation link redirects.
+    pub email_confirmation_redirect: String,
 }
 
 /// The complete application router.

@@ -11,7 +11,9 @@ use utoipa::{Modify, OpenApi};
     info(title = "Gatehouse", description = "Self-hosted user management and authentication: a Strapi-compatible content API, an admin API, and operations endpoints."),
     paths(
         ops::health, ops::ready, ops::metrics, ops::openapi,
-        content::auth::register, content::auth::login, content::auth::logout,
+        content::auth::register, content::auth::login, content::auth::logout, content::auth::forgot_password,
+        content::auth::reset_password, content::auth::change_password, content::auth::confirm_email,
+        content::auth::send_email_confirmation, content::auth::refresh, content::auth::list_sessions,
         content::users::find_me, content::users::list_users, content::users::count_users, content::users::find_user,
         content::users::create_user, content::users::update_user, content::users::delete_user,
         content::roles::list_roles, content::roles::find_role, content::roles::create_role, content::roles::update_role,
@@ -20,6 +22,9 @@ use utoipa::{Modify, OpenApi};
     components(schemas(
         content::UserResponse, content::RoleResponse, content::ErrorResponse, content::ErrorDetail, content::OkResponse,
         content::auth::RegisterRequest, content::auth::LoginRequest, content::auth::AuthResponse,
+        content::auth::EmailRequest, content::auth::EmailSentResponse, content::auth::ResetPasswordRequest,
+        content::auth::ChangePasswordRequest, content::auth::RefreshResponse, content::auth::SessionResponse,
+        content::auth::SessionsResponse,
         ops::ReadyResponse, content::users::UserWriteRequest,
         content::roles::RolesResponse, content::roles::RoleDetailResponse, content::roles::PermissionsResponse,
     )),

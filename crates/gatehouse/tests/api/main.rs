@@ -8,6 +8,7 @@ mod api_tokens;
 mod backend;
 mod durability;
 mod http_basics;
+mod lifecycle;
 mod roles;
 mod support;
 mod tokens;

@@ -1,17 +1,22 @@
-//! `/api/auth/*`: registration, login and logout.
+//! `/api/auth/*`: registration, login, logout, password flows, email confirmation, refresh
+//! tokens and sessions.
 
 use crate::http::content::{ErrorResponse, OkResponse, UserResponse};
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
 use crate::http::AppState;
-use axum::extract::State;
-use axum::http::{header, HeaderValue};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::accounts::{Authenticated, LoginAttempt, Registration};
+use gatehouse_domain::lifecycle::INCORRECT_CODE;
 use gatehouse_domain::ports::ConflictKey;
 use gatehouse_domain::{Caller, DomainError};
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 /// Body of `POST /api/auth/local/register`.
@@ -37,21 +42,85 @@ pub struct LoginRequest {
     pub device_id: Option<String>,
 }
 
-/// A login or registration answer: `{jwt, user}` (`jwt` absent while confirmation is pending).
+/// A login or registration answer: `{jwt, user}`, plus `refreshToken` in refresh mode (unless
+/// it travels in the httpOnly cookie); `jwt` is absent while email confirmation is pending.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuthResponse {
     /// The access JWT.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jwt: Option<String>,
+    /// The refresh token (refresh mode, body delivery).
+    #[serde(rename = "refreshToken", skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// The user.
     pub user: UserResponse,
 }
 
-fn auth_answer(authenticated: Authenticated) -> Response {
-    let body = AuthResponse { jwt: authenticated.jwt, user: UserResponse::from_user(&authenticated.user) };
-    let mut response = Json(body).into_response();
+/// The name of the refresh cookie (as Strapi 5).
+pub const REFRESH_COOKIE: &str = "strapi_up_refresh";
+
+/// How the caller wants its refresh token: in the body, or as an httpOnly cookie.
+#[derive(Clone, Copy, Debug)]
+pub struct RefreshDelivery {
+    cookie: bool,
+    secure: bool,
+}
+
+impl RefreshDelivery {
+    /// Cookie when the request says `x-strapi-refresh-cookie: httpOnly` or the config says so;
+    /// the cookie is `Secure` unless the request came over plain HTTP from loopback.
+    pub fn of(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> Self {
+        let asked = headers
+            .get("x-strapi-refresh-cookie")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.eq_ignore_ascii_case("httponly"));
+        let forwarded_https = headers
+            .get("x-forwarded-proto")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.eq_ignore_ascii_case("https"));
+        Self { cookie: asked || state.surface.refresh_cookie, secure: forwarded_https || !peer.ip().is_loopback() }
+    }
+
+    fn set_cookie(&self, state: &AppState, token: &str, response: &mut Response) {
+        let secure = if self.secure { "; Secure" } else { "" };
+        let max_age = state.surface.refresh_cookie_max_age.as_secs();
+        let cookie = format!("{REFRESH_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+}
+
+fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+fn auth_answer(state: &AppState, delivery: RefreshDelivery, authenticated: Authenticated) -> Response {
+    let (body_token, cookie_token) = match authenticated.refresh_token {
+        Some(token) if delivery.cookie => (None, Some(token)),
+        other => (other, None),
+    };
+    let body = AuthResponse {
+        jwt: authenticated.jwt,
+        refresh_token: body_token,
+        user: UserResponse::from_user(&authenticated.user),
+    };
+    let mut response = Json(body).into_response();
+    if let Some(token) = cookie_token {
+        delivery.set_cookie(state, &token, &mut response);
+    }
+    no_store(response)
+}
+
+/// The refresh cookie of a request, if it sent one.
+fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|cookies| {
+        cookies.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == REFRESH_COOKIE && !value.is_empty()).then(|| value.to_owned())
+        })
+    })
 }
 
 /// Register an account with username, email and password.
@@ -76,6 +145,8 @@ fn auth_answer(authenticated: Authenticated) -> Response {
 pub async fn register(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let refused = state.domain.unregistrable_keys(body.keys().map(String::as_str));
@@ -92,7 +163,7 @@ pub async fn register(
     };
     let registered = state.domain.register(&caller, Registration { username, email, password }).await;
     match registered {
-        Ok(authenticated) => Ok(auth_answer(authenticated)),
+        Ok(authenticated) => Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), authenticated)),
         Err(DomainError::Conflict(ConflictKey::Email | ConflictKey::Username)) => {
             Err(ApiError::application("Email or Username are already taken"))
         }
@@ -121,6 +192,8 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let mut fields = Fields::new(&body);
@@ -133,7 +206,7 @@ pub async fn login(
     };
     let outcome = state.domain.login(&caller, LoginAttempt { identifier, password, device_id }).await;
     state.metrics.record_login(outcome.is_ok());
-    Ok(auth_answer(outcome?))
+    Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), outcome?))
 }
 
 /// End the calling session: its JWT is refused from the next request on.
@@ -149,10 +222,338 @@ pub async fn login(
         (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
-pub async fn logout(
+pub async fn logout(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Result<Response, ApiError> {
+    state.domain.logout(&caller).await?;
+    let mut response = Json(OkResponse { ok: true }).into_response();
+    let expired = format!("{REFRESH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// Body of `POST /api/auth/forgot-password` and `POST /api/auth/send-email-confirmation`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmailRequest {
+    /// The account's email address.
+    pub email: String,
+}
+
+/// `{email, sent: true}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailSentResponse {
+    /// The address as given.
+    pub email: String,
+    /// Always true: the answer never tells whether the account exists.
+    pub sent: bool,
+}
+
+fn email_field(body: &serde_json::Map<String, serde_json::Value>) -> Result<String, ApiError> {
+    let mut fields = Fields::new(body);
+    let email = fields.required_string("email");
+    fields.finish()?;
+    email.ok_or_else(|| ApiError::validation("email is a required field"))
+}
+
+/// Ask for a password-reset mail.
+///
+/// Action `plugin::users-permissions.auth.forgotPassword` (public). Answers `{ok: true}` at once
+/// whether or not the account exists, doing the same work either way; the mail (with a
+/// single-use code valid `auth.reset_code_ttl`) goes out in the background.
+#[utoipa::path(
+    post, path = "/api/auth/forgot-password", tag = "auth", operation_id = "forgot_password",
+    request_body = EmailRequest,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Accepted (whether or not the account exists)", body = OkResponse),
+        (status = 400, description = "No email given", body = ErrorResponse),
+        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<OkResponse>, ApiError> {
+    let email = email_field(&body)?;
+    let domain = state.domain.clone();
+    // Answered before any lookup, so timing cannot tell a real account from an unknown one.
+    tokio::spawn(async move {
+        if let Err(error) = domain.request_password_reset(&email).await {
+            tracing::warn!(error.cause = %error, "password reset request failed");
+        }
+    });
+    Ok(Json(OkResponse { ok: true }))
+}
+
+/// Body of `POST /api/auth/reset-password`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetPasswordRequest {
+    /// The code from the mail.
+    pub code: String,
+    /// The new password.
+    pub password: String,
+    /// The new password again.
+    #[serde(rename = "passwordConfirmation")]
+    pub password_confirmation: String,
+}
+
+/// Set a new password with the mailed code.
+///
+/// Action `plugin::users-permissions.auth.resetPassword` (public). The code works once; every
+/// session of the user ends and a new one starts. A wrong, used or expired code is the same
+/// 400 "Incorrect code provided".
+#[utoipa::path(
+    post, path = "/api/auth/reset-password", tag = "auth", operation_id = "reset_password",
+    request_body = ResetPasswordRequest,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Password set; logged in", body = AuthResponse),
+        (status = 400, description = "Incorrect code, or invalid password", body = ErrorResponse),
+        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let mut fields = Fields::new(&body);
+    let code = fields.required_string("code");
+    let password = fields.required_string("password");
+    let confirmation = fields.required_string("passwordConfirmation");
+    fields.finish()?;
+    let (Some(code), Some(password), Some(confirmation)) = (code, password, confirmation) else {
+        return Err(ApiError::validation("code, password and passwordConfirmation are required"));
+    };
+    let outcome = state.domain.reset_password(&code, &password, &confirmation).await;
+    match outcome {
+        Ok(authenticated) => Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), authenticated)),
+        Err(DomainError::Validation(errors)) if errors.0.iter().any(|error| error.message == INCORRECT_CODE) => {
+            Err(ApiError::validation(INCORRECT_CODE))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Body of `POST /api/auth/change-password`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    /// The password in use.
+    #[serde(rename = "currentPassword")]
+    pub current_password: String,
+    /// The new password.
+    pub password: String,
+    /// The new password again.
+    #[serde(rename = "passwordConfirmation")]
+    pub password_confirmation: String,
+}
+
+/// Change one's own password.
+///
+/// Action `plugin::users-permissions.auth.changePassword` (authenticated). The calling session
+/// stays, with a fresh JWT; every other session of the user ends at once.
+#[utoipa::path(
+    post, path = "/api/auth/change-password", tag = "auth", operation_id = "change_password",
+    request_body = ChangePasswordRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = AuthResponse),
+        (status = 400, description = "Wrong current password, mismatch, or invalid new password", body = ErrorResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "No credentials", body = ErrorResponse),
+    )
+)]
+pub async fn change_password(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<OkResponse>, ApiError> {
-    state.domain.logout(&caller).await?;
-    Ok(Json(OkResponse { ok: true }))
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let mut fields = Fields::new(&body);
+    let current = fields.required_string("currentPassword");
+    let password = fields.required_string("password");
+    let confirmation = fields.required_string("passwordConfirmation");
+    fields.finish()?;
+    let (Some(current), Some(password), Some(confirmation)) = (current, password, confirmation) else {
+        return Err(ApiError::validation("currentPassword, password and passwordConfirmation are required"));
+    };
+    let changed = state.domain.change_password(&caller, &current, &password, &confirmation).await?;
+    Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), changed))
+}
+
+/// Query of `GET /api/auth/email-confirmation`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ConfirmationQuery {
+    /// The token from the confirmation mail.
+    pub confirmation: Option<String>,
+}
+
+/// Follow a confirmation link: confirms the email and redirects.
+///
+/// Action `plugin::users-permissions.auth.emailConfirmation` (public). The token works once.
+#[utoipa::path(
+    get, path = "/api/auth/email-confirmation", tag = "auth", operation_id = "confirm_email",
+    params(ConfirmationQuery),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 302, description = "Confirmed; redirect to `auth.email_confirmation_redirect`"),
+        (status = 400, description = "Invalid, used or expired token", body = ErrorResponse),
+        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    Query(query): Query<ConfirmationQuery>,
+) -> Result<Response, ApiError> {
+    let token =
+        query.confirmation.filter(|token| !token.is_empty()).ok_or_else(|| ApiError::validation("Invalid token"))?;
+    state.domain.confirm_email(&token).await.map_err(|error| match error {
+        DomainError::Validation(_) => ApiError::validation("Invalid token"),
+        other => other.into(),
+    })?;
+    // 302, as Strapi's redirect.
+    Ok((StatusCode::FOUND, [(header::LOCATION, state.surface.email_confirmation_redirect.clone())]).into_response())
+}
+
+/// Send the confirmation mail again.
+///
+/// Action `plugin::users-permissions.auth.sendEmailConfirmation` (public). **Gatehouse:** the
+/// same answer whether the account exists, is unconfirmed or already confirmed.
+#[utoipa::path(
+    post, path = "/api/auth/send-email-confirmation", tag = "auth", operation_id = "send_email_confirmation",
+    request_body = EmailRequest,
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Accepted", body = EmailSentResponse),
+        (status = 400, description = "No email given", body = ErrorResponse),
+        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
+        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
+    )
+)]
+pub async fn send_email_confirmation(
+    State(state): State<AppState>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<EmailSentResponse>, ApiError> {
+    let email = email_field(&body)?;
+    let domain = state.domain.clone();
+    let address = email.clone();
+    tokio::spawn(async move {
+        if let Err(error) = domain.resend_confirmation(&address).await {
+            tracing::warn!(error.cause = %error, "resending a confirmation failed");
+        }
+    });
+    Ok(Json(EmailSentResponse { email, sent: true }))
+}
+
+/// `{jwt, refreshToken}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefreshResponse {
+    /// A new access JWT.
+    pub jwt: String,
+    /// The refresh token that replaced the presented one (absent in cookie delivery).
+    #[serde(rename = "refreshToken", skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// Trade a refresh token (body `refreshToken` or the `strapi_up_refresh` cookie) for a new
+/// access token; the refresh token rotates.
+///
+/// Action `plugin::users-permissions.auth.refresh` (public). Refresh mode only (404 in legacy
+/// mode, as Strapi). Replaying an already rotated token ends the whole session, except the one
+/// rotated last within `auth.refresh_reuse_grace`, which is a plain 401.
+#[utoipa::path(
+    post, path = "/api/auth/refresh", tag = "auth", operation_id = "refresh",
+    request_body(content = Object, description = "{refreshToken} (or the cookie)"),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Rotated", body = RefreshResponse),
+        (status = 400, description = "No refresh token given", body = ErrorResponse),
+        (status = 401, description = "Invalid, expired, rotated or revoked refresh token", body = ErrorResponse),
+        (status = 404, description = "Legacy mode", body = ErrorResponse),
+    )
+)]
+pub async fn refresh(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    if state.domain.settings().jwt_mode == gatehouse_domain::settings::JwtMode::Legacy {
+        return Err(ApiError::not_found("Not Found"));
+    }
+    let mut fields = Fields::new(&body);
+    let from_body = fields.optional_string("refreshToken");
+    fields.finish()?;
+    let from_cookie = refresh_cookie(&headers);
+    let cookie_used = from_body.is_none() && from_cookie.is_some();
+    let token = from_body.or(from_cookie).ok_or_else(|| ApiError::validation("refreshToken is a required field"))?;
+    let refreshed = state.domain.refresh(&token).await?;
+    let mut delivery = RefreshDelivery::of(&state, &headers, peer);
+    delivery.cookie |= cookie_used;
+    let body_token = (!delivery.cookie).then(|| refreshed.refresh_token.clone());
+    let mut response = Json(RefreshResponse { jwt: refreshed.jwt, refresh_token: body_token }).into_response();
+    if delivery.cookie {
+        delivery.set_cookie(&state, &refreshed.refresh_token, &mut response);
+    }
+    Ok(no_store(response))
+}
+
+/// One live session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    /// Session id.
+    pub id: String,
+    /// The device id the client gave at login.
+    #[serde(rename = "deviceId")]
+    pub device_id: Option<String>,
+    /// Whether this request uses it.
+    pub current: bool,
+    /// Login time.
+    #[serde(rename = "loginAt")]
+    pub login_at: String,
+    /// Last activity (recorded at most once a minute).
+    #[serde(rename = "lastActiveAt")]
+    pub last_active_at: String,
+}
+
+/// `{data: [...]}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionsResponse {
+    /// The caller's live sessions, newest first.
+    pub data: Vec<SessionResponse>,
+}
+
+/// The caller's live sessions (as Strapi 5).
+///
+/// Action `plugin::users-permissions.auth.getSessions` (authenticated).
+#[utoipa::path(
+    get, path = "/api/auth/sessions", tag = "auth", operation_id = "list_sessions",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Live sessions", body = SessionsResponse),
+        (status = 401, description = "Invalid token", body = ErrorResponse),
+        (status = 403, description = "No credentials", body = ErrorResponse),
+    )
+)]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<SessionsResponse>, ApiError> {
+    let sessions = state.domain.list_sessions(&caller).await?;
+    let data = sessions
+        .into_iter()
+        .map(|summary| SessionResponse {
+            id: summary.session.id.0,
+            device_id: summary.session.device_id,
+            current: summary.current,
+            login_at: summary.session.created_at.to_rfc3339(),
+            last_active_at: summary.session.last_active_at.to_rfc3339(),
+        })
+        .collect();
+    Ok(Json(SessionsResponse { data }))
 }

@@ -2,6 +2,8 @@
 //! `main` uses) on `127.0.0.1:0` over a fresh database — a SQLite file, or a PostgreSQL schema
 //! when `GATEHOUSE_TEST_DATABASE_URL` is set — and talks real HTTP to it.
 
+pub mod smtp;
+
 use gatehouse::config::{Config, Overrides};
 use gatehouse::App;
 use gatehouse_domain::events::StoredEvent;
@@ -65,7 +67,11 @@ impl TestServerBuilder {
                 (Some(db), url)
             }
         };
+        // Bind first, so links in mails point at this server.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
         let mut config = test_config(&url);
+        config.server.public_url = Some(base.clone());
         for tweak in self.tweaks {
             tweak(&mut config);
         }
@@ -75,8 +81,6 @@ impl TestServerBuilder {
         };
         let app = App::build_with_clock(&config, clock).await.expect("the application builds");
         let domain = app.domain().clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             app.serve(listener, async {
