@@ -155,6 +155,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// The most recent mails, newest first.
     async fn list_mails(&self, limit: i64) -> Result<Vec<QueuedMail>, StoreError>;
+
+    /// Inserts many users at once, in batches (development data only: no events are written).
+    async fn insert_users_bulk(&self, users: &[NewUser]) -> Result<u64, StoreError>;
 }
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.

@@ -19,7 +19,7 @@ use gatehouse_domain::model::{NewSession, NewUser, Role, SessionRecord, User, Us
 use gatehouse_domain::ports::{Backend, ConflictKey, Store, StoreError, StoreTx};
 use gatehouse_domain::query::{Filter, UserQuery};
 use gatehouse_domain::time::Timestamp;
-use sea_query::{Expr, PostgresQueryBuilder, Query, SqliteQueryBuilder};
+use sea_query::{DynIden, Expr, IntoIden, PostgresQueryBuilder, Query, SqliteQueryBuilder};
 use sea_query_binder::SqlxBinder;
 use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
@@ -466,6 +466,65 @@ impl Store for SqlStore {
             let found = sqlx::query(sql).bind(limit).fetch_all(pool).await.map_err(classify)?;
             found.iter().map(|row| decode(rows::mail(row))).collect()
         })
+    }
+
+    async fn insert_users_bulk(&self, users: &[NewUser]) -> Result<u64, StoreError> {
+        // Multi-row statements of 500 users (under SQLite's parameter limit), one transaction
+        // per call; on SQLite through the single writer.
+        let mut tx = self.begin_sql().await?;
+        let mut inserted = 0;
+        for chunk in users.chunks(500) {
+            let mut insert = Query::insert();
+            let columns: Vec<DynIden> = vec![
+                Users::DocumentId.into_iden(),
+                Users::Username.into_iden(),
+                Users::UsernameFolded.into_iden(),
+                Users::Email.into_iden(),
+                Users::EmailFolded.into_iden(),
+                Users::Provider.into_iden(),
+                Users::Confirmed.into_iden(),
+                Users::Blocked.into_iden(),
+                Users::RoleId.into_iden(),
+                Users::CreatedAt.into_iden(),
+                Users::UpdatedAt.into_iden(),
+                Users::PublishedAt.into_iden(),
+                crate::users_query::UserSecrets::PasswordHash.into_iden(),
+            ];
+            insert.into_table(Users::Table).columns(columns);
+            for user in chunk {
+                let now = user.now.as_millis();
+                insert
+                    .values([
+                        user.document_id.clone().into(),
+                        user.username.clone().into(),
+                        user.username_folded.clone().into(),
+                        user.email.clone().into(),
+                        user.email_folded.clone().into(),
+                        user.provider.clone().into(),
+                        user.confirmed.into(),
+                        user.blocked.into(),
+                        user.role_id.0.into(),
+                        now.into(),
+                        now.into(),
+                        now.into(),
+                        user.password_hash.clone().into(),
+                    ])
+                    .map_err(|error| StoreError::Other(format!("bulk insert: {error}")))?;
+            }
+            inserted += match &mut tx.inner {
+                TxInner::Sqlite(tx) => {
+                    let (sql, values) = insert.build_sqlx(SqliteQueryBuilder);
+                    sqlx::query_with(&sql, values).execute(&mut **tx).await.map(|done| done.rows_affected())
+                }
+                TxInner::Postgres(tx) => {
+                    let (sql, values) = insert.build_sqlx(PostgresQueryBuilder);
+                    sqlx::query_with(&sql, values).execute(&mut **tx).await.map(|done| done.rows_affected())
+                }
+            }
+            .map_err(classify)?;
+        }
+        Box::new(tx).commit().await?;
+        Ok(inserted)
     }
 
     async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError> {

@@ -57,6 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: RoutesCommand,
     },
+    /// Development helpers.
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
     /// Mail outbox tools.
     Mail {
         #[command(subcommand)]
@@ -66,6 +71,19 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DevCommand {
+    /// Bulk-insert N users (`seed0000001@example.com`, …) for benchmarks and demos; no events.
+    Seed {
+        /// How many users.
+        #[arg(long)]
+        users: u64,
+        /// Their password.
+        #[arg(long, default_value = "seed-password")]
+        password: String,
     },
 }
 
@@ -148,6 +166,7 @@ impl Cli {
             Command::Migrate => migrate(&config).await,
             Command::Token { command } => token(&config, command).await,
             Command::Mail { command: MailCommand::List { limit } } => list_mails(&config, limit).await,
+            Command::Dev { command: DevCommand::Seed { users, password } } => seed(&config, users, &password).await,
             Command::Serve { .. } => serve(&config).await,
         };
         match result {
@@ -232,6 +251,14 @@ fn domain_error(error: DomainError) -> anyhow::Error {
         DomainError::Conflict(key) => anyhow::anyhow!("{key} already taken"),
         other => anyhow::anyhow!("{other}"),
     }
+}
+
+async fn seed(config: &Config, users: u64, password: &str) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    let started = std::time::Instant::now();
+    let inserted = app.domain().seed_users(users, password).await.map_err(domain_error)?;
+    println!("inserted {inserted} users in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
 }
 
 async fn list_mails(config: &Config, limit: i64) -> anyhow::Result<()> {

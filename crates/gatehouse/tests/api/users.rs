@@ -369,3 +369,17 @@ async fn deleting_a_user_ends_their_sessions_in_the_same_transaction() {
     let again = server.register("leaver").await;
     assert_ne!(again.1["id"], user["id"], "ids are not reused");
 }
+
+#[tokio::test]
+async fn dev_seed_bulk_inserts_users_that_can_log_in() {
+    let server = TestServer::spawn().await;
+    let token = server.full_access().await;
+    server.register("existing").await;
+    assert_eq!(server.domain().seed_users(1200, "seed-password").await.unwrap(), 1200);
+    assert_eq!(server.get("/api/users/count", Some(&token)).await.json(), json!(1201));
+    let found = usernames(&server, &token, "filters[email][$eq]=seed0001200@example.com").await;
+    assert_eq!(found, ["seed0001200"], "numbering continues after existing users");
+    let login =
+        server.post("/api/auth/local", &json!({"identifier": "seed0000001", "password": "seed-password"}), None).await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+}
