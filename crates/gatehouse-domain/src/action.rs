@@ -55,6 +55,48 @@ actions! {
     RoleUpdate => "plugin::users-permissions.role.updateRole", "Update an end-user role.";
     RoleDelete => "plugin::users-permissions.role.deleteRole", "Delete an end-user role.";
     PermissionsGet => "plugin::users-permissions.permissions.getPermissions", "List every grantable action.";
+    AdminInit => "admin::auth.init", "Whether an admin exists; open.";
+    AdminRegisterFirst => "admin::auth.registerAdmin", "Create the first admin; open while there is none.";
+    AdminLogin => "admin::auth.login", "Admin login; open.";
+    AdminAccessToken => "admin::auth.accessToken", "A new admin JWT from the refresh cookie; open.";
+    AdminRegistrationInfo => "admin::auth.registrationInfo", "Read an invite by its token; open.";
+    AdminRegister => "admin::auth.register", "Accept an invite; open.";
+    AdminSelf => "admin::profile", "One's own admin profile and logout; every admin holds it.";
+    AdminUsersRead => "admin::users.read", "List and read admins.";
+    AdminUsersCreate => "admin::users.create", "Invite admins.";
+    AdminUsersUpdate => "admin::users.update", "Change admins.";
+    AdminUsersDelete => "admin::users.delete", "Soft-delete admins.";
+    AdminUsersRestore => "admin::users.restore", "Restore soft-deleted admins.";
+    AdminUsersPurge => "admin::users.purge", "Purge soft-deleted admins.";
+    AdminRolesRead => "admin::roles.read", "List admin roles.";
+    AdminRolesCreate => "admin::roles.create", "Create admin roles.";
+    AdminRolesUpdate => "admin::roles.update", "Change admin roles and their permissions.";
+    AdminRolesDelete => "admin::roles.delete", "Delete admin roles.";
+    AdminInvitesRead => "admin::invites.read", "List invites.";
+    AdminInvitesCreate => "admin::invites.create", "Create invites.";
+    AdminInvitesResend => "admin::invites.resend", "Resend invites.";
+    AdminInvitesDelete => "admin::invites.delete", "Revoke invites.";
+    AdminApiTokensRead => "admin::api-tokens.read", "List API tokens.";
+    AdminApiTokensCreate => "admin::api-tokens.create", "Create API tokens.";
+    AdminApiTokensUpdate => "admin::api-tokens.update", "Change API tokens.";
+    AdminApiTokensRegenerate => "admin::api-tokens.regenerate", "Regenerate API tokens.";
+    AdminApiTokensDelete => "admin::api-tokens.delete", "Delete API tokens.";
+    AdminWebhooksRead => "admin::webhooks.read", "List webhooks.";
+    AdminWebhooksCreate => "admin::webhooks.create", "Create webhooks.";
+    AdminWebhooksUpdate => "admin::webhooks.update", "Change webhooks.";
+    AdminWebhooksDelete => "admin::webhooks.delete", "Delete webhooks.";
+    AdminWebhooksTrigger => "admin::webhooks.trigger", "Send a test event.";
+    AdminAuditLogsRead => "admin::audit-logs.read", "Read the audit log.";
+    EndUsersRead => "plugin::users-permissions.users.read", "Admin: read end users.";
+    EndUsersCreate => "plugin::users-permissions.users.create", "Admin: create end users.";
+    EndUsersUpdate => "plugin::users-permissions.users.update", "Admin: change end users.";
+    EndUsersDelete => "plugin::users-permissions.users.delete", "Admin: delete end users.";
+    EndUserRolesRead => "plugin::users-permissions.roles.read", "Admin: read end-user roles.";
+    EndUserRolesCreate => "plugin::users-permissions.roles.create", "Admin: create end-user roles.";
+    EndUserRolesUpdate => "plugin::users-permissions.roles.update", "Admin: change end-user roles.";
+    EndUserRolesDelete => "plugin::users-permissions.roles.delete", "Admin: delete end-user roles.";
+    EndUserSessionsRead => "plugin::users-permissions.sessions.read", "Admin: see end users' sessions.";
+    EndUserSessionsRevoke => "plugin::users-permissions.sessions.revoke", "Admin: end end users' sessions.";
 }
 
 impl Action {
@@ -63,14 +105,45 @@ impl Action {
         Action::ALL.iter().copied().find(|action| action.as_str() == name)
     }
 
-    /// Operations endpoints are open to every caller and never appear in a role.
+    /// Open actions need no credentials and never appear in a role: the operations endpoints
+    /// and the admin realm's login and invite-acceptance routes.
     pub const fn is_open(self) -> bool {
-        matches!(self, Action::Health | Action::Ready | Action::Metrics | Action::OpenApi)
+        matches!(
+            self,
+            Action::Health
+                | Action::Ready
+                | Action::Metrics
+                | Action::OpenApi
+                | Action::AdminInit
+                | Action::AdminRegisterFirst
+                | Action::AdminLogin
+                | Action::AdminAccessToken
+                | Action::AdminRegistrationInfo
+                | Action::AdminRegister
+        )
     }
 
-    /// The actions a role may be granted (everything but the open operations endpoints).
+    /// Whether the action belongs to the admin realm (admin roles hold these; end-user roles and
+    /// API tokens never do).
+    pub fn is_admin(self) -> bool {
+        let name = self.as_str();
+        name.starts_with("admin::")
+            || name.starts_with("plugin::users-permissions.users.")
+            || name.starts_with("plugin::users-permissions.roles.")
+            || name.starts_with("plugin::users-permissions.sessions.")
+    }
+
+    /// The actions an end-user role or an API token may be granted: the content API's.
     pub fn grantable() -> impl Iterator<Item = Action> {
-        Action::ALL.iter().copied().filter(|action| !action.is_open())
+        Action::ALL.iter().copied().filter(|action| !action.is_open() && !action.is_admin())
+    }
+
+    /// The actions an admin role may be granted (every admin holds [`Action::AdminSelf`]).
+    pub fn admin_grantable() -> impl Iterator<Item = Action> {
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(|action| action.is_admin() && !action.is_open() && *action != Action::AdminSelf)
     }
 
     /// Actions about "oneself": only an end user with a session can perform them, so any

@@ -5,7 +5,7 @@ use crate::action::Action;
 use crate::error::DomainError;
 use crate::events::Actor;
 use crate::ids::{ApiTokenId, SessionId};
-use crate::model::User;
+use crate::model::{Admin, User};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -52,6 +52,13 @@ pub enum Principal {
         /// Which token.
         id: ApiTokenId,
     },
+    /// An admin with a live admin session.
+    Admin {
+        /// The admin as of the last cache fill.
+        admin: Arc<Admin>,
+        /// The admin session.
+        session: SessionId,
+    },
 }
 
 /// The resolved caller of one request.
@@ -96,7 +103,15 @@ impl Caller {
     pub fn end_user(&self) -> Result<(&Arc<User>, &SessionId), DomainError> {
         match &self.principal {
             Principal::EndUser { user, session } => Ok((user, session)),
-            Principal::Anonymous | Principal::ApiToken { .. } => Err(DomainError::Unauthorized),
+            _ => Err(DomainError::Unauthorized),
+        }
+    }
+
+    /// The admin and session, or [`DomainError::Unauthorized`] for any other caller.
+    pub fn admin(&self) -> Result<(&Arc<Admin>, &SessionId), DomainError> {
+        match &self.principal {
+            Principal::Admin { admin, session } => Ok((admin, session)),
+            _ => Err(DomainError::Unauthorized),
         }
     }
 
@@ -106,6 +121,7 @@ impl Caller {
             Principal::Anonymous => Actor::Anonymous,
             Principal::EndUser { user, .. } => Actor::EndUser(user.id),
             Principal::ApiToken { id } => Actor::ApiToken(*id),
+            Principal::Admin { admin, .. } => Actor::Admin(admin.id),
         }
     }
 }

@@ -72,6 +72,20 @@ pub enum Rule {
     RegistrationDisabled,
     /// The `public` and `authenticated` roles cannot be deleted.
     BuiltInRole,
+    /// Unknown email, wrong password, inactive, blocked or deleted admin (indistinguishable).
+    AdminInvalidCredentials,
+    /// An admin login without email or password.
+    AdminMissingCredentials,
+    /// The first admin exists already.
+    AdminExists,
+    /// The last active super admin cannot be deleted, blocked, deactivated or demoted.
+    LastSuperAdmin,
+    /// An admin cannot change its own roles.
+    OwnRoles,
+    /// An unknown, used, revoked, resent-away or expired registration token.
+    InvalidRegistration,
+    /// The built-in admin roles cannot be deleted, nor Super Admin's permissions changed.
+    BuiltInAdminRole,
 }
 
 impl fmt::Display for Rule {
@@ -82,6 +96,15 @@ impl fmt::Display for Rule {
             Rule::EmailNotConfirmed => "Your account email is not confirmed",
             Rule::RegistrationDisabled => "Register action is currently disabled",
             Rule::BuiltInRole => "Cannot delete the public or authenticated role",
+            Rule::AdminInvalidCredentials => "Invalid credentials",
+            Rule::AdminMissingCredentials => "Missing credentials",
+            Rule::AdminExists => "You cannot register a new super admin",
+            Rule::LastSuperAdmin => "You must have at least one active super admin",
+            Rule::OwnRoles => "You cannot change your own roles",
+            Rule::InvalidRegistration => "Invalid registration info",
+            Rule::BuiltInAdminRole => {
+                "The built-in admin roles cannot be deleted, nor the Super Admin's permissions changed"
+            }
         })
     }
 }

@@ -3,7 +3,7 @@
 //! the outbox later; the types and their order are in the events contract.
 
 use crate::crypto::token::random_alphanumeric;
-use crate::ids::{ApiTokenId, UserId};
+use crate::ids::{AdminId, ApiTokenId, UserId};
 use crate::time::Timestamp;
 use serde_json::{json, Value};
 
@@ -42,6 +42,15 @@ event_types! {
     RoleCreated => "role.created";
     RoleUpdated => "role.updated";
     RoleDeleted => "role.deleted";
+    AdminCreated => "admin.created";
+    AdminUpdated => "admin.updated";
+    AdminDeleted => "admin.deleted";
+    AdminRestored => "admin.restored";
+    AdminLoggedIn => "admin.logged_in";
+    InviteCreated => "invite.created";
+    InviteResent => "invite.resent";
+    InviteAccepted => "invite.accepted";
+    InviteRevoked => "invite.revoked";
     ApiTokenCreated => "api_token.created";
     ApiTokenUpdated => "api_token.updated";
     ApiTokenRegenerated => "api_token.regenerated";
@@ -59,6 +68,8 @@ pub enum Actor {
     EndUser(UserId),
     /// An API token.
     ApiToken(ApiTokenId),
+    /// An admin.
+    Admin(AdminId),
 }
 
 impl Actor {
@@ -69,6 +80,7 @@ impl Actor {
             Actor::Anonymous => json!("anonymous"),
             Actor::EndUser(id) => json!({"realm": "api", "id": id.0}),
             Actor::ApiToken(id) => json!({"apiToken": {"id": id.0}}),
+            Actor::Admin(id) => json!({"realm": "admin", "id": id.0}),
         }
     }
 }

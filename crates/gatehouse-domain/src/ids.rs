@@ -33,6 +33,19 @@ integer_id!(
     ApiTokenId
 );
 
+integer_id!(
+    /// An admin user (admin realm).
+    AdminId
+);
+integer_id!(
+    /// An admin role.
+    AdminRoleId
+);
+integer_id!(
+    /// An admin invite.
+    InviteId
+);
+
 /// A login session of an end user: an opaque random string carried in the JWT's `sid` claim.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

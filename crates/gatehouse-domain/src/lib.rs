@@ -10,13 +10,14 @@
 //! - [`ports`]: the [`ports::Store`] trait the storage crate implements.
 //! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
 //! - [`service`], [`accounts`], [`sessions`], [`permissions`], [`users`], [`roles`],
-//!   [`api_tokens`], [`lifecycle`], [`refresh`]: the use cases.
+//!   [`api_tokens`], [`lifecycle`], [`refresh`], [`admins`]: the use cases.
 //!
 //! This crate must not depend on HTTP, SQL or network crates (axum, hyper, sqlx, sea-query,
 //! reqwest, lettre); CI checks `cargo tree` for them.
 
 pub mod accounts;
 pub mod action;
+pub mod admins;
 pub mod api_tokens;
 pub mod caller;
 pub mod crypto;

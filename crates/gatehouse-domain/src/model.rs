@@ -412,3 +412,180 @@ pub struct RefreshTokenRecord {
     /// Whether the session is still live.
     pub session_live: bool,
 }
+
+/// An admin role (`strapi-super-admin`, `strapi-editor`, `strapi-author`, or custom).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdminRole {
+    /// Integer id.
+    pub id: crate::ids::AdminRoleId,
+    /// Stable public id.
+    pub document_id: String,
+    /// Display name.
+    pub name: String,
+    /// Unique code.
+    pub code: String,
+    /// Free text.
+    pub description: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+impl AdminRole {
+    /// The code of the role that holds every admin action.
+    pub const SUPER_ADMIN: &'static str = "strapi-super-admin";
+}
+
+/// An admin user. Holds no secret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Admin {
+    /// Integer id.
+    pub id: crate::ids::AdminId,
+    /// Stable public id.
+    pub document_id: String,
+    /// First name.
+    pub firstname: String,
+    /// Last name.
+    pub lastname: Option<String>,
+    /// Optional username.
+    pub username: Option<String>,
+    /// Lower-cased email.
+    pub email: String,
+    /// False until an invite is accepted, or when deactivated.
+    pub is_active: bool,
+    /// Blocked admins cannot log in.
+    pub blocked: bool,
+    /// Strapi's `preferedLanguage` (sic).
+    pub prefered_language: Option<String>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+    /// Strapi's `publishedAt`.
+    pub published_at: Timestamp,
+    /// Set while soft-deleted.
+    pub deleted_at: Option<Timestamp>,
+    /// Its roles.
+    pub roles: Vec<AdminRole>,
+}
+
+impl Admin {
+    /// Whether it holds the Super Admin role.
+    pub fn is_super_admin(&self) -> bool {
+        self.roles.iter().any(|role| role.code == AdminRole::SUPER_ADMIN)
+    }
+
+    /// The public fields, for events.
+    pub fn public_json(&self) -> Value {
+        json!({
+            "id": self.id.0,
+            "documentId": self.document_id,
+            "firstname": self.firstname,
+            "lastname": self.lastname,
+            "email": self.email,
+            "isActive": self.is_active,
+            "blocked": self.blocked,
+            "roles": self.roles.iter().map(|role| role.code.clone()).collect::<Vec<_>>(),
+            "deletedAt": self.deleted_at,
+        })
+    }
+}
+
+/// An admin to insert.
+#[derive(Clone, Debug)]
+pub struct NewAdmin {
+    /// Stable public id.
+    pub document_id: String,
+    /// First name.
+    pub firstname: String,
+    /// Last name.
+    pub lastname: Option<String>,
+    /// Lower-cased email.
+    pub email: String,
+    /// Folded email.
+    pub email_folded: String,
+    /// argon2id PHC string; `None` for a pending invite.
+    pub password_hash: Option<String>,
+    /// Active (false for a pending invite).
+    pub is_active: bool,
+    /// Creation time.
+    pub now: Timestamp,
+}
+
+/// Columns an admin update writes; `None` leaves a column alone.
+#[derive(Clone, Debug, Default)]
+pub struct AdminChanges {
+    /// New first name.
+    pub firstname: Option<String>,
+    /// New last name.
+    pub lastname: Option<String>,
+    /// New email and its folded copy.
+    pub email: Option<(String, String)>,
+    /// New password hash.
+    pub password_hash: Option<String>,
+    /// New active state.
+    pub is_active: Option<bool>,
+    /// New blocked state.
+    pub blocked: Option<bool>,
+}
+
+/// A stored admin session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdminSessionRecord {
+    /// Random id (the JWT's `sessionId`).
+    pub id: SessionId,
+    /// Whose.
+    pub admin_id: crate::ids::AdminId,
+    /// End of life (2 h, or 14 days with "remember me").
+    pub expires_at: Timestamp,
+    /// Set once ended.
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// An admin invite.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Invite {
+    /// Integer id.
+    pub id: crate::ids::InviteId,
+    /// The invited (pending) admin.
+    pub admin_id: crate::ids::AdminId,
+    /// Creation (or last resend) time.
+    pub created_at: Timestamp,
+    /// After this the token is refused.
+    pub expires_at: Timestamp,
+    /// Set once accepted.
+    pub accepted_at: Option<Timestamp>,
+    /// Set once revoked.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl Invite {
+    /// `pending`, `accepted`, `expired` or `revoked` at `now`.
+    pub fn status(&self, now: Timestamp) -> &'static str {
+        if self.accepted_at.is_some() {
+            "accepted"
+        } else if self.revoked_at.is_some() {
+            "revoked"
+        } else if now >= self.expires_at {
+            "expired"
+        } else {
+            "pending"
+        }
+    }
+}
+
+/// Admin list parameters (`page`, `pageSize`, `_q`, `sort`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdminListQuery {
+    /// Page from 1.
+    pub page: u64,
+    /// Page size (1–100).
+    pub page_size: u64,
+    /// Search in first name, last name and email (case-insensitive).
+    pub search: Option<String>,
+    /// Sort column: `id`, `firstname`, `lastname`, `email`, `createdAt`, `updatedAt`.
+    pub sort: (String, bool),
+    /// Include soft-deleted admins.
+    pub with_deleted: bool,
+}

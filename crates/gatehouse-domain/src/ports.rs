@@ -3,10 +3,11 @@
 //! PostgreSQL; both pass the same contract suite.
 
 use crate::events::{DomainEvent, StoredEvent};
-use crate::ids::{ApiTokenId, RoleId, SessionId, UserId};
+use crate::ids::{AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use crate::model::{
-    ApiToken, NewApiToken, NewMail, NewRole, NewSession, NewUser, NewUserToken, QueuedMail, RefreshTokenRecord, Role,
-    RoleWithCount, SessionRecord, TokenPurpose, User, UserChanges, UserCredentials, UserWithRole,
+    Admin, AdminChanges, AdminListQuery, AdminRole, AdminSessionRecord, ApiToken, Invite, NewAdmin, NewApiToken,
+    NewMail, NewRole, NewSession, NewUser, NewUserToken, QueuedMail, RefreshTokenRecord, Role, RoleWithCount,
+    SessionRecord, TokenPurpose, User, UserChanges, UserCredentials, UserWithRole,
 };
 use crate::query::{Filter, UserQuery};
 use crate::time::Timestamp;
@@ -158,6 +159,46 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts many users at once, in batches (development data only: no events are written).
     async fn insert_users_bulk(&self, users: &[NewUser]) -> Result<u64, StoreError>;
+
+    /// Whether the installation has claimed its first admin.
+    async fn has_admin(&self) -> Result<bool, StoreError>;
+
+    /// One admin with its roles; soft-deleted ones only when `with_deleted`.
+    async fn find_admin(&self, id: AdminId, with_deleted: bool) -> Result<Option<Admin>, StoreError>;
+
+    /// An admin (soft-deleted included) and its password hash, by folded email.
+    async fn find_admin_credentials(&self, email_folded: &str) -> Result<Option<(Admin, Option<String>)>, StoreError>;
+
+    /// A page of admins and the total matching.
+    async fn list_admins(&self, query: &AdminListQuery) -> Result<(Vec<Admin>, u64), StoreError>;
+
+    /// Every admin role with its number of (not deleted) admins.
+    async fn list_admin_roles(&self) -> Result<Vec<(AdminRole, u64)>, StoreError>;
+
+    /// One admin role.
+    async fn find_admin_role(&self, id: AdminRoleId) -> Result<Option<AdminRole>, StoreError>;
+
+    /// The actions an admin role holds.
+    async fn list_admin_role_actions(&self, id: AdminRoleId) -> Result<Vec<String>, StoreError>;
+
+    /// How many active, unblocked, not deleted admins hold Super Admin.
+    async fn count_active_super_admins(&self) -> Result<u64, StoreError>;
+
+    /// An admin session with its admin.
+    async fn find_admin_session(&self, id: &SessionId) -> Result<Option<(AdminSessionRecord, Admin)>, StoreError>;
+
+    /// An admin session by the digest of its refresh cookie.
+    async fn find_admin_session_by_refresh(&self, refresh_hash: &str)
+        -> Result<Option<AdminSessionRecord>, StoreError>;
+
+    /// An invite by the digest of its token, with its admin.
+    async fn find_invite_by_token(&self, token_hash: &str) -> Result<Option<(Invite, Admin)>, StoreError>;
+
+    /// One invite with its admin.
+    async fn find_invite(&self, id: InviteId) -> Result<Option<(Invite, Admin)>, StoreError>;
+
+    /// Every invite with its admin, newest first.
+    async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, StoreError>;
 }
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
@@ -299,6 +340,92 @@ pub trait StoreTx: Send {
         at: Timestamp,
         reason: &str,
     ) -> Result<Vec<SessionId>, StoreError>;
+
+    /// How many active, unblocked, not deleted admins hold Super Admin, as this transaction sees it.
+    async fn count_active_super_admins_in_tx(&mut self) -> Result<u64, StoreError>;
+
+    /// Claims the installation for its first admin; a second claim is [`StoreError::Conflict`].
+    async fn claim_bootstrap(&mut self, admin: AdminId, now: Timestamp) -> Result<(), StoreError>;
+
+    /// Inserts an admin (without roles); a taken email is [`StoreError::Conflict`].
+    async fn insert_admin(&mut self, admin: &NewAdmin) -> Result<AdminId, StoreError>;
+
+    /// Replaces an admin's roles.
+    async fn set_admin_roles(&mut self, admin: AdminId, roles: &[AdminRoleId]) -> Result<(), StoreError>;
+
+    /// Changes an admin; `false` when it does not exist.
+    async fn update_admin(&mut self, id: AdminId, changes: &AdminChanges, now: Timestamp) -> Result<bool, StoreError>;
+
+    /// Sets or clears `deleted_at`; `false` when the admin does not exist.
+    async fn set_admin_deleted(
+        &mut self,
+        id: AdminId,
+        deleted_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes an admin for good; `false` when it did not exist.
+    async fn purge_admin(&mut self, id: AdminId) -> Result<bool, StoreError>;
+
+    /// Opens an admin session with the digest of its refresh cookie.
+    async fn insert_admin_session(
+        &mut self,
+        id: &SessionId,
+        admin: AdminId,
+        refresh_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Ends one admin session; `false` when already ended.
+    async fn revoke_admin_session(&mut self, id: &SessionId, at: Timestamp, reason: &str) -> Result<bool, StoreError>;
+
+    /// Ends every live session of an admin; returns their ids.
+    async fn revoke_admin_sessions(
+        &mut self,
+        admin: AdminId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<Vec<SessionId>, StoreError>;
+
+    /// Inserts an invite for a pending admin.
+    async fn insert_invite(
+        &mut self,
+        admin: AdminId,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<InviteId, StoreError>;
+
+    /// Gives an invite a new token and expiry (the old token dies); `false` when absent.
+    async fn reissue_invite(
+        &mut self,
+        id: InviteId,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks an invite revoked; `false` when absent.
+    async fn revoke_invite(&mut self, id: InviteId, now: Timestamp) -> Result<bool, StoreError>;
+
+    /// Marks the invite with this token accepted if it is still usable at `now`; returns it.
+    async fn accept_invite(&mut self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>, StoreError>;
+
+    /// Inserts an admin role; a taken code is [`StoreError::Conflict`].
+    async fn insert_admin_role(
+        &mut self,
+        name: &str,
+        code: &str,
+        description: &str,
+        now: Timestamp,
+    ) -> Result<AdminRoleId, StoreError>;
+
+    /// Replaces an admin role's actions.
+    async fn set_admin_role_actions(&mut self, id: AdminRoleId, actions: &[String]) -> Result<(), StoreError>;
+
+    /// Deletes an admin role; `false` when absent.
+    async fn delete_admin_role(&mut self, id: AdminRoleId) -> Result<bool, StoreError>;
 
     /// Appends an event to the outbox.
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError>;

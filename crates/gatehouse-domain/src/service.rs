@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 /// Name of the generated end-user JWT secret in the store.
 const API_JWT_SECRET: &str = "jwt_secret.api";
+/// Name of the generated admin JWT secret in the store (its own key: the realms never mix).
+const ADMIN_JWT_SECRET: &str = "jwt_secret.admin";
 
 /// The domain: every use case is a method on it.
 pub struct Domain {
@@ -24,6 +26,7 @@ pub struct Domain {
     pub(crate) settings: DomainSettings,
     pub(crate) hasher: PasswordHasher,
     pub(crate) api_jwt: JwtKeys,
+    pub(crate) admin_jwt: JwtKeys,
     pub(crate) sessions: SessionCache,
     pub(crate) permissions: PermissionCache,
     pub(crate) api_tokens: ApiTokenCache,
@@ -39,8 +42,10 @@ impl Domain {
         hasher: PasswordHasher,
     ) -> Result<Self, DomainError> {
         let secret = store.secret(API_JWT_SECRET, &random_hex(32), clock.now()).await?;
+        let admin_secret = store.secret(ADMIN_JWT_SECRET, &random_hex(32), clock.now()).await?;
         Ok(Self {
             api_jwt: JwtKeys::new(Realm::Api, secret.as_bytes()),
+            admin_jwt: JwtKeys::new(Realm::Admin, admin_secret.as_bytes()),
             sessions: SessionCache::new(settings.cache_ttl),
             permissions: PermissionCache::new(settings.cache_ttl),
             api_tokens: ApiTokenCache::new(settings.cache_ttl),

@@ -41,6 +41,12 @@ pub struct DomainSettings {
     pub public_url: String,
     /// The reset-password page; mails link to `<url>?code=<code>`.
     pub reset_password_url: String,
+    /// Lifetime of an admin access JWT.
+    pub admin_jwt_ttl: Duration,
+    /// Lifetime of an admin invite.
+    pub invite_ttl: Duration,
+    /// The invite-accept page; mails link to `<url>?registrationToken=<token>`.
+    pub invite_url: String,
     /// How long a cached session or role stays trusted without re-reading the store; bounds how
     /// late a revocation made by another node (or the CLI) is seen.
     pub cache_ttl: Duration,
@@ -62,6 +68,9 @@ impl Default for DomainSettings {
             confirmation_ttl: Duration::from_secs(7 * 24 * 3600),
             public_url: "http://127.0.0.1:1337".into(),
             reset_password_url: "http://127.0.0.1:1337/reset-password".into(),
+            admin_jwt_ttl: Duration::from_secs(1800),
+            invite_ttl: Duration::from_secs(7 * 24 * 3600),
+            invite_url: "http://127.0.0.1:1337/admin/auth/register".into(),
             cache_ttl: Duration::from_secs(1),
         }
     }

@@ -2,9 +2,10 @@
 //! typed getters, so each decoder is written once.
 
 use gatehouse_domain::events::StoredEvent;
-use gatehouse_domain::ids::{ApiTokenId, RoleId, SessionId, UserId};
+use gatehouse_domain::ids::{AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use gatehouse_domain::model::{
-    ApiToken, ApiTokenKind, QueuedMail, RefreshTokenRecord, Role, SessionRecord, User, UserCredentials,
+    Admin, AdminRole, AdminSessionRecord, ApiToken, ApiTokenKind, Invite, QueuedMail, RefreshTokenRecord, Role,
+    SessionRecord, User, UserCredentials,
 };
 use gatehouse_domain::time::Timestamp;
 use serde_json::Value;
@@ -182,5 +183,71 @@ pub(crate) fn mail(row: &impl RowExt) -> Result<QueuedMail, sqlx::Error> {
         attempts: row.int("attempts")?,
         sent_at: row.opt_int("sent_at")?.map(Timestamp::from_millis),
         last_error: row.opt_text("last_error")?,
+    })
+}
+
+pub(crate) const ADMIN_COLUMNS: &str =
+    "a.id, a.document_id, a.firstname, a.lastname, a.username, a.email, a.is_active, \
+     a.blocked, a.prefered_language, a.created_at, a.updated_at, a.published_at, a.deleted_at";
+
+/// An admin row, without its roles (loaded separately).
+pub(crate) fn admin(row: &impl RowExt) -> Result<Admin, sqlx::Error> {
+    Ok(Admin {
+        id: AdminId(row.int("id")?),
+        document_id: row.text("document_id")?,
+        firstname: row.text("firstname")?,
+        lastname: row.opt_text("lastname")?,
+        username: row.opt_text("username")?,
+        email: row.text("email")?,
+        is_active: row.flag("is_active")?,
+        blocked: row.flag("blocked")?,
+        prefered_language: row.opt_text("prefered_language")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        updated_at: Timestamp::from_millis(row.int("updated_at")?),
+        published_at: Timestamp::from_millis(row.int("published_at")?),
+        deleted_at: row.opt_int("deleted_at")?.map(Timestamp::from_millis),
+        roles: Vec::new(),
+    })
+}
+
+pub(crate) const ADMIN_ROLE_COLUMNS: &str =
+    "r.id, r.document_id, r.name, r.code, r.description, r.created_at, r.updated_at";
+
+pub(crate) fn admin_role(row: &impl RowExt) -> Result<AdminRole, sqlx::Error> {
+    Ok(AdminRole {
+        id: AdminRoleId(row.int("id")?),
+        document_id: row.text("document_id")?,
+        name: row.text("name")?,
+        code: row.text("code")?,
+        description: row.text("description")?,
+        created_at: Timestamp::from_millis(row.int("created_at")?),
+        updated_at: Timestamp::from_millis(row.int("updated_at")?),
+    })
+}
+
+pub(crate) const INVITE_COLUMNS: &str =
+    "i.id AS i_id, i.admin_id AS i_admin_id, i.created_at AS i_created_at, i.expires_at AS i_expires_at, \
+     i.accepted_at AS i_accepted_at, i.revoked_at AS i_revoked_at";
+
+pub(crate) fn invite(row: &impl RowExt) -> Result<Invite, sqlx::Error> {
+    Ok(Invite {
+        id: InviteId(row.int("i_id")?),
+        admin_id: AdminId(row.int("i_admin_id")?),
+        created_at: Timestamp::from_millis(row.int("i_created_at")?),
+        expires_at: Timestamp::from_millis(row.int("i_expires_at")?),
+        accepted_at: row.opt_int("i_accepted_at")?.map(Timestamp::from_millis),
+        revoked_at: row.opt_int("i_revoked_at")?.map(Timestamp::from_millis),
+    })
+}
+
+pub(crate) const ADMIN_SESSION_COLUMNS: &str =
+    "s.id AS s_id, s.admin_id AS s_admin_id, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at";
+
+pub(crate) fn admin_session(row: &impl RowExt) -> Result<AdminSessionRecord, sqlx::Error> {
+    Ok(AdminSessionRecord {
+        id: SessionId(row.text("s_id")?),
+        admin_id: AdminId(row.int("s_admin_id")?),
+        expires_at: Timestamp::from_millis(row.int("s_expires_at")?),
+        revoked_at: row.opt_int("s_revoked_at")?.map(Timestamp::from_millis),
     })
 }

@@ -4,16 +4,20 @@
 //! (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the `on_pool!`/`on_tx!` macros run the same
 //! code against whichever backend is open, so there is no per-query backend branch.
 
-use crate::rows::{self, RowExt, API_TOKEN_COLUMNS, ROLE_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
+use crate::rows::{
+    self, RowExt, ADMIN_COLUMNS, ADMIN_ROLE_COLUMNS, ADMIN_SESSION_COLUMNS, API_TOKEN_COLUMNS, INVITE_COLUMNS,
+    ROLE_COLUMNS, SESSION_COLUMNS, USER_COLUMNS,
+};
 use crate::users_query::{self, Users};
 use crate::{postgres, sqlite, StoreOptions};
 use async_trait::async_trait;
 use gatehouse_domain::events::{DomainEvent, StoredEvent};
-use gatehouse_domain::ids::ApiTokenId;
+use gatehouse_domain::ids::{AdminId, AdminRoleId, ApiTokenId, InviteId};
 use gatehouse_domain::ids::{RoleId, SessionId, UserId};
 use gatehouse_domain::model::{
-    ApiToken, NewApiToken, NewMail, NewRole, NewUserToken, QueuedMail, RefreshTokenRecord, RoleWithCount, TokenPurpose,
-    UserChanges, UserWithRole,
+    Admin, AdminChanges, AdminListQuery, AdminRole, AdminSessionRecord, ApiToken, Invite, NewAdmin, NewApiToken,
+    NewMail, NewRole, NewUserToken, QueuedMail, RefreshTokenRecord, RoleWithCount, TokenPurpose, UserChanges,
+    UserWithRole,
 };
 use gatehouse_domain::model::{NewSession, NewUser, Role, SessionRecord, User, UserCredentials};
 use gatehouse_domain::ports::{Backend, ConflictKey, Store, StoreError, StoreTx};
@@ -117,6 +121,12 @@ fn conflict_key(text: &str) -> ConflictKey {
         ConflictKey::Username
     } else if text.contains("roles_type_key") || text.contains("roles.type") {
         ConflictKey::RoleType
+    } else if text.contains("admins_email_folded_key") || text.contains("admins.email_folded") {
+        ConflictKey::Email
+    } else if text.contains("admin_roles_code_key") || text.contains("admin_roles.code") {
+        ConflictKey::RoleType
+    } else if text.contains("admin_bootstrap") {
+        ConflictKey::Other("admin_bootstrap".into())
     } else if text.contains("api_tokens_name_folded_key") || text.contains("api_tokens.name_folded") {
         ConflictKey::ApiTokenName
     } else {
@@ -527,6 +537,163 @@ impl Store for SqlStore {
         Ok(inserted)
     }
 
+    async fn has_admin(&self) -> Result<bool, StoreError> {
+        on_pool!(self, |pool| {
+            let row = sqlx::query("SELECT 1 AS one FROM admin_bootstrap LIMIT 1")
+                .fetch_optional(pool)
+                .await
+                .map_err(classify)?;
+            Ok(row.is_some())
+        })
+    }
+
+    async fn find_admin(&self, id: AdminId, with_deleted: bool) -> Result<Option<Admin>, StoreError> {
+        let sql = format!("SELECT {ADMIN_COLUMNS} FROM admins a WHERE a.id = $1 AND ($2 OR a.deleted_at IS NULL)");
+        let admin = on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(id.0).bind(with_deleted).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| decode(rows::admin(&row))).transpose()
+        })?;
+        self.with_admin_roles(admin).await
+    }
+
+    async fn find_admin_credentials(&self, email_folded: &str) -> Result<Option<(Admin, Option<String>)>, StoreError> {
+        let sql = format!("SELECT {ADMIN_COLUMNS}, a.password_hash FROM admins a WHERE a.email_folded = $1");
+        let found = on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(email_folded).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| Ok::<_, StoreError>((decode(rows::admin(&row))?, decode(row.opt_text("password_hash"))?)))
+                .transpose()
+        })?;
+        let Some((admin, hash)) = found else { return Ok(None) };
+        Ok(self.with_admin_roles(Some(admin)).await?.map(|admin| (admin, hash)))
+    }
+
+    async fn list_admins(&self, query: &AdminListQuery) -> Result<(Vec<Admin>, u64), StoreError> {
+        // The sort column comes from a fixed list, never from the request text.
+        let column = match query.sort.0.as_str() {
+            "firstname" => "a.firstname",
+            "lastname" => "a.lastname",
+            "email" => "a.email",
+            "createdAt" => "a.created_at",
+            "updatedAt" => "a.updated_at",
+            _ => "a.id",
+        };
+        let direction = if query.sort.1 { "DESC" } else { "ASC" };
+        let pattern = query.search.as_deref().map(|text| {
+            let folded = gatehouse_domain::values::fold(text);
+            let escaped: String = folded
+                .chars()
+                .flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] })
+                .collect();
+            format!("%{escaped}%")
+        });
+        let filter = "($1 OR a.deleted_at IS NULL) AND ($2 IS NULL OR LOWER(a.firstname) LIKE $2 ESCAPE '\\' \
+                      OR LOWER(COALESCE(a.lastname, '')) LIKE $2 ESCAPE '\\' OR a.email_folded LIKE $2 ESCAPE '\\')";
+        let list = format!("SELECT {ADMIN_COLUMNS} FROM admins a WHERE {filter} ORDER BY {column} {direction}, a.id LIMIT $3 OFFSET $4");
+        let count = format!("SELECT COUNT(*) AS count FROM admins a WHERE {filter}");
+        let limit = i64::try_from(query.page_size).unwrap_or(10);
+        let offset = i64::try_from(query.page.saturating_sub(1).saturating_mul(query.page_size)).unwrap_or(0);
+        let (admins, total) = on_pool!(self, |pool| {
+            let found = sqlx::query(&list)
+                .bind(query.with_deleted)
+                .bind(&pattern)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await
+                .map_err(classify)?;
+            let admins = found.iter().map(|row| decode(rows::admin(row))).collect::<Result<Vec<_>, _>>()?;
+            let row =
+                sqlx::query(&count).bind(query.with_deleted).bind(&pattern).fetch_one(pool).await.map_err(classify)?;
+            Ok::<_, StoreError>((admins, decode(row.int("count"))?))
+        })?;
+        let mut out = Vec::with_capacity(admins.len());
+        for admin in admins {
+            out.extend(self.with_admin_roles(Some(admin)).await?);
+        }
+        Ok((out, u64::try_from(total).unwrap_or_default()))
+    }
+
+    async fn list_admin_roles(&self) -> Result<Vec<(AdminRole, u64)>, StoreError> {
+        let sql = format!(
+            "SELECT {ADMIN_ROLE_COLUMNS}, (SELECT COUNT(*) FROM admin_user_roles ur JOIN admins a ON a.id = ur.admin_id \
+             WHERE ur.role_id = r.id AND a.deleted_at IS NULL) AS users_count FROM admin_roles r ORDER BY r.id"
+        );
+        on_pool!(self, |pool| {
+            let found = sqlx::query(&sql).fetch_all(pool).await.map_err(classify)?;
+            found
+                .iter()
+                .map(|row| {
+                    Ok((
+                        decode(rows::admin_role(row))?,
+                        u64::try_from(decode(row.int("users_count"))?).unwrap_or_default(),
+                    ))
+                })
+                .collect()
+        })
+    }
+
+    async fn find_admin_role(&self, id: AdminRoleId) -> Result<Option<AdminRole>, StoreError> {
+        let sql = format!("SELECT {ADMIN_ROLE_COLUMNS} FROM admin_roles r WHERE r.id = $1");
+        on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(id.0).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| decode(rows::admin_role(&row))).transpose()
+        })
+    }
+
+    async fn list_admin_role_actions(&self, id: AdminRoleId) -> Result<Vec<String>, StoreError> {
+        on_pool!(self, |pool| {
+            let found = sqlx::query("SELECT action FROM admin_role_permissions WHERE role_id = $1 ORDER BY action")
+                .bind(id.0)
+                .fetch_all(pool)
+                .await
+                .map_err(classify)?;
+            found.iter().map(|row| decode(row.text("action"))).collect()
+        })
+    }
+
+    async fn count_active_super_admins(&self) -> Result<u64, StoreError> {
+        on_pool!(self, |pool| {
+            let row = sqlx::query(ACTIVE_SUPER_ADMINS).fetch_one(pool).await.map_err(classify)?;
+            Ok(u64::try_from(decode(row.int("count"))?).unwrap_or_default())
+        })
+    }
+
+    async fn find_admin_session(&self, id: &SessionId) -> Result<Option<(AdminSessionRecord, Admin)>, StoreError> {
+        let sql = format!(
+            "SELECT {ADMIN_SESSION_COLUMNS}, {ADMIN_COLUMNS} FROM admin_sessions s JOIN admins a ON a.id = s.admin_id WHERE s.id = $1"
+        );
+        let found = on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(&id.0).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| Ok::<_, StoreError>((decode(rows::admin_session(&row))?, decode(rows::admin(&row))?)))
+                .transpose()
+        })?;
+        let Some((session, admin)) = found else { return Ok(None) };
+        Ok(self.with_admin_roles(Some(admin)).await?.map(|admin| (session, admin)))
+    }
+
+    async fn find_admin_session_by_refresh(
+        &self,
+        refresh_hash: &str,
+    ) -> Result<Option<AdminSessionRecord>, StoreError> {
+        let sql = format!("SELECT {ADMIN_SESSION_COLUMNS} FROM admin_sessions s WHERE s.refresh_hash = $1");
+        on_pool!(self, |pool| {
+            let row = sqlx::query(&sql).bind(refresh_hash).fetch_optional(pool).await.map_err(classify)?;
+            row.map(|row| decode(rows::admin_session(&row))).transpose()
+        })
+    }
+
+    async fn find_invite_by_token(&self, token_hash: &str) -> Result<Option<(Invite, Admin)>, StoreError> {
+        self.invites("i.token_hash = $1", Some(token_hash), None).await.map(|mut found| found.pop())
+    }
+
+    async fn find_invite(&self, id: InviteId) -> Result<Option<(Invite, Admin)>, StoreError> {
+        self.invites("i.id = $2", None, Some(id.0)).await.map(|mut found| found.pop())
+    }
+
+    async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, StoreError> {
+        self.invites("($1 IS NULL AND $2 IS NULL)", None, None).await
+    }
+
     async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError> {
         let sql =
             "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)";
@@ -538,6 +705,53 @@ impl Store for SqlStore {
             .await
             .map(|_| ())
             .map_err(classify))
+    }
+}
+
+/// Active, unblocked, not deleted holders of the Super Admin role.
+const ACTIVE_SUPER_ADMINS: &str =
+    "SELECT COUNT(*) AS count FROM admins a JOIN admin_user_roles ur ON ur.admin_id = a.id \
+     JOIN admin_roles r ON r.id = ur.role_id WHERE r.code = 'strapi-super-admin' AND a.is_active AND NOT a.blocked \
+     AND a.deleted_at IS NULL";
+
+impl SqlStore {
+    async fn with_admin_roles(&self, admin: Option<Admin>) -> Result<Option<Admin>, StoreError> {
+        let Some(mut admin) = admin else { return Ok(None) };
+        let sql = format!(
+            "SELECT {ADMIN_ROLE_COLUMNS} FROM admin_roles r JOIN admin_user_roles ur ON ur.role_id = r.id \
+             WHERE ur.admin_id = $1 ORDER BY r.id"
+        );
+        admin.roles = on_pool!(self, |pool| {
+            let found = sqlx::query(&sql).bind(admin.id.0).fetch_all(pool).await.map_err(classify)?;
+            found.iter().map(|row| decode(rows::admin_role(row))).collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(Some(admin))
+    }
+
+    async fn invites(
+        &self,
+        condition: &str,
+        token_hash: Option<&str>,
+        id: Option<i64>,
+    ) -> Result<Vec<(Invite, Admin)>, StoreError> {
+        let sql = format!(
+            "SELECT {INVITE_COLUMNS}, {ADMIN_COLUMNS} FROM admin_invites i JOIN admins a ON a.id = i.admin_id \
+             WHERE {condition} ORDER BY i.id DESC"
+        );
+        let found = on_pool!(self, |pool| {
+            let found = sqlx::query(&sql).bind(token_hash).bind(id).fetch_all(pool).await.map_err(classify)?;
+            found
+                .iter()
+                .map(|row| Ok::<_, StoreError>((decode(rows::invite(row))?, decode(rows::admin(row))?)))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        let mut out = Vec::with_capacity(found.len());
+        for (invite, admin) in found {
+            if let Some(admin) = self.with_admin_roles(Some(admin)).await? {
+                out.push((invite, admin));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -1092,6 +1306,291 @@ impl StoreTx for SqlTx {
                 .map_err(classify)?;
             found.iter().map(|row| decode(row.text("id")).map(SessionId)).collect()
         })
+    }
+
+    async fn count_active_super_admins_in_tx(&mut self) -> Result<u64, StoreError> {
+        on_tx!(self, |conn| {
+            let row = sqlx::query(ACTIVE_SUPER_ADMINS).fetch_one(conn).await.map_err(classify)?;
+            Ok(u64::try_from(decode(row.int("count"))?).unwrap_or_default())
+        })
+    }
+
+    async fn claim_bootstrap(&mut self, admin: AdminId, now: Timestamp) -> Result<(), StoreError> {
+        let sql = "INSERT INTO admin_bootstrap (id, admin_id, created_at) VALUES (1, $1, $2)";
+        on_tx!(self, |conn| sqlx::query(sql)
+            .bind(admin.0)
+            .bind(now.as_millis())
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn insert_admin(&mut self, admin: &NewAdmin) -> Result<AdminId, StoreError> {
+        let sql =
+            "INSERT INTO admins (document_id, firstname, lastname, email, email_folded, password_hash, is_active, \
+                   created_at, updated_at, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) RETURNING id";
+        on_tx!(self, |conn| {
+            let row = sqlx::query(sql)
+                .bind(&admin.document_id)
+                .bind(&admin.firstname)
+                .bind(&admin.lastname)
+                .bind(&admin.email)
+                .bind(&admin.email_folded)
+                .bind(&admin.password_hash)
+                .bind(admin.is_active)
+                .bind(admin.now.as_millis())
+                .fetch_one(conn)
+                .await
+                .map_err(classify)?;
+            decode(row.int("id")).map(AdminId)
+        })
+    }
+
+    async fn set_admin_roles(&mut self, admin: AdminId, roles: &[AdminRoleId]) -> Result<(), StoreError> {
+        on_tx!(self, |conn| {
+            sqlx::query("DELETE FROM admin_user_roles WHERE admin_id = $1")
+                .bind(admin.0)
+                .execute(&mut *conn)
+                .await
+                .map_err(classify)?;
+            for role in roles {
+                sqlx::query("INSERT INTO admin_user_roles (admin_id, role_id) VALUES ($1, $2)")
+                    .bind(admin.0)
+                    .bind(role.0)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(classify)?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn update_admin(&mut self, id: AdminId, changes: &AdminChanges, now: Timestamp) -> Result<bool, StoreError> {
+        let (email, email_folded) = match &changes.email {
+            Some((email, folded)) => (Some(email.clone()), Some(folded.clone())),
+            None => (None, None),
+        };
+        let sql = "UPDATE admins SET firstname = COALESCE($1, firstname), lastname = COALESCE($2, lastname), \
+                   email = COALESCE($3, email), email_folded = COALESCE($4, email_folded), \
+                   password_hash = COALESCE($5, password_hash), is_active = COALESCE($6, is_active), \
+                   blocked = COALESCE($7, blocked), updated_at = $8 WHERE id = $9";
+        let changed = on_tx!(self, |conn| sqlx::query(sql)
+            .bind(&changes.firstname)
+            .bind(&changes.lastname)
+            .bind(email)
+            .bind(email_folded)
+            .bind(&changes.password_hash)
+            .bind(changes.is_active)
+            .bind(changes.blocked)
+            .bind(now.as_millis())
+            .bind(id.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(changed > 0)
+    }
+
+    async fn set_admin_deleted(
+        &mut self,
+        id: AdminId,
+        deleted_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE admins SET deleted_at = $1, updated_at = $2 WHERE id = $3";
+        let changed = on_tx!(self, |conn| sqlx::query(sql)
+            .bind(deleted_at.map(Timestamp::as_millis))
+            .bind(now.as_millis())
+            .bind(id.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(changed > 0)
+    }
+
+    async fn purge_admin(&mut self, id: AdminId) -> Result<bool, StoreError> {
+        let changed = on_tx!(self, |conn| sqlx::query("DELETE FROM admins WHERE id = $1")
+            .bind(id.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(changed > 0)
+    }
+
+    async fn insert_admin_session(
+        &mut self,
+        id: &SessionId,
+        admin: AdminId,
+        refresh_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let sql = "INSERT INTO admin_sessions (id, admin_id, refresh_hash, created_at, last_active_at, expires_at) \
+                   VALUES ($1, $2, $3, $4, $4, $5)";
+        on_tx!(self, |conn| sqlx::query(sql)
+            .bind(&id.0)
+            .bind(admin.0)
+            .bind(refresh_hash)
+            .bind(now.as_millis())
+            .bind(expires_at.as_millis())
+            .execute(conn)
+            .await
+            .map(|_| ())
+            .map_err(classify))
+    }
+
+    async fn revoke_admin_session(&mut self, id: &SessionId, at: Timestamp, reason: &str) -> Result<bool, StoreError> {
+        let sql = "UPDATE admin_sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL";
+        let changed = on_tx!(self, |conn| sqlx::query(sql)
+            .bind(at.as_millis())
+            .bind(reason)
+            .bind(&id.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(changed > 0)
+    }
+
+    async fn revoke_admin_sessions(
+        &mut self,
+        admin: AdminId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        let sql = "UPDATE admin_sessions SET revoked_at = $1, revoked_reason = $2 \
+                   WHERE admin_id = $3 AND revoked_at IS NULL AND expires_at > $1 RETURNING id";
+        on_tx!(self, |conn| {
+            let found = sqlx::query(sql)
+                .bind(at.as_millis())
+                .bind(reason)
+                .bind(admin.0)
+                .fetch_all(conn)
+                .await
+                .map_err(classify)?;
+            found.iter().map(|row| decode(row.text("id")).map(SessionId)).collect()
+        })
+    }
+
+    async fn insert_invite(
+        &mut self,
+        admin: AdminId,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<InviteId, StoreError> {
+        let sql = "INSERT INTO admin_invites (admin_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id";
+        on_tx!(self, |conn| {
+            let row = sqlx::query(sql)
+                .bind(admin.0)
+                .bind(token_hash)
+                .bind(now.as_millis())
+                .bind(expires_at.as_millis())
+                .fetch_one(conn)
+                .await
+                .map_err(classify)?;
+            decode(row.int("id")).map(InviteId)
+        })
+    }
+
+    async fn reissue_invite(
+        &mut self,
+        id: InviteId,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let sql = "UPDATE admin_invites SET token_hash = $1, created_at = $2, expires_at = $3, revoked_at = NULL \
+                   WHERE id = $4 AND accepted_at IS NULL";
+        let changed = on_tx!(self, |conn| sqlx::query(sql)
+            .bind(token_hash)
+            .bind(now.as_millis())
+            .bind(expires_at.as_millis())
+            .bind(id.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(changed > 0)
+    }
+
+    async fn revoke_invite(&mut self, id: InviteId, now: Timestamp) -> Result<bool, StoreError> {
+        let sql = "UPDATE admin_invites SET revoked_at = $1 WHERE id = $2 AND accepted_at IS NULL";
+        let changed = on_tx!(self, |conn| sqlx::query(sql)
+            .bind(now.as_millis())
+            .bind(id.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(changed > 0)
+    }
+
+    async fn accept_invite(&mut self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>, StoreError> {
+        let sql = "UPDATE admin_invites SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL \
+                   AND revoked_at IS NULL AND expires_at > $1 RETURNING id AS i_id, admin_id AS i_admin_id, \
+                   created_at AS i_created_at, expires_at AS i_expires_at, accepted_at AS i_accepted_at, revoked_at AS i_revoked_at";
+        on_tx!(self, |conn| {
+            let row =
+                sqlx::query(sql).bind(now.as_millis()).bind(token_hash).fetch_optional(conn).await.map_err(classify)?;
+            row.map(|row| decode(rows::invite(&row))).transpose()
+        })
+    }
+
+    async fn insert_admin_role(
+        &mut self,
+        name: &str,
+        code: &str,
+        description: &str,
+        now: Timestamp,
+    ) -> Result<AdminRoleId, StoreError> {
+        let sql =
+            "INSERT INTO admin_roles (document_id, name, code, description, created_at, updated_at, published_at) \
+                   VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id";
+        on_tx!(self, |conn| {
+            let row = sqlx::query(sql)
+                .bind(gatehouse_domain::crypto::token::new_document_id())
+                .bind(name)
+                .bind(code)
+                .bind(description)
+                .bind(now.as_millis())
+                .fetch_one(conn)
+                .await
+                .map_err(classify)?;
+            decode(row.int("id")).map(AdminRoleId)
+        })
+    }
+
+    async fn set_admin_role_actions(&mut self, id: AdminRoleId, actions: &[String]) -> Result<(), StoreError> {
+        on_tx!(self, |conn| {
+            sqlx::query("DELETE FROM admin_role_permissions WHERE role_id = $1")
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await
+                .map_err(classify)?;
+            for action in actions {
+                sqlx::query("INSERT INTO admin_role_permissions (role_id, action) VALUES ($1, $2)")
+                    .bind(id.0)
+                    .bind(action)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(classify)?;
+            }
+        });
+        Ok(())
+    }
+
+    async fn delete_admin_role(&mut self, id: AdminRoleId) -> Result<bool, StoreError> {
+        let changed = on_tx!(self, |conn| sqlx::query("DELETE FROM admin_roles WHERE id = $1")
+            .bind(id.0)
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(classify))?;
+        Ok(changed > 0)
     }
 
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError> {

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `config check`, `routes list`, `token …`, `mail list`. Flags override the
+//! The command line: `serve`, `migrate`, `config check`, `routes list`, `admin …`, `token …`,
+//! `mail list`, `dev seed`. Flags override the
 //! environment, which overrides the configuration file.
 
 use crate::config::{Config, Overrides};
@@ -7,9 +8,11 @@ use crate::{telemetry, App};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use gatehouse_domain::action::Action;
+use gatehouse_domain::admins::AdminProfile;
 use gatehouse_domain::api_tokens::ApiTokenInput;
 use gatehouse_domain::events::Actor;
 use gatehouse_domain::ids::ApiTokenId;
+use gatehouse_domain::model::AdminListQuery;
 use gatehouse_domain::model::{ApiToken, ApiTokenKind};
 use gatehouse_domain::DomainError;
 use gatehouse_store::StoreOptions;
@@ -57,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: RoutesCommand,
     },
+    /// Manage admins (works on a stopped or running server's database).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Development helpers.
     Dev {
         #[command(subcommand)]
@@ -72,6 +80,39 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an active admin, whole, in one transaction.
+    Create {
+        /// Email (login).
+        #[arg(long)]
+        email: String,
+        /// Password: 8+ characters with a lower-case letter, an upper-case letter and a digit.
+        #[arg(long, env = "GATEHOUSE_ADMIN_PASSWORD")]
+        password: String,
+        /// First name.
+        #[arg(long)]
+        firstname: String,
+        /// Last name.
+        #[arg(long)]
+        lastname: Option<String>,
+        /// Role code (strapi-super-admin) or short name (super-admin, editor, author).
+        #[arg(long, default_value = "super-admin")]
+        role: String,
+    },
+    /// Set an admin's password and end its sessions.
+    ResetPassword {
+        /// The admin's email.
+        #[arg(long)]
+        email: String,
+        /// The new password.
+        #[arg(long, env = "GATEHOUSE_ADMIN_PASSWORD")]
+        password: String,
+    },
+    /// List admins (soft-deleted ones too, marked).
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,6 +208,7 @@ impl Cli {
             Command::Token { command } => token(&config, command).await,
             Command::Mail { command: MailCommand::List { limit } } => list_mails(&config, limit).await,
             Command::Dev { command: DevCommand::Seed { users, password } } => seed(&config, users, &password).await,
+            Command::Admin { command } => admin(&config, command).await,
             Command::Serve { .. } => serve(&config).await,
         };
         match result {
@@ -250,6 +292,62 @@ fn domain_error(error: DomainError) -> anyhow::Error {
         }
         DomainError::Conflict(key) => anyhow::anyhow!("{key} already taken"),
         other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
+    let app = App::build(config).await?;
+    let domain = app.domain();
+    let mut out = std::io::stdout().lock();
+    match command {
+        AdminCommand::Create { email, password, firstname, lastname, role } => {
+            let profile = AdminProfile { firstname, lastname, password };
+            let admin = domain.create_admin_by_cli(&email, profile, &role).await.map_err(admin_error)?;
+            writeln!(out, "created admin {} <{}> ({})", admin.id, admin.email, role_codes(&admin))?;
+        }
+        AdminCommand::ResetPassword { email, password } => {
+            let admin = domain.reset_admin_password_by_cli(&email, &password).await.map_err(admin_error)?;
+            writeln!(out, "password set for admin {} <{}>; its sessions are ended", admin.id, admin.email)?;
+        }
+        AdminCommand::List => {
+            let query = AdminListQuery {
+                page: 1,
+                page_size: 100_000,
+                search: None,
+                sort: ("id".into(), false),
+                with_deleted: true,
+            };
+            for admin in domain.list_admins(&query).await.map_err(domain_error)?.0 {
+                let state = match (admin.deleted_at, admin.blocked, admin.is_active) {
+                    (Some(_), _, _) => "deleted",
+                    (None, true, _) => "blocked",
+                    (None, false, false) => "pending",
+                    (None, false, true) => "active",
+                };
+                writeln!(
+                    out,
+                    "{}\t{}\t{} {}\t{state}\t{}",
+                    admin.id,
+                    admin.email,
+                    admin.firstname,
+                    admin.lastname.as_deref().unwrap_or(""),
+                    role_codes(&admin)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn role_codes(admin: &gatehouse_domain::model::Admin) -> String {
+    admin.roles.iter().map(|role| role.code.as_str()).collect::<Vec<_>>().join(",")
+}
+
+fn admin_error(error: DomainError) -> anyhow::Error {
+    match error {
+        DomainError::Conflict(_) => anyhow::anyhow!("an admin with this email exists already"),
+        DomainError::NotFound(_) => anyhow::anyhow!("no admin with this email"),
+        other => domain_error(other),
     }
 }
 

@@ -530,6 +530,13 @@ impl Config {
             reset_code_ttl: self.auth.reset_code_ttl.0,
             confirmation_ttl: Duration::from_secs(7 * 86_400),
             public_url: self.public_url(),
+            admin_jwt_ttl: self.admin.jwt_ttl.0,
+            invite_ttl: self.admin.invite_ttl.0,
+            invite_url: self
+                .admin
+                .invite_url
+                .clone()
+                .unwrap_or_else(|| format!("{}/admin/auth/register", self.public_url())),
             reset_password_url: self
                 .auth
                 .reset_password_url

@@ -25,6 +25,15 @@ pub async fn resolve_caller(domain: &Domain, headers: &HeaderMap) -> Result<Call
     }
 }
 
+/// The caller of an admin route: only an admin JWT will do; no credentials is 401.
+#[tracing::instrument(skip_all)]
+pub async fn resolve_admin_caller(domain: &Domain, headers: &HeaderMap) -> Result<Caller, DomainError> {
+    match bearer_token(headers) {
+        Some(token) => domain.authenticate_admin_bearer(token).await,
+        None => Err(DomainError::Unauthorized),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

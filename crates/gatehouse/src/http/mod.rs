@@ -4,6 +4,7 @@
 //! Surfaces live in their own modules (`content` for the Strapi content API); domain rules
 //! must not be written here.
 
+pub mod admin;
 pub mod caller;
 pub mod content;
 pub mod error;

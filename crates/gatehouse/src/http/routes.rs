@@ -4,7 +4,7 @@
 
 use crate::http::error::ApiError;
 use crate::http::metrics::RouteName;
-use crate::http::{caller, content, ops, AppState};
+use crate::http::{admin, caller, content, ops, AppState};
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::{self, Next};
@@ -13,6 +13,15 @@ use axum::routing::{MethodFilter, MethodRouter};
 use axum::Router;
 use gatehouse_domain::action::Action;
 use std::collections::BTreeMap;
+
+/// Which surface a route belongs to: it decides how credentials resolve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Surface {
+    /// The content API and operations endpoints: no credentials act as the `public` role.
+    Content,
+    /// The admin API: only admin JWTs; no credentials is 401.
+    Admin,
+}
 
 /// One route.
 pub struct Route {
@@ -24,6 +33,8 @@ pub struct Route {
     pub path: &'static str,
     /// The permission the caller must hold.
     pub action: Action,
+    /// How credentials resolve.
+    pub surface: Surface,
     handler: fn(MethodFilter) -> MethodRouter<AppState>,
 }
 
@@ -34,6 +45,20 @@ macro_rules! route {
             method: Method::$method,
             path: $path,
             action: Action::$action,
+            surface: Surface::Content,
+            handler: |filter| axum::routing::on(filter, $handler),
+        }
+    };
+}
+
+macro_rules! admin_route {
+    ($method:ident $path:literal => $name:ident = $handler:path, $action:ident) => {
+        Route {
+            name: stringify!($name),
+            method: Method::$method,
+            path: $path,
+            action: Action::$action,
+            surface: Surface::Admin,
             handler: |filter| axum::routing::on(filter, $handler),
         }
     };
@@ -68,6 +93,46 @@ pub static ROUTES: &[Route] = &[
     route!(PUT "/api/users-permissions/roles/{id}" => update_role = content::roles::update_role, RoleUpdate),
     route!(DELETE "/api/users-permissions/roles/{id}" => delete_role = content::roles::delete_role, RoleDelete),
     route!(GET "/api/users-permissions/permissions" => list_permissions = content::roles::list_permissions, PermissionsGet),
+    admin_route!(GET "/admin/init" => admin_init = admin::auth::admin_init, AdminInit),
+    admin_route!(POST "/admin/register-admin" => register_admin = admin::auth::register_admin, AdminRegisterFirst),
+    admin_route!(POST "/admin/login" => admin_login = admin::auth::admin_login, AdminLogin),
+    admin_route!(POST "/admin/logout" => admin_logout = admin::auth::admin_logout, AdminSelf),
+    admin_route!(POST "/admin/access-token" => admin_access_token = admin::auth::admin_access_token, AdminAccessToken),
+    admin_route!(GET "/admin/registration-info" => registration_info = admin::auth::registration_info, AdminRegistrationInfo),
+    admin_route!(POST "/admin/register" => register_invited_admin = admin::auth::register_invited_admin, AdminRegister),
+    admin_route!(POST "/admin/invites/accept" => accept_invite = admin::auth::accept_invite, AdminRegister),
+    admin_route!(GET "/admin/users/me" => find_admin_me = admin::users::find_admin_me, AdminSelf),
+    admin_route!(PUT "/admin/users/me" => update_admin_me = admin::users::update_admin_me, AdminSelf),
+    admin_route!(GET "/admin/users" => list_admins = admin::users::list_admins, AdminUsersRead),
+    admin_route!(POST "/admin/users" => create_admin = admin::users::create_admin, AdminUsersCreate),
+    admin_route!(POST "/admin/users/batch-delete" => batch_delete_admins = admin::users::batch_delete_admins, AdminUsersDelete),
+    admin_route!(GET "/admin/users/{id}" => find_admin = admin::users::find_admin, AdminUsersRead),
+    admin_route!(PUT "/admin/users/{id}" => update_admin = admin::users::update_admin, AdminUsersUpdate),
+    admin_route!(DELETE "/admin/users/{id}" => delete_admin = admin::users::delete_admin, AdminUsersDelete),
+    admin_route!(POST "/admin/users/{id}/restore" => restore_admin = admin::users::restore_admin, AdminUsersRestore),
+    admin_route!(GET "/admin/invites" => list_invites = admin::invites::list_invites, AdminInvitesRead),
+    admin_route!(POST "/admin/invites" => create_invite = admin::invites::create_invite, AdminInvitesCreate),
+    admin_route!(POST "/admin/invites/{id}/resend" => resend_invite = admin::invites::resend_invite, AdminInvitesResend),
+    admin_route!(DELETE "/admin/invites/{id}" => revoke_invite = admin::invites::revoke_invite, AdminInvitesDelete),
+    admin_route!(GET "/admin/roles" => list_admin_roles = admin::roles::list_admin_roles, AdminRolesRead),
+    admin_route!(POST "/admin/roles" => create_admin_role = admin::roles::create_admin_role, AdminRolesCreate),
+    admin_route!(GET "/admin/roles/{id}" => find_admin_role = admin::roles::find_admin_role, AdminRolesRead),
+    admin_route!(DELETE "/admin/roles/{id}" => delete_admin_role = admin::roles::delete_admin_role, AdminRolesDelete),
+    admin_route!(GET "/admin/roles/{id}/permissions" => list_admin_role_permissions = admin::roles::list_admin_role_permissions, AdminRolesRead),
+    admin_route!(PUT "/admin/roles/{id}/permissions" => update_admin_role_permissions = admin::roles::update_admin_role_permissions, AdminRolesUpdate),
+    admin_route!(GET "/admin/api-tokens" => list_api_tokens = admin::api_tokens::list_api_tokens, AdminApiTokensRead),
+    admin_route!(POST "/admin/api-tokens" => create_api_token = admin::api_tokens::create_api_token, AdminApiTokensCreate),
+    admin_route!(GET "/admin/api-tokens/{id}" => find_api_token = admin::api_tokens::find_api_token, AdminApiTokensRead),
+    admin_route!(PUT "/admin/api-tokens/{id}" => update_api_token = admin::api_tokens::update_api_token, AdminApiTokensUpdate),
+    admin_route!(DELETE "/admin/api-tokens/{id}" => delete_api_token = admin::api_tokens::delete_api_token, AdminApiTokensDelete),
+    admin_route!(POST "/admin/api-tokens/{id}/regenerate" => regenerate_api_token = admin::api_tokens::regenerate_api_token, AdminApiTokensRegenerate),
+    admin_route!(GET "/users-permissions/roles" => admin_list_end_user_roles = admin::end_users::admin_list_end_user_roles, EndUserRolesRead),
+    admin_route!(POST "/users-permissions/roles" => admin_create_end_user_role = admin::end_users::admin_create_end_user_role, EndUserRolesCreate),
+    admin_route!(GET "/users-permissions/roles/{id}" => admin_find_end_user_role = admin::end_users::admin_find_end_user_role, EndUserRolesRead),
+    admin_route!(PUT "/users-permissions/roles/{id}" => admin_update_end_user_role = admin::end_users::admin_update_end_user_role, EndUserRolesUpdate),
+    admin_route!(DELETE "/users-permissions/roles/{id}" => admin_delete_end_user_role = admin::end_users::admin_delete_end_user_role, EndUserRolesDelete),
+    admin_route!(GET "/admin/end-users/{id}/sessions" => list_end_user_sessions = admin::end_users::list_end_user_sessions, EndUserSessionsRead),
+    admin_route!(POST "/admin/end-users/{id}/revoke-sessions" => revoke_end_user_sessions = admin::end_users::revoke_end_user_sessions, EndUserSessionsRevoke),
 ];
 
 fn method_filter(method: &Method) -> MethodFilter {
@@ -103,9 +168,11 @@ async fn guard(State(state): State<AppState>, route: &'static Route, mut request
     let mut response = if route.action.is_open() {
         next.run(request).await
     } else {
-        let authorized = caller::resolve_caller(&state.domain, request.headers())
-            .await
-            .and_then(|caller| caller.authorize(route.action).map(|()| caller));
+        let resolved = match route.surface {
+            Surface::Content => caller::resolve_caller(&state.domain, request.headers()).await,
+            Surface::Admin => caller::resolve_admin_caller(&state.domain, request.headers()).await,
+        };
+        let authorized = resolved.and_then(|caller| caller.authorize(route.action).map(|()| caller));
         match authorized {
             Ok(caller) => {
                 request.extensions_mut().insert(caller);

@@ -1,0 +1,868 @@
+//! The admin realm: first-admin registration, login with a refresh cookie, admin RBAC, admin
+//! users (soft delete, restore, purge), invites with expiry, and the CLI's admin creation.
+//!
+//! An admin is created whole, in one transaction, whichever way — first registration, invite
+//! acceptance or the CLI — so there is never a half-made admin that cannot log in. Admin
+//! tokens carry their own audience and secret; admin requests always re-read the session (admin
+//! traffic is small), so blocking, deactivating or deleting an admin ends its sessions at once.
+
+use crate::action::Action;
+use crate::caller::{Caller, Grants, Principal};
+use crate::crypto::jwt::ClaimStyle;
+use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
+use crate::error::{DomainError, FieldError, FieldErrors, Rule};
+use crate::events::{Actor, DomainEvent, EventType};
+use crate::ids::{AdminId, AdminRoleId, InviteId, SessionId, UserId};
+use crate::model::{
+    Admin, AdminChanges, AdminListQuery, AdminRole, Invite, MailKind, NewAdmin, NewMail, SessionRecord,
+};
+use crate::ports::{ConflictKey, StoreError, StoreTx};
+use crate::service::Domain;
+use crate::time::Timestamp;
+use crate::values::{fold, Email, Password};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An admin session's life without "remember me" (as Strapi).
+pub const ADMIN_SESSION_TTL: Duration = Duration::from_secs(2 * 3600);
+/// An admin session's life with "remember me" (as Strapi).
+pub const ADMIN_REMEMBERED_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// A logged-in admin: the JWT and the refresh cookie of its new session.
+#[derive(Clone, Debug)]
+pub struct AdminLogin {
+    /// The admin.
+    pub admin: Admin,
+    /// The admin access JWT.
+    pub jwt: String,
+    /// The refresh cookie's value (shown once).
+    pub refresh: String,
+    /// When the refresh cookie (the session) ends.
+    pub refresh_expires_at: Timestamp,
+}
+
+/// Profile fields an admin gives when registering or accepting an invite.
+#[derive(Clone, Debug, Default)]
+pub struct AdminProfile {
+    /// First name.
+    pub firstname: String,
+    /// Last name.
+    pub lastname: Option<String>,
+    /// Password in clear.
+    pub password: String,
+}
+
+/// An invite to create.
+#[derive(Clone, Debug, Default)]
+pub struct InviteInput {
+    /// Email of the future admin.
+    pub email: String,
+    /// First name.
+    pub firstname: Option<String>,
+    /// Last name.
+    pub lastname: Option<String>,
+    /// Roles (when given, at least one existing role).
+    pub roles: Option<Vec<i64>>,
+}
+
+/// An invite with its pending admin and, in the answer that creates or resends it, the token.
+#[derive(Clone, Debug)]
+pub struct IssuedInvite {
+    /// The invite.
+    pub invite: Invite,
+    /// The invited admin.
+    pub admin: Admin,
+    /// The registration token (shown once).
+    pub token: String,
+}
+
+/// A partial admin update.
+#[derive(Clone, Debug, Default)]
+pub struct AdminPatch {
+    /// New first name.
+    pub firstname: Option<String>,
+    /// New last name.
+    pub lastname: Option<String>,
+    /// New email.
+    pub email: Option<String>,
+    /// New roles (not for oneself).
+    pub roles: Option<Vec<i64>>,
+    /// Activate or deactivate.
+    pub is_active: Option<bool>,
+    /// Block or unblock.
+    pub blocked: Option<bool>,
+    /// New password.
+    pub password: Option<String>,
+    /// The current password (required to change one's own password).
+    pub current_password: Option<String>,
+}
+
+/// Checks Strapi's admin password rules: at least 8 characters with a lower-case letter, an
+/// upper-case letter and a digit (and at most 1024 bytes).
+pub fn admin_password(raw: &str, field: &str) -> Result<Password, DomainError> {
+    let mut errors = FieldErrors::default();
+    let path = |message: String| FieldError::new(field, message).with_value(json!(raw));
+    if raw.chars().count() < 8 {
+        errors.push(path(format!("{field} must be at least 8 characters")));
+    }
+    if raw.len() > Password::MAX_BYTES {
+        errors.push(path(format!("{field} must be at most {} bytes", Password::MAX_BYTES)));
+    }
+    if !raw.chars().any(char::is_lowercase) {
+        errors.push(path(format!("{field} must contain at least one lowercase character")));
+    }
+    if !raw.chars().any(char::is_uppercase) {
+        errors.push(path(format!("{field} must contain at least one uppercase character")));
+    }
+    if !raw.chars().any(|c| c.is_ascii_digit()) {
+        errors.push(path(format!("{field} must contain at least one number")));
+    }
+    for error in &mut errors.0 {
+        error.value = None;
+    }
+    errors.into_result()?;
+    Password::parse(raw, 8)
+        .map_err(|_| DomainError::Validation(FieldErrors(vec![FieldError::new(field, "invalid password")])))
+}
+
+fn email_of(raw: &str) -> Result<Email, DomainError> {
+    Email::parse(raw).ok_or_else(|| {
+        DomainError::Validation(FieldErrors(vec![
+            FieldError::new("email", "email must be a valid email").with_value(json!(raw))
+        ]))
+    })
+}
+
+fn not_found() -> DomainError {
+    DomainError::NotFound("User not found")
+}
+
+impl Domain {
+    /// Whether an admin exists (`GET /admin/init`).
+    pub async fn has_admin(&self) -> Result<bool, DomainError> {
+        Ok(self.store.has_admin().await?)
+    }
+
+    /// The grants of an admin: every admin action for a Super Admin, else its roles' actions;
+    /// always its own profile.
+    async fn admin_grants(&self, admin: &Admin) -> Result<Grants, DomainError> {
+        if admin.is_super_admin() {
+            return Ok(Grants::from_actions(Action::admin_grantable().chain([Action::AdminSelf])));
+        }
+        let mut actions = vec![Action::AdminSelf];
+        for role in &admin.roles {
+            let names = self.store.list_admin_role_actions(role.id).await?;
+            actions.extend(names.iter().filter_map(|name| Action::from_name(name)).filter(|action| action.is_admin()));
+        }
+        Ok(Grants::from_actions(actions))
+    }
+
+    /// The caller presenting an admin JWT. End-user JWTs and API tokens are refused: the realms
+    /// never mix.
+    pub async fn authenticate_admin_bearer(&self, token: &str) -> Result<Caller, DomainError> {
+        let now = self.clock.now();
+        let verified = self.admin_jwt.verify(token, ClaimStyle::Access, now)?;
+        let (session, admin) =
+            self.store.find_admin_session(&verified.session).await?.ok_or(DomainError::Unauthorized)?;
+        let usable = admin.is_active && !admin.blocked && admin.deleted_at.is_none();
+        if session.admin_id.0 != verified.subject
+            || session.revoked_at.is_some()
+            || now >= session.expires_at
+            || !usable
+        {
+            return Err(DomainError::Unauthorized);
+        }
+        let grants = Arc::new(self.admin_grants(&admin).await?);
+        Ok(Caller::new(Principal::Admin { admin: Arc::new(admin), session: verified.session }, grants))
+    }
+
+    async fn open_admin_session(
+        &self,
+        tx: &mut dyn StoreTx,
+        admin: AdminId,
+        remember: bool,
+    ) -> Result<(String, String, Timestamp), DomainError> {
+        let now = self.clock.now();
+        let session = SessionId(random_hex(16));
+        let refresh = random_hex(32);
+        let expires_at = now.plus(if remember { ADMIN_REMEMBERED_TTL } else { ADMIN_SESSION_TTL });
+        tx.insert_admin_session(&session, admin, &sha256_hex(&refresh), now, expires_at).await?;
+        let data = json!({"adminId": admin.0, "sessionId": session.0});
+        tx.insert_event(&DomainEvent::new(EventType::AdminLoggedIn, Actor::Admin(admin), now, data)).await?;
+        let jwt = self.admin_jwt.issue(ClaimStyle::Access, admin.0, &session, now, self.settings.admin_jwt_ttl)?;
+        Ok((jwt, refresh, expires_at))
+    }
+
+    async fn load_admin(&self, id: AdminId) -> Result<Admin, DomainError> {
+        self.store.find_admin(id, true).await?.ok_or_else(not_found)
+    }
+
+    async fn resolve_admin_roles(&self, ids: &[i64]) -> Result<Vec<AdminRoleId>, DomainError> {
+        let invalid = || {
+            DomainError::Validation(FieldErrors(vec![FieldError::new(
+                "roles",
+                "roles must name at least one existing role",
+            )]))
+        };
+        if ids.is_empty() {
+            return Err(invalid());
+        }
+        let mut roles = Vec::new();
+        for id in ids {
+            let role = self.store.find_admin_role(AdminRoleId(*id)).await?.ok_or_else(invalid)?;
+            roles.push(role.id);
+        }
+        roles.sort();
+        roles.dedup();
+        Ok(roles)
+    }
+
+    async fn role_id_by_code(&self, code: &str) -> Result<AdminRoleId, DomainError> {
+        let roles = self.store.list_admin_roles().await?;
+        roles
+            .into_iter()
+            .find(|(role, _)| role.code == code || role.code == format!("strapi-{code}"))
+            .map(|(role, _)| role.id)
+            .ok_or_else(|| {
+                DomainError::Validation(FieldErrors(vec![FieldError::new("role", format!("no admin role {code:?}"))]))
+            })
+    }
+
+    /// Creates an active admin in one transaction (first registration and the CLI).
+    async fn create_active_admin(
+        &self,
+        tx: &mut dyn StoreTx,
+        email: &Email,
+        profile: &AdminProfile,
+        password: &Password,
+        roles: &[AdminRoleId],
+        actor: Option<Actor>,
+    ) -> Result<AdminId, DomainError> {
+        let hash = self.hasher.hash(password).await?;
+        let now = self.clock.now();
+        let id = tx
+            .insert_admin(&NewAdmin {
+                document_id: new_document_id(),
+                firstname: profile.firstname.trim().to_owned(),
+                lastname: profile.lastname.clone(),
+                email: email.as_str().to_owned(),
+                email_folded: email.folded(),
+                password_hash: Some(hash),
+                is_active: true,
+                now,
+            })
+            .await?;
+        tx.set_admin_roles(id, roles).await?;
+        let data =
+            json!({"id": id.0, "email": email.as_str(), "roles": roles.iter().map(|role| role.0).collect::<Vec<_>>()});
+        tx.insert_event(&DomainEvent::new(EventType::AdminCreated, actor.unwrap_or(Actor::Admin(id)), now, data))
+            .await?;
+        Ok(id)
+    }
+
+    /// Registers the first admin (Super Admin) and logs it in; only while no admin exists.
+    pub async fn register_first_admin(&self, email: &str, profile: AdminProfile) -> Result<AdminLogin, DomainError> {
+        if self.store.has_admin().await? {
+            return Err(DomainError::Rule(Rule::AdminExists));
+        }
+        let email = email_of(email)?;
+        let password = admin_password(&profile.password, "password")?;
+        if profile.firstname.trim().is_empty() {
+            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
+                "firstname",
+                "firstname is a required field",
+            )])));
+        }
+        let super_admin = self.role_id_by_code(AdminRole::SUPER_ADMIN).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let id = self.create_active_admin(tx.as_mut(), &email, &profile, &password, &[super_admin], None).await?;
+        match tx.claim_bootstrap(id, now).await {
+            Err(StoreError::Conflict(_)) => return Err(DomainError::Rule(Rule::AdminExists)),
+            other => other?,
+        }
+        let admin = self.admin_in_tx_after_commit(tx, id, true).await?;
+        Ok(admin)
+    }
+
+    /// Opens a session for admin `id` inside `tx`, commits, and answers with the admin as stored.
+    async fn admin_in_tx_after_commit(
+        &self,
+        mut tx: Box<dyn StoreTx>,
+        id: AdminId,
+        remember: bool,
+    ) -> Result<AdminLogin, DomainError> {
+        let (jwt, refresh, refresh_expires_at) = self.open_admin_session(tx.as_mut(), id, remember).await?;
+        tx.commit().await?;
+        let admin = self.load_admin(id).await?;
+        Ok(AdminLogin { admin, jwt, refresh, refresh_expires_at })
+    }
+
+    /// Logs an admin in. Unknown email, wrong password, and inactive, blocked or deleted admins
+    /// all get the same "Invalid credentials" after the same work.
+    pub async fn admin_login(&self, email: &str, password: &str, remember: bool) -> Result<AdminLogin, DomainError> {
+        if email.trim().is_empty() || password.is_empty() {
+            return Err(DomainError::Rule(Rule::AdminMissingCredentials));
+        }
+        let found = self.store.find_admin_credentials(&fold(email.trim())).await?;
+        let verified = match &found {
+            Some((_, Some(hash))) => self.hasher.verify(password, hash).await?,
+            _ => self.hasher.verify_dummy(password).await?,
+        };
+        let admin = match found {
+            Some((admin, _)) if verified && admin.is_active && !admin.blocked && admin.deleted_at.is_none() => admin,
+            _ => return Err(DomainError::Rule(Rule::AdminInvalidCredentials)),
+        };
+        let tx = self.store.begin().await?;
+        self.admin_in_tx_after_commit(tx, admin.id, remember).await
+    }
+
+    /// A new admin JWT from the refresh cookie of a live session; the cookie rotates.
+    pub async fn admin_access_token(&self, refresh: &str) -> Result<(String, AdminLogin), DomainError> {
+        let now = self.clock.now();
+        let session =
+            self.store.find_admin_session_by_refresh(&sha256_hex(refresh)).await?.ok_or(DomainError::Unauthorized)?;
+        if session.revoked_at.is_some() || now >= session.expires_at {
+            return Err(DomainError::Unauthorized);
+        }
+        let admin = self.load_admin(session.admin_id).await?;
+        if !admin.is_active || admin.blocked || admin.deleted_at.is_some() {
+            return Err(DomainError::Unauthorized);
+        }
+        let jwt =
+            self.admin_jwt.issue(ClaimStyle::Access, admin.id.0, &session.id, now, self.settings.admin_jwt_ttl)?;
+        let login =
+            AdminLogin { admin, jwt: jwt.clone(), refresh: refresh.to_owned(), refresh_expires_at: session.expires_at };
+        Ok((jwt, login))
+    }
+
+    /// Ends the calling admin session (its JWT and refresh cookie die at once).
+    pub async fn admin_logout(&self, caller: &Caller) -> Result<(), DomainError> {
+        let (admin, session) = caller.admin()?;
+        let mut tx = self.store.begin().await?;
+        tx.revoke_admin_session(session, self.clock.now(), "logout").await?;
+        let data =
+            json!({"subject": {"realm": "admin", "id": admin.id.0}, "sessions": [session.0], "reason": "logout"});
+        tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, Actor::Admin(admin.id), self.clock.now(), data))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The calling admin, fresh from the store.
+    pub async fn admin_me(&self, caller: &Caller) -> Result<Admin, DomainError> {
+        let (admin, _) = caller.admin()?;
+        self.load_admin(admin.id).await
+    }
+
+    /// A page of admins (soft-deleted ones only with `with_deleted`).
+    pub async fn list_admins(&self, query: &AdminListQuery) -> Result<(Vec<Admin>, u64), DomainError> {
+        Ok(self.store.list_admins(query).await?)
+    }
+
+    /// One admin (soft-deleted ones only with `with_deleted`).
+    pub async fn find_admin(&self, id: AdminId, with_deleted: bool) -> Result<Admin, DomainError> {
+        self.store.find_admin(id, with_deleted).await?.ok_or_else(not_found)
+    }
+
+    /// Creates an invite: a pending admin and a single-use token expiring after
+    /// `admin.invite_ttl`; the invite mail is queued. Events: `admin.created`, `invite.created`.
+    pub async fn invite_admin(&self, caller: &Caller, input: InviteInput) -> Result<IssuedInvite, DomainError> {
+        let email = email_of(&input.email)?;
+        let roles = match &input.roles {
+            Some(ids) => self.resolve_admin_roles(ids).await?,
+            None => Vec::new(),
+        };
+        let now = self.clock.now();
+        let token = random_hex(20);
+        let expires_at = now.plus(self.settings.invite_ttl);
+        let actor = caller.actor();
+        let mut tx = self.store.begin().await?;
+        let admin_id = tx
+            .insert_admin(&NewAdmin {
+                document_id: new_document_id(),
+                firstname: input.firstname.clone().unwrap_or_default().trim().to_owned(),
+                lastname: input.lastname.clone(),
+                email: email.as_str().to_owned(),
+                email_folded: email.folded(),
+                password_hash: None,
+                is_active: false,
+                now,
+            })
+            .await?;
+        tx.set_admin_roles(admin_id, &roles).await?;
+        let invite_id = tx.insert_invite(admin_id, &sha256_hex(&token), now, expires_at).await?;
+        self.queue_invite_mail(tx.as_mut(), &email, input.firstname.as_deref(), &token, expires_at).await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::AdminCreated,
+            actor.clone(),
+            now,
+            json!({"id": admin_id.0, "email": email.as_str(), "pending": true}),
+        ))
+        .await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::InviteCreated,
+            actor,
+            now,
+            json!({"id": invite_id.0, "adminId": admin_id.0, "expiresAt": expires_at}),
+        ))
+        .await?;
+        tx.commit().await?;
+        let (invite, admin) = self.store.find_invite(invite_id).await?.ok_or_else(not_found)?;
+        Ok(IssuedInvite { invite, admin, token })
+    }
+
+    async fn queue_invite_mail(
+        &self,
+        tx: &mut dyn StoreTx,
+        email: &Email,
+        firstname: Option<&str>,
+        token: &str,
+        expires_at: Timestamp,
+    ) -> Result<(), DomainError> {
+        let base = &self.settings.invite_url;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let variables = json!({
+            "user": {"username": firstname.unwrap_or(email.as_str()), "email": email.as_str()},
+            "url": format!("{base}{separator}registrationToken={token}"),
+            "expires_at": expires_at,
+        });
+        let mail =
+            NewMail { kind: MailKind::Invite, recipient: email.as_str().to_owned(), variables, now: self.clock.now() };
+        tx.enqueue_mail(&mail).await?;
+        Ok(())
+    }
+
+    /// Every invite with its status at now.
+    pub async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, DomainError> {
+        Ok(self.store.list_invites().await?)
+    }
+
+    /// A new token and expiry for an invite; the old token dies. Events: `invite.resent`.
+    pub async fn resend_invite(&self, caller: &Caller, id: InviteId) -> Result<IssuedInvite, DomainError> {
+        let (invite, admin) = self.store.find_invite(id).await?.ok_or(DomainError::NotFound("Invite not found"))?;
+        if invite.accepted_at.is_some() {
+            return Err(DomainError::Rule(Rule::InvalidRegistration));
+        }
+        let now = self.clock.now();
+        let token = random_hex(20);
+        let expires_at = now.plus(self.settings.invite_ttl);
+        let mut tx = self.store.begin().await?;
+        tx.reissue_invite(id, &sha256_hex(&token), now, expires_at).await?;
+        self.queue_invite_mail(tx.as_mut(), &email_of(&admin.email)?, Some(&admin.firstname), &token, expires_at)
+            .await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::InviteResent,
+            caller.actor(),
+            now,
+            json!({"id": id.0, "expiresAt": expires_at}),
+        ))
+        .await?;
+        tx.commit().await?;
+        let (invite, admin) = self.store.find_invite(id).await?.ok_or(DomainError::NotFound("Invite not found"))?;
+        Ok(IssuedInvite { invite, admin, token })
+    }
+
+    /// Revokes an invite: its token dies. Events: `invite.revoked`.
+    pub async fn revoke_invite(&self, caller: &Caller, id: InviteId) -> Result<(Invite, Admin), DomainError> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        if !tx.revoke_invite(id, now).await? {
+            return Err(DomainError::NotFound("Invite not found"));
+        }
+        tx.insert_event(&DomainEvent::new(EventType::InviteRevoked, caller.actor(), now, json!({"id": id.0}))).await?;
+        tx.commit().await?;
+        self.store.find_invite(id).await?.ok_or(DomainError::NotFound("Invite not found"))
+    }
+
+    async fn usable_invite(&self, token: &str) -> Option<(Invite, Admin)> {
+        let now = self.clock.now();
+        match self.store.find_invite_by_token(&sha256_hex(token)).await {
+            Ok(Some((invite, admin))) if invite.status(now) == "pending" && admin.deleted_at.is_none() => {
+                Some((invite, admin))
+            }
+            _ => None,
+        }
+    }
+
+    /// The invited admin's email and names, for a usable token.
+    pub async fn registration_info(&self, token: &str) -> Result<Admin, DomainError> {
+        self.usable_invite(token).await.map(|(_, admin)| admin).ok_or(DomainError::Rule(Rule::InvalidRegistration))
+    }
+
+    /// Accepts an invite: the admin becomes active with its password and is logged in. Unknown,
+    /// used, revoked, resent-away and expired tokens all give the same error.
+    /// Events: `invite.accepted`, `admin.updated`.
+    pub async fn accept_invite(&self, token: &str, profile: AdminProfile) -> Result<AdminLogin, DomainError> {
+        let password = admin_password(&profile.password, "password")?;
+        if self.usable_invite(token).await.is_none() {
+            return Err(DomainError::Rule(Rule::InvalidRegistration));
+        }
+        let hash = self.hasher.hash(&password).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let invite =
+            tx.accept_invite(&sha256_hex(token), now).await?.ok_or(DomainError::Rule(Rule::InvalidRegistration))?;
+        let changes = AdminChanges {
+            firstname: Some(profile.firstname.trim().to_owned()).filter(|name| !name.is_empty()),
+            lastname: profile.lastname.clone(),
+            password_hash: Some(hash),
+            is_active: Some(true),
+            ..AdminChanges::default()
+        };
+        tx.update_admin(invite.admin_id, &changes, now).await?;
+        let actor = Actor::Admin(invite.admin_id);
+        tx.insert_event(&DomainEvent::new(
+            EventType::InviteAccepted,
+            actor.clone(),
+            now,
+            json!({"id": invite.id.0, "adminId": invite.admin_id.0}),
+        ))
+        .await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::AdminUpdated,
+            actor,
+            now,
+            json!({"id": invite.admin_id.0, "changes": ["isActive", "password"]}),
+        ))
+        .await?;
+        self.admin_in_tx_after_commit(tx, invite.admin_id, false).await
+    }
+
+    /// Refuses a change that would leave no active super admin (checked inside the transaction,
+    /// so two concurrent demotions cannot both pass).
+    async fn keep_a_super_admin(&self, tx: &mut dyn StoreTx) -> Result<(), DomainError> {
+        if tx.count_active_super_admins_in_tx().await? == 0 {
+            return Err(DomainError::Rule(Rule::LastSuperAdmin));
+        }
+        Ok(())
+    }
+
+    /// Changes an admin. Blocking or deactivating ends its sessions; an admin cannot change its
+    /// own roles; the last active super admin can be neither blocked, deactivated nor demoted.
+    /// Changing one's own password needs the current one. Events: `admin.updated`
+    /// (then `session.revoked`).
+    pub async fn update_admin(&self, caller: &Caller, id: AdminId, patch: AdminPatch) -> Result<Admin, DomainError> {
+        let (me, _) = caller.admin()?;
+        let target = self.store.find_admin(id, false).await?.ok_or_else(not_found)?;
+        let myself = me.id == id;
+        if myself && patch.roles.is_some() {
+            let mut wanted = patch.roles.clone().unwrap_or_default();
+            wanted.sort_unstable();
+            let mut held: Vec<i64> = target.roles.iter().map(|role| role.id.0).collect();
+            held.sort_unstable();
+            if wanted != held {
+                return Err(DomainError::Rule(Rule::OwnRoles));
+            }
+        }
+        let mut changes = AdminChanges {
+            firstname: patch.firstname.clone().map(|name| name.trim().to_owned()),
+            lastname: patch.lastname.clone(),
+            is_active: patch.is_active,
+            blocked: patch.blocked,
+            ..AdminChanges::default()
+        };
+        if let Some(raw) = &patch.email {
+            let email = email_of(raw)?;
+            changes.email = Some((email.as_str().to_owned(), email.folded()));
+        }
+        if let Some(raw) = &patch.password {
+            let password = admin_password(raw, "password")?;
+            if myself {
+                let current = patch.current_password.as_deref().unwrap_or_default();
+                let stored = self.store.find_admin_credentials(&fold(&target.email)).await?.and_then(|(_, hash)| hash);
+                let ok = match &stored {
+                    Some(hash) => self.hasher.verify(current, hash).await?,
+                    None => false,
+                };
+                if !ok {
+                    return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
+                        "currentPassword",
+                        "The provided current password is invalid",
+                    )])));
+                }
+            }
+            changes.password_hash = Some(self.hasher.hash(&password).await?);
+        }
+        let roles = match &patch.roles {
+            Some(ids) if !myself => Some(self.resolve_admin_roles(ids).await?),
+            _ => None,
+        };
+        let now = self.clock.now();
+        let actor = caller.actor();
+        let mut tx = self.store.begin().await?;
+        if !tx.update_admin(id, &changes, now).await? {
+            return Err(not_found());
+        }
+        if let Some(roles) = &roles {
+            tx.set_admin_roles(id, roles).await?;
+        }
+        self.keep_a_super_admin(tx.as_mut()).await?;
+        let ends_sessions = patch.blocked == Some(true)
+            || patch.is_active == Some(false)
+            || (changes.password_hash.is_some() && !myself);
+        let mut changed: Vec<&str> = Vec::new();
+        for (name, present) in [
+            ("firstname", changes.firstname.is_some()),
+            ("lastname", changes.lastname.is_some()),
+            ("email", changes.email.is_some()),
+            ("password", changes.password_hash.is_some()),
+            ("roles", roles.is_some()),
+            ("isActive", changes.is_active.is_some()),
+            ("blocked", changes.blocked.is_some()),
+        ] {
+            if present {
+                changed.push(name);
+            }
+        }
+        tx.insert_event(&DomainEvent::new(
+            EventType::AdminUpdated,
+            actor.clone(),
+            now,
+            json!({"id": id.0, "changes": changed}),
+        ))
+        .await?;
+        if ends_sessions {
+            self.end_admin_sessions(tx.as_mut(), id, "admin_updated", actor).await?;
+        }
+        tx.commit().await?;
+        self.load_admin(id).await
+    }
+
+    async fn end_admin_sessions(
+        &self,
+        tx: &mut dyn StoreTx,
+        id: AdminId,
+        reason: &str,
+        actor: Actor,
+    ) -> Result<(), DomainError> {
+        let now = self.clock.now();
+        let ended = tx.revoke_admin_sessions(id, now, reason).await?;
+        if !ended.is_empty() {
+            let ids: Vec<&str> = ended.iter().map(|session| session.0.as_str()).collect();
+            let data = json!({"subject": {"realm": "admin", "id": id.0}, "sessions": ids, "reason": reason});
+            tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, actor, now, data)).await?;
+        }
+        Ok(())
+    }
+
+    /// Soft-deletes an admin: hidden, cannot log in, sessions ended, email kept reserved.
+    /// Events: `admin.deleted`.
+    pub async fn soft_delete_admin(&self, caller: &Caller, id: AdminId) -> Result<Admin, DomainError> {
+        let admin = self.store.find_admin(id, false).await?.ok_or_else(not_found)?;
+        let now = self.clock.now();
+        let actor = caller.actor();
+        let mut tx = self.store.begin().await?;
+        tx.set_admin_deleted(id, Some(now), now).await?;
+        self.keep_a_super_admin(tx.as_mut()).await?;
+        self.end_admin_sessions(tx.as_mut(), id, "admin_deleted", actor.clone()).await?;
+        tx.insert_event(&DomainEvent::new(EventType::AdminDeleted, actor, now, admin.public_json())).await?;
+        tx.commit().await?;
+        self.load_admin(id).await
+    }
+
+    /// Brings a soft-deleted admin back whole, with its roles (its sessions stay ended).
+    /// Events: `admin.restored`.
+    pub async fn restore_admin(&self, caller: &Caller, id: AdminId) -> Result<Admin, DomainError> {
+        let admin = self.load_admin(id).await?;
+        if admin.deleted_at.is_none() {
+            return Ok(admin);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.set_admin_deleted(id, None, now).await?;
+        tx.insert_event(&DomainEvent::new(EventType::AdminRestored, caller.actor(), now, admin.public_json())).await?;
+        tx.commit().await?;
+        self.load_admin(id).await
+    }
+
+    /// Removes a soft-deleted admin for good, freeing its email. Events: `admin.deleted`.
+    pub async fn purge_admin(&self, caller: &Caller, id: AdminId) -> Result<Admin, DomainError> {
+        let admin = self.load_admin(id).await?;
+        if admin.deleted_at.is_none() {
+            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
+                "id",
+                "only a soft-deleted admin can be purged",
+            )])));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.purge_admin(id).await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::AdminDeleted,
+            caller.actor(),
+            now,
+            json!({"id": id.0, "purged": true}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(admin)
+    }
+
+    /// Every admin role with its number of admins.
+    pub async fn list_admin_roles(&self) -> Result<Vec<(AdminRole, u64)>, DomainError> {
+        Ok(self.store.list_admin_roles().await?)
+    }
+
+    /// One admin role and its actions (a Super Admin holds them all).
+    pub async fn admin_role_with_actions(&self, id: AdminRoleId) -> Result<(AdminRole, Vec<Action>), DomainError> {
+        let role = self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))?;
+        let actions = if role.code == AdminRole::SUPER_ADMIN {
+            Action::admin_grantable().collect()
+        } else {
+            self.store.list_admin_role_actions(id).await?.iter().filter_map(|name| Action::from_name(name)).collect()
+        };
+        Ok((role, actions))
+    }
+
+    /// Replaces an admin role's actions (not the Super Admin's). Events: `role.updated`.
+    pub async fn set_admin_role_actions(
+        &self,
+        caller: &Caller,
+        id: AdminRoleId,
+        actions: &[Action],
+    ) -> Result<(), DomainError> {
+        let role = self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))?;
+        if role.code == AdminRole::SUPER_ADMIN {
+            return Err(DomainError::Rule(Rule::BuiltInAdminRole));
+        }
+        if let Some(bad) = actions.iter().find(|action| !action.is_admin() || action.is_open()) {
+            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
+                "permissions",
+                format!("{bad} is not an admin action"),
+            )])));
+        }
+        let mut names: Vec<String> = actions.iter().map(|action| action.as_str().to_owned()).collect();
+        names.sort();
+        names.dedup();
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.set_admin_role_actions(id, &names).await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::RoleUpdated,
+            caller.actor(),
+            now,
+            json!({"realm": "admin", "role": role.code, "permissions": names}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Creates an admin role. Events: `role.created`.
+    pub async fn create_admin_role(
+        &self,
+        caller: &Caller,
+        name: &str,
+        description: &str,
+    ) -> Result<AdminRole, DomainError> {
+        let name = name.trim();
+        let code = crate::roles::role_type_for(name).replace('_', "-");
+        if name.is_empty() || code.is_empty() {
+            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
+                "name",
+                "name is a required field",
+            )])));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let id = tx.insert_admin_role(name, &code, description, now).await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::RoleCreated,
+            caller.actor(),
+            now,
+            json!({"realm": "admin", "role": code}),
+        ))
+        .await?;
+        tx.commit().await?;
+        self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))
+    }
+
+    /// Deletes a custom admin role. Events: `role.deleted`.
+    pub async fn delete_admin_role(&self, caller: &Caller, id: AdminRoleId) -> Result<AdminRole, DomainError> {
+        let role = self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))?;
+        if role.code.starts_with("strapi-") {
+            return Err(DomainError::Rule(Rule::BuiltInAdminRole));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.delete_admin_role(id).await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::RoleDeleted,
+            caller.actor(),
+            now,
+            json!({"realm": "admin", "role": role.code}),
+        ))
+        .await?;
+        tx.commit().await?;
+        Ok(role)
+    }
+
+    /// The CLI's "create an admin": active at once, with a role code (`strapi-super-admin`) or its
+    /// short name (`super-admin`, `editor`, `author`).
+    pub async fn create_admin_by_cli(
+        &self,
+        email: &str,
+        profile: AdminProfile,
+        role: &str,
+    ) -> Result<Admin, DomainError> {
+        let email = email_of(email)?;
+        let password = admin_password(&profile.password, "password")?;
+        let role = self.role_id_by_code(role).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let id =
+            self.create_active_admin(tx.as_mut(), &email, &profile, &password, &[role], Some(Actor::System)).await?;
+        // The first admin made by the CLI also claims the installation.
+        if let Err(error) = tx.claim_bootstrap(id, now).await {
+            if !matches!(error, StoreError::Conflict(_)) {
+                return Err(error.into());
+            }
+        }
+        tx.commit().await?;
+        self.load_admin(id).await
+    }
+
+    /// The CLI's "reset an admin's password": sets it and ends the admin's sessions.
+    pub async fn reset_admin_password_by_cli(&self, email: &str, password: &str) -> Result<Admin, DomainError> {
+        let password = admin_password(password, "password")?;
+        let (admin, _) = self.store.find_admin_credentials(&fold(email.trim())).await?.ok_or_else(not_found)?;
+        let hash = self.hasher.hash(&password).await?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let changes = AdminChanges { password_hash: Some(hash), ..AdminChanges::default() };
+        tx.update_admin(admin.id, &changes, now).await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::AdminUpdated,
+            Actor::System,
+            now,
+            json!({"id": admin.id.0, "changes": ["password"]}),
+        ))
+        .await?;
+        self.end_admin_sessions(tx.as_mut(), admin.id, "password_reset", Actor::System).await?;
+        tx.commit().await?;
+        self.load_admin(admin.id).await
+    }
+
+    /// An end user's live sessions, for an admin.
+    pub async fn end_user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>, DomainError> {
+        self.store.find_user(user).await?.ok_or(DomainError::NotFound("User not found"))?;
+        Ok(self.store.list_live_sessions(user, self.clock.now()).await?)
+    }
+
+    /// Ends every session of an end user, at once. Events: `session.revoked`.
+    pub async fn revoke_end_user_sessions(&self, caller: &Caller, user: UserId) -> Result<usize, DomainError> {
+        self.store.find_user(user).await?.ok_or(DomainError::NotFound("User not found"))?;
+        let mut tx = self.store.begin().await?;
+        let ended = self.revoke_all_sessions_in(tx.as_mut(), user, "admin_revoked", caller.actor()).await?;
+        tx.commit().await?;
+        self.sessions.forget_user(user);
+        Ok(ended)
+    }
+}
+
+/// Whether a store conflict was on an admin's email.
+pub fn is_email_conflict(error: &DomainError) -> bool {
+    matches!(error, DomainError::Conflict(ConflictKey::Email))
+}

@@ -1,0 +1,213 @@
+//! `/admin/api-tokens*`: API tokens as Strapi's admin manages them; the secret appears once, as
+//! `accessKey`.
+
+use crate::http::admin::{path_id, DataResponse};
+use crate::http::content::ErrorResponse;
+use crate::http::error::ApiError;
+use crate::http::rejection::{Fields, JsonObject};
+use crate::http::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use gatehouse_domain::action::Action;
+use gatehouse_domain::api_tokens::ApiTokenInput;
+use gatehouse_domain::ids::ApiTokenId;
+use gatehouse_domain::model::{ApiToken, ApiTokenKind};
+use gatehouse_domain::ports::ConflictKey;
+use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors};
+use serde_json::{json, Map, Value};
+
+fn token_json(token: &ApiToken, secret: Option<&str>) -> Value {
+    let mut data = json!({
+        "id": token.id.0,
+        "kind": "content-api",
+        "name": token.name,
+        "description": token.description,
+        "lastUsedAt": token.last_used_at,
+        "type": token.kind.as_str(),
+        "lifespan": token.lifespan_ms.map(|ms| ms.to_string()),
+        "expiresAt": token.expires_at,
+        "createdAt": token.created_at,
+        "updatedAt": token.updated_at,
+        "permissions": token.actions,
+    });
+    if let Some(secret) = secret {
+        data["accessKey"] = json!(secret);
+    }
+    data
+}
+
+fn conflicts(error: DomainError) -> ApiError {
+    match error {
+        DomainError::Conflict(ConflictKey::ApiTokenName) => ApiError::application("Name already taken"),
+        other => other.into(),
+    }
+}
+
+/// Reads a token body; `current` fills what an update leaves out.
+fn token_input(body: &Map<String, Value>, current: Option<&ApiToken>) -> Result<ApiTokenInput, ApiError> {
+    Fields::refuse_other_keys(body, &["name", "description", "type", "lifespan", "permissions"])?;
+    let mut fields = Fields::new(body);
+    let name = match current {
+        Some(token) => fields.present_string("name").unwrap_or_else(|| token.name.clone()),
+        None => fields.required_string("name").unwrap_or_default(),
+    };
+    let description = fields.optional_string("description").or_else(|| current.map(|token| token.description.clone()));
+    let kind_text = match current {
+        Some(token) => fields.present_string("type").unwrap_or_else(|| token.kind.as_str().to_owned()),
+        None => fields.required_string("type").unwrap_or_default(),
+    };
+    fields.finish()?;
+    let kind = ApiTokenKind::from_name(&kind_text).ok_or_else(|| {
+        DomainError::Validation(FieldErrors(vec![FieldError::new(
+            "type",
+            "type must be one of the following values: read-only, full-access, custom",
+        )
+        .with_value(json!(kind_text))]))
+    })?;
+    let lifespan_ms = match body.get("lifespan") {
+        None => current.and_then(|token| token.lifespan_ms),
+        Some(Value::Null) => None,
+        Some(Value::Number(number)) => {
+            Some(number.as_i64().ok_or_else(|| ApiError::validation("lifespan must be an integer"))?)
+        }
+        Some(Value::String(text)) => {
+            Some(text.parse().map_err(|_| ApiError::validation("lifespan must be an integer"))?)
+        }
+        Some(_) => return Err(ApiError::validation("lifespan must be an integer")),
+    };
+    let actions = match body.get("permissions") {
+        None => current
+            .map(|token| token.actions.iter().filter_map(|name| Action::from_name(name)).collect())
+            .unwrap_or_default(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| {
+                let name = item.as_str().unwrap_or_default();
+                Action::from_name(name)
+                    .filter(|action| !action.is_admin())
+                    .ok_or_else(|| ApiError::validation(format!("Unknown action {name:?}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(Value::Null) => Vec::new(),
+        Some(_) => return Err(ApiError::validation("permissions must be a list of actions")),
+    };
+    Ok(ApiTokenInput { name, description: description.unwrap_or_default(), kind, lifespan_ms, actions })
+}
+
+fn with_secret(status: StatusCode, data: Value) -> Response {
+    let mut response = (status, Json(DataResponse { data })).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Every API token (never the secrets).
+#[utoipa::path(get, path = "/admin/api-tokens", tag = "admin", operation_id = "list_api_tokens", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "{data: [tokens]}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::api-tokens.read", body = ErrorResponse),
+    ))]
+pub async fn list_api_tokens(State(state): State<AppState>) -> Result<Json<DataResponse>, ApiError> {
+    let tokens = state.domain.list_api_tokens().await?;
+    Ok(Json(DataResponse { data: Value::Array(tokens.iter().map(|token| token_json(token, None)).collect()) }))
+}
+
+/// Create an API token; the secret appears once, as `accessKey`.
+#[utoipa::path(post, path = "/admin/api-tokens", tag = "admin", operation_id = "create_api_token", security(("bearer" = [])),
+    request_body(content = Object, description = "{name, description?, type, lifespan?, permissions?}"),
+    responses(
+        (status = 201, description = "{data: token with accessKey}", body = DataResponse),
+        (status = 400, description = "Invalid fields or name taken", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::api-tokens.create", body = ErrorResponse),
+    ))]
+pub async fn create_api_token(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let issued = state.domain.create_api_token(caller.actor(), token_input(&body, None)?).await.map_err(conflicts)?;
+    Ok(with_secret(StatusCode::CREATED, token_json(&issued.token, Some(&issued.secret))))
+}
+
+/// One API token.
+#[utoipa::path(get, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "find_api_token", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Token id")),
+    responses(
+        (status = 200, description = "{data: token}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::api-tokens.read", body = ErrorResponse),
+        (status = 404, description = "No such token", body = ErrorResponse),
+    ))]
+pub async fn find_api_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let token = state.domain.find_api_token(ApiTokenId(path_id(&id)?)).await?;
+    Ok(Json(DataResponse { data: token_json(&token, None) }))
+}
+
+/// Change an API token's name, description, type, lifespan or permissions (the secret stays).
+#[utoipa::path(put, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "update_api_token", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Token id")),
+    request_body(content = Object, description = "{name?, description?, type?, lifespan?, permissions?}"),
+    responses(
+        (status = 200, description = "{data: token}", body = DataResponse),
+        (status = 400, description = "Invalid fields or name taken", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::api-tokens.update", body = ErrorResponse),
+        (status = 404, description = "No such token", body = ErrorResponse),
+    ))]
+pub async fn update_api_token(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<DataResponse>, ApiError> {
+    let id = ApiTokenId(path_id(&id)?);
+    let current = state.domain.find_api_token(id).await?;
+    let token = state
+        .domain
+        .update_api_token(caller.actor(), id, token_input(&body, Some(&current))?)
+        .await
+        .map_err(conflicts)?;
+    Ok(Json(DataResponse { data: token_json(&token, None) }))
+}
+
+/// Delete an API token; it stops working at once.
+#[utoipa::path(delete, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "delete_api_token", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Token id")),
+    responses(
+        (status = 200, description = "{data: token}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::api-tokens.delete", body = ErrorResponse),
+        (status = 404, description = "No such token", body = ErrorResponse),
+    ))]
+pub async fn delete_api_token(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let token = state.domain.delete_api_token(caller.actor(), ApiTokenId(path_id(&id)?)).await?;
+    Ok(Json(DataResponse { data: token_json(&token, None) }))
+}
+
+/// Give an API token a new secret (shown once as `accessKey`); the old one dies.
+#[utoipa::path(post, path = "/admin/api-tokens/{id}/regenerate", tag = "admin", operation_id = "regenerate_api_token", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Token id")),
+    responses(
+        (status = 200, description = "{data: token with accessKey}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::api-tokens.regenerate", body = ErrorResponse),
+        (status = 404, description = "No such token", body = ErrorResponse),
+    ))]
+pub async fn regenerate_api_token(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let issued = state.domain.regenerate_api_token(caller.actor(), ApiTokenId(path_id(&id)?)).await?;
+    Ok(with_secret(StatusCode::OK, token_json(&issued.token, Some(&issued.secret))))
+}

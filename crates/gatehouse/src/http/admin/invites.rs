@@ -1,0 +1,128 @@
+//! `/admin/invites*`: invites with status, resend, revoke (Medusa's lifecycle).
+
+use crate::http::admin::{admin_json, path_id, DataResponse};
+use crate::http::content::ErrorResponse;
+use crate::http::error::ApiError;
+use crate::http::rejection::JsonObject;
+use crate::http::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use gatehouse_domain::admins::IssuedInvite;
+use gatehouse_domain::ids::InviteId;
+use gatehouse_domain::model::{Admin, Invite};
+use gatehouse_domain::ports::ConflictKey;
+use gatehouse_domain::time::Timestamp;
+use gatehouse_domain::{Caller, DomainError};
+use serde_json::{json, Map, Value};
+
+/// Creates an invite from a body; a taken email is "Email already taken".
+pub(crate) async fn invite_from(
+    state: &AppState,
+    caller: &Caller,
+    body: &Map<String, Value>,
+    firstname_required: bool,
+) -> Result<IssuedInvite, ApiError> {
+    let input = super::users::invite_input(body, firstname_required)?;
+    state.domain.invite_admin(caller, input).await.map_err(|error| match error {
+        DomainError::Conflict(ConflictKey::Email) => ApiError::application("Email already taken"),
+        other => other.into(),
+    })
+}
+
+fn invite_json(invite: &Invite, admin: &Admin, now: Timestamp, token: Option<&str>) -> Value {
+    let mut data = json!({
+        "id": invite.id.0,
+        "email": admin.email,
+        "firstname": admin.firstname,
+        "lastname": admin.lastname,
+        "status": invite.status(now),
+        "accepted": invite.accepted_at.is_some(),
+        "expiresAt": invite.expires_at,
+        "createdAt": invite.created_at,
+        "user": admin_json(admin),
+    });
+    if let Some(token) = token {
+        data["token"] = json!(token);
+    }
+    data
+}
+
+/// Create an invite: `{data: {id, email, token, expiresAt, status: "pending", accepted: false}}`.
+#[utoipa::path(post, path = "/admin/invites", tag = "admin", operation_id = "create_invite", security(("bearer" = [])),
+    request_body(content = Object, description = "{email, firstname?, lastname?, roles?}"),
+    responses(
+        (status = 201, description = "The invite with its token (shown once)", body = DataResponse),
+        (status = 400, description = "Invalid fields, unknown roles, or email taken", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::invites.create", body = ErrorResponse),
+    ))]
+pub async fn create_invite(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let issued = invite_from(&state, &caller, &body, false).await?;
+    let now = state.domain.clock().now();
+    Ok((
+        StatusCode::CREATED,
+        Json(DataResponse { data: invite_json(&issued.invite, &issued.admin, now, Some(&issued.token)) }),
+    )
+        .into_response())
+}
+
+/// Every invite with its status (pending, accepted, expired, revoked).
+#[utoipa::path(get, path = "/admin/invites", tag = "admin", operation_id = "list_invites", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "{data: {results, pagination}}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::invites.read", body = ErrorResponse),
+    ))]
+pub async fn list_invites(State(state): State<AppState>) -> Result<Json<DataResponse>, ApiError> {
+    let now = state.domain.clock().now();
+    let invites = state.domain.list_invites().await?;
+    let total = invites.len();
+    let results: Vec<Value> = invites.iter().map(|(invite, admin)| invite_json(invite, admin, now, None)).collect();
+    Ok(Json(DataResponse {
+        data: json!({"results": results, "pagination": {"page": 1, "pageSize": total.max(1), "pageCount": 1, "total": total}}),
+    }))
+}
+
+/// A new token and expiry for an invite; the old token dies.
+#[utoipa::path(post, path = "/admin/invites/{id}/resend", tag = "admin", operation_id = "resend_invite", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Invite id")),
+    responses(
+        (status = 200, description = "The invite with its new token", body = DataResponse),
+        (status = 400, description = "Already accepted", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::invites.resend", body = ErrorResponse),
+        (status = 404, description = "No such invite", body = ErrorResponse),
+    ))]
+pub async fn resend_invite(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let issued = state.domain.resend_invite(&caller, InviteId(path_id(&id)?)).await?;
+    let now = state.domain.clock().now();
+    Ok(Json(DataResponse { data: invite_json(&issued.invite, &issued.admin, now, Some(&issued.token)) }))
+}
+
+/// Revoke an invite: its token dies.
+#[utoipa::path(delete, path = "/admin/invites/{id}", tag = "admin", operation_id = "revoke_invite", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Invite id")),
+    responses(
+        (status = 200, description = "The revoked invite", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::invites.delete", body = ErrorResponse),
+        (status = 404, description = "No such invite (or already accepted)", body = ErrorResponse),
+    ))]
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let (invite, admin) = state.domain.revoke_invite(&caller, InviteId(path_id(&id)?)).await?;
+    Ok(Json(DataResponse { data: invite_json(&invite, &admin, state.domain.clock().now(), None) }))
+}

@@ -1,0 +1,115 @@
+//! The admin API (`/admin/...`, and `/users-permissions/...` for end-user roles): Strapi 5's
+//! admin shapes with `{data: …}` envelopes, Medusa-style invites. Errors use the same Strapi
+//! envelope as the content API. Only admin JWTs are accepted here.
+
+pub mod api_tokens;
+pub mod auth;
+pub mod end_users;
+pub mod invites;
+pub mod roles;
+pub mod users;
+
+use crate::http::error::ApiError;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
+use gatehouse_domain::model::{Admin, AdminRole};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use utoipa::ToSchema;
+
+/// `{data: …}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataResponse {
+    /// The payload.
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
+/// The admin refresh cookie (as Strapi 5).
+pub const ADMIN_REFRESH_COOKIE: &str = "strapi_admin_refresh";
+
+/// A role as listed on an admin.
+pub fn role_summary(role: &AdminRole) -> Value {
+    json!({"id": role.id.0, "name": role.name, "description": role.description, "code": role.code})
+}
+
+/// An admin as the admin API shows it (never a secret).
+pub fn admin_json(admin: &Admin) -> Value {
+    json!({
+        "id": admin.id.0,
+        "documentId": admin.document_id,
+        "firstname": admin.firstname,
+        "lastname": admin.lastname,
+        "username": admin.username,
+        "email": admin.email,
+        "isActive": admin.is_active,
+        "blocked": admin.blocked,
+        "preferedLanguage": admin.prefered_language,
+        "createdAt": admin.created_at,
+        "updatedAt": admin.updated_at,
+        "publishedAt": admin.published_at,
+        "locale": null,
+        "deletedAt": admin.deleted_at,
+        "roles": admin.roles.iter().map(role_summary).collect::<Vec<_>>(),
+    })
+}
+
+/// Sets the admin refresh cookie: httpOnly, path `/admin`, SameSite=Lax, `Secure` unless the
+/// request came over plain HTTP from loopback, expiring with the session.
+pub fn set_refresh_cookie(
+    response: &mut Response,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    value: &str,
+    max_age_secs: i64,
+) {
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("https"));
+    let secure = if forwarded_https || !peer.ip().is_loopback() { "; Secure" } else { "" };
+    let cookie =
+        format!("{ADMIN_REFRESH_COOKIE}={value}; Path=/admin; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// The admin refresh cookie of a request.
+pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|cookies| {
+        cookies.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == ADMIN_REFRESH_COOKIE && !value.is_empty()).then(|| value.to_owned())
+        })
+    })
+}
+
+/// A positive integer path id.
+pub fn path_id(raw: &str) -> Result<i64, ApiError> {
+    match raw.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        _ => Err(ApiError::validation(format!("Invalid id {raw:?}: an id is a positive integer"))),
+    }
+}
+
+/// An optional list of integer ids (`roles: [1, 2]`).
+pub fn id_list(body: &serde_json::Map<String, Value>, key: &str) -> Result<Option<Vec<i64>>, ApiError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::Number(number) => number.as_i64().ok_or(()),
+                Value::String(text) => text.parse().map_err(|_| ()),
+                Value::Object(object) => object.get("id").and_then(Value::as_i64).ok_or(()),
+                _ => Err(()),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+            .map_err(|()| ApiError::validation(format!("{key} must be a list of ids"))),
+        Some(_) => Err(ApiError::validation(format!("{key} must be a list of ids"))),
+    }
+}

@@ -1,0 +1,164 @@
+//! `/admin/roles*`: admin roles and their actions.
+
+use crate::http::admin::{path_id, DataResponse};
+use crate::http::content::ErrorResponse;
+use crate::http::error::ApiError;
+use crate::http::rejection::{Fields, JsonObject};
+use crate::http::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use gatehouse_domain::action::Action;
+use gatehouse_domain::ids::AdminRoleId;
+use gatehouse_domain::model::AdminRole;
+use gatehouse_domain::Caller;
+use serde_json::{json, Value};
+
+fn role_json(role: &AdminRole, users: Option<u64>) -> Value {
+    let mut data = json!({
+        "id": role.id.0,
+        "documentId": role.document_id,
+        "name": role.name,
+        "code": role.code,
+        "description": role.description,
+        "createdAt": role.created_at,
+        "updatedAt": role.updated_at,
+        "publishedAt": role.created_at,
+        "locale": null,
+    });
+    if let Some(users) = users {
+        data["usersCount"] = json!(users);
+    }
+    data
+}
+
+fn permissions_json(actions: &[Action]) -> Value {
+    Value::Array(
+        actions
+            .iter()
+            .map(|action| json!({"action": action.as_str(), "subject": null, "properties": {}, "conditions": []}))
+            .collect(),
+    )
+}
+
+/// Every admin role with `usersCount`.
+#[utoipa::path(get, path = "/admin/roles", tag = "admin", operation_id = "list_admin_roles", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "{data: [roles]}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::roles.read", body = ErrorResponse),
+    ))]
+pub async fn list_admin_roles(State(state): State<AppState>) -> Result<Json<DataResponse>, ApiError> {
+    let roles = state.domain.list_admin_roles().await?;
+    Ok(Json(DataResponse {
+        data: Value::Array(roles.iter().map(|(role, users)| role_json(role, Some(*users))).collect()),
+    }))
+}
+
+/// One admin role.
+#[utoipa::path(get, path = "/admin/roles/{id}", tag = "admin", operation_id = "find_admin_role", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Role id")),
+    responses(
+        (status = 200, description = "{data: role}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::roles.read", body = ErrorResponse),
+        (status = 404, description = "No such role", body = ErrorResponse),
+    ))]
+pub async fn find_admin_role(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let (role, _) = state.domain.admin_role_with_actions(AdminRoleId(path_id(&id)?)).await?;
+    Ok(Json(DataResponse { data: role_json(&role, None) }))
+}
+
+/// The actions an admin role holds (Super Admin: all).
+#[utoipa::path(get, path = "/admin/roles/{id}/permissions", tag = "admin", operation_id = "list_admin_role_permissions", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Role id")),
+    responses(
+        (status = 200, description = "{data: [{action, subject, properties, conditions}]}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::roles.read", body = ErrorResponse),
+        (status = 404, description = "No such role", body = ErrorResponse),
+    ))]
+pub async fn list_admin_role_permissions(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let (_, actions) = state.domain.admin_role_with_actions(AdminRoleId(path_id(&id)?)).await?;
+    Ok(Json(DataResponse { data: permissions_json(&actions) }))
+}
+
+/// Replace an admin role's actions: `{permissions: [{action}]}` (not the Super Admin's).
+#[utoipa::path(put, path = "/admin/roles/{id}/permissions", tag = "admin", operation_id = "update_admin_role_permissions", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Role id")),
+    request_body(content = Object, description = "{permissions: [{action}]}"),
+    responses(
+        (status = 200, description = "{data: [permissions]}", body = DataResponse),
+        (status = 400, description = "Unknown actions or the Super Admin role", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::roles.update", body = ErrorResponse),
+        (status = 404, description = "No such role", body = ErrorResponse),
+    ))]
+pub async fn update_admin_role_permissions(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<DataResponse>, ApiError> {
+    let id = AdminRoleId(path_id(&id)?);
+    let Some(Value::Array(items)) = body.get("permissions") else {
+        return Err(ApiError::validation("permissions must be a list of {action}"));
+    };
+    let mut actions = Vec::new();
+    for item in items {
+        let name = item.get("action").and_then(Value::as_str).or_else(|| item.as_str()).unwrap_or_default();
+        actions.push(Action::from_name(name).ok_or_else(|| ApiError::validation(format!("Unknown action {name:?}")))?);
+    }
+    state.domain.set_admin_role_actions(&caller, id, &actions).await?;
+    let (_, actions) = state.domain.admin_role_with_actions(id).await?;
+    Ok(Json(DataResponse { data: permissions_json(&actions) }))
+}
+
+/// Create an admin role.
+#[utoipa::path(post, path = "/admin/roles", tag = "admin", operation_id = "create_admin_role", security(("bearer" = [])),
+    request_body(content = Object, description = "{name, description?}"),
+    responses(
+        (status = 201, description = "{data: role}", body = DataResponse),
+        (status = 400, description = "Invalid name or code taken", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::roles.create", body = ErrorResponse),
+    ))]
+pub async fn create_admin_role(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let mut fields = Fields::new(&body);
+    let name = fields.required_string("name");
+    let description = fields.optional_string("description");
+    fields.finish()?;
+    let role =
+        state.domain.create_admin_role(&caller, &name.unwrap_or_default(), &description.unwrap_or_default()).await?;
+    Ok((StatusCode::CREATED, Json(DataResponse { data: role_json(&role, Some(0)) })).into_response())
+}
+
+/// Delete a custom admin role (the three built-in roles stay).
+#[utoipa::path(delete, path = "/admin/roles/{id}", tag = "admin", operation_id = "delete_admin_role", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Role id")),
+    responses(
+        (status = 200, description = "{data: role}", body = DataResponse),
+        (status = 400, description = "A built-in role", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::roles.delete", body = ErrorResponse),
+        (status = 404, description = "No such role", body = ErrorResponse),
+    ))]
+pub async fn delete_admin_role(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let role = state.domain.delete_admin_role(&caller, AdminRoleId(path_id(&id)?)).await?;
+    Ok(Json(DataResponse { data: role_json(&role, None) }))
+}

@@ -1,0 +1,299 @@
+//! `/admin/users*`: admin users — profile, list, invite, update, soft delete, restore, purge.
+
+use crate::http::admin::{admin_json, id_list, path_id, DataResponse};
+use crate::http::content::ErrorResponse;
+use crate::http::error::ApiError;
+use crate::http::rejection::{Fields, JsonObject};
+use crate::http::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use gatehouse_domain::admins::{AdminPatch, InviteInput};
+use gatehouse_domain::ids::AdminId;
+use gatehouse_domain::model::AdminListQuery;
+use gatehouse_domain::Caller;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use utoipa::IntoParams;
+
+/// Query of `GET /admin/users`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AdminListParams {
+    /// Page from 1 (default 1).
+    pub page: Option<String>,
+    /// Page size (default 10, at most 100).
+    #[serde(rename = "pageSize")]
+    pub page_size: Option<String>,
+    /// Search in names and email.
+    #[serde(rename = "_q")]
+    pub q: Option<String>,
+    /// `field:asc|desc` (id, firstname, lastname, email, createdAt, updatedAt).
+    pub sort: Option<String>,
+    /// Include soft-deleted admins.
+    #[serde(rename = "withDeleted")]
+    pub with_deleted: Option<String>,
+}
+
+fn positive(raw: Option<&str>, name: &str, default: u64) -> Result<u64, ApiError> {
+    match raw {
+        None | Some("") => Ok(default),
+        Some(text) => match text.parse::<u64>() {
+            Ok(value) if value >= 1 => Ok(value),
+            _ => Err(ApiError::validation(format!("{name} must be a positive integer"))),
+        },
+    }
+}
+
+fn patch_of(body: &Map<String, Value>) -> Result<AdminPatch, ApiError> {
+    Fields::refuse_other_keys(
+        body,
+        &[
+            "firstname",
+            "lastname",
+            "email",
+            "roles",
+            "isActive",
+            "blocked",
+            "password",
+            "currentPassword",
+            "username",
+            "preferedLanguage",
+        ],
+    )?;
+    let mut fields = Fields::new(body);
+    let patch = AdminPatch {
+        firstname: fields.present_string("firstname"),
+        lastname: fields.optional_string("lastname"),
+        email: fields.present_string("email"),
+        roles: None,
+        is_active: fields.optional_bool("isActive"),
+        blocked: fields.optional_bool("blocked"),
+        password: fields.present_string("password"),
+        current_password: fields.optional_string("currentPassword"),
+    };
+    fields.finish()?;
+    Ok(AdminPatch { roles: id_list(body, "roles")?, ..patch })
+}
+
+/// One's own admin profile.
+#[utoipa::path(get, path = "/admin/users/me", tag = "admin", operation_id = "find_admin_me", security(("bearer" = [])),
+    responses((status = 200, description = "{data: admin}", body = DataResponse), (status = 401, description = "Not an admin", body = ErrorResponse)))]
+pub async fn find_admin_me(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let admin = state.domain.admin_me(&caller).await?;
+    Ok(Json(DataResponse { data: admin_json(&admin) }))
+}
+
+/// Change one's own names, email or password (the password needs `currentPassword`).
+#[utoipa::path(put, path = "/admin/users/me", tag = "admin", operation_id = "update_admin_me", security(("bearer" = [])),
+    request_body(content = Object, description = "{firstname?, lastname?, email?, password?, currentPassword?}"),
+    responses(
+        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 400, description = "Invalid fields or wrong current password", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+    ))]
+pub async fn update_admin_me(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<DataResponse>, ApiError> {
+    let mut patch = patch_of(&body)?;
+    // One's own roles and state are not for oneself to change here.
+    patch.roles = None;
+    patch.is_active = None;
+    patch.blocked = None;
+    let (me, _) = caller.admin()?;
+    let admin = state.domain.update_admin(&caller, me.id, patch).await?;
+    Ok(Json(DataResponse { data: admin_json(&admin) }))
+}
+
+/// A page of admins: `{data: {results, pagination: {page, pageSize, pageCount, total}}}`.
+#[utoipa::path(get, path = "/admin/users", tag = "admin", operation_id = "list_admins", security(("bearer" = [])),
+    params(AdminListParams),
+    responses(
+        (status = 200, description = "A page", body = DataResponse),
+        (status = 400, description = "Bad paging", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::users.read", body = ErrorResponse),
+    ))]
+pub async fn list_admins(
+    State(state): State<AppState>,
+    Query(params): Query<AdminListParams>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let page = positive(params.page.as_deref(), "page", 1)?;
+    let page_size = positive(params.page_size.as_deref(), "pageSize", 10)?.min(100);
+    let sort = match params.sort.as_deref() {
+        Some(text) => {
+            let (field, direction) = text.split_once(':').unwrap_or((text, "asc"));
+            if !matches!(field, "id" | "firstname" | "lastname" | "email" | "createdAt" | "updatedAt") {
+                return Err(ApiError::validation(format!("Invalid key {field}")));
+            }
+            (field.to_owned(), direction.eq_ignore_ascii_case("desc"))
+        }
+        None => ("id".to_owned(), false),
+    };
+    let query = AdminListQuery {
+        page,
+        page_size,
+        search: params.q.filter(|q| !q.trim().is_empty()),
+        sort,
+        with_deleted: params.with_deleted.as_deref() == Some("true"),
+    };
+    let (admins, total) = state.domain.list_admins(&query).await?;
+    let page_count = total.div_ceil(page_size);
+    let results: Vec<Value> = admins.iter().map(admin_json).collect();
+    Ok(Json(DataResponse {
+        data: json!({"results": results, "pagination": {"page": page, "pageSize": page_size, "pageCount": page_count, "total": total}}),
+    }))
+}
+
+/// Invite an admin (Strapi's way): a pending admin with a `registrationToken`, shown once.
+#[utoipa::path(post, path = "/admin/users", tag = "admin", operation_id = "create_admin", security(("bearer" = [])),
+    request_body(content = Object, description = "{email, firstname, lastname?, roles?: [ids]}"),
+    responses(
+        (status = 201, description = "{data: admin with registrationToken}", body = DataResponse),
+        (status = 400, description = "Invalid fields, unknown roles, or email taken", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::users.create", body = ErrorResponse),
+    ))]
+pub async fn create_admin(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let issued = super::invites::invite_from(&state, &caller, &body, true).await?;
+    let mut data = admin_json(&issued.admin);
+    data["registrationToken"] = json!(issued.token);
+    Ok((StatusCode::CREATED, Json(DataResponse { data })).into_response())
+}
+
+/// One admin (soft-deleted ones with `?withDeleted=true`).
+#[utoipa::path(get, path = "/admin/users/{id}", tag = "admin", operation_id = "find_admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Admin id"), AdminListParams),
+    responses(
+        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::users.read", body = ErrorResponse),
+        (status = 404, description = "No such admin", body = ErrorResponse),
+    ))]
+pub async fn find_admin(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<AdminListParams>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let admin = state.domain.find_admin(AdminId(path_id(&id)?), params.with_deleted.as_deref() == Some("true")).await?;
+    Ok(Json(DataResponse { data: admin_json(&admin) }))
+}
+
+/// Change an admin. Blocking or deactivating ends its sessions at once; the last active super
+/// admin can be neither blocked, deactivated nor demoted; nobody changes their own roles.
+#[utoipa::path(put, path = "/admin/users/{id}", tag = "admin", operation_id = "update_admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Admin id")),
+    request_body(content = Object, description = "{firstname?, lastname?, email?, roles?, isActive?, blocked?, password?}"),
+    responses(
+        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 400, description = "Invalid fields, last super admin, or own roles", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::users.update", body = ErrorResponse),
+        (status = 404, description = "No such admin", body = ErrorResponse),
+    ))]
+pub async fn update_admin(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<DataResponse>, ApiError> {
+    let id = AdminId(path_id(&id)?);
+    let admin = state.domain.update_admin(&caller, id, patch_of(&body)?).await?;
+    Ok(Json(DataResponse { data: admin_json(&admin) }))
+}
+
+/// Query of `DELETE /admin/users/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DeleteParams {
+    /// `true`: purge a soft-deleted admin for good (Super Admin only).
+    pub hard: Option<String>,
+}
+
+/// Soft-delete an admin (or, with `?hard=true`, purge a soft-deleted one).
+#[utoipa::path(delete, path = "/admin/users/{id}", tag = "admin", operation_id = "delete_admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Admin id"), DeleteParams),
+    responses(
+        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 400, description = "Last super admin, or purging an admin that is not deleted", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks the permission", body = ErrorResponse),
+        (status = 404, description = "No such admin", body = ErrorResponse),
+    ))]
+pub async fn delete_admin(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(params): Query<DeleteParams>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let id = AdminId(path_id(&id)?);
+    let admin = if params.hard.as_deref() == Some("true") {
+        caller.authorize(gatehouse_domain::action::Action::AdminUsersPurge)?;
+        state.domain.purge_admin(&caller, id).await?
+    } else {
+        state.domain.soft_delete_admin(&caller, id).await?
+    };
+    Ok(Json(DataResponse { data: admin_json(&admin) }))
+}
+
+/// Soft-delete several admins.
+#[utoipa::path(post, path = "/admin/users/batch-delete", tag = "admin", operation_id = "batch_delete_admins", security(("bearer" = [])),
+    request_body(content = Object, description = "{ids: [...]}"),
+    responses(
+        (status = 200, description = "{data: [admins]}", body = DataResponse),
+        (status = 400, description = "Bad ids or last super admin", body = ErrorResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::users.delete", body = ErrorResponse),
+    ))]
+pub async fn batch_delete_admins(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<DataResponse>, ApiError> {
+    let ids = id_list(&body, "ids")?
+        .filter(|ids| !ids.is_empty())
+        .ok_or_else(|| ApiError::validation("ids must list at least one id"))?;
+    let mut deleted = Vec::new();
+    for id in ids {
+        deleted.push(admin_json(&state.domain.soft_delete_admin(&caller, AdminId(id)).await?));
+    }
+    Ok(Json(DataResponse { data: Value::Array(deleted) }))
+}
+
+/// Bring a soft-deleted admin back with its roles (its sessions stay ended).
+#[utoipa::path(post, path = "/admin/users/{id}/restore", tag = "admin", operation_id = "restore_admin", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Admin id")),
+    responses(
+        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 401, description = "Not an admin", body = ErrorResponse),
+        (status = 403, description = "Lacks admin::users.restore", body = ErrorResponse),
+        (status = 404, description = "No such admin", body = ErrorResponse),
+    ))]
+pub async fn restore_admin(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let admin = state.domain.restore_admin(&caller, AdminId(path_id(&id)?)).await?;
+    Ok(Json(DataResponse { data: admin_json(&admin) }))
+}
+
+/// Reads an invite body (shared by `POST /admin/users` and `POST /admin/invites`).
+pub(crate) fn invite_input(body: &Map<String, Value>, firstname_required: bool) -> Result<InviteInput, ApiError> {
+    Fields::refuse_other_keys(body, &["email", "firstname", "lastname", "roles"])?;
+    let mut fields = Fields::new(body);
+    let email = fields.required_string("email");
+    let firstname =
+        if firstname_required { fields.required_string("firstname") } else { fields.optional_string("firstname") };
+    let lastname = fields.optional_string("lastname");
+    fields.finish()?;
+    Ok(InviteInput { email: email.unwrap_or_default(), firstname, lastname, roles: id_list(body, "roles")? })
+}
