@@ -448,3 +448,21 @@ async fn the_cli_creates_an_admin_who_can_log_in() {
         "{listed}"
     );
 }
+
+#[tokio::test]
+async fn the_invite_mail_carries_the_accept_url() {
+    let sink = crate::support::smtp::SmtpSink::start().await;
+    let url = sink.url();
+    let server = TestServer::builder()
+        .with_config(move |config| {
+            config.mail.smtp_url = Some(url);
+            config.admin.invite_url = Some("https://admin.example.com/accept".into());
+        })
+        .spawn()
+        .await;
+    let jwt = first_admin(&server).await;
+    let (_, token) = invite(&server, &jwt, "mailed@example.com", json!(null)).await;
+    let mail = sink.wait_for("mailed@example.com").await;
+    let link = mail.link("https://admin.example.com/accept?registrationToken=").expect("an accept link");
+    assert!(link.ends_with(&token), "{link}");
+}
