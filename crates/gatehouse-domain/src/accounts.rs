@@ -8,7 +8,8 @@ use crate::ids::SessionId;
 use crate::model::{NewSession, NewUser, Role, User};
 use crate::ports::ConflictKey;
 use crate::service::Domain;
-use crate::values::{fold, Email, Password, PasswordProblem, Username, UsernameProblem};
+use crate::users::{password_message, username_message};
+use crate::values::{fold, Email, Password, Username};
 use serde_json::{json, Value};
 
 /// A self-registration, as typed by the person (already checked for required fields and types).
@@ -116,7 +117,12 @@ impl Domain {
         Ok(answer)
     }
 
-    fn validate_registration(&self, input: &Registration) -> Result<(Email, Username, Password), DomainError> {
+    /// Checks a username, email and password against the account rules (Strapi's messages, in
+    /// Strapi's order: email, username, password).
+    pub(crate) fn validate_registration(
+        &self,
+        input: &Registration,
+    ) -> Result<(Email, Username, Password), DomainError> {
         let mut errors = FieldErrors::default();
         let email = Email::parse(&input.email);
         if email.is_none() {
@@ -124,24 +130,11 @@ impl Domain {
         }
         let username = Username::parse(&input.username)
             .map_err(|problem| {
-                let message = match problem {
-                    UsernameProblem::TooShort => "username must be at least 3 characters",
-                    UsernameProblem::TooLong => "username must be at most 64 characters",
-                    UsernameProblem::BadCharacters => "username must not contain '@' or control characters",
-                };
-                errors.push(FieldError::new("username", message).with_value(json!(input.username)));
+                errors.push(FieldError::new("username", username_message(problem)).with_value(json!(input.username)))
             })
             .ok();
         let password = Password::parse(&input.password, self.settings.password_min_length)
-            .map_err(|problem| {
-                let message = match problem {
-                    PasswordProblem::TooShort(min) => {
-                        format!("password must be at least {min} characters")
-                    }
-                    PasswordProblem::TooLong => format!("Password must be less than {} bytes", Password::MAX_BYTES + 1),
-                };
-                errors.push(FieldError::new("password", message));
-            })
+            .map_err(|problem| errors.push(FieldError::new("password", password_message(problem))))
             .ok();
         match (email, username, password) {
             (Some(email), Some(username), Some(password)) => Ok((email, username, password)),

@@ -59,7 +59,7 @@ pub struct UserPatch {
 
 const NOT_FOUND: &str = "User not found";
 
-fn username_message(problem: UsernameProblem) -> &'static str {
+pub(crate) fn username_message(problem: UsernameProblem) -> &'static str {
     match problem {
         UsernameProblem::TooShort => "username must be at least 3 characters",
         UsernameProblem::TooLong => "username must be at most 64 characters",
@@ -67,7 +67,7 @@ fn username_message(problem: UsernameProblem) -> &'static str {
     }
 }
 
-fn password_message(problem: PasswordProblem) -> String {
+pub(crate) fn password_message(problem: PasswordProblem) -> String {
     match problem {
         PasswordProblem::TooShort(min) => format!("password must be at least {min} characters"),
         PasswordProblem::TooLong => format!("Password must be less than {} bytes", Password::MAX_BYTES + 1),
@@ -107,22 +107,12 @@ impl Domain {
 
     /// Creates a user (role `authenticated` unless given). Events: `user.created`.
     pub async fn create_user(&self, caller: &Caller, input: NewUserInput) -> Result<UserWithRole, DomainError> {
-        let mut errors = FieldErrors::default();
-        let email = Email::parse(&input.email);
-        if email.is_none() {
-            errors.push(FieldError::new("email", "email must be a valid email").with_value(json!(input.email)));
-        }
-        let username = Username::parse(&input.username)
-            .map_err(|problem| {
-                errors.push(FieldError::new("username", username_message(problem)).with_value(json!(input.username)))
-            })
-            .ok();
-        let password = Password::parse(&input.password, self.settings.password_min_length)
-            .map_err(|problem| errors.push(FieldError::new("password", password_message(problem))))
-            .ok();
-        let (Some(email), Some(username), Some(password)) = (email, username, password) else {
-            return Err(DomainError::Validation(errors));
+        let registration = crate::accounts::Registration {
+            username: input.username.clone(),
+            email: input.email.clone(),
+            password: input.password.clone(),
         };
+        let (email, username, password) = self.validate_registration(&registration)?;
         let role = match &input.role {
             Some(role) => self.resolve_role(role).await?,
             None => self.authenticated_role().await?,

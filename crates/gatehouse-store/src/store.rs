@@ -777,7 +777,46 @@ pub struct SqlTx {
     inner: TxInner,
 }
 
+/// The tables that hold "these actions belong to that owner", with their fixed statements.
+#[derive(Clone, Copy)]
+enum ActionTable {
+    EndUserRole,
+    ApiToken,
+    AdminRole,
+}
+
+impl ActionTable {
+    const fn statements(self) -> (&'static str, &'static str) {
+        match self {
+            ActionTable::EndUserRole => (
+                "DELETE FROM role_permissions WHERE role_id = $1",
+                "INSERT INTO role_permissions (role_id, action) VALUES ($1, $2)",
+            ),
+            ActionTable::ApiToken => (
+                "DELETE FROM api_token_actions WHERE token_id = $1",
+                "INSERT INTO api_token_actions (token_id, action) VALUES ($1, $2)",
+            ),
+            ActionTable::AdminRole => (
+                "DELETE FROM admin_role_permissions WHERE role_id = $1",
+                "INSERT INTO admin_role_permissions (role_id, action) VALUES ($1, $2)",
+            ),
+        }
+    }
+}
+
 impl SqlTx {
+    /// Replaces every action `owner` holds in `table` with `actions`.
+    async fn replace_actions(&mut self, table: ActionTable, owner: i64, actions: &[String]) -> Result<(), StoreError> {
+        let (delete, insert) = table.statements();
+        on_tx!(self, |conn| {
+            sqlx::query(delete).bind(owner).execute(&mut *conn).await.map_err(classify)?;
+            for action in actions {
+                sqlx::query(insert).bind(owner).bind(action).execute(&mut *conn).await.map_err(classify)?;
+            }
+        });
+        Ok(())
+    }
+
     async fn select_user(&mut self, id: UserId) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
         on_tx!(self, |conn| {
@@ -795,22 +834,7 @@ impl SqlTx {
     }
 
     async fn replace_token_actions(&mut self, id: ApiTokenId, actions: &[String]) -> Result<(), StoreError> {
-        on_tx!(self, |conn| {
-            sqlx::query("DELETE FROM api_token_actions WHERE token_id = $1")
-                .bind(id.0)
-                .execute(&mut *conn)
-                .await
-                .map_err(classify)?;
-            for action in actions {
-                sqlx::query("INSERT INTO api_token_actions (token_id, action) VALUES ($1, $2)")
-                    .bind(id.0)
-                    .bind(action)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(classify)?;
-            }
-        });
-        Ok(())
+        self.replace_actions(ActionTable::ApiToken, id.0, actions).await
     }
 }
 
@@ -1025,22 +1049,7 @@ impl StoreTx for SqlTx {
     }
 
     async fn set_role_actions(&mut self, id: RoleId, actions: &[String]) -> Result<(), StoreError> {
-        on_tx!(self, |conn| {
-            sqlx::query("DELETE FROM role_permissions WHERE role_id = $1")
-                .bind(id.0)
-                .execute(&mut *conn)
-                .await
-                .map_err(classify)?;
-            for action in actions {
-                sqlx::query("INSERT INTO role_permissions (role_id, action) VALUES ($1, $2)")
-                    .bind(id.0)
-                    .bind(action)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(classify)?;
-            }
-        });
-        Ok(())
+        self.replace_actions(ActionTable::EndUserRole, id.0, actions).await
     }
 
     async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<u64, StoreError> {
@@ -1565,22 +1574,7 @@ impl StoreTx for SqlTx {
     }
 
     async fn set_admin_role_actions(&mut self, id: AdminRoleId, actions: &[String]) -> Result<(), StoreError> {
-        on_tx!(self, |conn| {
-            sqlx::query("DELETE FROM admin_role_permissions WHERE role_id = $1")
-                .bind(id.0)
-                .execute(&mut *conn)
-                .await
-                .map_err(classify)?;
-            for action in actions {
-                sqlx::query("INSERT INTO admin_role_permissions (role_id, action) VALUES ($1, $2)")
-                    .bind(id.0)
-                    .bind(action)
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(classify)?;
-            }
-        });
-        Ok(())
+        self.replace_actions(ActionTable::AdminRole, id.0, actions).await
     }
 
     async fn delete_admin_role(&mut self, id: AdminRoleId) -> Result<bool, StoreError> {

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod caller;
 pub mod content;
+pub mod cookies;
 pub mod error;
 pub mod metrics;
 pub mod openapi;

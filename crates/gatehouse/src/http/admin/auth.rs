@@ -6,7 +6,7 @@ use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
 use crate::http::AppState;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::admins::{AdminLogin, AdminProfile};
@@ -101,10 +101,7 @@ pub async fn admin_logout(
 ) -> Result<Response, ApiError> {
     state.domain.admin_logout(&caller).await?;
     let mut response = Json(DataResponse { data: json!({}) }).into_response();
-    let expired = format!("{}=; Path=/admin; HttpOnly; SameSite=Lax; Max-Age=0", super::ADMIN_REFRESH_COOKIE);
-    if let Ok(value) = HeaderValue::from_str(&expired) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    crate::http::cookies::set(&mut response, super::ADMIN_REFRESH_COOKIE, "", "/admin", 0, false);
     Ok(response)
 }
 

@@ -9,8 +9,9 @@ pub mod invites;
 pub mod roles;
 pub mod users;
 
+use crate::http::cookies;
 use crate::http::error::ApiError;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use gatehouse_domain::model::{Admin, AdminRole};
 use serde::Serialize;
@@ -55,8 +56,7 @@ pub fn admin_json(admin: &Admin) -> Value {
     })
 }
 
-/// Sets the admin refresh cookie: httpOnly, path `/admin`, SameSite=Lax, `Secure` unless the
-/// request came over plain HTTP from loopback, expiring with the session.
+/// Sets the admin refresh cookie (path `/admin`), expiring with the session.
 pub fn set_refresh_cookie(
     response: &mut Response,
     headers: &HeaderMap,
@@ -64,27 +64,13 @@ pub fn set_refresh_cookie(
     value: &str,
     max_age_secs: i64,
 ) {
-    let forwarded_https = headers
-        .get("x-forwarded-proto")
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.eq_ignore_ascii_case("https"));
-    let secure = if forwarded_https || !peer.ip().is_loopback() { "; Secure" } else { "" };
-    let cookie =
-        format!("{ADMIN_REFRESH_COOKIE}={value}; Path=/admin; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let max_age = u64::try_from(max_age_secs).unwrap_or_default();
+    cookies::set(response, ADMIN_REFRESH_COOKIE, value, "/admin", max_age, cookies::needs_secure(headers, peer));
 }
 
 /// The admin refresh cookie of a request.
 pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|cookies| {
-        cookies.split(';').find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == ADMIN_REFRESH_COOKIE && !value.is_empty()).then(|| value.to_owned())
-        })
-    })
+    cookies::read(headers, ADMIN_REFRESH_COOKIE)
 }
 
 /// A positive integer path id.

@@ -4,7 +4,7 @@
 use crate::http::content::{ErrorResponse, OkResponse, UserResponse};
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
-use crate::http::AppState;
+use crate::http::{cookies, AppState};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -74,20 +74,12 @@ impl RefreshDelivery {
             .get("x-strapi-refresh-cookie")
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.eq_ignore_ascii_case("httponly"));
-        let forwarded_https = headers
-            .get("x-forwarded-proto")
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| value.eq_ignore_ascii_case("https"));
-        Self { cookie: asked || state.surface.refresh_cookie, secure: forwarded_https || !peer.ip().is_loopback() }
+        Self { cookie: asked || state.surface.refresh_cookie, secure: cookies::needs_secure(headers, peer) }
     }
 
     fn set_cookie(&self, state: &AppState, token: &str, response: &mut Response) {
-        let secure = if self.secure { "; Secure" } else { "" };
         let max_age = state.surface.refresh_cookie_max_age.as_secs();
-        let cookie = format!("{REFRESH_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        cookies::set(response, REFRESH_COOKIE, token, "/", max_age, self.secure);
     }
 }
 
@@ -111,16 +103,6 @@ fn auth_answer(state: &AppState, delivery: RefreshDelivery, authenticated: Authe
         delivery.set_cookie(state, &token, &mut response);
     }
     no_store(response)
-}
-
-/// The refresh cookie of a request, if it sent one.
-fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|cookies| {
-        cookies.split(';').find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == REFRESH_COOKIE && !value.is_empty()).then(|| value.to_owned())
-        })
-    })
 }
 
 /// Register an account with username, email and password.
@@ -225,10 +207,7 @@ pub async fn login(
 pub async fn logout(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Result<Response, ApiError> {
     state.domain.logout(&caller).await?;
     let mut response = Json(OkResponse { ok: true }).into_response();
-    let expired = format!("{REFRESH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    if let Ok(value) = HeaderValue::from_str(&expired) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    cookies::set(&mut response, REFRESH_COOKIE, "", "/", 0, false);
     Ok(response)
 }
 
@@ -489,7 +468,7 @@ pub async fn refresh(
     let mut fields = Fields::new(&body);
     let from_body = fields.optional_string("refreshToken");
     fields.finish()?;
-    let from_cookie = refresh_cookie(&headers);
+    let from_cookie = cookies::read(&headers, REFRESH_COOKIE);
     let cookie_used = from_body.is_none() && from_cookie.is_some();
     let token = from_body.or(from_cookie).ok_or_else(|| ApiError::validation("refreshToken is a required field"))?;
     let refreshed = state.domain.refresh(&token).await?;
