@@ -134,3 +134,42 @@ async fn registrations_answered_before_a_sigkill_survive_it() {
         assert!(store.find_credentials_by_username(&folded).await.unwrap().is_none(), "{username} was refused");
     }
 }
+
+#[tokio::test]
+async fn sigterm_lets_requests_in_flight_finish_then_exits_cleanly() {
+    let db = TestDb::new().await;
+    // Deliberately slow hashing, so a login is still in flight when the signal arrives.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db.url()])
+        .env("GATEHOUSE_RATE_LIMIT__ENABLED", "false")
+        .env("GATEHOUSE_AUTH__ARGON2__MEMORY_KIB", "65536")
+        .env("GATEHOUSE_AUTH__ARGON2__ITERATIONS", "8")
+        .env("GATEHOUSE_LOG__LEVEL", "warn")
+        .env_remove("GATEHOUSE_CONFIG")
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = lines.next_line().await.unwrap().unwrap().strip_prefix("listening on ").unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let in_flight = tokio::spawn({
+        let (client, base) = (client.clone(), base.clone());
+        async move {
+            client
+                .post(format!("{base}/api/auth/local/register"))
+                .json(&json!({"username": "patient", "email": "patient@example.com", "password": PASSWORD}))
+                .send()
+                .await
+                .map(|response| response.status())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let pid = child.id().unwrap().to_string();
+    let signalled = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(signalled.success());
+    assert_eq!(in_flight.await.unwrap().unwrap(), StatusCode::OK, "the request in flight finished");
+    let exit = tokio::time::timeout(Duration::from_secs(20), child.wait()).await.expect("the server stops").unwrap();
+    assert!(exit.success(), "exit status {exit:?}");
+    assert!(client.get(format!("{base}/_health")).send().await.is_err(), "no longer listening");
+}
