@@ -38,12 +38,24 @@ pub struct UsersQueryDoc {
     pub fields: Option<String>,
 }
 
+fn user_response(found: &UserWithRole) -> UserResponse {
+    let mut response = UserResponse::from_user(&found.user);
+    response.role = found.role.as_ref().map(RoleResponse::from);
+    response
+}
+
+/// One user as an answer: serialised straight from its struct unless `fields` trims it.
+fn one_user(found: &UserWithRole, fields: Option<&[UserField]>) -> Response {
+    match fields {
+        None => Json(user_response(found)).into_response(),
+        Some(fields) => Json(user_json(found, Some(fields))).into_response(),
+    }
+}
+
 /// The JSON of one user: only the asked-for fields (plus `id` and `documentId`), and the role
 /// when it was loaded.
 pub fn user_json(found: &UserWithRole, fields: Option<&[UserField]>) -> Value {
-    let mut response = UserResponse::from_user(&found.user);
-    response.role = found.role.as_ref().map(RoleResponse::from);
-    let Ok(Value::Object(mut object)) = serde_json::to_value(&response) else { return Value::Null };
+    let Ok(Value::Object(mut object)) = serde_json::to_value(user_response(found)) else { return Value::Null };
     if let Some(fields) = fields {
         let keep: Vec<&str> = fields.iter().map(|field| field.name()).chain(["id", "documentId", "role"]).collect();
         object.retain(|key, _| keep.contains(&key.as_str()));
@@ -110,10 +122,15 @@ pub async fn list_users(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = query::parse_user_query(raw.as_deref().unwrap_or_default())?;
     let found = state.domain.list_users(&caller, &query).await?;
-    Ok(Json(found.iter().map(|user| user_json(user, query.fields.as_deref())).collect()))
+    Ok(match query.fields.as_deref() {
+        None => Json(found.iter().map(user_response).collect::<Vec<_>>()).into_response(),
+        Some(fields) => {
+            Json(found.iter().map(|user| user_json(user, Some(fields))).collect::<Vec<_>>()).into_response()
+        }
+    })
 }
 
 /// Count users matching `filters` (a plain number, as Strapi).
@@ -160,11 +177,11 @@ pub async fn find_user(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = user_id(&id)?;
     let query = query::parse_user_query(raw.as_deref().unwrap_or_default())?;
     let found = state.domain.find_user(&caller, id, query.with_role).await?;
-    Ok(Json(user_json(&found, query.fields.as_deref())))
+    Ok(one_user(&found, query.fields.as_deref()))
 }
 
 /// Create a user.
@@ -202,7 +219,7 @@ pub async fn create_user(
     };
     let input = NewUserInput { username, email, password, role, confirmed, blocked };
     let created = state.domain.create_user(&caller, input).await?;
-    Ok((StatusCode::CREATED, Json(user_json(&created, None))).into_response())
+    Ok((StatusCode::CREATED, Json(user_response(&created))).into_response())
 }
 
 /// Body of `POST /api/users` and `PUT /api/users/{id}` (all optional on PUT).
@@ -245,7 +262,7 @@ pub async fn update_user(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = user_id(&id)?;
     Fields::refuse_other_keys(&body, &WRITABLE)?;
     let mut fields = Fields::new(&body);
@@ -259,7 +276,7 @@ pub async fn update_user(
     };
     fields.finish()?;
     let updated = state.domain.update_user(&caller, id, patch).await?;
-    Ok(Json(user_json(&updated, None)))
+    Ok(Json(user_response(&updated)).into_response())
 }
 
 /// Delete a user, with their sessions.
@@ -281,10 +298,10 @@ pub async fn delete_user(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = user_id(&id)?;
     let deleted = state.domain.delete_user(&caller, id).await?;
-    Ok(Json(user_json(&UserWithRole { user: deleted, role: None }, None)))
+    Ok(Json(user_response(&UserWithRole { user: deleted, role: None })).into_response())
 }
 
 /// The calling user.
@@ -307,12 +324,12 @@ pub async fn find_me(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let user = state.domain.me(&caller).await?;
     let query = match raw.as_deref() {
         None | Some("") => Default::default(),
         Some(raw) => query::parse_user_query(raw)?,
     };
     let role = if query.with_role { Some(state.domain.role_of(&user).await?) } else { None };
-    Ok(Json(user_json(&UserWithRole { user, role }, query.fields.as_deref())))
+    Ok(one_user(&UserWithRole { user, role }, query.fields.as_deref()))
 }
