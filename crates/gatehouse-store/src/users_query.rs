@@ -218,22 +218,7 @@ fn join_roles(select: &mut SelectStatement) {
     select.left_join(Roles::Table, Expr::col((Roles::Table, Roles::Id)).equals((Users::Table, Users::RoleId)));
 }
 
-/// `SELECT users… [, roles AS r_*] FROM users [LEFT JOIN roles] WHERE … ORDER BY … LIMIT … OFFSET …`
-pub(crate) fn select_users(query: &UserQuery) -> SelectStatement {
-    let mut select = Query::select();
-    select.from(Users::Table);
-    for column in USER_COLUMNS {
-        select.column((Users::Table, column));
-    }
-    if query.with_role || query.filter.mentions_role() {
-        join_roles(&mut select);
-    }
-    if query.with_role {
-        for (column, alias) in ROLE_COLUMNS {
-            select.expr_as(Expr::col((Roles::Table, column)), Alias::new(alias));
-        }
-    }
-    select.cond_where(condition(&query.filter));
+fn order(select: &mut SelectStatement, query: &UserQuery) {
     let mut sorted_by_id = false;
     for key in &query.sort {
         sorted_by_id |= key.field == UserField::Id;
@@ -244,7 +229,38 @@ pub(crate) fn select_users(query: &UserQuery) -> SelectStatement {
         // The id breaks ties, so pages never overlap or skip.
         select.order_by((Users::Table, Users::Id), Order::Asc);
     }
-    select.limit(query.window.limit).offset(query.window.offset);
+}
+
+/// A page of users as a deferred join: the inner query finds the page's ids (filter, sort,
+/// `LIMIT`/`OFFSET`) touching only what it needs — on PostgreSQL an index-only scan, so a deep
+/// `OFFSET` skips index entries instead of heap rows — and the outer query fetches just those
+/// rows, with their roles when asked:
+/// `SELECT users… [, roles AS r_*] FROM users [LEFT JOIN roles]
+///  WHERE users.id IN (SELECT users.id FROM users [LEFT JOIN roles] WHERE … ORDER BY … LIMIT … OFFSET …)
+///  ORDER BY …`
+pub(crate) fn select_users(query: &UserQuery) -> SelectStatement {
+    let mut page = Query::select();
+    page.from(Users::Table).column((Users::Table, Users::Id));
+    if query.filter.mentions_role() {
+        join_roles(&mut page);
+    }
+    page.cond_where(condition(&query.filter));
+    order(&mut page, query);
+    page.limit(query.window.limit).offset(query.window.offset);
+
+    let mut select = Query::select();
+    select.from(Users::Table);
+    for column in USER_COLUMNS {
+        select.column((Users::Table, column));
+    }
+    if query.with_role {
+        join_roles(&mut select);
+        for (column, alias) in ROLE_COLUMNS {
+            select.expr_as(Expr::col((Roles::Table, column)), Alias::new(alias));
+        }
+    }
+    select.and_where(Expr::col((Users::Table, Users::Id)).in_subquery(page));
+    order(&mut select, query);
     select
 }
 
@@ -291,7 +307,8 @@ mod tests {
         };
         let (sql, values) = select_users(&query).build(SqliteQueryBuilder);
         assert!(sql.contains(r#""users"."username_folded" = ?"#), "{sql}");
-        assert!(sql.contains(r#"ORDER BY "users"."created_at" DESC, "users"."id" ASC LIMIT ? OFFSET ?"#), "{sql}");
+        assert!(sql.contains(r#"ORDER BY "users"."created_at" DESC, "users"."id" ASC LIMIT ? OFFSET ?)"#), "{sql}");
+        assert!(sql.contains(r#""users"."id" IN (SELECT "users"."id" FROM "users""#), "deferred join: {sql}");
         assert_eq!(values.0[0], sea_query::Value::String(Some(Box::new("alice".into()))));
     }
 
