@@ -305,11 +305,7 @@ impl Store for SqlStore {
     }
 
     async fn list_users(&self, query: &UserQuery) -> Result<Vec<UserWithRole>, StoreError> {
-        let shape = match self.pools {
-            Pools::Sqlite { .. } => users_query::PageShape::Direct,
-            Pools::Postgres(_) => users_query::PageShape::Deferred,
-        };
-        let statement = users_query::select_users(query, shape);
+        let statement = users_query::select_users(query);
         on_pool_built!(self, statement, |pool, sql, values| {
             let found = sqlx::query_with(&sql, values).fetch_all(pool).await.map_err(classify)?;
             found
