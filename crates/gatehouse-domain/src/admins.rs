@@ -677,8 +677,10 @@ impl Domain {
         self.load_admin(id).await
     }
 
-    /// Removes a soft-deleted admin for good, freeing its email. Events: `admin.deleted`.
+    /// Removes a soft-deleted admin for good, freeing its email; needs `admin::users.purge`
+    /// (Super Admin by default). Events: `admin.deleted`.
     pub async fn purge_admin(&self, caller: &Caller, id: AdminId) -> Result<Admin, DomainError> {
+        caller.authorize(Action::AdminUsersPurge)?;
         let admin = self.load_admin(id).await?;
         if admin.deleted_at.is_none() {
             return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(

@@ -236,7 +236,6 @@ pub async fn delete_admin(
 ) -> Result<Json<DataResponse>, ApiError> {
     let id = AdminId(path_id(&id)?);
     let admin = if params.hard.as_deref() == Some("true") {
-        caller.authorize(gatehouse_domain::action::Action::AdminUsersPurge)?;
         state.domain.purge_admin(&caller, id).await?
     } else {
         state.domain.soft_delete_admin(&caller, id).await?
