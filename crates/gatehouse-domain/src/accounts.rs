@@ -10,7 +10,7 @@ use crate::ports::ConflictKey;
 use crate::service::Domain;
 use crate::users::{password_message, username_message};
 use crate::values::{fold, Email, Password, Username};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// A self-registration, as typed by the person (already checked for required fields and types).
 #[derive(Clone, Debug)]
@@ -271,10 +271,5 @@ impl Domain {
     /// The role of `user`, for `populate=role`.
     pub async fn role_of(&self, user: &User) -> Result<Role, DomainError> {
         self.store.find_role(user.role_id).await?.ok_or(DomainError::NotFound("Role not found"))
-    }
-
-    /// The role's public JSON, as `populate=role` shows it.
-    pub async fn role_json_of(&self, user: &User) -> Result<Value, DomainError> {
-        Ok(self.role_of(user).await?.public_json())
     }
 }

@@ -16,7 +16,7 @@ use crate::ids::{AdminId, AdminRoleId, InviteId, SessionId, UserId};
 use crate::model::{
     Admin, AdminChanges, AdminListQuery, AdminRole, Invite, MailKind, NewAdmin, NewMail, SessionRecord,
 };
-use crate::ports::{ConflictKey, StoreError, StoreTx};
+use crate::ports::{StoreError, StoreTx};
 use crate::service::Domain;
 use crate::time::Timestamp;
 use crate::values::{fold, Email, Password};
@@ -862,9 +862,4 @@ impl Domain {
         self.sessions.forget_user(user);
         Ok(ended)
     }
-}
-
-/// Whether a store conflict was on an admin's email.
-pub fn is_email_conflict(error: &DomainError) -> bool {
-    matches!(error, DomainError::Conflict(ConflictKey::Email))
 }

@@ -181,9 +181,6 @@ pub trait Store: Send + Sync + 'static {
     /// The actions an admin role holds.
     async fn list_admin_role_actions(&self, id: AdminRoleId) -> Result<Vec<String>, StoreError>;
 
-    /// How many active, unblocked, not deleted admins hold Super Admin.
-    async fn count_active_super_admins(&self) -> Result<u64, StoreError>;
-
     /// An admin session with its admin.
     async fn find_admin_session(&self, id: &SessionId) -> Result<Option<(AdminSessionRecord, Admin)>, StoreError>;
 

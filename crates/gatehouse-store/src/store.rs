@@ -172,17 +172,6 @@ impl SqlStore {
         };
         Ok(SqlTx { inner })
     }
-
-    /// Closes every connection (SQLite checkpoints its WAL).
-    pub async fn close(&self) {
-        match &self.pools {
-            Pools::Sqlite { read, write } => {
-                read.close().await;
-                write.close().await;
-            }
-            Pools::Postgres(pool) => pool.close().await,
-        }
-    }
 }
 
 #[async_trait]
@@ -648,13 +637,6 @@ impl Store for SqlStore {
                 .await
                 .map_err(classify)?;
             found.iter().map(|row| decode(row.text("action"))).collect()
-        })
-    }
-
-    async fn count_active_super_admins(&self) -> Result<u64, StoreError> {
-        on_pool!(self, |pool| {
-            let row = sqlx::query(ACTIVE_SUPER_ADMINS).fetch_one(pool).await.map_err(classify)?;
-            Ok(u64::try_from(decode(row.int("count"))?).unwrap_or_default())
         })
     }
 
