@@ -6,7 +6,7 @@
 //! tokens carry their own audience and secret; admin requests always re-read the session (admin
 //! traffic is small), so blocking, deactivating or deleting an admin ends its sessions at once.
 
-use crate::action::Action;
+use crate::action::{Action, ActionRealm};
 use crate::caller::{Caller, Grants, Principal};
 use crate::crypto::jwt::ClaimStyle;
 use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
@@ -148,12 +148,12 @@ impl Domain {
     /// always its own profile.
     async fn admin_grants(&self, admin: &Admin) -> Result<Grants, DomainError> {
         if admin.is_super_admin() {
-            return Ok(Grants::from_actions(Action::admin_grantable().chain([Action::AdminSelf])));
+            return Ok(Grants::from_actions(self.actions.admin_grantable().chain(self.actions.admin_implicit())));
         }
-        let mut actions = vec![Action::AdminSelf];
+        let mut actions: Vec<Action> = self.actions.admin_implicit().collect();
         for role in &admin.roles {
             let names = self.store.list_admin_role_actions(role.id).await?;
-            actions.extend(names.iter().filter_map(|name| Action::from_name(name)).filter(|action| action.is_admin()));
+            actions.extend(self.actions.known(names).filter(|action| action.is_admin()));
         }
         Ok(Grants::from_actions(actions))
     }
@@ -680,7 +680,7 @@ impl Domain {
     /// Removes a soft-deleted admin for good, freeing its email; needs `admin::users.purge`
     /// (Super Admin by default). Events: `admin.deleted`.
     pub async fn purge_admin(&self, caller: &Caller, id: AdminId) -> Result<Admin, DomainError> {
-        caller.authorize(Action::AdminUsersPurge)?;
+        caller.authorize(Action::ADMIN_USERS_PURGE)?;
         let admin = self.load_admin(id).await?;
         if admin.deleted_at.is_none() {
             return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
@@ -711,9 +711,9 @@ impl Domain {
     pub async fn admin_role_with_actions(&self, id: AdminRoleId) -> Result<(AdminRole, Vec<Action>), DomainError> {
         let role = self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))?;
         let actions = if role.code == AdminRole::SUPER_ADMIN {
-            Action::admin_grantable().collect()
+            self.actions.admin_grantable().collect()
         } else {
-            self.store.list_admin_role_actions(id).await?.iter().filter_map(|name| Action::from_name(name)).collect()
+            self.actions.known(self.store.list_admin_role_actions(id).await?).collect()
         };
         Ok((role, actions))
     }
@@ -723,21 +723,16 @@ impl Domain {
         &self,
         caller: &Caller,
         id: AdminRoleId,
-        actions: &[Action],
+        actions: &[String],
     ) -> Result<(), DomainError> {
         let role = self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))?;
         if role.code == AdminRole::SUPER_ADMIN {
             return Err(DomainError::Rule(Rule::BuiltInAdminRole));
         }
-        if let Some(bad) = actions.iter().find(|action| !action.is_admin() || action.is_open()) {
-            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
-                "permissions",
-                format!("{bad} is not an admin action"),
-            )])));
-        }
-        let mut names: Vec<String> = actions.iter().map(|action| action.as_str().to_owned()).collect();
-        names.sort();
-        names.dedup();
+        let names = self
+            .actions
+            .grantable_names(actions, ActionRealm::Admin)
+            .map_err(|error| DomainError::Validation(FieldErrors(vec![error])))?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.set_admin_role_actions(id, &names).await?;

@@ -3,7 +3,7 @@
 //! regeneration, and stored only as its SHA-256; lookups go through a short-lived cache, and
 //! `lastUsedAt` is written at most once a minute.
 
-use crate::action::Action;
+use crate::action::{ActionRealm, ActionRegistry};
 use crate::caller::{Caller, Grants, Principal};
 use crate::crypto::token::{random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors};
@@ -41,8 +41,8 @@ pub struct ApiTokenInput {
     pub kind: ApiTokenKind,
     /// Lifespan in milliseconds: one of [`LIFESPANS_MS`], or `None` for unlimited.
     pub lifespan_ms: Option<i64>,
-    /// The actions of a `custom` token.
-    pub actions: Vec<Action>,
+    /// The action names of a `custom` token (each must be a grantable content action).
+    pub actions: Vec<String>,
 }
 
 /// A token with its secret, in the one answer that shows it.
@@ -56,11 +56,11 @@ pub struct IssuedApiToken {
 
 impl ApiTokenKind {
     /// The actions this kind grants (custom tokens: their own list).
-    pub fn grants(self, custom: &[String]) -> Grants {
+    pub fn grants(self, registry: &ActionRegistry, custom: &[String]) -> Grants {
         match self {
-            ApiTokenKind::ReadOnly => Grants::from_actions(Action::grantable().filter(|action| action.is_read())),
-            ApiTokenKind::FullAccess => Grants::from_actions(Action::grantable()),
-            ApiTokenKind::Custom => Grants::from_names(custom),
+            ApiTokenKind::ReadOnly => Grants::from_actions(registry.grantable().filter(|action| action.is_read())),
+            ApiTokenKind::FullAccess => Grants::from_actions(registry.grantable()),
+            ApiTokenKind::Custom => Grants::from_actions(registry.known(custom)),
         }
     }
 }
@@ -124,15 +124,13 @@ impl Domain {
             }
         }
         let actions: Vec<String> = match input.kind {
-            ApiTokenKind::Custom => {
-                if input.actions.iter().any(|action| action.is_open()) {
-                    errors.push(FieldError::new("permissions", "operations endpoints cannot be granted"));
+            ApiTokenKind::Custom => match self.actions.grantable_names(&input.actions, ActionRealm::Content) {
+                Ok(names) => names,
+                Err(error) => {
+                    errors.push(error);
+                    Vec::new()
                 }
-                let mut names: Vec<String> = input.actions.iter().map(|action| action.as_str().to_owned()).collect();
-                names.sort();
-                names.dedup();
-                names
-            }
+            },
             _ => Vec::new(),
         };
         errors.into_result()?;
@@ -237,7 +235,7 @@ impl Domain {
             Some(entry) => entry,
             None => {
                 let token = self.store.find_api_token_by_hash(&digest).await?.ok_or(DomainError::Unauthorized)?;
-                let grants = Arc::new(token.kind.grants(&token.actions));
+                let grants = Arc::new(token.kind.grants(&self.actions, &token.actions));
                 let entry = CachedToken { token, grants, loaded: Instant::now() };
                 self.api_tokens.entries.write().insert(digest.clone(), entry.clone());
                 entry

@@ -19,11 +19,6 @@ impl Grants {
         Self(actions.into_iter().collect())
     }
 
-    /// Grants from action names; unknown names are ignored (a newer node may know more).
-    pub fn from_names<I: IntoIterator<Item = S>, S: AsRef<str>>(names: I) -> Self {
-        Self(names.into_iter().filter_map(|name| Action::from_name(name.as_ref())).collect())
-    }
-
     /// Whether `action` is held.
     pub fn contains(&self, action: Action) -> bool {
         self.0.contains(&action)

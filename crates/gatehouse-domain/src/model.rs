@@ -435,6 +435,10 @@ pub struct AdminRole {
 impl AdminRole {
     /// The code of the role that holds every admin action.
     pub const SUPER_ADMIN: &'static str = "strapi-super-admin";
+    /// The code of the built-in Editor role.
+    pub const EDITOR: &'static str = "strapi-editor";
+    /// The code of the built-in Author role.
+    pub const AUTHOR: &'static str = "strapi-author";
 }
 
 /// An admin user. Holds no secret.

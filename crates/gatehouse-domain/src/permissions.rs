@@ -1,6 +1,7 @@
 //! Role grants, cached in memory: the permission check of every request must not touch the
 //! database. Entries live at most `cache_ttl` and are dropped at once when a role changes here.
 
+use crate::action::ActionRegistry;
 use crate::caller::Grants;
 use crate::error::DomainError;
 use crate::ids::RoleId;
@@ -25,19 +26,24 @@ impl PermissionCache {
     }
 
     /// The grants of `role`.
-    pub async fn grants(&self, store: &dyn Store, role: RoleId) -> Result<Arc<Grants>, DomainError> {
+    pub async fn grants(
+        &self,
+        store: &dyn Store,
+        actions: &ActionRegistry,
+        role: RoleId,
+    ) -> Result<Arc<Grants>, DomainError> {
         if let Some((grants, loaded)) = self.roles.read().get(&role) {
             if loaded.elapsed() < self.ttl {
                 return Ok(grants.clone());
             }
         }
-        let grants = Arc::new(Grants::from_names(store.list_role_actions(role).await?));
+        let grants = Arc::new(Grants::from_actions(actions.known(store.list_role_actions(role).await?)));
         self.roles.write().insert(role, (grants.clone(), Instant::now()));
         Ok(grants)
     }
 
     /// The grants of the `public` role, which anonymous callers act with.
-    pub async fn public_grants(&self, store: &dyn Store) -> Result<Arc<Grants>, DomainError> {
+    pub async fn public_grants(&self, store: &dyn Store, actions: &ActionRegistry) -> Result<Arc<Grants>, DomainError> {
         let cached = *self.public_role.read();
         let role = match cached {
             Some((role, loaded)) if loaded.elapsed() < self.ttl => role,
@@ -51,7 +57,7 @@ impl PermissionCache {
                 role
             }
         };
-        self.grants(store, role).await
+        self.grants(store, actions, role).await
     }
 
     /// Forgets one role's grants (after it changed).

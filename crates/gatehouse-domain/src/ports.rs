@@ -105,6 +105,9 @@ pub trait Store: Send + Sync + 'static {
     /// One role by its type (`public`, `authenticated`, …).
     async fn find_role_by_type(&self, role_type: &str) -> Result<Option<Role>, StoreError>;
 
+    /// The actions whose default grants were already seeded.
+    async fn list_seeded_actions(&self) -> Result<Vec<String>, StoreError>;
+
     /// The action names a role holds.
     async fn list_role_actions(&self, id: RoleId) -> Result<Vec<String>, StoreError>;
 
@@ -420,6 +423,16 @@ pub trait StoreTx: Send {
 
     /// Replaces an admin role's actions.
     async fn set_admin_role_actions(&mut self, id: AdminRoleId, actions: &[String]) -> Result<(), StoreError>;
+
+    /// Marks `action` seeded; if it was not yet, grants it to each of `default_roles` (end-user
+    /// role types, or admin role codes when `admin_realm`) that exists.
+    async fn seed_action(
+        &mut self,
+        action: &str,
+        admin_realm: bool,
+        default_roles: &[&str],
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
 
     /// Deletes an admin role; `false` when absent.
     async fn delete_admin_role(&mut self, id: AdminRoleId) -> Result<bool, StoreError>;

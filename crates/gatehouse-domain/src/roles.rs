@@ -1,7 +1,7 @@
 //! End-user roles and their per-action grants. Changes take effect on the next request (the
 //! grant cache of this node is dropped at once; other nodes within the cache TTL).
 
-use crate::action::Action;
+use crate::action::{Action, ActionRealm};
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::{DomainError, FieldError, FieldErrors};
@@ -21,8 +21,9 @@ pub struct RoleInput {
     pub name: Option<String>,
     /// Free text.
     pub description: Option<String>,
-    /// The complete set of granted actions, when given.
-    pub actions: Option<Vec<Action>>,
+    /// The complete set of granted action names, when given; each must be a grantable
+    /// end-user action.
+    pub actions: Option<Vec<String>>,
 }
 
 /// The machine name derived from a display name: folded, with runs of anything but letters
@@ -54,25 +55,14 @@ impl Domain {
     ) -> Result<(Role, Vec<Action>), DomainError> {
         let _ = caller;
         let role = self.store.find_role(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
-        let actions =
-            self.store.list_role_actions(id).await?.iter().filter_map(|name| Action::from_name(name)).collect();
+        let actions = self.actions.known(self.store.list_role_actions(id).await?).collect();
         Ok((role, actions))
     }
 
-    fn checked_actions(actions: &[Action]) -> Result<Vec<String>, DomainError> {
-        let mut names: Vec<String> = Vec::new();
-        for action in actions {
-            if action.is_open() {
-                return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
-                    "permissions",
-                    format!("{action} cannot be granted"),
-                )])));
-            }
-            names.push(action.as_str().to_owned());
-        }
-        names.sort();
-        names.dedup();
-        Ok(names)
+    fn checked_actions(&self, actions: &[String]) -> Result<Vec<String>, DomainError> {
+        self.actions
+            .grantable_names(actions, ActionRealm::Content)
+            .map_err(|error| DomainError::Validation(FieldErrors(vec![error])))
     }
 
     /// Creates a role. Events: `role.created`.
@@ -85,7 +75,7 @@ impl Domain {
                 "name is a required field",
             )])));
         }
-        let actions = Self::checked_actions(input.actions.as_deref().unwrap_or_default())?;
+        let actions = self.checked_actions(input.actions.as_deref().unwrap_or_default())?;
         let now = self.clock.now();
         let new_role = NewRole {
             document_id: new_document_id(),
@@ -106,7 +96,7 @@ impl Domain {
     /// Renames a role or replaces its grants. Events: `role.updated`.
     pub async fn update_role(&self, caller: &Caller, id: RoleId, input: RoleInput) -> Result<Role, DomainError> {
         let actions = match &input.actions {
-            Some(actions) => Some(Self::checked_actions(actions)?),
+            Some(actions) => Some(self.checked_actions(actions)?),
             None => None,
         };
         let name = input.name.as_deref().map(str::trim);

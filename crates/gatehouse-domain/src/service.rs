@@ -2,6 +2,7 @@
 //! password hasher, the realm keys and the caches; the use cases are `impl Domain` blocks in
 //! their own modules ([`crate::accounts`], [`crate::sessions`]).
 
+use crate::action::{ActionRealm, ActionRegistry};
 use crate::api_tokens::ApiTokenCache;
 use crate::crypto::jwt::{JwtKeys, Realm};
 use crate::crypto::password::PasswordHasher;
@@ -11,7 +12,8 @@ use crate::permissions::PermissionCache;
 use crate::ports::Store;
 use crate::sessions::SessionCache;
 use crate::settings::DomainSettings;
-use crate::time::Clock;
+use crate::time::{Clock, Timestamp};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Name of the generated end-user JWT secret in the store.
@@ -25,6 +27,7 @@ pub struct Domain {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: DomainSettings,
     pub(crate) hasher: PasswordHasher,
+    pub(crate) actions: ActionRegistry,
     pub(crate) api_jwt: JwtKeys,
     pub(crate) admin_jwt: JwtKeys,
     pub(crate) sessions: SessionCache,
@@ -33,14 +36,27 @@ pub struct Domain {
 }
 
 impl Domain {
-    /// Wires the domain. The end-user JWT secret is generated on first start and persisted in
-    /// the store, so restarts (and other nodes) keep accepting the same tokens.
+    /// Wires the domain with the built-in actions (see [`Domain::with_actions`]).
     pub async fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         settings: DomainSettings,
         hasher: PasswordHasher,
     ) -> Result<Self, DomainError> {
+        Self::with_actions(store, clock, settings, hasher, ActionRegistry::builtin()).await
+    }
+
+    /// Wires the domain. The end-user JWT secret is generated on first start and persisted in
+    /// the store, so restarts (and other nodes) keep accepting the same tokens. The default
+    /// grants of every action seen for the first time are seeded now.
+    pub async fn with_actions(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: DomainSettings,
+        hasher: PasswordHasher,
+        actions: ActionRegistry,
+    ) -> Result<Self, DomainError> {
+        seed_default_grants(store.as_ref(), &actions, clock.now()).await?;
         let secret = store.secret(API_JWT_SECRET, &random_hex(32), clock.now()).await?;
         let admin_secret = store.secret(ADMIN_JWT_SECRET, &random_hex(32), clock.now()).await?;
         Ok(Self {
@@ -53,7 +69,13 @@ impl Domain {
             clock,
             settings,
             hasher,
+            actions,
         })
+    }
+
+    /// Every action this server knows.
+    pub fn actions(&self) -> &ActionRegistry {
+        &self.actions
     }
 
     /// The store (for readiness checks and read-only tools).
@@ -75,4 +97,22 @@ impl Domain {
     pub fn hasher(&self) -> &PasswordHasher {
         &self.hasher
     }
+}
+
+/// Grants each action that the store has not seen yet to its default roles, and marks it seen,
+/// in one transaction. An action is seeded once: a grant an administrator later removes stays
+/// removed across restarts. Several nodes starting at once insert the same rows idempotently.
+async fn seed_default_grants(store: &dyn Store, actions: &ActionRegistry, now: Timestamp) -> Result<(), DomainError> {
+    let seen: HashSet<String> = store.list_seeded_actions().await?.into_iter().collect();
+    let new: Vec<_> = actions.all().iter().filter(|action| !seen.contains(action.as_str())).collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.begin().await?;
+    for action in new {
+        let spec = action.spec();
+        tx.seed_action(spec.name, spec.realm == ActionRealm::Admin, spec.default_roles, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -85,7 +85,7 @@ impl SessionCache {
 impl Domain {
     /// The caller of a request that presented no credentials: the `public` role.
     pub async fn anonymous_caller(&self) -> Result<Caller, DomainError> {
-        let grants = self.permissions.public_grants(self.store.as_ref()).await?;
+        let grants = self.permissions.public_grants(self.store.as_ref(), &self.actions).await?;
         Ok(Caller::new(Principal::Anonymous, grants))
     }
 
@@ -119,7 +119,7 @@ impl Domain {
                 user
             }
         };
-        let grants = self.permissions.grants(self.store.as_ref(), user.role_id).await?;
+        let grants = self.permissions.grants(self.store.as_ref(), &self.actions, user.role_id).await?;
         Ok(Caller::new(Principal::EndUser { user, session: verified.session }, grants))
     }
 

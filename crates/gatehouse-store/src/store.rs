@@ -277,6 +277,13 @@ impl Store for SqlStore {
         })
     }
 
+    async fn list_seeded_actions(&self) -> Result<Vec<String>, StoreError> {
+        on_pool!(self, |pool| {
+            let found = sqlx::query("SELECT action FROM seeded_actions").fetch_all(pool).await.map_err(classify)?;
+            found.iter().map(|row| decode(row.text("action"))).collect()
+        })
+    }
+
     async fn list_role_actions(&self, id: RoleId) -> Result<Vec<String>, StoreError> {
         let sql = "SELECT action FROM role_permissions WHERE role_id = $1 ORDER BY action";
         on_pool!(self, |pool| {
@@ -1557,6 +1564,38 @@ impl StoreTx for SqlTx {
 
     async fn set_admin_role_actions(&mut self, id: AdminRoleId, actions: &[String]) -> Result<(), StoreError> {
         self.replace_actions(ActionTable::AdminRole, id.0, actions).await
+    }
+
+    async fn seed_action(
+        &mut self,
+        action: &str,
+        admin_realm: bool,
+        default_roles: &[&str],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mark = "INSERT INTO seeded_actions (action, seeded_at) VALUES ($1, $2) ON CONFLICT (action) DO NOTHING";
+        let grant = if admin_realm {
+            "INSERT INTO admin_role_permissions (role_id, action) SELECT id, $1 FROM admin_roles WHERE code = $2 \
+             ON CONFLICT (role_id, action) DO NOTHING"
+        } else {
+            "INSERT INTO role_permissions (role_id, action) SELECT id, $1 FROM roles WHERE type = $2 \
+             ON CONFLICT (role_id, action) DO NOTHING"
+        };
+        on_tx!(self, |conn| {
+            let marked = sqlx::query(mark)
+                .bind(action)
+                .bind(now.as_millis())
+                .execute(&mut *conn)
+                .await
+                .map_err(classify)?
+                .rows_affected();
+            if marked > 0 {
+                for role in default_roles {
+                    sqlx::query(grant).bind(action).bind(*role).execute(&mut *conn).await.map_err(classify)?;
+                }
+            }
+            Ok(())
+        })
     }
 
     async fn delete_admin_role(&mut self, id: AdminRoleId) -> Result<bool, StoreError> {

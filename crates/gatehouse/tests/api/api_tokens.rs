@@ -119,14 +119,14 @@ async fn token_rules_refuse_bad_lifespans_duplicate_names_and_open_actions() {
         description: String::new(),
         kind: ApiTokenKind::Custom,
         lifespan_ms: lifespan,
-        actions,
+        actions: actions.iter().map(|action| action.as_str().to_owned()).collect(),
     };
     let actor = gatehouse_domain::events::Actor::System;
     let domain = server.domain();
-    assert!(domain.create_api_token(actor.clone(), input("a", Some(12345), vec![Action::UserFind])).await.is_err());
-    assert!(domain.create_api_token(actor.clone(), input("b", None, vec![Action::Metrics])).await.is_err());
-    domain.create_api_token(actor.clone(), input("Same", None, vec![Action::UserFind])).await.unwrap();
-    assert!(domain.create_api_token(actor.clone(), input("same", None, vec![Action::UserFind])).await.is_err());
+    assert!(domain.create_api_token(actor.clone(), input("a", Some(12345), vec![Action::USER_FIND])).await.is_err());
+    assert!(domain.create_api_token(actor.clone(), input("b", None, vec![Action::METRICS])).await.is_err());
+    domain.create_api_token(actor.clone(), input("Same", None, vec![Action::USER_FIND])).await.unwrap();
+    assert!(domain.create_api_token(actor.clone(), input("same", None, vec![Action::USER_FIND])).await.is_err());
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use crate::http::rejection::{Fields, JsonObject};
 use crate::http::AppState;
 use axum::extract::{Path, State};
 use axum::{Extension, Json};
-use gatehouse_domain::action::Action;
+use gatehouse_domain::action::{Action, ActionRegistry};
 use gatehouse_domain::ids::RoleId;
 use gatehouse_domain::model::Role;
 use gatehouse_domain::roles::RoleInput;
@@ -50,9 +50,9 @@ fn tree_position(action: Action) -> Option<(&'static str, &'static str, &'static
 }
 
 /// Every grantable action as `{plugin: {controllers: {controller: {action: {enabled, policy}}}}}`.
-fn permission_tree(granted: &BTreeSet<Action>) -> Value {
+fn permission_tree(registry: &ActionRegistry, granted: &BTreeSet<Action>) -> Value {
     let mut tree = Map::new();
-    for action in Action::grantable() {
+    for action in registry.grantable() {
         let Some((plugin, controller, leaf)) = tree_position(action) else { continue };
         let controllers = tree
             .entry(plugin)
@@ -69,8 +69,8 @@ fn permission_tree(granted: &BTreeSet<Action>) -> Value {
     Value::Object(tree)
 }
 
-/// The enabled actions of a permission tree; unknown entries are ignored (as Strapi).
-fn granted_actions(tree: &Value) -> Result<Vec<Action>, ApiError> {
+/// The names of the enabled actions of a permission tree (the domain refuses unknown ones).
+fn granted_actions(tree: &Value) -> Result<Vec<String>, ApiError> {
     let Some(plugins) = tree.as_object() else {
         return Err(ApiError::validation("permissions must be an object"));
     };
@@ -81,9 +81,7 @@ fn granted_actions(tree: &Value) -> Result<Vec<Action>, ApiError> {
             let Some(leaves) = leaves.as_object() else { continue };
             for (leaf, setting) in leaves {
                 if setting.get("enabled").and_then(Value::as_bool) == Some(true) {
-                    if let Some(action) = Action::from_name(&format!("{plugin}.{controller}.{leaf}")) {
-                        actions.push(action);
-                    }
+                    actions.push(format!("{plugin}.{controller}.{leaf}"));
                 }
             }
         }
@@ -168,7 +166,7 @@ pub async fn find_role(
 ) -> Result<Json<RoleDetailResponse>, ApiError> {
     let (role, actions) = state.domain.find_role_with_actions(&caller, role_id(&id)?).await?;
     let mut object = role_json(&role);
-    object.insert("permissions".into(), permission_tree(&actions.into_iter().collect()));
+    object.insert("permissions".into(), permission_tree(state.domain.actions(), &actions.into_iter().collect()));
     Ok(Json(RoleDetailResponse { role: Value::Object(object) }))
 }
 
@@ -260,8 +258,8 @@ pub async fn delete_role(
         (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
-pub async fn list_permissions() -> Json<PermissionsResponse> {
-    Json(PermissionsResponse { permissions: permission_tree(&BTreeSet::new()) })
+pub async fn list_permissions(State(state): State<AppState>) -> Json<PermissionsResponse> {
+    Json(PermissionsResponse { permissions: permission_tree(state.domain.actions(), &BTreeSet::new()) })
 }
 
 #[cfg(test)]
@@ -270,11 +268,12 @@ mod tests {
 
     #[test]
     fn the_tree_round_trips_its_enabled_actions() {
-        let granted: BTreeSet<Action> = [Action::UserFind, Action::AuthLogout].into_iter().collect();
-        let tree = permission_tree(&granted);
+        let granted: BTreeSet<Action> = [Action::USER_FIND, Action::AUTH_LOGOUT].into_iter().collect();
+        let tree = permission_tree(&ActionRegistry::builtin(), &granted);
         assert_eq!(tree["plugin::users-permissions"]["controllers"]["user"]["find"]["enabled"], true);
         assert_eq!(tree["plugin::users-permissions"]["controllers"]["user"]["me"]["enabled"], false);
-        let back: BTreeSet<Action> = granted_actions(&tree).unwrap().into_iter().collect();
-        assert_eq!(back, granted);
+        let back: BTreeSet<String> = granted_actions(&tree).unwrap().into_iter().collect();
+        let expected: BTreeSet<String> = granted.iter().map(|action| action.as_str().to_owned()).collect();
+        assert_eq!(back, expected);
     }
 }
