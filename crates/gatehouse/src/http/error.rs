@@ -5,6 +5,7 @@
 //! are logged here once and never reach a body. Only this module decides status codes and
 //! error names for these surfaces.
 
+use crate::http::surface::HttpFailure;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -18,7 +19,7 @@ pub struct ApiError {
     status: StatusCode,
     name: &'static str,
     message: String,
-    /// `None` leaves `details` out (Strapi's `SyntaxError` and 500s have none).
+    /// `None` leaves `details` out (Strapi's `SyntaxError` has none).
     details: Option<Box<Value>>,
     retry_after_secs: Option<u64>,
 }
@@ -67,10 +68,7 @@ impl ApiError {
     /// 500 `InternalServerError`; the cause is logged, not returned.
     pub fn internal(cause: &str) -> Self {
         tracing::error!(error.cause = cause, "internal error");
-        Self {
-            details: None,
-            ..Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "Internal Server Error")
-        }
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "Internal Server Error")
     }
 
     /// The envelope a bare status (a router 404/405, a framework 413) gets.
@@ -85,7 +83,7 @@ impl ApiError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => {
                 Self::new(status, "UnsupportedMediaTypeError", "Unsupported Media Type")
             }
-            status if status.is_server_error() => Self { details: None, ..Self::internal("bare server error") },
+            status if status.is_server_error() => Self::internal("bare server error"),
             status => Self::new(status, "HttpError", status.canonical_reason().unwrap_or("Error")),
         }
     }
@@ -99,6 +97,27 @@ impl ApiError {
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = message.into();
         self
+    }
+}
+
+impl From<HttpFailure> for ApiError {
+    fn from(failure: HttpFailure) -> Self {
+        match failure {
+            HttpFailure::NotFound => Self::not_found("Not Found"),
+            HttpFailure::MethodNotAllowed => Self::for_status(StatusCode::METHOD_NOT_ALLOWED),
+            HttpFailure::PayloadTooLarge => Self::payload_too_large(),
+            HttpFailure::UnsupportedMediaType => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UnsupportedMediaTypeError",
+                "The request body must be JSON (Content-Type: application/json)",
+            ),
+            HttpFailure::UnreadableBody => {
+                Self::new(StatusCode::BAD_REQUEST, "BadRequestError", "The request body could not be read")
+            }
+            HttpFailure::MalformedJson(message) => Self::syntax(message),
+            HttpFailure::NotAnObject => Self::validation("The request body must be a JSON object"),
+            HttpFailure::Status(status) => Self::for_status(status),
+        }
     }
 }
 

@@ -14,13 +14,13 @@ pub mod openapi;
 pub mod ops;
 pub mod rejection;
 pub mod routes;
+pub mod surface;
 
-use crate::http::error::ApiError;
 use crate::http::metrics::{Metrics, RouteName};
+use crate::http::surface::HttpFailure;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Router;
 use gatehouse_domain::Domain;
 use std::sync::Arc;
@@ -77,38 +77,18 @@ pub fn app(state: AppState, body_limit: usize) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found("Not Found")
+async fn not_found() -> HttpFailure {
+    HttpFailure::NotFound
 }
 
-/// Counts every answer in the metrics, and gives framework-made error responses (a 405 from the
-/// router, a panic's 500, a plain-text rejection) the Strapi envelope, keeping their headers
-/// (such as `Allow`). One layer for both: each boxed middleware costs on every request.
+/// Counts every answer in the metrics, and has the path's surface render what no route did (a
+/// 404, a 405 from the router, a panic's 500, a plain-text rejection), keeping headers such as
+/// `Allow`. One layer for both: each boxed middleware costs on every request.
 async fn measure_and_envelope(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let response = envelope_bare_errors(next.run(request).await);
+    let surface = surface::surface_for_path(request.uri().path());
+    let response = surface.finish(next.run(request).await);
     let route = response.extensions().get::<RouteName>().map_or("unmatched", |name| name.0);
     state.metrics.record_request(route, response.status().as_u16(), started.elapsed());
     response
-}
-
-fn envelope_bare_errors(response: Response) -> Response {
-    let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
-        return response;
-    }
-    let (mut parts, _) = response.into_parts();
-    let enveloped = ApiError::for_status(status).into_response();
-    let (new_parts, body) = enveloped.into_parts();
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    for (name, value) in new_parts.headers.iter() {
-        parts.headers.insert(name, value.clone());
-    }
-    Response::from_parts(parts, body)
 }

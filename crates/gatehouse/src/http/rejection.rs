@@ -1,9 +1,10 @@
-//! Request-body extraction that answers in the surface's own error format: a body that is not
-//! JSON is a 400 `SyntaxError`, one over the limit a 413, never axum's plain-text rejections.
-//! Also the Strapi-style field checks ("email is a required field", "… must be a `string`
-//! type …") shared by the handlers.
+//! Request-body extraction whose failures the route's surface renders ([`HttpFailure`]): a body
+//! that is not JSON, one over the limit, one that is not an object — never axum's plain-text
+//! rejections. Also the Strapi-style field checks ("email is a required field", "… must be a
+//! `string` type …") shared by the Strapi handlers.
 
 use crate::http::error::ApiError;
+use crate::http::surface::HttpFailure;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode};
@@ -14,7 +15,7 @@ use serde_json::{Map, Value};
 pub struct JsonObject(pub Map<String, Value>);
 
 impl<S: Send + Sync> FromRequest<S> for JsonObject {
-    type Rejection = ApiError;
+    type Rejection = HttpFailure;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let content_type =
@@ -22,18 +23,14 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
         if let Some(content_type) = content_type {
             let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
             if !(essence == "application/json" || essence.ends_with("+json")) {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "UnsupportedMediaTypeError",
-                    "The request body must be JSON (Content-Type: application/json)",
-                ));
+                return Err(HttpFailure::UnsupportedMediaType);
             }
         }
         let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::payload_too_large()
+                HttpFailure::PayloadTooLarge
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "BadRequestError", "The request body could not be read")
+                HttpFailure::UnreadableBody
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -41,8 +38,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(object)) => Ok(Self(object)),
-            Ok(_) => Err(ApiError::validation("The request body must be a JSON object")),
-            Err(error) => Err(ApiError::syntax(error.to_string())),
+            Ok(_) => Err(HttpFailure::NotAnObject),
+            Err(error) => Err(HttpFailure::MalformedJson(error.to_string())),
         }
     }
 }

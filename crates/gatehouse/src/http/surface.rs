@@ -1,0 +1,185 @@
+//! [`Surface`]: one wire dialect served over the domain — Strapi's content API, Strapi's admin
+//! API, and later `/api/v1`, Medusa and SCIM. A surface owns two things the shared HTTP
+//! machinery must never hard-code:
+//! - its **credential rules**: which token kinds it accepts and what "no credentials" means;
+//! - its **error rendering**: every failure made outside a handler (the route guard, the
+//!   404/405 fallback, body and query rejections, a panic) is rendered by the surface of the
+//!   route, or of the path when no route matched.
+//!
+//! Adding a surface is one module with its handlers and error type, one `Surface` value here
+//! (with its path prefix in [`SURFACES`]) and its rows in the route table.
+
+use crate::http::caller;
+use crate::http::error::ApiError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use gatehouse_domain::{Caller, Domain, DomainError};
+
+/// Which credentials a surface accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CredentialRule {
+    /// End-user JWTs and API tokens; no credentials act as the `public` role.
+    EndUserOrApiToken,
+    /// Admin JWTs only; no credentials is 401.
+    AdminJwt,
+}
+
+/// A failure made by the HTTP machinery rather than by a handler, in no surface's words yet.
+#[derive(Clone, Debug)]
+pub enum HttpFailure {
+    /// No route has this path.
+    NotFound,
+    /// The path exists with other methods.
+    MethodNotAllowed,
+    /// The body is over the configured limit.
+    PayloadTooLarge,
+    /// The body is not JSON (by its content type).
+    UnsupportedMediaType,
+    /// The body could not be read off the connection.
+    UnreadableBody,
+    /// The body is not valid JSON; the parser's message.
+    MalformedJson(String),
+    /// The body is JSON but not an object.
+    NotAnObject,
+    /// Any other bare status (a framework rejection, a panic's 500).
+    Status(StatusCode),
+}
+
+impl HttpFailure {
+    /// The failure a bare framework response with this status stands for.
+    pub fn for_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => HttpFailure::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => HttpFailure::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => HttpFailure::PayloadTooLarge,
+            status => HttpFailure::Status(status),
+        }
+    }
+}
+
+/// A failure waiting for its surface: a response carrying it is rendered by the guard (with
+/// the route's surface) or by the outer layer (with the path's), so extractors and fallbacks
+/// need not know which surface they serve.
+#[derive(Clone, Debug)]
+pub struct Unrendered(pub HttpFailure);
+
+impl IntoResponse for HttpFailure {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(axum::body::Body::empty());
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+        response.extensions_mut().insert(Unrendered(self));
+        response
+    }
+}
+
+/// One wire dialect over the domain.
+#[derive(Debug)]
+pub struct Surface {
+    /// A short name for logs and `routes list`.
+    pub name: &'static str,
+    /// Which credentials it accepts.
+    pub credentials: CredentialRule,
+    render_domain: fn(DomainError) -> Response,
+    render_http: fn(HttpFailure) -> Response,
+}
+
+impl Surface {
+    /// The caller of a request with these headers, by this surface's credential rules.
+    pub async fn resolve_caller(
+        &self,
+        domain: &Domain,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<Caller, DomainError> {
+        match self.credentials {
+            CredentialRule::EndUserOrApiToken => caller::resolve_caller(domain, headers).await,
+            CredentialRule::AdminJwt => caller::resolve_admin_caller(domain, headers).await,
+        }
+    }
+
+    /// A domain failure in this surface's words.
+    pub fn render_domain(&self, error: DomainError) -> Response {
+        (self.render_domain)(error)
+    }
+
+    /// An HTTP-level failure in this surface's words.
+    pub fn render_http(&self, failure: HttpFailure) -> Response {
+        (self.render_http)(failure)
+    }
+
+    /// Renders the failure a response carries, if any: an [`Unrendered`] one, or a bare
+    /// (non-JSON) 4xx/5xx made by the framework. Headers such as `Allow` are kept.
+    pub fn finish(&self, mut response: Response) -> Response {
+        let status = response.status();
+        let failure = match response.extensions_mut().remove::<Unrendered>() {
+            Some(Unrendered(failure)) => failure,
+            None if is_bare_error(&response) => HttpFailure::for_status(status),
+            None => return response,
+        };
+        let (mut parts, _) = response.into_parts();
+        let (rendered, body) = self.render_http(failure).into_parts();
+        parts.status = rendered.status;
+        parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+        for (name, value) in rendered.headers.iter() {
+            parts.headers.insert(name, value.clone());
+        }
+        Response::from_parts(parts, body)
+    }
+}
+
+fn is_bare_error(response: &Response) -> bool {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    (status.is_client_error() || status.is_server_error()) && !is_json
+}
+
+/// Strapi's content API (`/api/...`) and the operations endpoints.
+pub static STRAPI_CONTENT: Surface = Surface {
+    name: "strapi-content",
+    credentials: CredentialRule::EndUserOrApiToken,
+    render_domain: |error| ApiError::from(error).into_response(),
+    render_http: |failure| ApiError::from(failure).into_response(),
+};
+
+/// Strapi's admin API (`/admin/...`, and `/users-permissions/...` as the admin panel calls it).
+pub static STRAPI_ADMIN: Surface = Surface {
+    name: "strapi-admin",
+    credentials: CredentialRule::AdminJwt,
+    render_domain: |error| ApiError::from(error).into_response(),
+    render_http: |failure| ApiError::from(failure).into_response(),
+};
+
+/// Which surface answers for a path no route matched, by prefix; the first match wins.
+pub static SURFACES: &[(&str, &Surface)] =
+    &[("/admin", &STRAPI_ADMIN), ("/users-permissions", &STRAPI_ADMIN), ("/", &STRAPI_CONTENT)];
+
+/// The surface that owns `path`.
+pub fn surface_for_path(path: &str) -> &'static Surface {
+    SURFACES
+        .iter()
+        .find(|(prefix, _)| path == *prefix || path.starts_with(prefix) && owns_rest(prefix, path))
+        .map_or(&STRAPI_CONTENT, |(_, surface)| *surface)
+}
+
+/// `/admin` owns `/admin/x` but not `/administrator`.
+fn owns_rest(prefix: &str, path: &str) -> bool {
+    prefix.ends_with('/') || path.as_bytes().get(prefix.len()) == Some(&b'/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_belong_to_the_surface_of_their_prefix() {
+        assert_eq!(surface_for_path("/admin/users").name, "strapi-admin");
+        assert_eq!(surface_for_path("/admin").name, "strapi-admin");
+        assert_eq!(surface_for_path("/users-permissions/roles").name, "strapi-admin");
+        assert_eq!(surface_for_path("/administrator").name, "strapi-content");
+        assert_eq!(surface_for_path("/api/users").name, "strapi-content");
+        assert_eq!(surface_for_path("/nope").name, "strapi-content");
+    }
+}
