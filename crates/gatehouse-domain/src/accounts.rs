@@ -6,6 +6,7 @@ use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, DomainEvent, EventType};
 use crate::ids::SessionId;
 use crate::model::{NewSession, NewUser, Role, User};
+use crate::payloads;
 use crate::ports::ConflictKey;
 use crate::service::Domain;
 use crate::users::{password_message, username_message};
@@ -105,7 +106,7 @@ impl Domain {
         let mut tx = self.store.begin().await?;
         let user = tx.insert_user(&new_user).await?;
         let actor = Actor::EndUser(user.id);
-        tx.insert_event(&DomainEvent::new(EventType::UserCreated, actor.clone(), now, user.public_json())).await?;
+        tx.insert_event(&DomainEvent::new(EventType::UserCreated, actor.clone(), now, payloads::user(&user))).await?;
         let answer = if self.settings.email_confirmation {
             self.queue_confirmation_mail(tx.as_mut(), &user).await?;
             Authenticated { user, jwt: None, refresh_token: None }
@@ -231,7 +232,7 @@ impl Domain {
             expires_at: now.plus(self.session_ttl()),
         };
         tx.insert_session(&session).await?;
-        let data = json!({"user": user.public_json(), "sessionId": session.id.0, "deviceId": device_id});
+        let data = json!({"user": payloads::user(user), "sessionId": session.id.0, "deviceId": device_id});
         tx.insert_event(&DomainEvent::new(EventType::UserLoggedIn, Actor::EndUser(user.id), now, data)).await?;
         self.issue_session_tokens(tx, user, session.id, false).await
     }

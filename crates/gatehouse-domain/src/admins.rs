@@ -16,6 +16,7 @@ use crate::ids::{AdminId, AdminRoleId, InviteId, SessionId, UserId};
 use crate::model::{
     Admin, AdminChanges, AdminListQuery, AdminRole, Invite, MailKind, NewAdmin, NewMail, SessionRecord,
 };
+use crate::payloads;
 use crate::ports::{StoreError, StoreTx};
 use crate::service::Domain;
 use crate::time::Timestamp;
@@ -578,7 +579,7 @@ impl Domain {
                 };
                 if !ok {
                     return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
-                        "currentPassword",
+                        "current_password",
                         "The provided current password is invalid",
                     )])));
                 }
@@ -657,7 +658,7 @@ impl Domain {
         tx.set_admin_deleted(id, Some(now), now).await?;
         self.keep_a_super_admin(tx.as_mut()).await?;
         self.end_admin_sessions(tx.as_mut(), id, "admin_deleted", actor.clone()).await?;
-        tx.insert_event(&DomainEvent::new(EventType::AdminDeleted, actor, now, admin.public_json())).await?;
+        tx.insert_event(&DomainEvent::new(EventType::AdminDeleted, actor, now, payloads::admin(&admin))).await?;
         tx.commit().await?;
         self.load_admin(id).await
     }
@@ -672,7 +673,8 @@ impl Domain {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.set_admin_deleted(id, None, now).await?;
-        tx.insert_event(&DomainEvent::new(EventType::AdminRestored, caller.actor(), now, admin.public_json())).await?;
+        tx.insert_event(&DomainEvent::new(EventType::AdminRestored, caller.actor(), now, payloads::admin(&admin)))
+            .await?;
         tx.commit().await?;
         self.load_admin(id).await
     }

@@ -10,11 +10,12 @@ use crate::error::{DomainError, FieldError, FieldErrors};
 use crate::events::{Actor, DomainEvent, EventType};
 use crate::ids::ApiTokenId;
 use crate::model::{ApiToken, ApiTokenKind, NewApiToken};
+use crate::payloads;
 use crate::service::Domain;
 use crate::time::Timestamp;
 use crate::values::fold;
 use parking_lot::RwLock;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -89,22 +90,6 @@ impl ApiTokenCache {
     }
 }
 
-/// The public JSON of a token (as the events and the CLI show it; never the secret).
-pub fn api_token_json(token: &ApiToken) -> Value {
-    json!({
-        "id": token.id.0,
-        "name": token.name,
-        "description": token.description,
-        "type": token.kind.as_str(),
-        "lifespan": token.lifespan_ms.map(|ms| ms.to_string()),
-        "expiresAt": token.expires_at,
-        "lastUsedAt": token.last_used_at,
-        "createdAt": token.created_at,
-        "updatedAt": token.updated_at,
-        "permissions": token.actions,
-    })
-}
-
 impl Domain {
     fn new_api_token_row(
         &self,
@@ -156,7 +141,7 @@ impl Domain {
         let row = self.new_api_token_row(&input, sha256_hex(&secret), now)?;
         let mut tx = self.store.begin().await?;
         let token = tx.insert_api_token(&row).await?;
-        tx.insert_event(&DomainEvent::new(EventType::ApiTokenCreated, actor, now, api_token_json(&token))).await?;
+        tx.insert_event(&DomainEvent::new(EventType::ApiTokenCreated, actor, now, payloads::api_token(&token))).await?;
         tx.commit().await?;
         Ok(IssuedApiToken { token, secret })
     }
@@ -183,7 +168,7 @@ impl Domain {
         let row = self.new_api_token_row(&input, String::new(), now)?;
         let mut tx = self.store.begin().await?;
         let token = tx.update_api_token(id, &row).await?.ok_or(DomainError::NotFound("API token not found"))?;
-        tx.insert_event(&DomainEvent::new(EventType::ApiTokenUpdated, actor, now, api_token_json(&token))).await?;
+        tx.insert_event(&DomainEvent::new(EventType::ApiTokenUpdated, actor, now, payloads::api_token(&token))).await?;
         tx.commit().await?;
         self.api_tokens.forget_all();
         Ok(token)
@@ -202,7 +187,8 @@ impl Domain {
             .set_api_token_secret(id, &sha256_hex(&secret), expires_at, now)
             .await?
             .ok_or(DomainError::NotFound("API token not found"))?;
-        tx.insert_event(&DomainEvent::new(EventType::ApiTokenRegenerated, actor, now, api_token_json(&token))).await?;
+        tx.insert_event(&DomainEvent::new(EventType::ApiTokenRegenerated, actor, now, payloads::api_token(&token)))
+            .await?;
         tx.commit().await?;
         self.api_tokens.forget_all();
         Ok(IssuedApiToken { token, secret })
@@ -213,7 +199,7 @@ impl Domain {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let token = tx.delete_api_token(id).await?.ok_or(DomainError::NotFound("API token not found"))?;
-        tx.insert_event(&DomainEvent::new(EventType::ApiTokenDeleted, actor, now, api_token_json(&token))).await?;
+        tx.insert_event(&DomainEvent::new(EventType::ApiTokenDeleted, actor, now, payloads::api_token(&token))).await?;
         tx.commit().await?;
         self.api_tokens.forget_all();
         Ok(token)

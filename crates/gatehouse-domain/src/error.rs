@@ -59,7 +59,7 @@ impl FieldErrors {
 }
 
 /// A business rule that refused the request. Surfaces choose the wording and error name; the
-/// `Display` text is the Strapi wording, which the content and admin APIs use.
+/// `Display` text is Gatehouse's code for the rule, for logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
     /// Unknown identifier or wrong password; the two are indistinguishable on purpose.
@@ -72,6 +72,8 @@ pub enum Rule {
     RegistrationDisabled,
     /// The `public` and `authenticated` roles cannot be deleted.
     BuiltInRole,
+    /// A wrong, used, superseded or expired password-reset code (indistinguishable).
+    IncorrectResetCode,
     /// Unknown email, wrong password, inactive, blocked or deleted admin (indistinguishable).
     AdminInvalidCredentials,
     /// An admin login without email or password.
@@ -88,25 +90,46 @@ pub enum Rule {
     BuiltInAdminRole,
 }
 
+impl Rule {
+    /// Gatehouse's stable code for the rule (`invalid_credentials`, …).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Rule::InvalidCredentials => "invalid_credentials",
+            Rule::AccountBlocked => "account_blocked",
+            Rule::EmailNotConfirmed => "email_not_confirmed",
+            Rule::RegistrationDisabled => "registration_disabled",
+            Rule::BuiltInRole => "built_in_role",
+            Rule::IncorrectResetCode => "incorrect_reset_code",
+            Rule::AdminInvalidCredentials => "admin_invalid_credentials",
+            Rule::AdminMissingCredentials => "admin_missing_credentials",
+            Rule::AdminExists => "admin_exists",
+            Rule::LastSuperAdmin => "last_super_admin",
+            Rule::OwnRoles => "own_roles",
+            Rule::InvalidRegistration => "invalid_registration",
+            Rule::BuiltInAdminRole => "built_in_admin_role",
+        }
+    }
+}
+
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Rule::InvalidCredentials => "Invalid identifier or password",
-            Rule::AccountBlocked => "Your account has been blocked by an administrator",
-            Rule::EmailNotConfirmed => "Your account email is not confirmed",
-            Rule::RegistrationDisabled => "Register action is currently disabled",
-            Rule::BuiltInRole => "Cannot delete the public or authenticated role",
-            Rule::AdminInvalidCredentials => "Invalid credentials",
-            Rule::AdminMissingCredentials => "Missing credentials",
-            Rule::AdminExists => "You cannot register a new super admin",
-            Rule::LastSuperAdmin => "You must have at least one active super admin",
-            Rule::OwnRoles => "You cannot change your own roles",
-            Rule::InvalidRegistration => "Invalid registration info",
-            Rule::BuiltInAdminRole => {
-                "The built-in admin roles cannot be deleted, nor the Super Admin's permissions changed"
-            }
-        })
+        f.write_str(self.code())
     }
+}
+
+/// The part of a list query a key was found in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryPart {
+    /// Which records match.
+    Filter,
+    /// In which order.
+    Sort,
+    /// Which fields are shown.
+    Fields,
+    /// Which relations are loaded.
+    Relations,
+    /// Which window of the results.
+    Window,
 }
 
 /// What a use case can fail with. Each variant's doc names the answer surfaces give.
@@ -116,26 +139,26 @@ pub enum DomainError {
     #[error("{}", .0.summary())]
     Validation(FieldErrors),
     /// 400: the body holds keys the caller may not set; nothing was written.
-    #[error("Invalid parameters: {}", .0.join(", "))]
+    #[error("keys that may not be set: {}", .0.join(", "))]
     InvalidParameters(Vec<String>),
     /// 400: a query names a field or operator that does not exist or may not be used
     /// (private fields are refused exactly like unknown ones).
-    #[error("Invalid key {key}")]
+    #[error("unknown or private query key {key}")]
     InvalidKey {
         /// The offending key.
         key: String,
         /// Where it was found (`username` for an operator under a field), if nested.
         path: Option<String>,
-        /// Which query parameter (`filters`, `sort`, `fields`, `populate`, `pagination`).
-        param: &'static str,
+        /// Which part of the query.
+        part: QueryPart,
     },
     /// 400: a query value is malformed for its field (a non-number id, an unknown boolean).
-    #[error("Invalid value at {path}")]
+    #[error("malformed query value at {path}")]
     InvalidValue {
         /// Where the value was found.
         path: String,
     },
-    /// 400 (ApplicationError on Strapi surfaces, except credentials which are a ValidationError).
+    /// 400 (or 403 where the surface says so): a business rule refused the request.
     #[error("{0}")]
     Rule(Rule),
     /// 400 on Strapi surfaces, 409 on `/api/v1`: a unique value is already in use.
@@ -145,19 +168,19 @@ pub enum DomainError {
     #[error("{0}")]
     NotFound(&'static str),
     /// 401: credentials were presented but are not valid (bad, expired, revoked, wrong realm).
-    #[error("Missing or invalid credentials")]
+    #[error("missing or invalid credentials")]
     Unauthorized,
     /// 403: the caller is known but lacks the permission.
-    #[error("Forbidden")]
+    #[error("forbidden")]
     Forbidden,
     /// 429 with `Retry-After`.
-    #[error("Too many requests, please try again later.")]
+    #[error("rate limited for {retry_after_secs} s")]
     RateLimited {
         /// Seconds until a retry can succeed.
         retry_after_secs: u64,
     },
     /// 503 with `Retry-After`: a bounded resource (hash pool, busy database) is saturated.
-    #[error("Service unavailable")]
+    #[error("unavailable; retry after {retry_after_secs} s")]
     Unavailable {
         /// Seconds after which a retry is sensible.
         retry_after_secs: u64,

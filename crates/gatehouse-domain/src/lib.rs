@@ -6,7 +6,8 @@
 //! - [`action`], [`caller`]: the actions routes declare and the resolved caller that may hold them.
 //! - [`model`]: users, roles and sessions as the domain sees them.
 //! - [`query`]: the one users query model (filters, sort, window) and its field registry.
-//! - [`events`]: domain events, written to the outbox in the same transaction as their change.
+//! - [`events`], [`payloads`]: domain events, written to the outbox in the same transaction as
+//!   their change, and the public view of each subject they carry.
 //! - [`ports`]: the [`ports::Store`] trait the storage crate implements.
 //! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
 //! - [`service`], [`accounts`], [`sessions`], [`permissions`], [`users`], [`roles`],
@@ -26,6 +27,7 @@ pub mod events;
 pub mod ids;
 pub mod lifecycle;
 pub mod model;
+pub mod payloads;
 pub mod permissions;
 pub mod ports;
 pub mod query;
@@ -39,6 +41,6 @@ pub mod users;
 pub mod values;
 
 pub use caller::Caller;
-pub use error::{DomainError, FieldError, FieldErrors, Rule};
+pub use error::{DomainError, FieldError, FieldErrors, QueryPart, Rule};
 pub use service::Domain;
 pub use settings::DomainSettings;

@@ -8,16 +8,14 @@
 use crate::accounts::Authenticated;
 use crate::caller::Caller;
 use crate::crypto::token::{random_hex, sha256_hex};
-use crate::error::{DomainError, FieldError, FieldErrors};
+use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, DomainEvent, EventType};
 use crate::model::{MailKind, NewMail, NewUserToken, TokenPurpose, User, UserChanges};
+use crate::payloads;
 use crate::ports::StoreTx;
 use crate::service::Domain;
 use crate::values::{fold, Password, PasswordProblem};
 use serde_json::json;
-
-/// The answer to every bad, used or expired reset code (as Strapi).
-pub const INCORRECT_CODE: &str = "Incorrect code provided";
 
 fn password_errors(field: &str, problem: PasswordProblem) -> DomainError {
     let message = match problem {
@@ -28,7 +26,7 @@ fn password_errors(field: &str, problem: PasswordProblem) -> DomainError {
 }
 
 fn mismatch() -> DomainError {
-    DomainError::Validation(FieldErrors(vec![FieldError::new("passwordConfirmation", "Passwords do not match")]))
+    DomainError::Validation(FieldErrors(vec![FieldError::new("password_confirmation", "Passwords do not match")]))
 }
 
 impl Domain {
@@ -71,8 +69,13 @@ impl Domain {
             .ok_or_else(invalid)?;
         let changes = UserChanges { confirmed: Some(true), ..UserChanges::default() };
         let user = tx.update_user(user_id, &changes, now).await?.ok_or_else(invalid)?;
-        tx.insert_event(&DomainEvent::new(EventType::UserConfirmed, Actor::EndUser(user.id), now, user.public_json()))
-            .await?;
+        tx.insert_event(&DomainEvent::new(
+            EventType::UserConfirmed,
+            Actor::EndUser(user.id),
+            now,
+            payloads::user(&user),
+        ))
+        .await?;
         tx.commit().await?;
         self.sessions.forget_user(user.id);
         Ok(user)
@@ -127,7 +130,7 @@ impl Domain {
             EventType::UserPasswordResetRequested,
             Actor::Anonymous,
             now,
-            user.public_json(),
+            payloads::user(&user),
         ))
         .await?;
         tx.commit().await?;
@@ -149,7 +152,7 @@ impl Domain {
         let password = Password::parse(password, self.settings.password_min_length)
             .map_err(|problem| password_errors("password", problem))?;
         let hash = self.hasher.hash(&password).await?;
-        let incorrect = || DomainError::Validation(FieldErrors(vec![FieldError::new("code", INCORRECT_CODE)]));
+        let incorrect = || DomainError::Rule(Rule::IncorrectResetCode);
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let user_id =
@@ -161,7 +164,7 @@ impl Domain {
         }
         tx.invalidate_user_tokens(user.id, TokenPurpose::PasswordReset, now).await?;
         let actor = Actor::EndUser(user.id);
-        tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, user.public_json()))
+        tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, payloads::user(&user)))
             .await?;
         self.revoke_all_sessions_in(tx.as_mut(), user.id, "password_reset", actor).await?;
         let tokens = self.open_session(tx.as_mut(), &user, None).await?;
@@ -195,7 +198,7 @@ impl Domain {
         };
         if !current_ok {
             return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
-                "currentPassword",
+                "current_password",
                 "The provided current password is invalid",
             )])));
         }
@@ -211,7 +214,7 @@ impl Domain {
         let mut tx = self.store.begin().await?;
         let changes = UserChanges { password_hash: Some(hash), ..UserChanges::default() };
         let user = tx.update_user(user.id, &changes, now).await?.ok_or(DomainError::Unauthorized)?;
-        tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, user.public_json()))
+        tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, payloads::user(&user)))
             .await?;
         let ended = tx.revoke_other_sessions(user.id, &session, now, "password_changed").await?;
         if !ended.is_empty() {

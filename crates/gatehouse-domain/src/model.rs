@@ -2,14 +2,13 @@
 
 use crate::ids::{RoleId, SessionId, UserId};
 use crate::time::Timestamp;
-use serde_json::{json, Value};
 
 /// An end user. Holds no secret: the password hash travels only in [`UserCredentials`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct User {
     /// Integer id, as Strapi's `id`.
     pub id: UserId,
-    /// Stable 24-character public id, as Strapi's `documentId`.
+    /// Stable 24-character public id.
     pub document_id: String,
     /// As written at registration.
     pub username: String,
@@ -27,28 +26,10 @@ pub struct User {
     pub created_at: Timestamp,
     /// When the user last changed.
     pub updated_at: Timestamp,
-    /// Strapi's `publishedAt`; the creation time here.
+    /// The publication time (Strapi's surfaces show it); the creation time here.
     pub published_at: Timestamp,
     /// The last successful login, if any.
     pub last_login_at: Option<Timestamp>,
-}
-
-impl User {
-    /// The public fields, as the content API and domain events show them.
-    pub fn public_json(&self) -> Value {
-        json!({
-            "id": self.id.0,
-            "documentId": self.document_id,
-            "username": self.username,
-            "email": self.email,
-            "provider": self.provider,
-            "confirmed": self.confirmed,
-            "blocked": self.blocked,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-            "publishedAt": self.published_at,
-        })
-    }
 }
 
 /// A user together with the password hash, for login only.
@@ -77,7 +58,7 @@ pub struct Role {
     pub created_at: Timestamp,
     /// When the role last changed.
     pub updated_at: Timestamp,
-    /// Strapi's `publishedAt`.
+    /// The publication time; the creation time here.
     pub published_at: Timestamp,
 }
 
@@ -86,20 +67,6 @@ impl Role {
     pub const PUBLIC: &'static str = "public";
     /// The type of the default role of new users.
     pub const AUTHENTICATED: &'static str = "authenticated";
-
-    /// The public fields, as Strapi shows a role.
-    pub fn public_json(&self) -> Value {
-        json!({
-            "id": self.id.0,
-            "documentId": self.document_id,
-            "name": self.name,
-            "description": self.description,
-            "type": self.role_type,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-            "publishedAt": self.published_at,
-        })
-    }
 }
 
 /// Everything needed to insert a user; built by the domain after validation and hashing.
@@ -125,7 +92,7 @@ pub struct NewUser {
     pub blocked: bool,
     /// The role.
     pub role_id: RoleId,
-    /// Creation time (also `updatedAt` and `publishedAt`).
+    /// Creation time (also the update and publication times).
     pub now: Timestamp,
 }
 
@@ -466,7 +433,7 @@ pub struct Admin {
     pub created_at: Timestamp,
     /// Last change.
     pub updated_at: Timestamp,
-    /// Strapi's `publishedAt`.
+    /// The publication time; the creation time here.
     pub published_at: Timestamp,
     /// Set while soft-deleted.
     pub deleted_at: Option<Timestamp>,
@@ -478,21 +445,6 @@ impl Admin {
     /// Whether it holds the Super Admin role.
     pub fn is_super_admin(&self) -> bool {
         self.roles.iter().any(|role| role.code == AdminRole::SUPER_ADMIN)
-    }
-
-    /// The public fields, for events.
-    pub fn public_json(&self) -> Value {
-        json!({
-            "id": self.id.0,
-            "documentId": self.document_id,
-            "firstname": self.firstname,
-            "lastname": self.lastname,
-            "email": self.email,
-            "isActive": self.is_active,
-            "blocked": self.blocked,
-            "roles": self.roles.iter().map(|role| role.code.clone()).collect::<Vec<_>>(),
-            "deletedAt": self.deleted_at,
-        })
     }
 }
 

@@ -120,7 +120,7 @@ pub trait Store: Send + Sync + 'static {
     /// How many users match a filter.
     async fn count_users(&self, filter: &Filter) -> Result<u64, StoreError>;
 
-    /// One role by its `documentId`.
+    /// One role by its stable public id.
     async fn find_role_by_document_id(&self, document_id: &str) -> Result<Option<Role>, StoreError>;
 
     /// Every role with its number of users, by id.

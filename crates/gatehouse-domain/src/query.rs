@@ -27,7 +27,7 @@ pub enum FieldType {
 pub enum UserField {
     /// `id`
     Id,
-    /// `documentId`
+    /// `document_id`
     DocumentId,
     /// `username`
     Username,
@@ -39,16 +39,16 @@ pub enum UserField {
     Confirmed,
     /// `blocked`
     Blocked,
-    /// `createdAt`
+    /// `created_at`
     CreatedAt,
-    /// `updatedAt`
+    /// `updated_at`
     UpdatedAt,
-    /// `publishedAt`
+    /// `published_at`
     PublishedAt,
 }
 
 impl UserField {
-    /// Every public user field, in the order Strapi shows them.
+    /// Every public user field.
     pub const ALL: [UserField; 10] = [
         UserField::Id,
         UserField::DocumentId,
@@ -62,19 +62,19 @@ impl UserField {
         UserField::PublishedAt,
     ];
 
-    /// The wire name.
+    /// Gatehouse's name for the field; each surface maps its own wire names onto it.
     pub const fn name(self) -> &'static str {
         match self {
             UserField::Id => "id",
-            UserField::DocumentId => "documentId",
+            UserField::DocumentId => "document_id",
             UserField::Username => "username",
             UserField::Email => "email",
             UserField::Provider => "provider",
             UserField::Confirmed => "confirmed",
             UserField::Blocked => "blocked",
-            UserField::CreatedAt => "createdAt",
-            UserField::UpdatedAt => "updatedAt",
-            UserField::PublishedAt => "publishedAt",
+            UserField::CreatedAt => "created_at",
+            UserField::UpdatedAt => "updated_at",
+            UserField::PublishedAt => "published_at",
         }
     }
 
@@ -99,7 +99,7 @@ impl UserField {
 pub enum RoleField {
     /// `role.id`
     Id,
-    /// `role.documentId`
+    /// `role.document_id`
     DocumentId,
     /// `role.name`
     Name,
@@ -110,11 +110,11 @@ pub enum RoleField {
 }
 
 impl RoleField {
-    /// The public role field called `name`.
+    /// The public role field Gatehouse calls `name`.
     pub fn from_name(name: &str) -> Option<RoleField> {
         Some(match name {
             "id" => RoleField::Id,
-            "documentId" => RoleField::DocumentId,
+            "document_id" => RoleField::DocumentId,
             "name" => RoleField::Name,
             "type" => RoleField::Type,
             "description" => RoleField::Description,
@@ -410,7 +410,7 @@ pub struct UserQuery {
     pub window: Window,
     /// Whether to load each user's role.
     pub with_role: bool,
-    /// Which fields to show (`None`: all; `id` and `documentId` are always shown).
+    /// Which fields to show (`None`: all; `id` and `document_id` are always shown).
     pub fields: Option<Vec<UserField>>,
 }
 

@@ -8,6 +8,7 @@ use crate::error::{DomainError, FieldError, FieldErrors};
 use crate::events::{DomainEvent, EventType};
 use crate::ids::RoleId;
 use crate::model::{NewRole, Role, RoleWithCount};
+use crate::payloads;
 use crate::service::Domain;
 use crate::values::fold;
 use serde_json::json;
@@ -87,7 +88,7 @@ impl Domain {
         let mut tx = self.store.begin().await?;
         let role = tx.insert_role(&new_role).await?;
         tx.set_role_actions(role.id, &actions).await?;
-        let data = json!({"role": role.public_json(), "permissions": actions});
+        let data = json!({"role": payloads::role(&role), "permissions": actions});
         tx.insert_event(&DomainEvent::new(EventType::RoleCreated, caller.actor(), now, data)).await?;
         tx.commit().await?;
         Ok(role)
@@ -112,7 +113,7 @@ impl Domain {
         if let Some(actions) = &actions {
             tx.set_role_actions(id, actions).await?;
         }
-        let data = json!({"role": role.public_json(), "permissions": actions});
+        let data = json!({"role": payloads::role(&role), "permissions": actions});
         tx.insert_event(&DomainEvent::new(EventType::RoleUpdated, caller.actor(), now, data)).await?;
         tx.commit().await?;
         self.permissions.invalidate(id);
@@ -133,7 +134,7 @@ impl Domain {
         if !tx.delete_role(id).await? {
             return Err(DomainError::NotFound(NOT_FOUND));
         }
-        let data = json!({"role": role.public_json(), "usersMovedTo": fallback.id.0, "usersMoved": moved});
+        let data = json!({"role": payloads::role(&role), "usersMovedTo": fallback.id.0, "usersMoved": moved});
         tx.insert_event(&DomainEvent::new(EventType::RoleDeleted, caller.actor(), now, data)).await?;
         tx.commit().await?;
         self.permissions.invalidate(id);

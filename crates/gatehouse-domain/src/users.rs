@@ -8,13 +8,14 @@ use crate::error::{DomainError, FieldError, FieldErrors};
 use crate::events::{DomainEvent, EventType};
 use crate::ids::{RoleId, UserId};
 use crate::model::{NewUser, Role, User, UserChanges, UserWithRole};
+use crate::payloads;
 use crate::ports::StoreTx;
 use crate::query::{Filter, UserQuery};
 use crate::service::Domain;
 use crate::values::{Email, Password, PasswordProblem, Username, UsernameProblem};
 use serde_json::json;
 
-/// How a request names a role: by integer id or by `documentId` (as Strapi accepts both).
+/// How a request names a role: by integer id or by its stable public id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RoleRef {
     /// `role: 3`
@@ -134,7 +135,7 @@ impl Domain {
         };
         let mut tx = self.store.begin().await?;
         let user = tx.insert_user(&new_user).await?;
-        tx.insert_event(&DomainEvent::new(EventType::UserCreated, caller.actor(), now, user.public_json())).await?;
+        tx.insert_event(&DomainEvent::new(EventType::UserCreated, caller.actor(), now, payloads::user(&user))).await?;
         tx.commit().await?;
         Ok(UserWithRole { user, role: Some(role) })
     }
@@ -215,10 +216,10 @@ impl Domain {
             changed.push("blocked");
         }
         let actor = caller.actor();
-        let mut data = after.public_json();
+        let mut data = payloads::user(&after);
         data["changes"] = json!(changed);
         tx.insert_event(&DomainEvent::new(EventType::UserUpdated, actor.clone(), now, data)).await?;
-        let subject = after.public_json();
+        let subject = payloads::user(&after);
         if after.blocked != before.blocked {
             let kind = if after.blocked { EventType::UserBlocked } else { EventType::UserUnblocked };
             tx.insert_event(&DomainEvent::new(kind, actor.clone(), now, subject.clone())).await?;
@@ -262,7 +263,7 @@ impl Domain {
         let mut tx = self.store.begin().await?;
         self.revoke_all_sessions_in(tx.as_mut(), id, "user_deleted", actor.clone()).await?;
         let user = tx.delete_user(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
-        tx.insert_event(&DomainEvent::new(EventType::UserDeleted, actor, now, user.public_json())).await?;
+        tx.insert_event(&DomainEvent::new(EventType::UserDeleted, actor, now, payloads::user(&user))).await?;
         tx.commit().await?;
         self.sessions.forget_user(id);
         Ok(user)

@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 
 const ALPHANUMERIC_LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
-/// `len` characters of `[a-z0-9]`, uniformly drawn (Strapi's `documentId` alphabet).
+/// `len` characters of `[a-z0-9]`, uniformly drawn (the public-id alphabet).
 pub fn random_alphanumeric(len: usize) -> String {
     let mut rng = OsRng;
     (0..len).map(|_| char::from(ALPHANUMERIC_LOWER[rng.gen_range(0..ALPHANUMERIC_LOWER.len())])).collect()
@@ -22,7 +22,7 @@ pub fn random_hex(bytes: usize) -> String {
     hex::encode(buffer)
 }
 
-/// A new `documentId`.
+/// A new stable public id.
 pub fn new_document_id() -> String {
     random_alphanumeric(24)
 }

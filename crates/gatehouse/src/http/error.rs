@@ -10,7 +10,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use gatehouse_domain::ports::ConflictKey;
-use gatehouse_domain::{DomainError, Rule};
+use gatehouse_domain::{DomainError, QueryPart, Rule};
 use serde_json::{json, Map, Value};
 
 /// A failed request on a Strapi-shaped surface.
@@ -130,7 +130,8 @@ impl From<DomainError> for ApiError {
                     .iter()
                     .map(|field| {
                         let mut entry = Map::new();
-                        entry.insert("path".into(), json!(field.path));
+                        let path: Vec<String> = field.path.iter().map(|segment| camel_case(segment)).collect();
+                        entry.insert("path".into(), json!(path));
                         entry.insert("message".into(), json!(field.message));
                         entry.insert("name".into(), json!("ValidationError"));
                         if let Some(value) = &field.value {
@@ -141,8 +142,17 @@ impl From<DomainError> for ApiError {
                     .collect();
                 Self { details: Some(Box::new(json!({ "errors": listed }))), ..Self::validation(errors.summary()) }
             }
-            DomainError::InvalidParameters(_) => Self::validation(error.to_string()),
-            DomainError::InvalidKey { key, path, param } => {
+            DomainError::InvalidParameters(keys) => {
+                Self::validation(format!("Invalid parameters: {}", keys.join(", ")))
+            }
+            DomainError::InvalidKey { key, path, part } => {
+                let param = match part {
+                    QueryPart::Filter => "filters",
+                    QueryPart::Sort => "sort",
+                    QueryPart::Fields => "fields",
+                    QueryPart::Relations => "populate",
+                    QueryPart::Window => "pagination",
+                };
                 let message = match &path {
                     Some(path) if key.starts_with('$') => format!("Invalid key {key} at {path}"),
                     _ => format!("Invalid key {key}"),
@@ -156,11 +166,13 @@ impl From<DomainError> for ApiError {
                 details: Some(Box::new(json!({"path": path, "source": "query"}))),
                 ..Self::validation(format!("Invalid value at {path}"))
             },
-            DomainError::Rule(Rule::InvalidCredentials) => Self::validation(Rule::InvalidCredentials.to_string()),
-            DomainError::Rule(Rule::RegistrationDisabled) => {
-                Self::new(StatusCode::FORBIDDEN, "ForbiddenError", Rule::RegistrationDisabled.to_string())
+            DomainError::Rule(
+                rule @ (Rule::InvalidCredentials | Rule::IncorrectResetCode | Rule::InvalidRegistration),
+            ) => Self::validation(rule_message(rule)),
+            DomainError::Rule(rule @ (Rule::RegistrationDisabled | Rule::AdminExists)) => {
+                Self::new(StatusCode::FORBIDDEN, "ForbiddenError", rule_message(rule))
             }
-            DomainError::Rule(rule) => Self::application(rule.to_string()),
+            DomainError::Rule(rule) => Self::application(rule_message(rule)),
             DomainError::Conflict(key) => Self::application(match key {
                 ConflictKey::Email => "Email already taken".to_owned(),
                 ConflictKey::Username => "Username already taken".to_owned(),
@@ -186,6 +198,44 @@ impl From<DomainError> for ApiError {
             DomainError::Internal(cause) => Self::internal(&cause),
         }
     }
+}
+
+/// Strapi's wording of each rule.
+fn rule_message(rule: Rule) -> &'static str {
+    match rule {
+        Rule::InvalidCredentials => "Invalid identifier or password",
+        Rule::AccountBlocked => "Your account has been blocked by an administrator",
+        Rule::EmailNotConfirmed => "Your account email is not confirmed",
+        Rule::RegistrationDisabled => "Register action is currently disabled",
+        Rule::BuiltInRole => "Cannot delete the public or authenticated role",
+        Rule::IncorrectResetCode => "Incorrect code provided",
+        Rule::AdminInvalidCredentials => "Invalid credentials",
+        Rule::AdminMissingCredentials => "Missing credentials",
+        Rule::AdminExists => "You cannot register a new super admin",
+        Rule::LastSuperAdmin => "You must have at least one active super admin",
+        Rule::OwnRoles => "You cannot change your own roles",
+        Rule::InvalidRegistration => "Invalid registration info",
+        Rule::BuiltInAdminRole => {
+            "The built-in admin roles cannot be deleted, nor the Super Admin's permissions changed"
+        }
+    }
+}
+
+/// Strapi's body keys are camelCase; the domain names fields in snake_case.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for character in name.chars() {
+        if character == '_' && !out.is_empty() {
+            upper = true;
+        } else if upper {
+            out.extend(character.to_uppercase());
+            upper = false;
+        } else {
+            out.push(character);
+        }
+    }
+    out
 }
 
 impl IntoResponse for ApiError {

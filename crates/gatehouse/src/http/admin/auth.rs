@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::admins::{AdminLogin, AdminProfile};
-use gatehouse_domain::{Caller, DomainError, Rule};
+use gatehouse_domain::Caller;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
@@ -22,16 +22,6 @@ fn login_answer(headers: &HeaderMap, peer: SocketAddr, now_secs: i64, login: Adm
     let max_age = login.refresh_expires_at.as_secs() - now_secs;
     set_refresh_cookie(&mut response, headers, peer, &login.refresh, max_age.max(0));
     response
-}
-
-fn domain_error(error: DomainError) -> ApiError {
-    match error {
-        DomainError::Rule(Rule::AdminExists) => {
-            ApiError::new(StatusCode::FORBIDDEN, "ForbiddenError", Rule::AdminExists.to_string())
-        }
-        DomainError::Rule(Rule::InvalidRegistration) => ApiError::validation(Rule::InvalidRegistration.to_string()),
-        other => other.into(),
-    }
 }
 
 fn profile(fields: &mut Fields<'_>, password_key: &str) -> AdminProfile {
@@ -69,7 +59,7 @@ pub async fn register_admin(
     let profile = profile(&mut fields, "password");
     fields.finish()?;
     let email = email.unwrap_or_default();
-    let login = state.domain.register_first_admin(&email, profile).await.map_err(domain_error)?;
+    let login = state.domain.register_first_admin(&email, profile).await?;
     Ok(login_answer(&headers, peer, state.domain.clock().now().as_secs(), login))
 }
 
@@ -167,7 +157,7 @@ async fn accept(
     let mut fields = Fields::new(info);
     let profile = profile(&mut fields, "password");
     fields.finish()?;
-    let login = state.domain.accept_invite(&token, profile).await.map_err(domain_error)?;
+    let login = state.domain.accept_invite(&token, profile).await?;
     Ok(login_answer(headers, peer, state.domain.clock().now().as_secs(), login))
 }
 

@@ -11,7 +11,6 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::accounts::{Authenticated, LoginAttempt, Registration};
-use gatehouse_domain::lifecycle::INCORRECT_CODE;
 use gatehouse_domain::ports::ConflictKey;
 use gatehouse_domain::{Caller, DomainError};
 use serde::{Deserialize, Serialize};
@@ -307,14 +306,8 @@ pub async fn reset_password(
     let (Some(code), Some(password), Some(confirmation)) = (code, password, confirmation) else {
         return Err(ApiError::validation("code, password and passwordConfirmation are required"));
     };
-    let outcome = state.domain.reset_password(&code, &password, &confirmation).await;
-    match outcome {
-        Ok(authenticated) => Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), authenticated)),
-        Err(DomainError::Validation(errors)) if errors.0.iter().any(|error| error.message == INCORRECT_CODE) => {
-            Err(ApiError::validation(INCORRECT_CODE))
-        }
-        Err(error) => Err(error.into()),
-    }
+    let authenticated = state.domain.reset_password(&code, &password, &confirmation).await?;
+    Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), authenticated))
 }
 
 /// Body of `POST /api/auth/change-password`.

@@ -4,7 +4,7 @@
 //! domain's field registry.
 
 use gatehouse_domain::query::{FieldRef, Filter, Operator, RoleField, SortKey, UserField, UserQuery, Window};
-use gatehouse_domain::{DomainError, FieldError, FieldErrors};
+use gatehouse_domain::{DomainError, FieldError, FieldErrors, QueryPart};
 use std::collections::BTreeMap;
 
 /// The most parameters one query string may hold.
@@ -117,8 +117,41 @@ fn leaves(node: &Node, path: &str) -> Result<Vec<String>, DomainError> {
     }
 }
 
-fn invalid_key(key: &str, path: Option<&str>, param: &'static str) -> DomainError {
-    DomainError::InvalidKey { key: key.to_owned(), path: path.map(str::to_owned), param }
+fn invalid_key(key: &str, path: Option<&str>, part: QueryPart) -> DomainError {
+    DomainError::InvalidKey { key: key.to_owned(), path: path.map(str::to_owned), part }
+}
+
+/// Strapi's name of each public user field; the domain's own names are snake_case.
+const USER_FIELD_NAMES: [(UserField, &str); 10] = [
+    (UserField::Id, "id"),
+    (UserField::DocumentId, "documentId"),
+    (UserField::Username, "username"),
+    (UserField::Email, "email"),
+    (UserField::Provider, "provider"),
+    (UserField::Confirmed, "confirmed"),
+    (UserField::Blocked, "blocked"),
+    (UserField::CreatedAt, "createdAt"),
+    (UserField::UpdatedAt, "updatedAt"),
+    (UserField::PublishedAt, "publishedAt"),
+];
+
+/// The user field Strapi calls `name`; private and unknown names are `None` alike.
+pub fn user_field(name: &str) -> Option<UserField> {
+    USER_FIELD_NAMES.iter().find(|(_, wire)| *wire == name).map(|(field, _)| *field)
+}
+
+/// Strapi's name of a user field.
+pub fn user_field_name(field: UserField) -> &'static str {
+    USER_FIELD_NAMES.iter().find(|(known, _)| *known == field).map_or("id", |(_, wire)| wire)
+}
+
+/// The role field Strapi calls `name`.
+fn role_field(name: &str) -> Option<RoleField> {
+    match name {
+        "documentId" => Some(RoleField::DocumentId),
+        "document_id" => None,
+        other => RoleField::from_name(other),
+    }
 }
 
 /// `filters[…]` into a [`Filter`].
@@ -132,7 +165,7 @@ pub fn parse_filters(node: &Node) -> Result<Filter, DomainError> {
             "$not" => Filter::Not(Box::new(parse_filters(child)?)),
             "role" => parse_role_filters(child)?,
             name => {
-                let field = UserField::from_name(name).ok_or_else(|| invalid_key(name, None, "filters"))?;
+                let field = user_field(name).ok_or_else(|| invalid_key(name, None, QueryPart::Filter))?;
                 parse_conditions(FieldRef::User(field), child, name)?
             }
         });
@@ -154,7 +187,7 @@ fn parse_role_filters(node: &Node) -> Result<Filter, DomainError> {
                     continue;
                 }
                 let path = format!("role.{key}");
-                let field = RoleField::from_name(key).ok_or_else(|| invalid_key(key, Some("role"), "filters"))?;
+                let field = role_field(key).ok_or_else(|| invalid_key(key, Some("role"), QueryPart::Filter))?;
                 all.push(parse_conditions(FieldRef::Role(field), child, &path)?);
             }
             Ok(if all.len() == 1 { all.remove(0) } else { Filter::All(all) })
@@ -184,7 +217,8 @@ fn parse_conditions(field: FieldRef, node: &Node, path: &str) -> Result<Filter, 
                     .collect::<Result<_, _>>()?,
             ),
             name => {
-                let operator = Operator::from_name(name).ok_or_else(|| invalid_key(name, Some(path), "filters"))?;
+                let operator =
+                    Operator::from_name(name).ok_or_else(|| invalid_key(name, Some(path), QueryPart::Filter))?;
                 Filter::compare(field, operator, &leaves(child, path)?, path)?
             }
         });
@@ -200,7 +234,7 @@ fn parse_sort(node: &Node) -> Result<Vec<SortKey>, DomainError> {
     let mut push = |text: &str| -> Result<(), DomainError> {
         for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
             let (name, direction) = part.split_once(':').unwrap_or((part, "asc"));
-            let field = UserField::from_name(name).ok_or_else(|| invalid_key(name, None, "sort"))?;
+            let field = user_field(name).ok_or_else(|| invalid_key(name, None, QueryPart::Sort))?;
             let descending = match direction.to_ascii_lowercase().as_str() {
                 "asc" => false,
                 "desc" => true,
@@ -225,7 +259,7 @@ fn parse_sort(node: &Node) -> Result<Vec<SortKey>, DomainError> {
             for (name, direction) in map {
                 match direction {
                     Node::Leaf(direction) => push(&format!("{name}:{direction}"))?,
-                    Node::Map(_) => return Err(invalid_key(name, None, "sort")),
+                    Node::Map(_) => return Err(invalid_key(name, None, QueryPart::Sort)),
                 }
             }
         }
@@ -267,7 +301,7 @@ fn parse_window(root: &BTreeMap<String, Node>) -> Result<Window, DomainError> {
     };
     for key in pagination.keys() {
         if !matches!(key.as_str(), "page" | "pageSize" | "start" | "limit" | "withCount") {
-            return Err(invalid_key(key, None, "pagination"));
+            return Err(invalid_key(key, None, QueryPart::Window));
         }
     }
     let page = number(pagination.get("page"), "pagination.page")?;
@@ -300,7 +334,7 @@ fn parse_populate(node: &Node) -> Result<bool, DomainError> {
         match name {
             "role" | "*" => Ok(true),
             "" | "false" => Ok(false),
-            other => Err(invalid_key(other, None, "populate")),
+            other => Err(invalid_key(other, None, QueryPart::Relations)),
         }
     };
     match node {
@@ -316,7 +350,7 @@ fn parse_populate(node: &Node) -> Result<bool, DomainError> {
             for item in list_items(node) {
                 match item {
                     Node::Leaf(name) => any |= wants(name)?,
-                    Node::Map(_) => return Err(invalid_key("populate", None, "populate")),
+                    Node::Map(_) => return Err(invalid_key("populate", None, QueryPart::Relations)),
                 }
             }
             Ok(any)
@@ -330,7 +364,7 @@ fn parse_populate(node: &Node) -> Result<bool, DomainError> {
                     // Nothing is populated below the role (`populate[role][populate]=users`).
                     Node::Map(inner) => {
                         let key = inner.keys().next().map(String::as_str).unwrap_or("populate");
-                        return Err(invalid_key(key, Some(name), "populate"));
+                        return Err(invalid_key(key, Some(name), QueryPart::Relations));
                     }
                 }
             }
@@ -347,7 +381,7 @@ fn parse_fields(node: &Node) -> Result<Vec<UserField>, DomainError> {
     names
         .iter()
         .filter(|name| !name.is_empty())
-        .map(|name| UserField::from_name(name).ok_or_else(|| invalid_key(name, None, "fields")))
+        .map(|name| user_field(name).ok_or_else(|| invalid_key(name, None, QueryPart::Fields)))
         .collect()
 }
 
@@ -401,16 +435,16 @@ mod tests {
     #[test]
     fn private_and_unknown_keys_are_refused_with_their_parameter() {
         for (raw, key, param) in [
-            ("filters[password][$startsWith]=$", "password", "filters"),
-            ("sort=password:asc", "password", "sort"),
-            ("fields[0]=resetPasswordToken", "resetPasswordToken", "fields"),
-            ("populate[role][populate]=users", "populate", "populate"),
-            ("filters[username][$foo]=x", "$foo", "filters"),
-            ("populate=secrets", "secrets", "populate"),
+            ("filters[password][$startsWith]=$", "password", QueryPart::Filter),
+            ("sort=password:asc", "password", QueryPart::Sort),
+            ("fields[0]=resetPasswordToken", "resetPasswordToken", QueryPart::Fields),
+            ("populate[role][populate]=users", "populate", QueryPart::Relations),
+            ("filters[username][$foo]=x", "$foo", QueryPart::Filter),
+            ("populate=secrets", "secrets", QueryPart::Relations),
         ] {
             match parse_user_query(raw) {
-                Err(DomainError::InvalidKey { key: found, param: found_param, .. }) => {
-                    assert_eq!((found.as_str(), found_param), (key, param), "{raw}")
+                Err(DomainError::InvalidKey { key: found, part: found_part, .. }) => {
+                    assert_eq!((found.as_str(), found_part), (key, param), "{raw}")
                 }
                 other => panic!("{raw}: {other:?}"),
             }

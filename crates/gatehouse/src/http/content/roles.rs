@@ -1,7 +1,7 @@
 //! `/api/users-permissions/roles*` and `/api/users-permissions/permissions`: end-user roles and
 //! their grants, in Strapi's shapes (a role's grants as the nested `controllers` tree).
 
-use crate::http::content::{ErrorResponse, OkResponse};
+use crate::http::content::{ErrorResponse, OkResponse, RoleResponse};
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
 use crate::http::AppState;
@@ -90,8 +90,8 @@ fn granted_actions(tree: &Value) -> Result<Vec<String>, ApiError> {
 }
 
 fn role_json(role: &Role) -> Map<String, Value> {
-    match role.public_json() {
-        Value::Object(object) => object,
+    match serde_json::to_value(RoleResponse::from(role)) {
+        Ok(Value::Object(object)) => object,
         _ => Map::new(),
     }
 }

@@ -57,7 +57,8 @@ fn one_user(found: &UserWithRole, fields: Option<&[UserField]>) -> Response {
 pub fn user_json(found: &UserWithRole, fields: Option<&[UserField]>) -> Value {
     let Ok(Value::Object(mut object)) = serde_json::to_value(user_response(found)) else { return Value::Null };
     if let Some(fields) = fields {
-        let keep: Vec<&str> = fields.iter().map(|field| field.name()).chain(["id", "documentId", "role"]).collect();
+        let keep: Vec<&str> =
+            fields.iter().map(|field| query::user_field_name(*field)).chain(["id", "documentId", "role"]).collect();
         object.retain(|key, _| keep.contains(&key.as_str()));
     }
     Value::Object(object)
