@@ -59,8 +59,9 @@ impl Progress {
             return Self::Lines { total };
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
-        let style = ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} users  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let style =
+            ProgressStyle::with_template("{bar:40} {human_pos}/{human_len} users  {elapsed} elapsed, eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar());
         bar.set_style(style);
         Self::Bar(bar)
     }
