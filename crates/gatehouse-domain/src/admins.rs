@@ -127,6 +127,17 @@ pub fn admin_password(raw: &str, field: &str) -> Result<Password, DomainError> {
         .map_err(|_| DomainError::Validation(FieldErrors(vec![FieldError::new(field, "invalid password")])))
 }
 
+/// Every active admin has a first name (first registration and the CLI alike).
+fn required_firstname(profile: &AdminProfile) -> Result<(), DomainError> {
+    if profile.firstname.trim().is_empty() {
+        return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
+            "firstname",
+            "firstname is a required field",
+        )])));
+    }
+    Ok(())
+}
+
 fn email_of(raw: &str) -> Result<Email, DomainError> {
     Email::parse(raw).ok_or_else(|| {
         DomainError::Validation(FieldErrors(vec![
@@ -269,12 +280,7 @@ impl Domain {
         }
         let email = email_of(email)?;
         let password = admin_password(&profile.password, "password")?;
-        if profile.firstname.trim().is_empty() {
-            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
-                "firstname",
-                "firstname is a required field",
-            )])));
-        }
+        required_firstname(&profile)?;
         let super_admin = self.role_id_by_code(AdminRole::SUPER_ADMIN).await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
@@ -808,15 +814,20 @@ impl Domain {
     ) -> Result<Admin, DomainError> {
         let email = email_of(email)?;
         let password = admin_password(&profile.password, "password")?;
+        required_firstname(&profile)?;
         let role = self.role_id_by_code(role).await?;
+        // The first admin made by the CLI also claims the installation. Only the first tries:
+        // a refused insert would abort the whole transaction on PostgreSQL.
+        let first = !self.store.has_admin().await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let id =
             self.create_active_admin(tx.as_mut(), &email, &profile, &password, &[role], Some(Actor::System)).await?;
-        // The first admin made by the CLI also claims the installation.
-        if let Err(error) = tx.claim_bootstrap(id, now).await {
-            if !matches!(error, StoreError::Conflict(_)) {
-                return Err(error.into());
+        if first {
+            match tx.claim_bootstrap(id, now).await {
+                // Another first admin was created meanwhile: this transaction is spoilt, try again.
+                Err(StoreError::Conflict(_)) => return Err(DomainError::Unavailable { retry_after_secs: 1 }),
+                other => other?,
             }
         }
         tx.commit().await?;

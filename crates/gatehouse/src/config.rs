@@ -1,13 +1,19 @@
 //! Configuration: built-in defaults, then an optional TOML file, then `GATEHOUSE_<SECTION>__<KEY>`
 //! environment variables (any of them may be given as `…_FILE`, a path holding the value), then
 //! command-line flags. Unknown keys are errors that name every offending key.
+//!
+//! [`Config::check_from`] reads everything and reports every problem at once: unknown keys,
+//! values of the wrong type, and values out of their documented range (see
+//! `docs/configuration.md`, which lists each key's default and range). Keys of features that
+//! are not built yet are accepted and give a warning when set.
 
 use anyhow::{bail, Context};
 use gatehouse_domain::crypto::password::Argon2Settings;
 use gatehouse_domain::settings::{DomainSettings, JwtMode};
+use gatehouse_domain::Domain;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -209,7 +215,7 @@ pub struct RegisterConfig {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RateLimitConfig {
-    /// Master switch.
+    /// Master switch. The limiter is not built yet: `true` has no effect (and warns).
     pub enabled: bool,
     /// Auth endpoints, per IP and per identifier.
     pub auth_per_minute: u32,
@@ -219,12 +225,15 @@ pub struct RateLimitConfig {
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { enabled: true, auth_per_minute: 10, api_per_minute: 600 }
+        Self { enabled: false, auth_per_minute: 10, api_per_minute: 600 }
     }
 }
 
+/// The sender of mails when `mail.from` is not set.
+pub const DEFAULT_MAIL_FROM: &str = "Gatehouse <no-reply@localhost>";
+
 /// `[mail]`
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MailConfig {
     /// `smtp://user:pass@host:port`, `?tls=starttls`, or `smtps://`; unset: log + outbox.
@@ -235,6 +244,12 @@ pub struct MailConfig {
     /// `email_confirmation.txt`, `email_confirmation.html`, the same for `reset_password` and
     /// `invite`).
     pub templates_dir: Option<String>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self { smtp_url: None, from: Some(DEFAULT_MAIL_FROM.to_owned()), templates_dir: None }
+    }
 }
 
 /// `[admin]`
@@ -260,7 +275,7 @@ impl Default for AdminConfig {
 }
 
 /// `[webhooks]`
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct WebhooksConfig {
     /// Allow targets on loopback/private addresses (tests).
@@ -283,7 +298,7 @@ impl Default for WebhooksConfig {
 }
 
 /// `[audit]`
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct AuditConfig {
     /// Days an audit record is kept.
@@ -336,20 +351,30 @@ impl<'de> Deserialize<'de> for DurationText {
     }
 }
 
-impl Serialize for DurationText {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl std::fmt::Display for DurationText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let millis = self.0.as_millis();
-        let text = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s")]
+        if millis == 0 {
+            return f.write_str("0s");
+        }
+        match [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s")]
             .iter()
             .find(|(unit, _)| millis > 0 && millis.is_multiple_of(*unit))
-            .map(|(unit, suffix)| format!("{}{suffix}", millis / unit))
-            .unwrap_or_else(|| format!("{millis}ms"));
-        serializer.serialize_str(&text)
+        {
+            Some((unit, suffix)) => write!(f, "{}{suffix}", millis / unit),
+            None => write!(f, "{millis}ms"),
+        }
+    }
+}
+
+impl Serialize for DurationText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
     }
 }
 
 /// A size in bytes, written as a number or `64KiB`, `1MiB`, `64KB`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ByteSize(pub usize);
 
 impl<'de> Deserialize<'de> for ByteSize {
@@ -382,12 +407,22 @@ impl<'de> Deserialize<'de> for ByteSize {
     }
 }
 
+impl std::fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_multiple_of(1024 * 1024) && self.0 > 0 {
+            write!(f, "{}MiB", self.0 / (1024 * 1024))
+        } else if self.0.is_multiple_of(1024) && self.0 > 0 {
+            write!(f, "{}KiB", self.0 / 1024)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
 impl Serialize for ByteSize {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0.is_multiple_of(1024 * 1024) && self.0 > 0 {
-            serializer.serialize_str(&format!("{}MiB", self.0 / (1024 * 1024)))
-        } else if self.0.is_multiple_of(1024) && self.0 > 0 {
-            serializer.serialize_str(&format!("{}KiB", self.0 / 1024))
+        if self.0 >= 1024 && self.0.is_multiple_of(1024) {
+            serializer.serialize_str(&self.to_string())
         } else {
             serializer.serialize_u64(self.0 as u64)
         }
@@ -405,107 +440,283 @@ pub struct Overrides {
     pub bind: Option<String>,
 }
 
+/// What reading the configuration found: the values (a refused key keeps its default), every
+/// problem (unknown keys, wrong types, values out of range) and warnings (keys that have no
+/// effect yet, mail links to pages nothing serves, weak argon2 parameters).
+#[derive(Clone, Debug)]
+pub struct Checked {
+    /// The configuration read.
+    pub config: Config,
+    /// Every problem, `key: what is wrong`; the configuration is usable only without any.
+    pub problems: Vec<String>,
+    /// Warnings, `key …`; the configuration is usable.
+    pub warnings: Vec<String>,
+}
+
+impl Checked {
+    /// The configuration, or an error naming every problem.
+    pub fn into_result(self) -> anyhow::Result<Config> {
+        if self.problems.is_empty() {
+            Ok(self.config)
+        } else {
+            Err(problems_error(&self.problems))
+        }
+    }
+}
+
+fn problems_error(problems: &[String]) -> anyhow::Error {
+    anyhow::anyhow!("invalid configuration ({} problems):\n  {}", problems.len(), problems.join("\n  "))
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// Collects range problems, one line per key.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, key: &str, message: impl std::fmt::Display) {
+        self.0.push(format!("{key}: {message}"));
+    }
+
+    fn range<T: PartialOrd + std::fmt::Display>(&mut self, key: &str, value: T, min: T, max: T) {
+        if value < min || value > max {
+            self.push(key, format!("{value} is out of range (allowed: {min} to {max})"));
+        }
+    }
+
+    fn duration(&mut self, key: &str, value: Duration, min: Duration, max: Duration) {
+        if value < min || value > max {
+            let (value, min, max) = (DurationText(value), DurationText(min), DurationText(max));
+            self.push(key, format!("{value} is out of range (allowed: {min} to {max})"));
+        }
+    }
+
+    fn http_url(&mut self, key: &str, value: Option<&str>) {
+        let Some(value) = value else { return };
+        match url::Url::parse(value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {}
+            _ => self.push(key, format!("{value:?} is not an absolute http(s) URL")),
+        }
+    }
+}
+
 impl Config {
-    /// Loads the configuration from file, environment and flags, and validates it.
+    /// Loads the configuration from file, environment and flags; an error names every problem.
     pub fn load(overrides: &Overrides) -> anyhow::Result<Config> {
+        Self::check(overrides)?.into_result()
+    }
+
+    /// Reads file, environment and flags and checks every key; fails only when the file cannot
+    /// be read or is not TOML (or a `…_FILE` variable names an unreadable file).
+    pub fn check(overrides: &Overrides) -> anyhow::Result<Checked> {
         let env: Vec<(String, String)> = std::env::vars().collect();
-        let config = Self::load_from(overrides, &env)?;
-        config.validate()?;
-        Ok(config)
+        Self::check_from(overrides, &env)
     }
 
-    /// [`Config::load`] with the environment given explicitly (for tests), without validation.
+    /// [`Config::check`] with the environment given explicitly (for tests).
+    pub fn check_from(overrides: &Overrides, env: &[(String, String)]) -> anyhow::Result<Checked> {
+        let (config, mut problems) = parse_table(merged_table(overrides, env)?);
+        problems.extend(config.problems());
+        let warnings = config.warnings();
+        Ok(Checked { config, problems, warnings })
+    }
+
+    /// The configuration from file, environment and flags (environment given explicitly, for
+    /// tests), refusing unknown keys and wrong types but without range checks.
     pub fn load_from(overrides: &Overrides, env: &[(String, String)]) -> anyhow::Result<Config> {
-        let file = overrides
-            .config_file
-            .clone()
-            .or_else(|| env.iter().find(|(key, _)| key == "GATEHOUSE_CONFIG").map(|(_, value)| PathBuf::from(value)));
-        let mut table = match file {
-            Some(path) => read_table(&path)?,
-            None if Path::new("gatehouse.toml").exists() => read_table(Path::new("gatehouse.toml"))?,
-            None => toml::Table::new(),
-        };
-        for (path, value) in env_overrides(env)? {
-            set_path(&mut table, &path, value)?;
+        let (config, problems) = parse_table(merged_table(overrides, env)?);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems_error(&problems))
         }
-        if let Some(url) = &overrides.database_url {
-            set_path(&mut table, &["database".into(), "url".into()], toml::Value::String(url.clone()))?;
-        }
-        if let Some(bind) = &overrides.bind {
-            set_path(&mut table, &["server".into(), "bind".into()], toml::Value::String(bind.clone()))?;
-        }
-        let mut unknown = Vec::new();
-        let config: Config =
-            serde_ignored::deserialize(toml::Value::Table(table), |path| unknown.push(path.to_string()))
-                .context("invalid configuration")?;
-        if !unknown.is_empty() {
-            bail!("unknown configuration keys: {}", unknown.join(", "));
-        }
-        Ok(config)
     }
 
-    /// Checks values that parse but make no sense; names each bad key.
+    /// Checks values that parse but would break the server; an error names every bad key.
     pub fn validate(&self) -> anyhow::Result<()> {
-        let mut problems = Vec::new();
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems_error(&problems))
+        }
+    }
+
+    /// Every value out of its range (the ranges `docs/configuration.md` documents), one line
+    /// per problem.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Problems::default();
+
         if self.server.bind.parse::<SocketAddr>().is_err() {
-            problems.push(format!("server.bind: {:?} is not an ADDR:PORT", self.server.bind));
+            p.push("server.bind", format!("{:?} is not an ADDR:PORT", self.server.bind));
         }
-        let url = &self.database.url;
-        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
-            problems.push("database.url: must start with sqlite: or postgres:".to_owned());
+        p.http_url("server.public_url", self.server.public_url.as_deref());
+        p.range("server.body_limit", self.server.body_limit, ByteSize(1024), ByteSize(16 * 1024 * 1024));
+        for proxy in &self.server.trusted_proxies {
+            if !is_ip_or_cidr(proxy) {
+                p.push("server.trusted_proxies", format!("{proxy:?} is not an IP address or CIDR block"));
+            }
         }
-        if self.server.body_limit.0 < 1024 {
-            problems.push("server.body_limit: must be at least 1KiB".to_owned());
+        for origin in &self.server.cors_origins {
+            if !is_origin(origin) {
+                p.push("server.cors_origins", format!("{origin:?} is not an origin such as https://app.example.com"));
+            }
         }
-        if argon2_params_invalid(&self.auth.argon2) {
-            problems.push(
-                "auth.argon2: memory_kib must be at least 8 × parallelism, iterations ≥ 1, parallelism ≥ 1".into(),
+
+        if let Err(error) = self.database.target() {
+            p.push("database.url", format!("{error:#}"));
+        }
+        p.range("database.max_connections", self.database.max_connections, 1, 500);
+
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            p.push("log.level", format!("{:?} is not a log filter (e.g. info, gatehouse=debug)", self.log.level));
+        }
+
+        let auth = &self.auth;
+        p.range("auth.password_min_length", auth.password_min_length, 6, 256);
+        if let Some(ttl) = auth.jwt_ttl {
+            p.duration("auth.jwt_ttl", ttl.0, MINUTE, 365 * DAY);
+        }
+        p.duration("auth.refresh_ttl", auth.refresh_ttl.0, MINUTE, 365 * DAY);
+        let jwt_ttl = self.domain_settings().jwt_ttl;
+        if auth.jwt_mode == JwtModeConfig::Refresh && auth.refresh_ttl.0 <= jwt_ttl {
+            p.push(
+                "auth.refresh_ttl",
+                format!(
+                    "{} must be longer than auth.jwt_ttl ({}) in refresh mode",
+                    auth.refresh_ttl,
+                    DurationText(jwt_ttl)
+                ),
             );
         }
-        if self.auth.hash_queue == 0 {
-            problems.push("auth.hash_queue: must be at least 1".to_owned());
+        p.duration("auth.refresh_reuse_grace", auth.refresh_reuse_grace.0, Duration::ZERO, 5 * MINUTE);
+        p.http_url("auth.email_confirmation_redirect", auth.email_confirmation_redirect.as_deref());
+        p.http_url("auth.reset_password_url", auth.reset_password_url.as_deref());
+        p.duration("auth.reset_code_ttl", auth.reset_code_ttl.0, MINUTE, 7 * DAY);
+        p.range("auth.argon2.parallelism", auth.argon2.parallelism, 1, 16);
+        p.range("auth.argon2.iterations", auth.argon2.iterations, 1, 64);
+        p.range("auth.argon2.memory_kib", auth.argon2.memory_kib, 8 * auth.argon2.parallelism.max(1), 1024 * 1024);
+        if let Some(threads) = auth.hash_pool_size {
+            p.range("auth.hash_pool_size", threads, 1, 256);
         }
-        if self.auth.hash_pool_size == Some(0) {
-            problems.push("auth.hash_pool_size: must be at least 1".to_owned());
+        p.range("auth.hash_queue", auth.hash_queue, 1, 100_000);
+        p.duration("auth.cache_ttl", auth.cache_ttl.0, Duration::ZERO, MINUTE);
+
+        for field in &self.register.allowed_fields {
+            if Domain::NEVER_REGISTRABLE.contains(&field.as_str()) {
+                p.push("register.allowed_fields", format!("{field:?} can never be set at registration"));
+            } else if field.is_empty() || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                p.push("register.allowed_fields", format!("{field:?} is not a field name"));
+            }
         }
+
+        p.range("rate_limit.auth_per_minute", self.rate_limit.auth_per_minute, 1, 10_000);
+        p.range("rate_limit.api_per_minute", self.rate_limit.api_per_minute, 1, 1_000_000);
+
         if let Some(smtp) = &self.mail.smtp_url {
             if let Err(error) = crate::mail::SmtpSettings::parse(smtp) {
-                problems.push(format!("mail.smtp_url: {error}"));
+                p.push("mail.smtp_url", error);
             }
         }
         if let Some(from) = &self.mail.from {
             if from.parse::<lettre::message::Mailbox>().is_err() {
-                problems.push(format!("mail.from: {from:?} is not an email address"));
+                p.push("mail.from", format!("{from:?} is not an email address"));
             }
         }
         if let Err(error) = crate::mail::Templates::load(self.mail.templates_dir.as_deref()) {
-            problems.push(format!("mail.templates_dir: {error:#}"));
+            p.push("mail.templates_dir", format!("{error:#}"));
         }
-        if self.auth.password_min_length > 1024 {
-            problems.push("auth.password_min_length: must be at most 1024".to_owned());
+
+        p.duration("admin.jwt_ttl", self.admin.jwt_ttl.0, MINUTE, DAY);
+        p.duration("admin.invite_ttl", self.admin.invite_ttl.0, HOUR, 90 * DAY);
+        p.http_url("admin.invite_url", self.admin.invite_url.as_deref());
+
+        p.range("webhooks.retry_schedule (entries)", self.webhooks.retry_schedule.len(), 0, 20);
+        for (index, delay) in self.webhooks.retry_schedule.iter().enumerate() {
+            p.duration(&format!("webhooks.retry_schedule[{index}]"), delay.0, SECOND, 7 * DAY);
         }
-        for (key, value) in [
-            ("server.public_url", &self.server.public_url),
-            ("auth.email_confirmation_redirect", &self.auth.email_confirmation_redirect),
-            ("auth.reset_password_url", &self.auth.reset_password_url),
-            ("admin.invite_url", &self.admin.invite_url),
-        ] {
-            if let Some(value) = value {
-                if url::Url::parse(value).is_err() {
-                    problems.push(format!("{key}: {value:?} is not an absolute URL"));
-                }
-            }
+        p.duration("webhooks.timeout", self.webhooks.timeout.0, SECOND, 5 * MINUTE);
+
+        p.range("audit.retention_days", self.audit.retention_days, 1, 3650);
+        p.0
+    }
+
+    /// Keys that are accepted but do nothing (yet), mail links to pages Gatehouse does not
+    /// serve, and argon2 parameters under OWASP's floor.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.rate_limit.enabled {
+            warnings.push(
+                "rate_limit.enabled = true has no effect yet: the rate limiter is not built, nothing is limited".into(),
+            );
         }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            bail!("invalid configuration:\n  {}", problems.join("\n  "))
+        let limits = RateLimitConfig::default();
+        if (self.rate_limit.auth_per_minute, self.rate_limit.api_per_minute)
+            != (limits.auth_per_minute, limits.api_per_minute)
+        {
+            warnings.push("rate_limit.*_per_minute has no effect yet: the rate limiter is not built".into());
         }
+        if !self.server.cors_origins.is_empty() {
+            warnings.push("server.cors_origins has no effect yet: CORS is not built, no CORS headers are sent".into());
+        }
+        if !self.server.trusted_proxies.is_empty() {
+            warnings.push("server.trusted_proxies has no effect yet: X-Forwarded-For is not read".into());
+        }
+        if self.webhooks != WebhooksConfig::default() {
+            warnings.push("[webhooks] has no effect yet: webhooks are not built".into());
+        }
+        if self.audit != AuditConfig::default() {
+            warnings.push("audit.retention_days has no effect yet: there is no audit log".into());
+        }
+        let owasp = Argon2Settings::OWASP;
+        let argon2 = &self.auth.argon2;
+        if argon2.memory_kib < owasp.memory_kib || argon2.iterations < owasp.iterations {
+            warnings.push(format!(
+                "auth.argon2 is weaker than OWASP's minimum (memory_kib {}, iterations {}): fine for tests, not for production",
+                owasp.memory_kib, owasp.iterations
+            ));
+        }
+        warnings.extend(self.link_warnings());
+        warnings
+    }
+
+    /// One warning for each mail link that points at a page Gatehouse does not serve.
+    pub fn link_warnings(&self) -> Vec<String> {
+        let settings = self.domain_settings();
+        let mut warnings = Vec::new();
+        if self.admin.invite_url.is_none() {
+            warnings.push(format!(
+                "admin.invite_url is unset: invite mails link to {}, a page Gatehouse does not serve",
+                settings.invite_url
+            ));
+        }
+        if self.auth.reset_password_url.is_none() {
+            warnings.push(format!(
+                "auth.reset_password_url is unset: reset-password mails link to {}, a page Gatehouse does not serve",
+                settings.reset_password_url
+            ));
+        }
+        if self.auth.email_confirmation_redirect.is_none() {
+            warnings.push(format!(
+                "auth.email_confirmation_redirect is unset: confirmed users are sent to {}, a page Gatehouse does not serve",
+                self.email_confirmation_redirect()
+            ));
+        }
+        warnings
     }
 
     /// The listen address.
     pub fn bind_addr(&self) -> anyhow::Result<SocketAddr> {
         self.server.bind.parse().with_context(|| format!("server.bind {:?}", self.server.bind))
+    }
+
+    /// Password-hashing threads: `auth.hash_pool_size`, else the CPU count.
+    pub fn hash_pool_size(&self) -> usize {
+        self.auth.hash_pool_size.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
     }
 
     /// The settings of the domain rules.
@@ -566,27 +777,216 @@ impl Config {
         self.auth.email_confirmation_redirect.clone().unwrap_or_else(|| format!("{}/", self.public_url()))
     }
 
-    /// The effective configuration as TOML, with passwords in URLs masked.
-    pub fn to_masked_toml(&self) -> anyhow::Result<String> {
-        let mut masked = self.clone();
-        masked.database.url = mask_url_password(&masked.database.url);
-        masked.mail.smtp_url = masked.mail.smtp_url.as_deref().map(mask_url_password);
-        Ok(toml::to_string_pretty(&masked)?)
-    }
-}
-
-fn argon2_params_invalid(argon2: &Argon2Config) -> bool {
-    argon2.parallelism == 0 || argon2.iterations == 0 || argon2.memory_kib < 8 * argon2.parallelism
-}
-
-fn mask_url_password(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("****"));
-            parsed.to_string()
+    /// Every effective value as TOML (defaults filled in, so nothing is left out), passwords
+    /// in URLs masked; keys that stay unset are listed as comments saying what that means.
+    pub fn to_effective_toml(&self) -> anyhow::Result<String> {
+        let settings = self.domain_settings();
+        let mut shown = self.clone();
+        shown.database.url = mask_url_secrets(&self.database.url);
+        shown.mail.smtp_url = self.mail.smtp_url.as_deref().map(mask_url_secrets);
+        shown.server.public_url = Some(self.public_url());
+        shown.auth.jwt_ttl = Some(DurationText(settings.jwt_ttl));
+        shown.auth.hash_pool_size = Some(self.hash_pool_size());
+        shown.auth.email_confirmation_redirect = Some(self.email_confirmation_redirect());
+        shown.auth.reset_password_url = Some(settings.reset_password_url);
+        shown.admin.invite_url = Some(settings.invite_url);
+        let mut text = toml::to_string_pretty(&shown)?;
+        let mut mail_notes = String::from("[mail]\n");
+        if self.mail.smtp_url.is_none() {
+            mail_notes
+                .push_str("# smtp_url: unset, so mails are logged and kept in the outbox (gatehouse mail list)\n");
         }
-        _ => raw.to_owned(),
+        if self.mail.templates_dir.is_none() {
+            mail_notes.push_str("# templates_dir: unset, so the built-in templates are used\n");
+        }
+        text = text.replacen("[mail]\n", &mail_notes, 1);
+        Ok(text)
     }
+}
+
+/// Where `database.url` points, for messages: never with its password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    /// A SQLite file (`sqlite://PATH`).
+    SqliteFile(PathBuf),
+    /// A SQLite database in memory (`sqlite::memory:`).
+    SqliteMemory,
+    /// A PostgreSQL database.
+    Postgres {
+        /// Host name, address or socket folder.
+        host: String,
+        /// Port.
+        port: u16,
+        /// Database name (empty: the server's default, the user's name).
+        database: String,
+    },
+}
+
+impl DatabaseConfig {
+    /// What the URL names: a SQLite file, or a PostgreSQL host, port and database.
+    pub fn target(&self) -> anyhow::Result<DatabaseTarget> {
+        let url = self.url.trim();
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let rest = rest.strip_prefix("//").unwrap_or(rest);
+            let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+            if path == ":memory:" || query.split('&').any(|pair| pair == "mode=memory") {
+                return Ok(DatabaseTarget::SqliteMemory);
+            }
+            if path.is_empty() {
+                bail!("{url:?} names no file (use e.g. sqlite://./gatehouse.db)");
+            }
+            return Ok(DatabaseTarget::SqliteFile(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let parsed = url::Url::parse(url)
+                .map_err(|error| anyhow::anyhow!("not a PostgreSQL URL ({error}): {}", mask_url_secrets(url)))?;
+            let host_param = parsed.query_pairs().find(|(key, _)| key == "host").map(|(_, value)| value.into_owned());
+            let host = parsed
+                .host_str()
+                .filter(|host| !host.is_empty())
+                .map(str::to_owned)
+                .or(host_param)
+                .unwrap_or_else(|| "localhost".to_owned());
+            let database = parsed.path().trim_start_matches('/').to_owned();
+            return Ok(DatabaseTarget::Postgres { host, port: parsed.port().unwrap_or(5432), database });
+        }
+        bail!("must start with sqlite: or postgres:")
+    }
+}
+
+impl std::fmt::Display for DatabaseTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SqliteFile(path) => write!(f, "SQLite file {}", path.display()),
+            Self::SqliteMemory => f.write_str("SQLite in memory"),
+            Self::Postgres { host, port, database } if database.is_empty() => {
+                write!(f, "PostgreSQL at {host}:{port} (default database)")
+            }
+            Self::Postgres { host, port, database } => write!(f, "PostgreSQL database {database} at {host}:{port}"),
+        }
+    }
+}
+
+/// `ADDR` or `ADDR/PREFIX`.
+fn is_ip_or_cidr(text: &str) -> bool {
+    match text.split_once('/') {
+        None => text.parse::<IpAddr>().is_ok(),
+        Some((addr, prefix)) => match (addr.parse::<IpAddr>(), prefix.parse::<u8>()) {
+            (Ok(IpAddr::V4(_)), Ok(bits)) => bits <= 32,
+            (Ok(IpAddr::V6(_)), Ok(bits)) => bits <= 128,
+            _ => false,
+        },
+    }
+}
+
+/// `*` or `scheme://host[:port]` without a path.
+fn is_origin(text: &str) -> bool {
+    if text == "*" {
+        return true;
+    }
+    match url::Url::parse(text) {
+        Ok(url) => {
+            matches!(url.scheme(), "http" | "https")
+                && url.has_host()
+                && url.path() == "/"
+                && !text.ends_with('/')
+                && url.query().is_none()
+        }
+        Err(_) => false,
+    }
+}
+
+/// The file, then the environment, then the flags, as one TOML table.
+fn merged_table(overrides: &Overrides, env: &[(String, String)]) -> anyhow::Result<toml::Table> {
+    let file = overrides
+        .config_file
+        .clone()
+        .or_else(|| env.iter().find(|(key, _)| key == "GATEHOUSE_CONFIG").map(|(_, value)| PathBuf::from(value)));
+    let mut table = match file {
+        Some(path) => read_table(&path)?,
+        None if Path::new("gatehouse.toml").exists() => read_table(Path::new("gatehouse.toml"))?,
+        None => toml::Table::new(),
+    };
+    for (path, value) in env_overrides(env)? {
+        set_path(&mut table, &path, value)?;
+    }
+    if let Some(url) = &overrides.database_url {
+        set_path(&mut table, &["database".into(), "url".into()], toml::Value::String(url.clone()))?;
+    }
+    if let Some(bind) = &overrides.bind {
+        set_path(&mut table, &["server".into(), "bind".into()], toml::Value::String(bind.clone()))?;
+    }
+    Ok(table)
+}
+
+/// Deserializes `table`, collecting every unknown key and every value of the wrong type: a
+/// refused value is named, removed (its default applies) and the rest read again.
+fn parse_table(mut table: toml::Table) -> (Config, Vec<String>) {
+    let mut problems = Vec::new();
+    loop {
+        let mut unknown = Vec::new();
+        let value = toml::Value::Table(table.clone());
+        let mut record = |path: serde_ignored::Path<'_>| unknown.push(path.to_string());
+        let result =
+            serde_path_to_error::deserialize::<_, Config>(serde_ignored::Deserializer::new(value, &mut record));
+        match result {
+            Ok(config) => {
+                problems.extend(unknown.into_iter().map(|key| format!("{key}: unknown key")));
+                return (config, problems);
+            }
+            Err(error) => {
+                let mut keys = Vec::new();
+                for segment in error.path().iter() {
+                    match segment {
+                        serde_path_to_error::Segment::Map { key } => keys.push(key.clone()),
+                        _ => break,
+                    }
+                }
+                problems.push(format!("{}: {}", error.path(), error.inner().message()));
+                if !remove_path(&mut table, &keys) {
+                    return (Config::default(), problems);
+                }
+            }
+        }
+    }
+}
+
+/// Removes the value at `path`; false when there is nothing to remove.
+fn remove_path(table: &mut toml::Table, path: &[String]) -> bool {
+    match path {
+        [] => false,
+        [last] => table.remove(last).is_some(),
+        [first, rest @ ..] => match table.get_mut(first) {
+            Some(toml::Value::Table(inner)) => remove_path(inner, rest),
+            Some(_) => table.remove(first).is_some(),
+            None => false,
+        },
+    }
+}
+
+/// `raw` with the password of a URL (and any `password` query parameter) replaced by `****`.
+pub fn mask_url_secrets(raw: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(raw) else {
+        return if raw.contains('@') {
+            "(unparsable URL, hidden: it may hold a password)".to_owned()
+        } else {
+            raw.to_owned()
+        };
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("****"));
+    }
+    if parsed.query_pairs().any(|(key, _)| key.contains("password")) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key.contains("password") { "****".to_owned() } else { value.into_owned() };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 fn read_table(path: &Path) -> anyhow::Result<toml::Table> {
@@ -656,7 +1056,7 @@ mod tests {
         let config = Config::load_from(&Overrides::default(), &[]).unwrap();
         assert_eq!(config.database.url, "sqlite://./gatehouse.db");
         assert_eq!(config.server.bind, "127.0.0.1:1337");
-        assert!(config.rate_limit.enabled);
+        assert!(!config.rate_limit.enabled, "nothing limits yet, so the switch is off by default");
         assert_eq!(config.server.body_limit, ByteSize(65_536));
         assert_eq!(config.domain_settings().jwt_ttl, Duration::from_secs(30 * 86_400));
         config.validate().unwrap();
@@ -683,7 +1083,7 @@ mod tests {
         assert_eq!(config.auth.hash_queue, 3);
         assert_eq!(config.auth.jwt_ttl, Some(DurationText(Duration::from_secs(600))));
         assert_eq!(config.database.url, "postgres://u:pw@db/x");
-        assert!(config.to_masked_toml().unwrap().contains("postgres://u:****@db/x"));
+        assert!(config.to_effective_toml().unwrap().contains("postgres://u:****@db/x"));
     }
 
     #[test]

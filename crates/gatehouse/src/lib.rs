@@ -2,6 +2,7 @@
 //!
 //! [`App::build`] wires the store, the domain and the router from a [`config::Config`];
 //! `main` and the integration tests both use it, so tests run the real application.
+//! [`open_store`] opens the database alone, for the CLI commands that need no server.
 
 pub mod cli;
 pub mod config;
@@ -10,13 +11,82 @@ pub mod mail;
 pub mod telemetry;
 
 use anyhow::Context;
+use config::DatabaseTarget;
 use gatehouse_domain::crypto::password::{HashPool, PasswordHasher};
+use gatehouse_domain::ports::{Store, StoreError};
 use gatehouse_domain::time::{Clock, SystemClock};
 use gatehouse_domain::Domain;
 use gatehouse_store::StoreOptions;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+
+/// Opens the store that `database.url` names, applying pending migrations when `migrate`. A
+/// failure names the SQLite file, or the PostgreSQL host and port, and says why: never the
+/// password, and never "busy" for a server that does not answer.
+pub async fn open_store(
+    config: &config::Config,
+    max_connections: u32,
+    migrate: bool,
+) -> anyhow::Result<Arc<dyn Store>> {
+    let target = config.database.target().context("database.url")?;
+    if let DatabaseTarget::Postgres { host, port, .. } = &target {
+        // Fail at once, with the reason, when nothing listens there (the pool would retry
+        // for its whole acquire timeout).
+        if let Err(cause) = reachable(host, *port).await {
+            anyhow::bail!("cannot connect to {target}: {cause}");
+        }
+    }
+    let mut options = StoreOptions::new(config.database.url.clone());
+    options.max_connections = max_connections;
+    options.migrate = migrate;
+    match gatehouse_store::connect(&options).await {
+        Ok(store) => Ok(store),
+        Err(error) => Err(open_error(&target, error).await),
+    }
+}
+
+async fn open_error(target: &DatabaseTarget, error: StoreError) -> anyhow::Error {
+    match target {
+        DatabaseTarget::SqliteFile(path) => {
+            let missing_folder = path
+                .parent()
+                .filter(|folder| !folder.as_os_str().is_empty() && !folder.exists())
+                .map(|folder| format!(" (the folder {} does not exist)", folder.display()))
+                .unwrap_or_default();
+            anyhow::anyhow!("cannot open the SQLite database {}: {error}{missing_folder}", path.display())
+        }
+        DatabaseTarget::SqliteMemory => anyhow::anyhow!("cannot open the SQLite database in memory: {error}"),
+        DatabaseTarget::Postgres { host, port, .. } => {
+            // The store reports an unreachable server like a busy one (both mean "retry later"
+            // to a request); at start-up, say which it is.
+            let cause = match error {
+                StoreError::Busy => match reachable(host, *port).await {
+                    Err(cause) => cause,
+                    Ok(()) => "the server accepts TCP connections but no PostgreSQL session opened in time (is it \
+                               out of connections?)"
+                        .to_owned(),
+                },
+                other => other.to_string(),
+            };
+            anyhow::anyhow!("cannot connect to {target}: {cause}")
+        }
+    }
+}
+
+/// Whether a TCP connection to `host:port` opens; the reason when not. Socket folders are
+/// taken on trust.
+async fn reachable(host: &str, port: u16) -> Result<(), String> {
+    if host.starts_with('/') {
+        return Ok(());
+    }
+    match tokio::time::timeout(Duration::from_secs(5), tokio::net::TcpStream::connect((host, port))).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err("no answer within 5 s".to_owned()),
+    }
+}
 
 /// A built application, ready to serve.
 pub struct App {
@@ -33,13 +103,9 @@ impl App {
 
     /// [`App::build`] with an injected clock (tests move time instead of sleeping).
     pub async fn build_with_clock(config: &config::Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-        let mut options = StoreOptions::new(config.database.url.clone());
-        options.max_connections = config.database.max_connections;
-        let store = gatehouse_store::connect(&options).await.context("cannot open the database")?;
+        let store = open_store(config, config.database.max_connections, true).await?;
         let settings = config.domain_settings();
-        let threads =
-            config.auth.hash_pool_size.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-        let pool = HashPool::start(threads, config.auth.hash_queue)?;
+        let pool = HashPool::start(config.hash_pool_size(), config.auth.hash_queue)?;
         let hasher = PasswordHasher::new(settings.argon2, pool)?;
         let domain = Arc::new(Domain::new(store, clock, settings, hasher).await?);
         let warm = domain.clone();

@@ -7,6 +7,8 @@ mod accounts;
 mod admin;
 mod api_tokens;
 mod backend;
+mod cli;
+mod config;
 mod durability;
 mod http_basics;
 mod lifecycle;
