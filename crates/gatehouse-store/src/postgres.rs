@@ -6,6 +6,7 @@
 use crate::conflict_keys::conflict_key;
 use gatehouse_domain::ports::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -24,12 +25,16 @@ pub(crate) async fn open(url: &str, max_connections: u32) -> Result<PgPool, Stor
         options.get_port(),
         options.get_database().unwrap_or_default()
     );
+    let failed = |error: sqlx::Error| StoreError::Other(format!("cannot connect to PostgreSQL at {server}: {error}"));
+    // One direct connection first: the pool retries a refused connection until its timeout and
+    // then reports only "timed out"; this says "connection refused" (or the login error) at once.
+    options.connect().await.map_err(failed)?.close().await.map_err(failed)?;
     PgPoolOptions::new()
         .max_connections(max_connections.max(2))
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
-        .map_err(|error| StoreError::Other(format!("cannot connect to PostgreSQL at {server}: {error}")))
+        .map_err(failed)
 }
 
 /// Turns an error PostgreSQL reported into a [`StoreError`], by SQLSTATE:
