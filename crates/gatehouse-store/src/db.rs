@@ -1,6 +1,7 @@
-//! The plumbing every aggregate module uses: [`SqlStore`] (the pools), [`SqlTx`] (one write
-//! transaction), the macros that run one piece of code on whichever backend is open, and the
-//! fetch helpers that run a statement, classify its error and decode its rows.
+//! The plumbing every aggregate module uses: [`StoreOptions`], [`SqlStore`] (the pools),
+//! [`SqlTx`] (one write transaction), the macros that run one piece of code on whichever
+//! backend is open, and the fetch helpers that run a statement, classify its error and decode
+//! its rows.
 //!
 //! Statements are written once, as parameterised SQL that SQLite and PostgreSQL both accept
 //! (`$1` placeholders, `RETURNING`, `ON CONFLICT`); `on_pool!`/`on_tx!` expand the same code for
@@ -11,10 +12,31 @@
 
 use crate::classify::classify;
 use crate::rows::{decoded, Columns, RowExt};
-use crate::{postgres, sqlite, StoreOptions};
+use crate::{postgres, sqlite};
 use gatehouse_domain::ports::StoreError;
 use sqlx::query::Query;
 use sqlx::{Database, Executor, IntoArguments, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::time::Duration;
+
+/// How to open the store.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// `sqlite://PATH` (created when missing) or `postgres://…`.
+    pub url: String,
+    /// Largest PostgreSQL pool (and SQLite read pool).
+    pub max_connections: u32,
+    /// How long SQLite waits on a lock held by another process before answering busy.
+    pub busy_timeout: Duration,
+    /// Whether to apply pending migrations while connecting.
+    pub migrate: bool,
+}
+
+impl StoreOptions {
+    /// Defaults for `url`: migrations applied, 16 connections, 5 s busy timeout.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), max_connections: 16, busy_timeout: Duration::from_secs(5), migrate: true }
+    }
+}
 
 /// The pools of whichever backend is open.
 pub(crate) enum Pools {

@@ -3,7 +3,8 @@
 //! backends accept; no SQL is ever pasted from input. Nothing here knows about HTTP; the domain
 //! never sees a driver type.
 //!
-//! Module map (imports only point down this list's dependencies, never back):
+//! Module map (imports point down this list, or from one aggregate to another without a cycle;
+//! never back up):
 //! - [`connect`] (here): opens a store from a database URL and applies the migrations.
 //! - `store_impl` / `store_tx_impl`: `impl Store for SqlStore`, `impl StoreTx for SqlTx`;
 //!   delegation only, one line per method to the module of its aggregate.
@@ -12,7 +13,8 @@
 //!   `sessions` (end-user sessions and refresh tokens), `user_tokens`, `api_tokens`, `admins`,
 //!   `admin_roles`, `admin_sessions`, `invites`, `mail`, `events`, `secrets`; `grants` holds the
 //!   three "actions of an owner" tables.
-//! - `db`: [`SqlStore`], [`SqlTx`], the `on_pool!`/`on_tx!` dispatch and the fetch helpers.
+//! - `db`: [`StoreOptions`], [`SqlStore`], [`SqlTx`], the `on_pool!`/`on_tx!` dispatch and the
+//!   fetch helpers.
 //! - `rows`: reading rows by position, the same for both backends. `like`: `LIKE` escaping.
 //! - `classify`: driver errors to [`StoreError`], handing database errors to the backend's
 //!   classifier.
@@ -44,29 +46,8 @@ mod users;
 
 use gatehouse_domain::ports::{Store, StoreError};
 use std::sync::Arc;
-use std::time::Duration;
 
-pub use db::{SqlStore, SqlTx};
-
-/// How to open the store.
-#[derive(Clone, Debug)]
-pub struct StoreOptions {
-    /// `sqlite://PATH` (created when missing) or `postgres://…`.
-    pub url: String,
-    /// Largest PostgreSQL pool (and SQLite read pool).
-    pub max_connections: u32,
-    /// How long SQLite waits on a lock held by another process before answering busy.
-    pub busy_timeout: Duration,
-    /// Whether to apply pending migrations while connecting.
-    pub migrate: bool,
-}
-
-impl StoreOptions {
-    /// Defaults for `url`: migrations applied, 16 connections, 5 s busy timeout.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), max_connections: 16, busy_timeout: Duration::from_secs(5), migrate: true }
-    }
-}
+pub use db::{SqlStore, SqlTx, StoreOptions};
 
 /// Opens the store named by `options.url` and, unless told not to, applies pending migrations
 /// (on PostgreSQL under an advisory lock, so several nodes may start at once).

@@ -14,27 +14,8 @@ use gatehouse_domain::model::{NewUser, User, UserChanges, UserCredentials, UserW
 use gatehouse_domain::ports::StoreError;
 use gatehouse_domain::query::{Filter, UserQuery};
 use gatehouse_domain::time::Timestamp;
-use sea_query::{Expr, Iden, InsertStatement, Query};
-
-/// The `users` table, for statements built with sea-query.
-#[derive(Iden, Clone, Copy)]
-pub(crate) enum Users {
-    Table,
-    Id,
-    DocumentId,
-    Username,
-    UsernameFolded,
-    Email,
-    EmailFolded,
-    Provider,
-    PasswordHash,
-    Confirmed,
-    Blocked,
-    RoleId,
-    CreatedAt,
-    UpdatedAt,
-    PublishedAt,
-}
+use query::Users;
+use sea_query::{Expr, InsertStatement, Query};
 
 /// The user columns every user query selects, in the order [`read`] takes them.
 macro_rules! user_columns {
@@ -166,7 +147,7 @@ pub(crate) async fn user_identity_taken(
 /// See [`gatehouse_domain::ports::Store::list_users`]: one round trip for the page, roles
 /// included.
 pub(crate) async fn list_users(store: &SqlStore, user_query: &UserQuery) -> Result<Vec<UserWithRole>, StoreError> {
-    let statement = query::select_users(user_query);
+    let statement = query::select_users(user_query, COLUMNS);
     let with_role = user_query.with_role;
     on_pool_built!(store, statement, |pool, sql, values| {
         fetch_all(sqlx::query_with(&sql, values), pool, |columns| {

@@ -6,13 +6,33 @@
 //! computed in Rust, so both backends agree on non-ASCII text; an exact match on username or
 //! email also goes through the folded column's unique index before checking the exact text.
 //!
-//! Builds statements only; runs nothing (the parent module `users` runs them).
+//! Builds statements only; runs nothing. Imports nothing from its parent `users`, which runs
+//! these statements and passes its column list in.
 
-use super::{Users, COLUMNS as USER_COLUMNS};
 use crate::like;
 use crate::roles::COLUMNS as ROLE_COLUMNS;
 use gatehouse_domain::query::{FieldRef, Filter, Operand, Operator, RoleField, UserField, UserQuery};
 use sea_query::{Alias, Condition, Expr, ExprTrait, Func, Iden, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
+
+/// The `users` table, for statements built with sea-query.
+#[derive(Iden, Clone, Copy)]
+pub(crate) enum Users {
+    Table,
+    Id,
+    DocumentId,
+    Username,
+    UsernameFolded,
+    Email,
+    EmailFolded,
+    Provider,
+    PasswordHash,
+    Confirmed,
+    Blocked,
+    RoleId,
+    CreatedAt,
+    UpdatedAt,
+    PublishedAt,
+}
 
 /// The `roles` table.
 #[derive(Iden, Clone, Copy)]
@@ -165,7 +185,7 @@ fn order(select: &mut SelectStatement, query: &UserQuery) {
     }
 }
 
-/// A page of users (the columns of `users::user_columns!`, then `roles::role_columns!` when
+/// A page of users (`user_columns`, i.e. `users::COLUMNS`, then `roles::role_columns!` when
 /// roles are asked for), as a deferred join: the inner query finds the page's ids (filter,
 /// sort, `LIMIT`/`OFFSET`) through the narrowest index that serves — on
 /// PostgreSQL an index-only scan of the primary key, on SQLite `users_id_idx` (migration 0005) —
@@ -173,7 +193,7 @@ fn order(select: &mut SelectStatement, query: &UserQuery) {
 /// At 1,000,000 users this took PostgreSQL's page 1000 from 14.6× to 2.7× its first page.
 /// `SELECT users… [, roles…] FROM users [LEFT JOIN roles] WHERE users.id IN
 ///  (SELECT users.id FROM users [LEFT JOIN roles] WHERE … ORDER BY … LIMIT … OFFSET …) ORDER BY …`
-pub(crate) fn select_users(query: &UserQuery) -> SelectStatement {
+pub(crate) fn select_users(query: &UserQuery, user_columns: &'static str) -> SelectStatement {
     let mut page = Query::select();
     page.from(Users::Table).column((Users::Table, Users::Id));
     if query.filter.mentions_role() {
@@ -184,7 +204,7 @@ pub(crate) fn select_users(query: &UserQuery) -> SelectStatement {
     page.limit(query.window.limit).offset(query.window.offset);
 
     let mut select = Query::select();
-    select.from(Users::Table).expr(Expr::cust(USER_COLUMNS));
+    select.from(Users::Table).expr(Expr::cust(user_columns));
     if query.with_role {
         join_roles(&mut select);
         select.expr(Expr::cust(ROLE_COLUMNS));
@@ -223,7 +243,7 @@ mod tests {
             filter: filter(FieldRef::User(UserField::Username), Operator::Contains, &["x'; DROP TABLE users; --"]),
             ..UserQuery::default()
         };
-        let (sql, _values) = select_users(&query).build(PostgresQueryBuilder);
+        let (sql, _values) = select_users(&query, crate::users::COLUMNS).build(PostgresQueryBuilder);
         assert!(!sql.contains("DROP"), "{sql}");
         assert!(sql.contains("LIKE $1 ESCAPE"), "{sql}");
     }
@@ -236,7 +256,7 @@ mod tests {
             window: Window { offset: 50, limit: 25 },
             ..UserQuery::default()
         };
-        let (sql, values) = select_users(&query).build(SqliteQueryBuilder);
+        let (sql, values) = select_users(&query, crate::users::COLUMNS).build(SqliteQueryBuilder);
         assert!(sql.contains(r#""users"."username_folded" = ?"#), "{sql}");
         assert!(sql.contains(r#""users"."id" IN (SELECT "users"."id" FROM "users""#), "deferred join: {sql}");
         assert!(sql.contains(r#"ORDER BY "users"."created_at" DESC, "users"."id" ASC LIMIT ? OFFSET ?)"#), "{sql}");
@@ -254,7 +274,7 @@ mod tests {
             filter: filter(FieldRef::Role(RoleField::Type), Operator::Eq, &["authenticated"]),
             ..UserQuery::default()
         };
-        let (sql, _) = select_users(&query).build(SqliteQueryBuilder);
+        let (sql, _) = select_users(&query, crate::users::COLUMNS).build(SqliteQueryBuilder);
         assert!(sql.contains(r#"LEFT JOIN "roles""#), "{sql}");
         let (count, _) = count_users(&query.filter).build(SqliteQueryBuilder);
         assert!(count.contains(r#"LEFT JOIN "roles""#) && count.contains("COUNT"), "{count}");
