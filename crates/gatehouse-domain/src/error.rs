@@ -196,6 +196,10 @@ impl From<StoreError> for DomainError {
             StoreError::Conflict(key) => DomainError::Conflict(key),
             StoreError::NotFound => DomainError::NotFound("Not Found"),
             StoreError::Busy => DomainError::Unavailable { retry_after_secs: 1 },
+            StoreError::InvalidData(_) => DomainError::Validation(FieldErrors(vec![FieldError::new(
+                "body",
+                "contains a character that cannot be stored",
+            )])),
             StoreError::Other(cause) => DomainError::Internal(cause),
         }
     }

@@ -62,6 +62,10 @@ pub enum StoreError {
     /// The database stayed busy past its timeout (or the pool is exhausted); retry later.
     #[error("database busy")]
     Busy,
+    /// The database refused a value it cannot store, e.g. a NUL character; the client's fault,
+    /// never retry. The text is the database's own, for the log.
+    #[error("the database cannot store this value: {0}")]
+    InvalidData(String),
     /// Anything else; the text is for the log.
     #[error("{0}")]
     Other(String),

@@ -1,47 +1,54 @@
 //! Gatehouse's storage: one implementation of the domain's [`Store`] trait that runs on SQLite
-//! (the embedded default) and PostgreSQL (scale-out).
+//! (the embedded default) and PostgreSQL (scale-out). Statements are parameterised SQL that both
+//! backends accept; no SQL is ever pasted from input. Nothing here knows about HTTP; the domain
+//! never sees a driver type.
 //!
-//! Module map:
-//! - [`connect`]: opens a store from a database URL and applies the migrations.
-//! - `sqlite` / `postgres`: connection settings and error classification per backend.
-//! - `rows`: decoding rows into domain types, the same for both backends.
-//! - `users_query`: the users query model rendered with sea-query.
-//! - `store`: the trait implementations. Statements are parameterised SQL that both backends
-//!   accept; no SQL is ever pasted from input.
-//!
-//! Nothing here knows about HTTP; the domain never sees a driver type.
+//! Module map (imports point down this list, or from one aggregate to another without a cycle;
+//! never back up):
+//! - [`connect`] (here): opens a store from a database URL and applies the migrations.
+//! - `store_impl` / `store_tx_impl`: `impl Store for SqlStore`, `impl StoreTx for SqlTx`;
+//!   delegation only, one line per method to the module of its aggregate.
+//! - One module per aggregate, each with its SQL, its column list (defined once) and its row
+//!   reader: `users` (with `users::query`, the query model rendered with sea-query), `roles`,
+//!   `sessions` (end-user sessions and refresh tokens), `user_tokens`, `api_tokens`, `admins`,
+//!   `admin_roles`, `admin_sessions`, `invites`, `mail`, `events`, `secrets`; `grants` holds the
+//!   three "actions of an owner" tables.
+//! - `db`: [`StoreOptions`], [`SqlStore`], [`SqlTx`], the `on_pool!`/`on_tx!` dispatch and the
+//!   fetch helpers.
+//! - `rows`: reading rows by position, the same for both backends. `like`: `LIKE` escaping.
+//! - `classify`: driver errors to [`StoreError`], handing database errors to the backend's
+//!   classifier.
+//! - `sqlite` / `postgres`: connection settings, migrations and error codes per backend; they
+//!   import only `conflict_keys` (constraint name → `ConflictKey`, one table for both).
 
+mod admin_roles;
+mod admin_sessions;
+mod admins;
+mod api_tokens;
+mod classify;
+mod conflict_keys;
+mod db;
+mod events;
+mod grants;
+mod invites;
+mod like;
+mod mail;
 mod postgres;
+mod roles;
 mod rows;
+mod secrets;
+mod seeded_actions;
+mod sessions;
 mod sqlite;
-mod store;
-mod users_query;
+mod store_impl;
+mod store_tx_impl;
+mod user_tokens;
+mod users;
 
 use gatehouse_domain::ports::{Store, StoreError};
 use std::sync::Arc;
-use std::time::Duration;
 
-pub use store::SqlStore;
-
-/// How to open the store.
-#[derive(Clone, Debug)]
-pub struct StoreOptions {
-    /// `sqlite://PATH` (created when missing) or `postgres://…`.
-    pub url: String,
-    /// Largest PostgreSQL pool (and SQLite read pool).
-    pub max_connections: u32,
-    /// How long SQLite waits on a lock held by another process before answering busy.
-    pub busy_timeout: Duration,
-    /// Whether to apply pending migrations while connecting.
-    pub migrate: bool,
-}
-
-impl StoreOptions {
-    /// Defaults for `url`: migrations applied, 16 connections, 5 s busy timeout.
-    pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), max_connections: 16, busy_timeout: Duration::from_secs(5), migrate: true }
-    }
-}
+pub use db::{SqlStore, SqlTx, StoreOptions};
 
 /// Opens the store named by `options.url` and, unless told not to, applies pending migrations
 /// (on PostgreSQL under an advisory lock, so several nodes may start at once).

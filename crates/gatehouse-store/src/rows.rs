@@ -1,51 +1,57 @@
-//! Decoding rows into domain types. [`RowExt`] gives both backends' rows the same small set of
-//! typed getters, so each decoder is written once.
+//! Decoding rows by position, the same for both backends. Each table module defines its column
+//! list and a `read` function that takes those columns, in that order, from a [`Columns`]
+//! cursor; a joined row (a session beside its user) is read by calling one reader after the
+//! other on the same cursor. Reading by position also skips sqlx's by-name column lookup.
+//!
+//! Imports nothing from the rest of this crate.
 
-use gatehouse_domain::events::StoredEvent;
-use gatehouse_domain::ids::{AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
-use gatehouse_domain::model::{
-    Admin, AdminRole, AdminSessionRecord, ApiToken, ApiTokenKind, Invite, QueuedMail, RefreshTokenRecord, Role,
-    SessionRecord, User, UserCredentials,
-};
+use gatehouse_domain::ports::StoreError;
 use gatehouse_domain::time::Timestamp;
 use serde_json::Value;
 use sqlx::types::Json;
 use sqlx::Row;
 
-/// Typed column getters shared by SQLite and PostgreSQL rows.
+/// Typed getters by column position, shared by SQLite and PostgreSQL rows.
 pub(crate) trait RowExt {
-    fn int(&self, column: &str) -> Result<i64, sqlx::Error>;
-    fn opt_int(&self, column: &str) -> Result<Option<i64>, sqlx::Error>;
-    fn text(&self, column: &str) -> Result<String, sqlx::Error>;
-    fn opt_text(&self, column: &str) -> Result<Option<String>, sqlx::Error>;
-    fn flag(&self, column: &str) -> Result<bool, sqlx::Error>;
-    fn json(&self, column: &str) -> Result<Value, sqlx::Error>;
-    fn opt_json(&self, column: &str) -> Result<Option<Value>, sqlx::Error>;
+    /// An integer column.
+    fn int(&self, at: usize) -> Result<i64, sqlx::Error>;
+    /// A nullable integer column.
+    fn opt_int(&self, at: usize) -> Result<Option<i64>, sqlx::Error>;
+    /// A text column.
+    fn text(&self, at: usize) -> Result<String, sqlx::Error>;
+    /// A nullable text column.
+    fn opt_text(&self, at: usize) -> Result<Option<String>, sqlx::Error>;
+    /// A boolean column.
+    fn flag(&self, at: usize) -> Result<bool, sqlx::Error>;
+    /// A JSON column (text on SQLite, jsonb on PostgreSQL).
+    fn json(&self, at: usize) -> Result<Value, sqlx::Error>;
+    /// A nullable JSON column.
+    fn opt_json(&self, at: usize) -> Result<Option<Value>, sqlx::Error>;
 }
 
 macro_rules! impl_row_ext {
     ($row:ty) => {
         impl RowExt for $row {
-            fn int(&self, column: &str) -> Result<i64, sqlx::Error> {
-                self.try_get(column)
+            fn int(&self, at: usize) -> Result<i64, sqlx::Error> {
+                self.try_get(at)
             }
-            fn opt_int(&self, column: &str) -> Result<Option<i64>, sqlx::Error> {
-                self.try_get(column)
+            fn opt_int(&self, at: usize) -> Result<Option<i64>, sqlx::Error> {
+                self.try_get(at)
             }
-            fn text(&self, column: &str) -> Result<String, sqlx::Error> {
-                self.try_get(column)
+            fn text(&self, at: usize) -> Result<String, sqlx::Error> {
+                self.try_get(at)
             }
-            fn opt_text(&self, column: &str) -> Result<Option<String>, sqlx::Error> {
-                self.try_get(column)
+            fn opt_text(&self, at: usize) -> Result<Option<String>, sqlx::Error> {
+                self.try_get(at)
             }
-            fn flag(&self, column: &str) -> Result<bool, sqlx::Error> {
-                self.try_get(column)
+            fn flag(&self, at: usize) -> Result<bool, sqlx::Error> {
+                self.try_get(at)
             }
-            fn json(&self, column: &str) -> Result<Value, sqlx::Error> {
-                self.try_get::<Json<Value>, _>(column).map(|json| json.0)
+            fn json(&self, at: usize) -> Result<Value, sqlx::Error> {
+                self.try_get::<Json<Value>, _>(at).map(|json| json.0)
             }
-            fn opt_json(&self, column: &str) -> Result<Option<Value>, sqlx::Error> {
-                self.try_get::<Option<Json<Value>>, _>(column).map(|json| json.map(|json| json.0))
+            fn opt_json(&self, at: usize) -> Result<Option<Value>, sqlx::Error> {
+                self.try_get::<Option<Json<Value>>, _>(at).map(|json| json.map(|json| json.0))
             }
         }
     };
@@ -54,200 +60,136 @@ macro_rules! impl_row_ext {
 impl_row_ext!(sqlx::sqlite::SqliteRow);
 impl_row_ext!(sqlx::postgres::PgRow);
 
-/// The user columns every user query selects, from the table aliased `u`.
-pub(crate) const USER_COLUMNS: &str = "u.id, u.document_id, u.username, u.email, u.provider, u.confirmed, u.blocked, \
-     u.role_id, u.created_at, u.updated_at, u.published_at, u.last_login_at";
-
-pub(crate) fn user(row: &impl RowExt) -> Result<User, sqlx::Error> {
-    Ok(User {
-        id: UserId(row.int("id")?),
-        document_id: row.text("document_id")?,
-        username: row.text("username")?,
-        email: row.text("email")?,
-        provider: row.text("provider")?,
-        confirmed: row.flag("confirmed")?,
-        blocked: row.flag("blocked")?,
-        role_id: RoleId(row.int("role_id")?),
-        created_at: Timestamp::from_millis(row.int("created_at")?),
-        updated_at: Timestamp::from_millis(row.int("updated_at")?),
-        published_at: Timestamp::from_millis(row.int("published_at")?),
-        last_login_at: row.opt_int("last_login_at")?.map(Timestamp::from_millis),
-    })
+/// A cursor over one row: every getter takes the next column.
+pub(crate) struct Columns<'r, R> {
+    row: &'r R,
+    next: usize,
 }
 
-pub(crate) fn credentials(row: &impl RowExt) -> Result<UserCredentials, sqlx::Error> {
-    Ok(UserCredentials { user: user(row)?, password_hash: row.opt_text("password_hash")? })
+impl<'r, R: RowExt> Columns<'r, R> {
+    /// A cursor at the row's first column.
+    pub(crate) fn new(row: &'r R) -> Self {
+        Self { row, next: 0 }
+    }
+
+    /// A cursor at column `at` (to skip columns already read from an earlier row).
+    pub(crate) fn at(row: &'r R, at: usize) -> Self {
+        Self { row, next: at }
+    }
+
+    /// The position of the next column.
+    pub(crate) fn position(&self) -> usize {
+        self.next
+    }
+
+    /// Skips `count` columns.
+    pub(crate) fn skip(&mut self, count: usize) {
+        self.next += count;
+    }
+
+    /// Whether the next column (an integer one, such as an id) is NULL; does not move on.
+    pub(crate) fn next_is_null(&self) -> Result<bool, sqlx::Error> {
+        Ok(self.row.opt_int(self.next)?.is_none())
+    }
+
+    fn take(&mut self) -> usize {
+        self.next += 1;
+        self.next - 1
+    }
+
+    /// The next column, an integer.
+    pub(crate) fn int(&mut self) -> Result<i64, sqlx::Error> {
+        let at = self.take();
+        self.row.int(at)
+    }
+
+    /// The next column, a nullable integer.
+    pub(crate) fn opt_int(&mut self) -> Result<Option<i64>, sqlx::Error> {
+        let at = self.take();
+        self.row.opt_int(at)
+    }
+
+    /// The next column, a count that cannot be negative.
+    pub(crate) fn count(&mut self) -> Result<u64, sqlx::Error> {
+        Ok(u64::try_from(self.int()?).unwrap_or_default())
+    }
+
+    /// The next column, text.
+    pub(crate) fn text(&mut self) -> Result<String, sqlx::Error> {
+        let at = self.take();
+        self.row.text(at)
+    }
+
+    /// The next column, nullable text.
+    pub(crate) fn opt_text(&mut self) -> Result<Option<String>, sqlx::Error> {
+        let at = self.take();
+        self.row.opt_text(at)
+    }
+
+    /// The next column, a boolean.
+    pub(crate) fn flag(&mut self) -> Result<bool, sqlx::Error> {
+        let at = self.take();
+        self.row.flag(at)
+    }
+
+    /// The next column, JSON.
+    pub(crate) fn json(&mut self) -> Result<Value, sqlx::Error> {
+        let at = self.take();
+        self.row.json(at)
+    }
+
+    /// The next column, nullable JSON.
+    pub(crate) fn opt_json(&mut self) -> Result<Option<Value>, sqlx::Error> {
+        let at = self.take();
+        self.row.opt_json(at)
+    }
+
+    /// The next column, a timestamp (milliseconds since the epoch).
+    pub(crate) fn time(&mut self) -> Result<Timestamp, sqlx::Error> {
+        self.int().map(Timestamp::from_millis)
+    }
+
+    /// The next column, a nullable timestamp.
+    pub(crate) fn opt_time(&mut self) -> Result<Option<Timestamp>, sqlx::Error> {
+        Ok(self.opt_int()?.map(Timestamp::from_millis))
+    }
 }
 
-/// Session columns, aliased `s_*` so they can sit beside the user's.
-pub(crate) const SESSION_COLUMNS: &str = "s.id AS s_id, s.user_id AS s_user_id, s.device_id AS s_device_id, \
-     s.created_at AS s_created_at, s.last_active_at AS s_last_active_at, s.expires_at AS s_expires_at, \
-     s.revoked_at AS s_revoked_at";
-
-pub(crate) fn session(row: &impl RowExt) -> Result<SessionRecord, sqlx::Error> {
-    Ok(SessionRecord {
-        id: SessionId(row.text("s_id")?),
-        user_id: UserId(row.int("s_user_id")?),
-        device_id: row.opt_text("s_device_id")?,
-        created_at: Timestamp::from_millis(row.int("s_created_at")?),
-        last_active_at: Timestamp::from_millis(row.int("s_last_active_at")?),
-        expires_at: Timestamp::from_millis(row.int("s_expires_at")?),
-        revoked_at: row.opt_int("s_revoked_at")?.map(Timestamp::from_millis),
-    })
+/// A decoding failure as a [`StoreError`] (a schema and code that disagree: a bug, never the
+/// client's fault).
+pub(crate) fn decoded<T>(result: Result<T, sqlx::Error>) -> Result<T, StoreError> {
+    result.map_err(|error| StoreError::Other(format!("decoding a row: {error}")))
 }
 
-pub(crate) const ROLE_COLUMNS: &str = "id, document_id, name, description, type, created_at, updated_at, published_at";
-
-pub(crate) fn role(row: &impl RowExt) -> Result<Role, sqlx::Error> {
-    Ok(Role {
-        id: RoleId(row.int("id")?),
-        document_id: row.text("document_id")?,
-        name: row.text("name")?,
-        description: row.text("description")?,
-        role_type: row.text("type")?,
-        created_at: Timestamp::from_millis(row.int("created_at")?),
-        updated_at: Timestamp::from_millis(row.int("updated_at")?),
-        published_at: Timestamp::from_millis(row.int("published_at")?),
-    })
-}
-
-pub(crate) fn event(row: &impl RowExt) -> Result<StoredEvent, sqlx::Error> {
-    Ok(StoredEvent {
-        seq: row.int("seq")?,
-        id: row.text("id")?,
-        event_type: row.text("type")?,
-        occurred_at: Timestamp::from_millis(row.int("occurred_at")?),
-        actor: row.json("actor")?,
-        data: row.json("data")?,
-    })
-}
-
-/// The role selected beside a user with `r_*` aliases (`users_query::select_users`).
-pub(crate) fn role_prefixed(row: &impl RowExt) -> Result<Role, sqlx::Error> {
-    Ok(Role {
-        id: RoleId(row.int("r_id")?),
-        document_id: row.text("r_document_id")?,
-        name: row.text("r_name")?,
-        description: row.text("r_description")?,
-        role_type: row.text("r_type")?,
-        created_at: Timestamp::from_millis(row.int("r_created_at")?),
-        updated_at: Timestamp::from_millis(row.int("r_updated_at")?),
-        published_at: Timestamp::from_millis(row.int("r_published_at")?),
-    })
-}
-
-pub(crate) const API_TOKEN_COLUMNS: &str =
-    "id, name, description, type, lifespan_ms, expires_at, last_used_at, created_at, updated_at";
-
-/// An API token row, without its actions (loaded separately).
-pub(crate) fn api_token(row: &impl RowExt) -> Result<ApiToken, sqlx::Error> {
-    let kind = row.text("type")?;
-    Ok(ApiToken {
-        id: ApiTokenId(row.int("id")?),
-        name: row.text("name")?,
-        description: row.text("description")?,
-        kind: ApiTokenKind::from_name(&kind)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown API token type {kind:?}").into()))?,
-        lifespan_ms: row.opt_int("lifespan_ms")?,
-        expires_at: row.opt_int("expires_at")?.map(Timestamp::from_millis),
-        last_used_at: row.opt_int("last_used_at")?.map(Timestamp::from_millis),
-        created_at: Timestamp::from_millis(row.int("created_at")?),
-        updated_at: Timestamp::from_millis(row.int("updated_at")?),
-        actions: Vec::new(),
-    })
-}
-
-/// A refresh token joined with its session.
-pub(crate) fn refresh_token(row: &impl RowExt) -> Result<RefreshTokenRecord, sqlx::Error> {
-    let session_expires_at = row.int("session_expires_at")?;
-    let revoked = row.opt_int("revoked_at")?.is_some();
-    Ok(RefreshTokenRecord {
-        token_hash: row.text("token_hash")?,
-        session_id: SessionId(row.text("session_id")?),
-        user_id: UserId(row.int("user_id")?),
-        expires_at: Timestamp::from_millis(row.int("expires_at")?.min(session_expires_at)),
-        rotated_at: row.opt_int("rotated_at")?.map(Timestamp::from_millis),
-        replaced_by: row.opt_text("replaced_by")?,
-        session_live: !revoked,
-    })
-}
-
-/// A mail of the outbox.
-pub(crate) fn mail(row: &impl RowExt) -> Result<QueuedMail, sqlx::Error> {
-    Ok(QueuedMail {
-        id: row.int("id")?,
-        kind: row.text("kind")?,
-        recipient: row.text("recipient")?,
-        variables: row.opt_json("variables")?,
-        created_at: Timestamp::from_millis(row.int("created_at")?),
-        attempts: row.int("attempts")?,
-        sent_at: row.opt_int("sent_at")?.map(Timestamp::from_millis),
-        last_error: row.opt_text("last_error")?,
-    })
-}
-
-pub(crate) const ADMIN_COLUMNS: &str =
-    "a.id, a.document_id, a.firstname, a.lastname, a.username, a.email, a.is_active, \
-     a.blocked, a.prefered_language, a.created_at, a.updated_at, a.published_at, a.deleted_at";
-
-/// An admin row, without its roles (loaded separately).
-pub(crate) fn admin(row: &impl RowExt) -> Result<Admin, sqlx::Error> {
-    Ok(Admin {
-        id: AdminId(row.int("id")?),
-        document_id: row.text("document_id")?,
-        firstname: row.text("firstname")?,
-        lastname: row.opt_text("lastname")?,
-        username: row.opt_text("username")?,
-        email: row.text("email")?,
-        is_active: row.flag("is_active")?,
-        blocked: row.flag("blocked")?,
-        prefered_language: row.opt_text("prefered_language")?,
-        created_at: Timestamp::from_millis(row.int("created_at")?),
-        updated_at: Timestamp::from_millis(row.int("updated_at")?),
-        published_at: Timestamp::from_millis(row.int("published_at")?),
-        deleted_at: row.opt_int("deleted_at")?.map(Timestamp::from_millis),
-        roles: Vec::new(),
-    })
-}
-
-pub(crate) const ADMIN_ROLE_COLUMNS: &str =
-    "r.id, r.document_id, r.name, r.code, r.description, r.created_at, r.updated_at";
-
-pub(crate) fn admin_role(row: &impl RowExt) -> Result<AdminRole, sqlx::Error> {
-    Ok(AdminRole {
-        id: AdminRoleId(row.int("id")?),
-        document_id: row.text("document_id")?,
-        name: row.text("name")?,
-        code: row.text("code")?,
-        description: row.text("description")?,
-        created_at: Timestamp::from_millis(row.int("created_at")?),
-        updated_at: Timestamp::from_millis(row.int("updated_at")?),
-    })
-}
-
-pub(crate) const INVITE_COLUMNS: &str =
-    "i.id AS i_id, i.admin_id AS i_admin_id, i.created_at AS i_created_at, i.expires_at AS i_expires_at, \
-     i.accepted_at AS i_accepted_at, i.revoked_at AS i_revoked_at";
-
-pub(crate) fn invite(row: &impl RowExt) -> Result<Invite, sqlx::Error> {
-    Ok(Invite {
-        id: InviteId(row.int("i_id")?),
-        admin_id: AdminId(row.int("i_admin_id")?),
-        created_at: Timestamp::from_millis(row.int("i_created_at")?),
-        expires_at: Timestamp::from_millis(row.int("i_expires_at")?),
-        accepted_at: row.opt_int("i_accepted_at")?.map(Timestamp::from_millis),
-        revoked_at: row.opt_int("i_revoked_at")?.map(Timestamp::from_millis),
-    })
-}
-
-pub(crate) const ADMIN_SESSION_COLUMNS: &str =
-    "s.id AS s_id, s.admin_id AS s_admin_id, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at";
-
-pub(crate) fn admin_session(row: &impl RowExt) -> Result<AdminSessionRecord, sqlx::Error> {
-    Ok(AdminSessionRecord {
-        id: SessionId(row.text("s_id")?),
-        admin_id: AdminId(row.int("s_admin_id")?),
-        expires_at: Timestamp::from_millis(row.int("s_expires_at")?),
-        revoked_at: row.opt_int("s_revoked_at")?.map(Timestamp::from_millis),
-    })
+/// Folds the rows of a one-to-many `LEFT JOIN` into one value per parent, so a page of parents
+/// and all their children come back in one round trip. `key` tells which parent a row belongs
+/// to (a parent's rows must be adjacent); `parent` reads the parent from its first row;
+/// `child` reads the columns after the parent's (`None` where the join found nothing) and
+/// `add` attaches it.
+pub(crate) fn fold_children<R: RowExt, K: PartialEq, P, C>(
+    rows: &[R],
+    key: impl Fn(&R) -> Result<K, sqlx::Error>,
+    parent: impl Fn(&mut Columns<'_, R>) -> Result<P, sqlx::Error>,
+    child: impl Fn(&mut Columns<'_, R>) -> Result<Option<C>, sqlx::Error>,
+    add: impl Fn(&mut P, C),
+) -> Result<Vec<P>, StoreError> {
+    let mut out: Vec<P> = Vec::new();
+    let mut last: Option<K> = None;
+    let mut children_at = 0;
+    for row in rows {
+        let this = decoded(key(row))?;
+        let mut columns = if last.as_ref() == Some(&this) {
+            Columns::at(row, children_at)
+        } else {
+            let mut columns = Columns::new(row);
+            out.push(decoded(parent(&mut columns))?);
+            children_at = columns.position();
+            last = Some(this);
+            columns
+        };
+        if let (Some(found), Some(parent)) = (decoded(child(&mut columns))?, out.last_mut()) {
+            add(parent, found);
+        }
+    }
+    Ok(out)
 }

@@ -5,11 +5,16 @@
 //! Case-insensitive operators compare the folded copies (`username_folded`, `email_folded`),
 //! computed in Rust, so both backends agree on non-ASCII text; an exact match on username or
 //! email also goes through the folded column's unique index before checking the exact text.
+//!
+//! Builds statements only; runs nothing. Imports nothing from its parent `users`, which runs
+//! these statements and passes its column list in.
 
+use crate::like;
+use crate::roles::COLUMNS as ROLE_COLUMNS;
 use gatehouse_domain::query::{FieldRef, Filter, Operand, Operator, RoleField, UserField, UserQuery};
 use sea_query::{Alias, Condition, Expr, ExprTrait, Func, Iden, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
 
-/// The `users` table.
+/// The `users` table, for statements built with sea-query.
 #[derive(Iden, Clone, Copy)]
 pub(crate) enum Users {
     Table,
@@ -20,21 +25,13 @@ pub(crate) enum Users {
     Email,
     EmailFolded,
     Provider,
+    PasswordHash,
     Confirmed,
     Blocked,
     RoleId,
     CreatedAt,
     UpdatedAt,
     PublishedAt,
-    LastLoginAt,
-}
-
-/// The secret columns of `users`: written, never selected or filtered by the query model.
-#[derive(Iden, Clone, Copy)]
-#[iden = "users"]
-pub(crate) enum UserSecrets {
-    #[iden = "password_hash"]
-    PasswordHash,
 }
 
 /// The `roles` table.
@@ -46,37 +43,7 @@ pub(crate) enum Roles {
     Name,
     Description,
     Type,
-    CreatedAt,
-    UpdatedAt,
-    PublishedAt,
 }
-
-const USER_COLUMNS: [Users; 12] = [
-    Users::Id,
-    Users::DocumentId,
-    Users::Username,
-    Users::Email,
-    Users::Provider,
-    Users::Confirmed,
-    Users::Blocked,
-    Users::RoleId,
-    Users::CreatedAt,
-    Users::UpdatedAt,
-    Users::PublishedAt,
-    Users::LastLoginAt,
-];
-
-/// Role columns selected beside the user's, aliased `r_*` (as `rows::role_prefixed` reads them).
-const ROLE_COLUMNS: [(Roles, &str); 8] = [
-    (Roles::Id, "r_id"),
-    (Roles::DocumentId, "r_document_id"),
-    (Roles::Name, "r_name"),
-    (Roles::Description, "r_description"),
-    (Roles::Type, "r_type"),
-    (Roles::CreatedAt, "r_created_at"),
-    (Roles::UpdatedAt, "r_updated_at"),
-    (Roles::PublishedAt, "r_published_at"),
-];
 
 fn user_column(field: UserField) -> Users {
     match field {
@@ -119,19 +86,8 @@ fn text_of(operand: &Operand) -> &str {
     }
 }
 
-/// `text` with LIKE's wildcards escaped (the escape character is `\`).
-fn like_literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        if matches!(character, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(character);
-    }
-    out
-}
-
-fn like(pattern: String) -> LikeExpr {
+/// A pattern from `crate::like`, with the escape character it uses.
+fn escaped(pattern: String) -> LikeExpr {
     LikeExpr::new(pattern).escape('\\')
 }
 
@@ -183,12 +139,10 @@ fn comparison(field: FieldRef, operator: Operator, operands: &[Operand]) -> Simp
         Operator::In => column().is_in(operands.iter().map(value)),
         Operator::NotIn if operands.is_empty() => never().not(),
         Operator::NotIn => column().is_not_in(operands.iter().map(value)),
-        Operator::Contains | Operator::Containsi => column().like(like(format!("%{}%", like_literal(text())))),
-        Operator::NotContains | Operator::NotContainsi => {
-            column().not_like(like(format!("%{}%", like_literal(text()))))
-        }
-        Operator::StartsWith | Operator::StartsWithi => column().like(like(format!("{}%", like_literal(text())))),
-        Operator::EndsWith | Operator::EndsWithi => column().like(like(format!("%{}", like_literal(text())))),
+        Operator::Contains | Operator::Containsi => column().like(escaped(like::contains(text()))),
+        Operator::NotContains | Operator::NotContainsi => column().not_like(escaped(like::contains(text()))),
+        Operator::StartsWith | Operator::StartsWithi => column().like(escaped(like::starts_with(text()))),
+        Operator::EndsWith | Operator::EndsWithi => column().like(escaped(like::ends_with(text()))),
         Operator::Between => match operands {
             [low, high] => column().between(value(low), value(high)),
             _ => never(),
@@ -218,14 +172,6 @@ fn join_roles(select: &mut SelectStatement) {
     select.left_join(Roles::Table, Expr::col((Roles::Table, Roles::Id)).equals((Users::Table, Users::RoleId)));
 }
 
-fn select_roles(select: &mut SelectStatement, query: &UserQuery) {
-    if query.with_role {
-        for (column, alias) in ROLE_COLUMNS {
-            select.expr_as(Expr::col((Roles::Table, column)), Alias::new(alias));
-        }
-    }
-}
-
 fn order(select: &mut SelectStatement, query: &UserQuery) {
     let mut sorted_by_id = false;
     for key in &query.sort {
@@ -239,14 +185,15 @@ fn order(select: &mut SelectStatement, query: &UserQuery) {
     }
 }
 
-/// A page of users, with their roles when asked, as a deferred join: the inner query finds the
-/// page's ids (filter, sort, `LIMIT`/`OFFSET`) through the narrowest index that serves — on
+/// A page of users (`user_columns`, i.e. `users::COLUMNS`, then `roles::role_columns!` when
+/// roles are asked for), as a deferred join: the inner query finds the page's ids (filter,
+/// sort, `LIMIT`/`OFFSET`) through the narrowest index that serves — on
 /// PostgreSQL an index-only scan of the primary key, on SQLite `users_id_idx` (migration 0005) —
 /// so a deep `OFFSET` skips index entries, not rows; the outer query fetches just those rows.
 /// At 1,000,000 users this took PostgreSQL's page 1000 from 14.6× to 2.7× its first page.
-/// `SELECT users… [, roles AS r_*] FROM users [LEFT JOIN roles] WHERE users.id IN
+/// `SELECT users… [, roles…] FROM users [LEFT JOIN roles] WHERE users.id IN
 ///  (SELECT users.id FROM users [LEFT JOIN roles] WHERE … ORDER BY … LIMIT … OFFSET …) ORDER BY …`
-pub(crate) fn select_users(query: &UserQuery) -> SelectStatement {
+pub(crate) fn select_users(query: &UserQuery, user_columns: &'static str) -> SelectStatement {
     let mut page = Query::select();
     page.from(Users::Table).column((Users::Table, Users::Id));
     if query.filter.mentions_role() {
@@ -257,14 +204,11 @@ pub(crate) fn select_users(query: &UserQuery) -> SelectStatement {
     page.limit(query.window.limit).offset(query.window.offset);
 
     let mut select = Query::select();
-    select.from(Users::Table);
-    for column in USER_COLUMNS {
-        select.column((Users::Table, column));
-    }
+    select.from(Users::Table).expr(Expr::cust(user_columns));
     if query.with_role {
         join_roles(&mut select);
+        select.expr(Expr::cust(ROLE_COLUMNS));
     }
-    select_roles(&mut select, query);
     select.and_where(Expr::col((Users::Table, Users::Id)).in_subquery(page));
     order(&mut select, query);
     select
@@ -284,6 +228,7 @@ pub(crate) fn count_users(filter: &Filter) -> SelectStatement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::like::like_literal;
     use gatehouse_domain::query::{SortKey, Window};
     use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 
@@ -298,7 +243,7 @@ mod tests {
             filter: filter(FieldRef::User(UserField::Username), Operator::Contains, &["x'; DROP TABLE users; --"]),
             ..UserQuery::default()
         };
-        let (sql, _values) = select_users(&query).build(PostgresQueryBuilder);
+        let (sql, _values) = select_users(&query, crate::users::COLUMNS).build(PostgresQueryBuilder);
         assert!(!sql.contains("DROP"), "{sql}");
         assert!(sql.contains("LIKE $1 ESCAPE"), "{sql}");
     }
@@ -311,7 +256,7 @@ mod tests {
             window: Window { offset: 50, limit: 25 },
             ..UserQuery::default()
         };
-        let (sql, values) = select_users(&query).build(SqliteQueryBuilder);
+        let (sql, values) = select_users(&query, crate::users::COLUMNS).build(SqliteQueryBuilder);
         assert!(sql.contains(r#""users"."username_folded" = ?"#), "{sql}");
         assert!(sql.contains(r#""users"."id" IN (SELECT "users"."id" FROM "users""#), "deferred join: {sql}");
         assert!(sql.contains(r#"ORDER BY "users"."created_at" DESC, "users"."id" ASC LIMIT ? OFFSET ?)"#), "{sql}");
@@ -329,7 +274,7 @@ mod tests {
             filter: filter(FieldRef::Role(RoleField::Type), Operator::Eq, &["authenticated"]),
             ..UserQuery::default()
         };
-        let (sql, _) = select_users(&query).build(SqliteQueryBuilder);
+        let (sql, _) = select_users(&query, crate::users::COLUMNS).build(SqliteQueryBuilder);
         assert!(sql.contains(r#"LEFT JOIN "roles""#), "{sql}");
         let (count, _) = count_users(&query.filter).build(SqliteQueryBuilder);
         assert!(count.contains(r#"LEFT JOIN "roles""#) && count.contains("COUNT"), "{count}");

@@ -1,0 +1,197 @@
+//! `impl Store for SqlStore`: every read of the domain's port, delegated to the module of its
+//! aggregate (`users`, `roles`, `sessions`, `api_tokens`, `admins`, …). Nothing but delegation
+//! lives here; the SQL is in the aggregate modules.
+
+use crate::db::{execute, on_pool, Pools, SqlStore};
+use crate::{
+    admin_roles, admin_sessions, admins, api_tokens, events, invites, mail, roles, secrets, seeded_actions, sessions,
+    users,
+};
+use async_trait::async_trait;
+use gatehouse_domain::events::StoredEvent;
+use gatehouse_domain::ids::{AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
+use gatehouse_domain::model::{
+    Admin, AdminListQuery, AdminRole, AdminSessionRecord, ApiToken, Invite, NewUser, QueuedMail, RefreshTokenRecord,
+    Role, RoleWithCount, SessionRecord, User, UserCredentials, UserWithRole,
+};
+use gatehouse_domain::ports::{Backend, Store, StoreError, StoreTx};
+use gatehouse_domain::query::{Filter, UserQuery};
+use gatehouse_domain::time::Timestamp;
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, |pool| execute(sqlx::query("SELECT 1"), pool).await)?;
+        Ok(())
+    }
+
+    async fn begin(&self) -> Result<Box<dyn StoreTx>, StoreError> {
+        Ok(Box::new(self.begin_tx().await?))
+    }
+
+    async fn secret(&self, name: &str, candidate: &str, now: Timestamp) -> Result<String, StoreError> {
+        secrets::secret(self, name, candidate, now).await
+    }
+
+    async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        users::find_user(self, id).await
+    }
+
+    async fn find_credentials_by_email(&self, email_folded: &str) -> Result<Option<UserCredentials>, StoreError> {
+        users::find_credentials_by_email(self, email_folded).await
+    }
+
+    async fn find_credentials_by_username(&self, username_folded: &str) -> Result<Option<UserCredentials>, StoreError> {
+        users::find_credentials_by_username(self, username_folded).await
+    }
+
+    async fn user_identity_taken(&self, email_folded: &str, username_folded: &str) -> Result<bool, StoreError> {
+        users::user_identity_taken(self, email_folded, username_folded).await
+    }
+
+    async fn find_session_with_user(&self, id: &SessionId) -> Result<Option<(SessionRecord, User)>, StoreError> {
+        sessions::find_session_with_user(self, id).await
+    }
+
+    async fn find_role(&self, id: RoleId) -> Result<Option<Role>, StoreError> {
+        roles::find_role(self, id).await
+    }
+
+    async fn find_role_by_type(&self, role_type: &str) -> Result<Option<Role>, StoreError> {
+        roles::find_role_by_type(self, role_type).await
+    }
+
+    async fn list_seeded_actions(&self) -> Result<Vec<String>, StoreError> {
+        seeded_actions::list_seeded_actions(self).await
+    }
+
+    async fn list_role_actions(&self, id: RoleId) -> Result<Vec<String>, StoreError> {
+        roles::list_role_actions(self, id).await
+    }
+
+    async fn list_events(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+        events::list_events(self, after_seq, limit).await
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> Result<Vec<UserWithRole>, StoreError> {
+        users::list_users(self, query).await
+    }
+
+    async fn count_users(&self, filter: &Filter) -> Result<u64, StoreError> {
+        users::count_users(self, filter).await
+    }
+
+    async fn find_role_by_document_id(&self, document_id: &str) -> Result<Option<Role>, StoreError> {
+        roles::find_role_by_document_id(self, document_id).await
+    }
+
+    async fn list_roles(&self) -> Result<Vec<RoleWithCount>, StoreError> {
+        roles::list_roles(self).await
+    }
+
+    async fn find_api_token_by_hash(&self, access_key_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+        api_tokens::find_api_token_by_hash(self, access_key_hash).await
+    }
+
+    async fn find_api_token(&self, id: ApiTokenId) -> Result<Option<ApiToken>, StoreError> {
+        api_tokens::find_api_token(self, id).await
+    }
+
+    async fn list_api_tokens(&self) -> Result<Vec<ApiToken>, StoreError> {
+        api_tokens::list_api_tokens(self).await
+    }
+
+    async fn touch_api_token(&self, id: ApiTokenId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError> {
+        api_tokens::touch_api_token(self, id, at, min_gap_ms).await
+    }
+
+    async fn find_refresh_token(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        sessions::find_refresh_token(self, token_hash).await
+    }
+
+    async fn list_live_sessions(&self, user: UserId, now: Timestamp) -> Result<Vec<SessionRecord>, StoreError> {
+        sessions::list_live_sessions(self, user, now).await
+    }
+
+    async fn touch_session(&self, id: &SessionId, at: Timestamp, min_gap_ms: i64) -> Result<(), StoreError> {
+        sessions::touch_session(self, id, at, min_gap_ms).await
+    }
+
+    async fn claim_due_mails(&self, now: Timestamp, limit: i64, lease_ms: i64) -> Result<Vec<QueuedMail>, StoreError> {
+        mail::claim_due_mails(self, now, limit, lease_ms).await
+    }
+
+    async fn mark_mail_sent(&self, id: i64, at: Timestamp, redact: bool) -> Result<(), StoreError> {
+        mail::mark_mail_sent(self, id, at, redact).await
+    }
+
+    async fn mark_mail_failed(&self, id: i64, error: &str, next_attempt_at: Timestamp) -> Result<(), StoreError> {
+        mail::mark_mail_failed(self, id, error, next_attempt_at).await
+    }
+
+    async fn list_mails(&self, limit: i64) -> Result<Vec<QueuedMail>, StoreError> {
+        mail::list_mails(self, limit).await
+    }
+
+    async fn insert_users_bulk(&self, users: &[NewUser]) -> Result<u64, StoreError> {
+        users::insert_users_bulk(self, users).await
+    }
+
+    async fn has_admin(&self) -> Result<bool, StoreError> {
+        admins::has_admin(self).await
+    }
+
+    async fn find_admin(&self, id: AdminId, with_deleted: bool) -> Result<Option<Admin>, StoreError> {
+        admins::find_admin(self, id, with_deleted).await
+    }
+
+    async fn find_admin_credentials(&self, email_folded: &str) -> Result<Option<(Admin, Option<String>)>, StoreError> {
+        admins::find_admin_credentials(self, email_folded).await
+    }
+
+    async fn list_admins(&self, query: &AdminListQuery) -> Result<(Vec<Admin>, u64), StoreError> {
+        admins::list_admins(self, query).await
+    }
+
+    async fn list_admin_roles(&self) -> Result<Vec<(AdminRole, u64)>, StoreError> {
+        admin_roles::list_admin_roles(self).await
+    }
+
+    async fn find_admin_role(&self, id: AdminRoleId) -> Result<Option<AdminRole>, StoreError> {
+        admin_roles::find_admin_role(self, id).await
+    }
+
+    async fn list_admin_role_actions(&self, id: AdminRoleId) -> Result<Vec<String>, StoreError> {
+        admin_roles::list_admin_role_actions(self, id).await
+    }
+
+    async fn find_admin_session(&self, id: &SessionId) -> Result<Option<(AdminSessionRecord, Admin)>, StoreError> {
+        admin_sessions::find_admin_session(self, id).await
+    }
+
+    async fn find_admin_session_by_refresh(
+        &self,
+        refresh_hash: &str,
+    ) -> Result<Option<AdminSessionRecord>, StoreError> {
+        admin_sessions::find_admin_session_by_refresh(self, refresh_hash).await
+    }
+
+    async fn find_invite_by_token(&self, token_hash: &str) -> Result<Option<(Invite, Admin)>, StoreError> {
+        invites::find_invite_by_token(self, token_hash).await
+    }
+
+    async fn find_invite(&self, id: InviteId) -> Result<Option<(Invite, Admin)>, StoreError> {
+        invites::find_invite(self, id).await
+    }
+
+    async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, StoreError> {
+        invites::list_invites(self).await
+    }
+}

@@ -1,0 +1,299 @@
+//! `impl StoreTx for SqlTx`: every write of the domain's port, delegated to the module of its
+//! aggregate. Nothing but delegation lives here; the SQL is in the aggregate modules.
+
+use crate::db::SqlTx;
+use crate::{
+    admin_roles, admin_sessions, admins, api_tokens, events, invites, mail, roles, seeded_actions, sessions,
+    user_tokens, users,
+};
+use async_trait::async_trait;
+use gatehouse_domain::events::DomainEvent;
+use gatehouse_domain::ids::{AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
+use gatehouse_domain::model::{
+    AdminChanges, ApiToken, Invite, NewAdmin, NewApiToken, NewMail, NewRole, NewSession, NewUser, NewUserToken, Role,
+    TokenPurpose, User, UserChanges,
+};
+use gatehouse_domain::ports::{StoreError, StoreTx};
+use gatehouse_domain::time::Timestamp;
+
+#[async_trait]
+impl StoreTx for SqlTx {
+    async fn insert_user(&mut self, user: &NewUser) -> Result<User, StoreError> {
+        users::insert_user(self, user).await
+    }
+
+    async fn set_user_password_hash(&mut self, id: UserId, hash: &str, now: Timestamp) -> Result<(), StoreError> {
+        users::set_user_password_hash(self, id, hash, now).await
+    }
+
+    async fn set_user_last_login(&mut self, id: UserId, at: Timestamp) -> Result<(), StoreError> {
+        users::set_user_last_login(self, id, at).await
+    }
+
+    async fn insert_session(&mut self, session: &NewSession) -> Result<(), StoreError> {
+        sessions::insert_session(self, session).await
+    }
+
+    async fn revoke_session(&mut self, id: &SessionId, at: Timestamp, reason: &str) -> Result<bool, StoreError> {
+        sessions::revoke_session(self, id, at, reason).await
+    }
+
+    async fn update_user(
+        &mut self,
+        id: UserId,
+        changes: &UserChanges,
+        now: Timestamp,
+    ) -> Result<Option<User>, StoreError> {
+        users::update_user(self, id, changes, now).await
+    }
+
+    async fn delete_user(&mut self, id: UserId) -> Result<Option<User>, StoreError> {
+        users::delete_user(self, id).await
+    }
+
+    async fn revoke_user_sessions(
+        &mut self,
+        user: UserId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        sessions::revoke_user_sessions(self, user, at, reason).await
+    }
+
+    async fn insert_role(&mut self, role: &NewRole) -> Result<Role, StoreError> {
+        roles::insert_role(self, role).await
+    }
+
+    async fn update_role(
+        &mut self,
+        id: RoleId,
+        name: Option<&str>,
+        description: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Option<Role>, StoreError> {
+        roles::update_role(self, id, name, description, now).await
+    }
+
+    async fn seed_action(
+        &mut self,
+        action: &str,
+        admin_realm: bool,
+        default_roles: &[&str],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        seeded_actions::seed_action(self, action, admin_realm, default_roles, now).await
+    }
+
+    async fn set_role_actions(&mut self, id: RoleId, actions: &[String]) -> Result<(), StoreError> {
+        roles::set_role_actions(self, id, actions).await
+    }
+
+    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<u64, StoreError> {
+        roles::reassign_role_users(self, from, to, now).await
+    }
+
+    async fn delete_role(&mut self, id: RoleId) -> Result<bool, StoreError> {
+        roles::delete_role(self, id).await
+    }
+
+    async fn insert_api_token(&mut self, token: &NewApiToken) -> Result<ApiToken, StoreError> {
+        api_tokens::insert_api_token(self, token).await
+    }
+
+    async fn update_api_token(&mut self, id: ApiTokenId, token: &NewApiToken) -> Result<Option<ApiToken>, StoreError> {
+        api_tokens::update_api_token(self, id, token).await
+    }
+
+    async fn set_api_token_secret(
+        &mut self,
+        id: ApiTokenId,
+        access_key_hash: &str,
+        expires_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Option<ApiToken>, StoreError> {
+        api_tokens::set_api_token_secret(self, id, access_key_hash, expires_at, now).await
+    }
+
+    async fn delete_api_token(&mut self, id: ApiTokenId) -> Result<Option<ApiToken>, StoreError> {
+        api_tokens::delete_api_token(self, id).await
+    }
+
+    async fn insert_user_token(&mut self, token: &NewUserToken) -> Result<(), StoreError> {
+        user_tokens::insert_user_token(self, token).await
+    }
+
+    async fn invalidate_user_tokens(
+        &mut self,
+        user: UserId,
+        purpose: TokenPurpose,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        user_tokens::invalidate_user_tokens(self, user, purpose, at).await
+    }
+
+    async fn consume_user_token(
+        &mut self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<UserId>, StoreError> {
+        user_tokens::consume_user_token(self, purpose, token_hash, now).await
+    }
+
+    async fn enqueue_mail(&mut self, mail: &NewMail) -> Result<(), StoreError> {
+        mail::enqueue_mail(self, mail).await
+    }
+
+    async fn insert_refresh_token(
+        &mut self,
+        token_hash: &str,
+        session: &SessionId,
+        created_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sessions::insert_refresh_token(self, token_hash, session, created_at, expires_at).await
+    }
+
+    async fn rotate_refresh_token(
+        &mut self,
+        token_hash: &str,
+        replaced_by: &str,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        sessions::rotate_refresh_token(self, token_hash, replaced_by, at).await
+    }
+
+    async fn retire_refresh_tokens(
+        &mut self,
+        session: &SessionId,
+        replaced_by: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sessions::retire_refresh_tokens(self, session, replaced_by, at).await
+    }
+
+    async fn extend_session(&mut self, id: &SessionId, expires_at: Timestamp, at: Timestamp) -> Result<(), StoreError> {
+        sessions::extend_session(self, id, expires_at, at).await
+    }
+
+    async fn revoke_other_sessions(
+        &mut self,
+        user: UserId,
+        keep: &SessionId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        sessions::revoke_other_sessions(self, user, keep, at, reason).await
+    }
+
+    async fn count_active_super_admins_in_tx(&mut self) -> Result<u64, StoreError> {
+        admins::count_active_super_admins_in_tx(self).await
+    }
+
+    async fn claim_bootstrap(&mut self, admin: AdminId, now: Timestamp) -> Result<(), StoreError> {
+        admins::claim_bootstrap(self, admin, now).await
+    }
+
+    async fn insert_admin(&mut self, admin: &NewAdmin) -> Result<AdminId, StoreError> {
+        admins::insert_admin(self, admin).await
+    }
+
+    async fn set_admin_roles(&mut self, admin: AdminId, roles: &[AdminRoleId]) -> Result<(), StoreError> {
+        admins::set_admin_roles(self, admin, roles).await
+    }
+
+    async fn update_admin(&mut self, id: AdminId, changes: &AdminChanges, now: Timestamp) -> Result<bool, StoreError> {
+        admins::update_admin(self, id, changes, now).await
+    }
+
+    async fn set_admin_deleted(
+        &mut self,
+        id: AdminId,
+        deleted_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        admins::set_admin_deleted(self, id, deleted_at, now).await
+    }
+
+    async fn purge_admin(&mut self, id: AdminId) -> Result<bool, StoreError> {
+        admins::purge_admin(self, id).await
+    }
+
+    async fn insert_admin_session(
+        &mut self,
+        id: &SessionId,
+        admin: AdminId,
+        refresh_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        admin_sessions::insert_admin_session(self, id, admin, refresh_hash, now, expires_at).await
+    }
+
+    async fn revoke_admin_session(&mut self, id: &SessionId, at: Timestamp, reason: &str) -> Result<bool, StoreError> {
+        admin_sessions::revoke_admin_session(self, id, at, reason).await
+    }
+
+    async fn revoke_admin_sessions(
+        &mut self,
+        admin: AdminId,
+        at: Timestamp,
+        reason: &str,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        admin_sessions::revoke_admin_sessions(self, admin, at, reason).await
+    }
+
+    async fn insert_invite(
+        &mut self,
+        admin: AdminId,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<InviteId, StoreError> {
+        invites::insert_invite(self, admin, token_hash, now, expires_at).await
+    }
+
+    async fn reissue_invite(
+        &mut self,
+        id: InviteId,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        invites::reissue_invite(self, id, token_hash, now, expires_at).await
+    }
+
+    async fn revoke_invite(&mut self, id: InviteId, now: Timestamp) -> Result<bool, StoreError> {
+        invites::revoke_invite(self, id, now).await
+    }
+
+    async fn accept_invite(&mut self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>, StoreError> {
+        invites::accept_invite(self, token_hash, now).await
+    }
+
+    async fn insert_admin_role(
+        &mut self,
+        name: &str,
+        code: &str,
+        description: &str,
+        now: Timestamp,
+    ) -> Result<AdminRoleId, StoreError> {
+        admin_roles::insert_admin_role(self, name, code, description, now).await
+    }
+
+    async fn set_admin_role_actions(&mut self, id: AdminRoleId, actions: &[String]) -> Result<(), StoreError> {
+        admin_roles::set_admin_role_actions(self, id, actions).await
+    }
+
+    async fn delete_admin_role(&mut self, id: AdminRoleId) -> Result<bool, StoreError> {
+        admin_roles::delete_admin_role(self, id).await
+    }
+
+    async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError> {
+        events::insert_event(self, event).await
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.commit_tx().await
+    }
+}

@@ -1,0 +1,263 @@
+//! Users (table `users`): lookups by id and by folded email or username, the query-model page
+//! and count (rendered in [`query`]), and the writes. The one list of user columns, and the
+//! one list of columns a new user is inserted with, live here.
+
+pub(crate) mod query;
+
+use crate::db::{
+    execute, fetch_all, fetch_one, fetch_optional, on_pool, on_pool_built, on_tx, on_tx_built, SqlStore, SqlTx,
+};
+use crate::roles;
+use crate::rows::{Columns, RowExt};
+use gatehouse_domain::ids::{RoleId, UserId};
+use gatehouse_domain::model::{NewUser, User, UserChanges, UserCredentials, UserWithRole};
+use gatehouse_domain::ports::StoreError;
+use gatehouse_domain::query::{Filter, UserQuery};
+use gatehouse_domain::time::Timestamp;
+use query::Users;
+use sea_query::{Expr, InsertStatement, Query};
+
+/// The user columns every user query selects, in the order [`read`] takes them.
+macro_rules! user_columns {
+    () => {
+        "users.id, users.document_id, users.username, users.email, users.provider, users.confirmed, \
+         users.blocked, users.role_id, users.created_at, users.updated_at, users.published_at, users.last_login_at"
+    };
+}
+pub(crate) use user_columns;
+
+/// [`user_columns!`] as a constant, for statements built with sea-query.
+pub(crate) const COLUMNS: &str = user_columns!();
+
+/// Reads a user from the columns of [`user_columns!`].
+pub(crate) fn read(columns: &mut Columns<'_, impl RowExt>) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: UserId(columns.int()?),
+        document_id: columns.text()?,
+        username: columns.text()?,
+        email: columns.text()?,
+        provider: columns.text()?,
+        confirmed: columns.flag()?,
+        blocked: columns.flag()?,
+        role_id: RoleId(columns.int()?),
+        created_at: columns.time()?,
+        updated_at: columns.time()?,
+        published_at: columns.time()?,
+        last_login_at: columns.opt_time()?,
+    })
+}
+
+/// A user followed by its password hash.
+fn read_credentials(columns: &mut Columns<'_, impl RowExt>) -> Result<UserCredentials, sqlx::Error> {
+    Ok(UserCredentials { user: read(columns)?, password_hash: columns.opt_text()? })
+}
+
+const FIND_USER: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE users.id = $1");
+const FIND_BY_EMAIL: &str =
+    concat!("SELECT ", user_columns!(), ", users.password_hash FROM users WHERE users.email_folded = $1");
+const FIND_BY_USERNAME: &str =
+    concat!("SELECT ", user_columns!(), ", users.password_hash FROM users WHERE users.username_folded = $1");
+const IDENTITY_TAKEN: &str = "SELECT 1 FROM users WHERE email_folded = $1 OR username_folded = $2 LIMIT 1";
+const SET_PASSWORD_HASH: &str = "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3";
+const SET_LAST_LOGIN: &str = "UPDATE users SET last_login_at = $1 WHERE id = $2";
+const DELETE_USER: &str = concat!("DELETE FROM users WHERE users.id = $1 RETURNING ", user_columns!());
+
+/// The columns a new user is written with, in the order [`insert_values`] gives them.
+const INSERT_COLUMNS: [Users; 13] = [
+    Users::DocumentId,
+    Users::Username,
+    Users::UsernameFolded,
+    Users::Email,
+    Users::EmailFolded,
+    Users::Provider,
+    Users::PasswordHash,
+    Users::Confirmed,
+    Users::Blocked,
+    Users::RoleId,
+    Users::CreatedAt,
+    Users::UpdatedAt,
+    Users::PublishedAt,
+];
+
+fn insert_values(user: &NewUser) -> [sea_query::SimpleExpr; 13] {
+    let now = user.now.as_millis();
+    [
+        user.document_id.clone().into(),
+        user.username.clone().into(),
+        user.username_folded.clone().into(),
+        user.email.clone().into(),
+        user.email_folded.clone().into(),
+        user.provider.clone().into(),
+        user.password_hash.clone().into(),
+        user.confirmed.into(),
+        user.blocked.into(),
+        user.role_id.0.into(),
+        now.into(),
+        now.into(),
+        now.into(),
+    ]
+}
+
+/// One multi-row `INSERT` of `users`.
+fn insert_statement(users: &[NewUser]) -> Result<InsertStatement, StoreError> {
+    let mut insert = Query::insert();
+    insert.into_table(Users::Table).columns(INSERT_COLUMNS);
+    for user in users {
+        insert.values(insert_values(user)).map_err(|error| StoreError::Other(format!("inserting users: {error}")))?;
+    }
+    Ok(insert)
+}
+
+/// See [`gatehouse_domain::ports::Store::find_user`].
+pub(crate) async fn find_user(store: &SqlStore, id: UserId) -> Result<Option<User>, StoreError> {
+    on_pool!(store, |pool| fetch_optional(sqlx::query(FIND_USER).bind(id.0), pool, read).await)
+}
+
+/// See [`gatehouse_domain::ports::Store::find_credentials_by_email`].
+pub(crate) async fn find_credentials_by_email(
+    store: &SqlStore,
+    email_folded: &str,
+) -> Result<Option<UserCredentials>, StoreError> {
+    on_pool!(store, |pool| fetch_optional(sqlx::query(FIND_BY_EMAIL).bind(email_folded), pool, read_credentials).await)
+}
+
+/// See [`gatehouse_domain::ports::Store::find_credentials_by_username`].
+pub(crate) async fn find_credentials_by_username(
+    store: &SqlStore,
+    username_folded: &str,
+) -> Result<Option<UserCredentials>, StoreError> {
+    on_pool!(store, |pool| {
+        fetch_optional(sqlx::query(FIND_BY_USERNAME).bind(username_folded), pool, read_credentials).await
+    })
+}
+
+/// See [`gatehouse_domain::ports::Store::user_identity_taken`].
+pub(crate) async fn user_identity_taken(
+    store: &SqlStore,
+    email_folded: &str,
+    username_folded: &str,
+) -> Result<bool, StoreError> {
+    let found = on_pool!(store, |pool| {
+        let statement = sqlx::query(IDENTITY_TAKEN).bind(email_folded).bind(username_folded);
+        fetch_optional(statement, pool, |_| Ok(())).await
+    })?;
+    Ok(found.is_some())
+}
+
+/// See [`gatehouse_domain::ports::Store::list_users`]: one round trip for the page, roles
+/// included.
+pub(crate) async fn list_users(store: &SqlStore, user_query: &UserQuery) -> Result<Vec<UserWithRole>, StoreError> {
+    let statement = query::select_users(user_query, COLUMNS);
+    let with_role = user_query.with_role;
+    on_pool_built!(store, statement, |pool, sql, values| {
+        fetch_all(sqlx::query_with(&sql, values), pool, |columns| {
+            let user = read(columns)?;
+            let role = if with_role { Some(roles::read(columns)?) } else { None };
+            Ok(UserWithRole { user, role })
+        })
+        .await
+    })
+}
+
+/// See [`gatehouse_domain::ports::Store::count_users`].
+pub(crate) async fn count_users(store: &SqlStore, filter: &Filter) -> Result<u64, StoreError> {
+    let statement = query::count_users(filter);
+    on_pool_built!(store, statement, |pool, sql, values| {
+        fetch_one(sqlx::query_with(&sql, values), pool, |columns| columns.count()).await
+    })
+}
+
+/// See [`gatehouse_domain::ports::Store::insert_users_bulk`]: multi-row statements of 500
+/// users (under SQLite's parameter limit), one transaction per call.
+pub(crate) async fn insert_users_bulk(store: &SqlStore, users: &[NewUser]) -> Result<u64, StoreError> {
+    let mut tx = store.begin_tx().await?;
+    let mut inserted = 0;
+    for chunk in users.chunks(500) {
+        let statement = insert_statement(chunk)?;
+        inserted +=
+            on_tx_built!(tx, statement, |conn, sql, values| execute(sqlx::query_with(&sql, values), conn).await)?;
+    }
+    tx.commit_tx().await?;
+    Ok(inserted)
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::insert_user`].
+pub(crate) async fn insert_user(tx: &mut SqlTx, user: &NewUser) -> Result<User, StoreError> {
+    let mut statement = insert_statement(std::slice::from_ref(user))?;
+    statement.returning_col(Users::Id);
+    let id = on_tx_built!(tx, statement, |conn, sql, values| {
+        fetch_one(sqlx::query_with(&sql, values), conn, |columns| columns.int()).await
+    })?;
+    Ok(User {
+        id: UserId(id),
+        document_id: user.document_id.clone(),
+        username: user.username.clone(),
+        email: user.email.clone(),
+        provider: user.provider.clone(),
+        confirmed: user.confirmed,
+        blocked: user.blocked,
+        role_id: user.role_id,
+        created_at: user.now,
+        updated_at: user.now,
+        published_at: user.now,
+        last_login_at: None,
+    })
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::set_user_password_hash`].
+pub(crate) async fn set_user_password_hash(
+    tx: &mut SqlTx,
+    id: UserId,
+    hash: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let changed = on_tx!(tx, |conn| {
+        execute(sqlx::query(SET_PASSWORD_HASH).bind(hash).bind(now.as_millis()).bind(id.0), conn).await
+    })?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::set_user_last_login`].
+pub(crate) async fn set_user_last_login(tx: &mut SqlTx, id: UserId, at: Timestamp) -> Result<(), StoreError> {
+    on_tx!(tx, |conn| execute(sqlx::query(SET_LAST_LOGIN).bind(at.as_millis()).bind(id.0), conn).await)?;
+    Ok(())
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::update_user`]: one `UPDATE … RETURNING`.
+pub(crate) async fn update_user(
+    tx: &mut SqlTx,
+    id: UserId,
+    changes: &UserChanges,
+    now: Timestamp,
+) -> Result<Option<User>, StoreError> {
+    let mut update = Query::update();
+    update.table(Users::Table).value(Users::UpdatedAt, now.as_millis()).and_where(Expr::col(Users::Id).eq(id.0));
+    if let Some((username, folded)) = &changes.username {
+        update.value(Users::Username, username.clone()).value(Users::UsernameFolded, folded.clone());
+    }
+    if let Some((email, folded)) = &changes.email {
+        update.value(Users::Email, email.clone()).value(Users::EmailFolded, folded.clone());
+    }
+    if let Some(hash) = &changes.password_hash {
+        update.value(Users::PasswordHash, hash.clone());
+    }
+    if let Some(role) = changes.role_id {
+        update.value(Users::RoleId, role.0);
+    }
+    if let Some(confirmed) = changes.confirmed {
+        update.value(Users::Confirmed, confirmed);
+    }
+    if let Some(blocked) = changes.blocked {
+        update.value(Users::Blocked, blocked);
+    }
+    update.returning(Query::returning().expr(Expr::cust(COLUMNS)));
+    on_tx_built!(tx, update, |conn, sql, values| fetch_optional(sqlx::query_with(&sql, values), conn, read).await)
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::delete_user`]: one `DELETE … RETURNING`.
+pub(crate) async fn delete_user(tx: &mut SqlTx, id: UserId) -> Result<Option<User>, StoreError> {
+    on_tx!(tx, |conn| fetch_optional(sqlx::query(DELETE_USER).bind(id.0), conn, read).await)
+}

@@ -1,0 +1,174 @@
+//! Users: lookups, the query-model page and count, bulk insert and every user write.
+
+use crate::{insert_user, new_user, open, NOW};
+use gatehouse_domain::ids::{RoleId, UserId};
+use gatehouse_domain::model::{NewUser, Role, UserChanges};
+use gatehouse_domain::ports::{ConflictKey, StoreError};
+use gatehouse_domain::query::{FieldRef, Filter, Operator, RoleField, SortKey, UserField, UserQuery, Window};
+
+fn filter(field: FieldRef, operator: Operator, raw: &[&str]) -> Filter {
+    let raw: Vec<String> = raw.iter().map(|text| (*text).to_owned()).collect();
+    Filter::compare(field, operator, &raw, "test").unwrap()
+}
+
+#[tokio::test]
+async fn users_round_trip_and_unique_keys_are_named_alike_on_every_backend() {
+    let (_db, store) = open().await;
+    let mut tx = store.begin().await.unwrap();
+    let alice = tx.insert_user(&new_user("Alice", "alice@example.com")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(store.find_user(alice.id).await.unwrap().unwrap(), alice);
+    let found = store.find_credentials_by_email("alice@example.com").await.unwrap().unwrap();
+    assert_eq!(found.user.id, alice.id);
+    assert!(found.password_hash.unwrap().starts_with("$argon2id$"));
+    assert!(store.find_credentials_by_username("alice").await.unwrap().is_some());
+    assert!(store.user_identity_taken("nobody@example.com", "alice").await.unwrap());
+    assert!(!store.user_identity_taken("nobody@example.com", "nobody").await.unwrap());
+
+    let mut tx = store.begin().await.unwrap();
+    let same_email = tx.insert_user(&new_user("other", "ALICE@example.com")).await;
+    assert!(matches!(same_email, Err(StoreError::Conflict(ConflictKey::Email))), "{same_email:?}");
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    let same_username = tx.insert_user(&new_user("ALICE", "alice2@example.com")).await;
+    assert!(matches!(same_username, Err(StoreError::Conflict(ConflictKey::Username))), "{same_username:?}");
+}
+
+#[tokio::test]
+async fn credentials_are_found_by_folded_keys_only() {
+    let (_db, store) = open().await;
+    let bob = insert_user(&store, "Bob", "Bob@Example.com").await;
+    let by_email = store.find_credentials_by_email("bob@example.com").await.unwrap().unwrap();
+    assert_eq!(by_email.user, bob);
+    let by_username = store.find_credentials_by_username("bob").await.unwrap().unwrap();
+    assert_eq!(by_username.user.username, "Bob");
+    assert!(store.find_credentials_by_email("Bob@Example.com").await.unwrap().is_none(), "not folded");
+    assert!(store.find_credentials_by_username("bobby").await.unwrap().is_none());
+    assert!(store.user_identity_taken("bob@example.com", "nobody").await.unwrap());
+}
+
+#[tokio::test]
+async fn a_page_of_users_comes_filtered_sorted_and_with_roles() {
+    let (_db, store) = open().await;
+    for name in ["carol", "dave", "erin", "frank", "cathy"] {
+        insert_user(&store, name, &format!("{name}@example.com")).await;
+    }
+    let query = UserQuery {
+        filter: filter(FieldRef::User(UserField::Username), Operator::StartsWith, &["ca"]),
+        sort: vec![SortKey { field: UserField::Username, descending: true }],
+        with_role: true,
+        ..UserQuery::default()
+    };
+    let page = store.list_users(&query).await.unwrap();
+    let names: Vec<_> = page.iter().map(|found| found.user.username.as_str()).collect();
+    assert_eq!(names, ["cathy", "carol"]);
+    let role = page[0].role.as_ref().unwrap();
+    assert_eq!((role.id, role.role_type.as_str()), (RoleId(1), Role::AUTHENTICATED));
+    assert_eq!(store.count_users(&query.filter).await.unwrap(), 2);
+
+    let window = UserQuery { window: Window { offset: 1, limit: 2 }, ..UserQuery::default() };
+    let page = store.list_users(&window).await.unwrap();
+    assert_eq!(page.iter().map(|found| found.user.username.as_str()).collect::<Vec<_>>(), ["dave", "erin"]);
+    assert!(page.iter().all(|found| found.role.is_none()), "roles only when asked");
+
+    let by_role = filter(FieldRef::Role(RoleField::Type), Operator::Eq, &[Role::PUBLIC]);
+    assert_eq!(store.count_users(&by_role).await.unwrap(), 0);
+    assert_eq!(store.count_users(&Filter::everything()).await.unwrap(), 5);
+}
+
+#[tokio::test]
+async fn like_wildcards_in_a_filter_match_literally() {
+    let (_db, store) = open().await;
+    insert_user(&store, "a_b", "one@example.com").await;
+    insert_user(&store, "axb", "two@example.com").await;
+    let query = UserQuery {
+        filter: filter(FieldRef::User(UserField::Username), Operator::Contains, &["_"]),
+        ..UserQuery::default()
+    };
+    let found = store.list_users(&query).await.unwrap();
+    assert_eq!(found.iter().map(|found| found.user.username.as_str()).collect::<Vec<_>>(), ["a_b"]);
+}
+
+#[tokio::test]
+async fn bulk_inserted_users_are_counted_and_readable() {
+    let (_db, store) = open().await;
+    let users: Vec<_> = (0..1_203)
+        .map(|n| NewUser {
+            document_id: format!("bulk{n:0>20}"),
+            ..new_user(&format!("bulk{n}"), &format!("bulk{n}@example.com"))
+        })
+        .collect();
+    assert_eq!(store.insert_users_bulk(&users).await.unwrap(), 1_203);
+    assert_eq!(store.count_users(&Filter::everything()).await.unwrap(), 1_203);
+    let last = store.find_credentials_by_username("bulk1202").await.unwrap().unwrap();
+    assert_eq!(last.user.email, "bulk1202@example.com");
+    assert_eq!(last.password_hash, users[1_202].password_hash);
+    let again = store.insert_users_bulk(&users[..1]).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert_eq!(store.count_users(&Filter::everything()).await.unwrap(), 1_203, "a failed batch leaves nothing");
+}
+
+#[tokio::test]
+async fn user_writes_change_only_what_they_name() {
+    let (_db, store) = open().await;
+    let gina = insert_user(&store, "gina", "gina@example.com").await;
+    insert_user(&store, "hank", "hank@example.com").await;
+
+    let mut tx = store.begin().await.unwrap();
+    tx.set_user_password_hash(gina.id, "$argon2id$new", crate::later(1)).await.unwrap();
+    let missing = tx.set_user_password_hash(UserId(9_999), "$argon2id$new", NOW).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    drop(tx);
+    let mut tx = store.begin().await.unwrap();
+    tx.set_user_password_hash(gina.id, "$argon2id$new", crate::later(1)).await.unwrap();
+    tx.set_user_last_login(gina.id, crate::later(2)).await.unwrap();
+    tx.commit().await.unwrap();
+    let found = store.find_credentials_by_email("gina@example.com").await.unwrap().unwrap();
+    assert_eq!(found.password_hash.as_deref(), Some("$argon2id$new"));
+    assert_eq!(found.user.updated_at, crate::later(1));
+    assert_eq!(found.user.last_login_at, Some(crate::later(2)));
+
+    let changes = UserChanges {
+        username: Some(("Gina2".into(), "gina2".into())),
+        email: Some(("gina2@example.com".into(), "gina2@example.com".into())),
+        password_hash: None,
+        role_id: Some(RoleId(2)),
+        confirmed: Some(false),
+        blocked: Some(true),
+    };
+    let mut tx = store.begin().await.unwrap();
+    let updated = tx.update_user(gina.id, &changes, crate::later(3)).await.unwrap().unwrap();
+    assert_eq!((updated.username.as_str(), updated.email.as_str()), ("Gina2", "gina2@example.com"));
+    assert_eq!((updated.role_id, updated.confirmed, updated.blocked), (RoleId(2), false, true));
+    assert_eq!((updated.created_at, updated.updated_at), (NOW, crate::later(3)));
+    assert!(tx.update_user(UserId(9_999), &changes, NOW).await.unwrap().is_none());
+    tx.commit().await.unwrap();
+    assert_eq!(store.find_user(gina.id).await.unwrap().unwrap(), updated);
+    assert_eq!(
+        store.find_credentials_by_email("gina2@example.com").await.unwrap().unwrap().password_hash.as_deref(),
+        Some("$argon2id$new"),
+        "a change without a password keeps the hash"
+    );
+
+    let mut tx = store.begin().await.unwrap();
+    let taken = UserChanges { username: Some(("HANK".into(), "hank".into())), ..UserChanges::default() };
+    let conflict = tx.update_user(gina.id, &taken, NOW).await;
+    assert!(matches!(conflict, Err(StoreError::Conflict(ConflictKey::Username))), "{conflict:?}");
+}
+
+#[tokio::test]
+async fn deleting_a_user_returns_it_and_takes_its_sessions() {
+    let (_db, store) = open().await;
+    let ivan = insert_user(&store, "ivan", "ivan@example.com").await;
+    let session = crate::sessions::new_session(ivan.id, "i");
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_session(&session).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.begin().await.unwrap();
+    assert_eq!(tx.delete_user(ivan.id).await.unwrap(), Some(ivan.clone()));
+    assert_eq!(tx.delete_user(ivan.id).await.unwrap(), None);
+    tx.commit().await.unwrap();
+    assert!(store.find_user(ivan.id).await.unwrap().is_none());
+    assert!(store.find_session_with_user(&session.id).await.unwrap().is_none());
+}
