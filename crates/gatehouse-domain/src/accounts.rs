@@ -5,7 +5,7 @@ use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, DomainEvent, EventType};
 use crate::ids::SessionId;
-use crate::model::{NewSession, NewUser, Role, User};
+use crate::model::{NewSession, NewUser, Role, User, UserWithRole};
 use crate::payloads;
 use crate::ports::ConflictKey;
 use crate::service::Domain;
@@ -263,14 +263,16 @@ impl Domain {
         Ok(SessionTokens { jwt, refresh_token })
     }
 
-    /// The calling end user (`/api/users/me`); API tokens and anonymous callers have no "me".
-    pub async fn me(&self, caller: &Caller) -> Result<User, DomainError> {
+    /// The calling end user (`/api/users/me`), with its role when asked; API tokens and
+    /// anonymous callers have no "me".
+    pub async fn me(&self, caller: &Caller, with_role: bool) -> Result<UserWithRole, DomainError> {
         let (user, _) = caller.end_user()?;
-        Ok(User::clone(user))
+        let role = if with_role { Some(self.role_of(user).await?) } else { None };
+        Ok(UserWithRole { user: User::clone(user), role })
     }
 
     /// The role of `user`, for `populate=role`.
-    pub async fn role_of(&self, user: &User) -> Result<Role, DomainError> {
+    pub(crate) async fn role_of(&self, user: &User) -> Result<Role, DomainError> {
         self.store.find_role(user.role_id).await?.ok_or(DomainError::NotFound("Role not found"))
     }
 }

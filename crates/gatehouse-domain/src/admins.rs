@@ -364,12 +364,14 @@ impl Domain {
     }
 
     /// A page of admins (soft-deleted ones only with `with_deleted`).
-    pub async fn list_admins(&self, query: &AdminListQuery) -> Result<(Vec<Admin>, u64), DomainError> {
+    pub async fn list_admins(&self, caller: &Caller, query: &AdminListQuery) -> Result<(Vec<Admin>, u64), DomainError> {
+        caller.authorize(Action::ADMIN_USERS_READ)?;
         Ok(self.store.list_admins(query).await?)
     }
 
     /// One admin (soft-deleted ones only with `with_deleted`).
-    pub async fn find_admin(&self, id: AdminId, with_deleted: bool) -> Result<Admin, DomainError> {
+    pub async fn find_admin(&self, caller: &Caller, id: AdminId, with_deleted: bool) -> Result<Admin, DomainError> {
+        caller.authorize(Action::ADMIN_USERS_READ)?;
         self.store.find_admin(id, with_deleted).await?.ok_or_else(not_found)
     }
 
@@ -442,7 +444,8 @@ impl Domain {
     }
 
     /// Every invite with its status at now.
-    pub async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, DomainError> {
+    pub async fn list_invites(&self, caller: &Caller) -> Result<Vec<(Invite, Admin)>, DomainError> {
+        caller.authorize(Action::ADMIN_INVITES_READ)?;
         Ok(self.store.list_invites().await?)
     }
 
@@ -657,16 +660,39 @@ impl Domain {
     /// Soft-deletes an admin: hidden, cannot log in, sessions ended, email kept reserved.
     /// Events: `admin.deleted`.
     pub async fn soft_delete_admin(&self, caller: &Caller, id: AdminId) -> Result<Admin, DomainError> {
-        let admin = self.store.find_admin(id, false).await?.ok_or_else(not_found)?;
+        self.soft_delete_admins(caller, &[id]).await?.into_iter().next().ok_or_else(not_found)
+    }
+
+    /// Soft-deletes several admins in one transaction: all of them, or none (an unknown id or
+    /// the last super admin refuses the whole batch). Events: `admin.deleted` for each.
+    pub async fn soft_delete_admins(&self, caller: &Caller, ids: &[AdminId]) -> Result<Vec<Admin>, DomainError> {
+        caller.authorize(Action::ADMIN_USERS_DELETE)?;
+        let mut unique: Vec<AdminId> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !unique.contains(id) {
+                unique.push(*id);
+            }
+        }
+        let mut admins = Vec::with_capacity(unique.len());
+        for id in &unique {
+            admins.push(self.store.find_admin(*id, false).await?.ok_or_else(not_found)?);
+        }
         let now = self.clock.now();
         let actor = caller.actor();
         let mut tx = self.store.begin().await?;
-        tx.set_admin_deleted(id, Some(now), now).await?;
+        for admin in &admins {
+            tx.set_admin_deleted(admin.id, Some(now), now).await?;
+            self.end_admin_sessions(tx.as_mut(), admin.id, "admin_deleted", actor.clone()).await?;
+            tx.insert_event(&DomainEvent::new(EventType::AdminDeleted, actor.clone(), now, payloads::admin(admin)))
+                .await?;
+        }
         self.keep_a_super_admin(tx.as_mut()).await?;
-        self.end_admin_sessions(tx.as_mut(), id, "admin_deleted", actor.clone()).await?;
-        tx.insert_event(&DomainEvent::new(EventType::AdminDeleted, actor, now, payloads::admin(&admin))).await?;
         tx.commit().await?;
-        self.load_admin(id).await
+        let mut deleted = Vec::with_capacity(unique.len());
+        for id in unique {
+            deleted.push(self.load_admin(id).await?);
+        }
+        Ok(deleted)
     }
 
     /// Brings a soft-deleted admin back whole, with its roles (its sessions stay ended).
@@ -711,12 +737,18 @@ impl Domain {
     }
 
     /// Every admin role with its number of admins.
-    pub async fn list_admin_roles(&self) -> Result<Vec<(AdminRole, u64)>, DomainError> {
+    pub async fn list_admin_roles(&self, caller: &Caller) -> Result<Vec<(AdminRole, u64)>, DomainError> {
+        caller.authorize(Action::ADMIN_ROLES_READ)?;
         Ok(self.store.list_admin_roles().await?)
     }
 
     /// One admin role and its actions (a Super Admin holds them all).
-    pub async fn admin_role_with_actions(&self, id: AdminRoleId) -> Result<(AdminRole, Vec<Action>), DomainError> {
+    pub async fn admin_role_with_actions(
+        &self,
+        caller: &Caller,
+        id: AdminRoleId,
+    ) -> Result<(AdminRole, Vec<Action>), DomainError> {
+        caller.authorize(Action::ADMIN_ROLES_READ)?;
         let role = self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))?;
         let actions = if role.code == AdminRole::SUPER_ADMIN {
             self.actions.admin_grantable().collect()
@@ -856,7 +888,8 @@ impl Domain {
     }
 
     /// An end user's live sessions, for an admin.
-    pub async fn end_user_sessions(&self, user: UserId) -> Result<Vec<SessionRecord>, DomainError> {
+    pub async fn end_user_sessions(&self, caller: &Caller, user: UserId) -> Result<Vec<SessionRecord>, DomainError> {
+        caller.authorize(Action::END_USER_SESSIONS_READ)?;
         self.store.find_user(user).await?.ok_or(DomainError::NotFound("User not found"))?;
         Ok(self.store.list_live_sessions(user, self.clock.now()).await?)
     }

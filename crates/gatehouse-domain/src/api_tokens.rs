@@ -3,11 +3,11 @@
 //! regeneration, and stored only as its SHA-256; lookups go through a short-lived cache, and
 //! `lastUsedAt` is written at most once a minute.
 
-use crate::action::{ActionRealm, ActionRegistry};
+use crate::action::{Action, ActionRealm, ActionRegistry};
 use crate::caller::{Caller, Grants, Principal};
 use crate::crypto::token::{random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors};
-use crate::events::{Actor, DomainEvent, EventType};
+use crate::events::{DomainEvent, EventType};
 use crate::ids::ApiTokenId;
 use crate::model::{ApiToken, ApiTokenKind, NewApiToken};
 use crate::payloads;
@@ -44,6 +44,21 @@ pub struct ApiTokenInput {
     pub lifespan_ms: Option<i64>,
     /// The action names of a `custom` token (each must be a grantable content action).
     pub actions: Vec<String>,
+}
+
+/// A change to a token: `None` keeps the current value.
+#[derive(Clone, Debug, Default)]
+pub struct ApiTokenPatch {
+    /// New unique name.
+    pub name: Option<String>,
+    /// New free text.
+    pub description: Option<String>,
+    /// New kind.
+    pub kind: Option<ApiTokenKind>,
+    /// New lifespan (`Some(None)`: unlimited).
+    pub lifespan_ms: Option<Option<i64>>,
+    /// New action names of a `custom` token.
+    pub actions: Option<Vec<String>>,
 }
 
 /// A token with its secret, in the one answer that shows it.
@@ -135,7 +150,9 @@ impl Domain {
     }
 
     /// Creates a token and returns it with its secret (shown once). Events: `api_token.created`.
-    pub async fn create_api_token(&self, actor: Actor, input: ApiTokenInput) -> Result<IssuedApiToken, DomainError> {
+    pub async fn create_api_token(&self, caller: &Caller, input: ApiTokenInput) -> Result<IssuedApiToken, DomainError> {
+        caller.authorize(Action::ADMIN_API_TOKENS_CREATE)?;
+        let actor = caller.actor();
         let secret = format!("{SECRET_PREFIX}{}", random_hex(32));
         let now = self.clock.now();
         let row = self.new_api_token_row(&input, sha256_hex(&secret), now)?;
@@ -147,23 +164,39 @@ impl Domain {
     }
 
     /// Every token (never their secrets).
-    pub async fn list_api_tokens(&self) -> Result<Vec<ApiToken>, DomainError> {
+    pub async fn list_api_tokens(&self, caller: &Caller) -> Result<Vec<ApiToken>, DomainError> {
+        caller.authorize(Action::ADMIN_API_TOKENS_READ)?;
         Ok(self.store.list_api_tokens().await?)
     }
 
     /// One token.
-    pub async fn find_api_token(&self, id: ApiTokenId) -> Result<ApiToken, DomainError> {
+    pub async fn find_api_token(&self, caller: &Caller, id: ApiTokenId) -> Result<ApiToken, DomainError> {
+        caller.authorize(Action::ADMIN_API_TOKENS_READ)?;
+        self.load_api_token(id).await
+    }
+
+    async fn load_api_token(&self, id: ApiTokenId) -> Result<ApiToken, DomainError> {
         self.store.find_api_token(id).await?.ok_or(DomainError::NotFound("API token not found"))
     }
 
-    /// Rewrites a token's name, description, kind, lifespan and actions (the secret stays).
+    /// Changes what `patch` names of a token (the secret stays; what it leaves out is kept).
     /// Events: `api_token.updated`.
     pub async fn update_api_token(
         &self,
-        actor: Actor,
+        caller: &Caller,
         id: ApiTokenId,
-        input: ApiTokenInput,
+        patch: ApiTokenPatch,
     ) -> Result<ApiToken, DomainError> {
+        caller.authorize(Action::ADMIN_API_TOKENS_UPDATE)?;
+        let actor = caller.actor();
+        let current = self.load_api_token(id).await?;
+        let input = ApiTokenInput {
+            name: patch.name.unwrap_or(current.name),
+            description: patch.description.unwrap_or(current.description),
+            kind: patch.kind.unwrap_or(current.kind),
+            lifespan_ms: patch.lifespan_ms.unwrap_or(current.lifespan_ms),
+            actions: patch.actions.unwrap_or(current.actions),
+        };
         let now = self.clock.now();
         let row = self.new_api_token_row(&input, String::new(), now)?;
         let mut tx = self.store.begin().await?;
@@ -176,8 +209,10 @@ impl Domain {
 
     /// Gives a token a new secret; the old one stops working at once. The lifespan restarts.
     /// Events: `api_token.regenerated`.
-    pub async fn regenerate_api_token(&self, actor: Actor, id: ApiTokenId) -> Result<IssuedApiToken, DomainError> {
-        let current = self.find_api_token(id).await?;
+    pub async fn regenerate_api_token(&self, caller: &Caller, id: ApiTokenId) -> Result<IssuedApiToken, DomainError> {
+        caller.authorize(Action::ADMIN_API_TOKENS_REGENERATE)?;
+        let actor = caller.actor();
+        let current = self.load_api_token(id).await?;
         let secret = format!("{SECRET_PREFIX}{}", random_hex(32));
         let now = self.clock.now();
         let expires_at =
@@ -195,7 +230,9 @@ impl Domain {
     }
 
     /// Deletes a token; it stops working at once. Events: `api_token.deleted`.
-    pub async fn delete_api_token(&self, actor: Actor, id: ApiTokenId) -> Result<ApiToken, DomainError> {
+    pub async fn delete_api_token(&self, caller: &Caller, id: ApiTokenId) -> Result<ApiToken, DomainError> {
+        caller.authorize(Action::ADMIN_API_TOKENS_DELETE)?;
+        let actor = caller.actor();
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let token = tx.delete_api_token(id).await?.ok_or(DomainError::NotFound("API token not found"))?;

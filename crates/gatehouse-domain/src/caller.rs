@@ -42,6 +42,8 @@ pub enum Principal {
         /// Which token.
         id: ApiTokenId,
     },
+    /// The operator at the command line, who holds every action (never over HTTP).
+    System,
     /// An admin with a live admin session.
     Admin {
         /// The admin as of the last cache fill.
@@ -69,16 +71,21 @@ impl Caller {
         &self.principal
     }
 
+    /// The operator at the command line: holds every action, acts as [`Actor::System`].
+    pub fn system() -> Self {
+        Self { principal: Principal::System, grants: Arc::new(Grants::default()) }
+    }
+
     /// Whether the caller may perform `action`. Operations endpoints are open to all.
     pub fn may(&self, action: Action) -> bool {
-        action.is_open() || self.grants.contains(action)
+        action.is_open() || matches!(self.principal, Principal::System) || self.grants.contains(action)
     }
 
     /// `Ok` when the caller may perform `action`, else [`DomainError::Forbidden`] (as Strapi,
     /// anonymous callers get 403 too: they act with the public role). An API token asking for
     /// an action about "oneself" is [`DomainError::Unauthorized`]: it is not a user at all.
     pub fn authorize(&self, action: Action) -> Result<(), DomainError> {
-        if action.needs_end_user() && matches!(self.principal, Principal::ApiToken { .. }) {
+        if action.needs_end_user() && matches!(self.principal, Principal::ApiToken { .. } | Principal::System) {
             return Err(DomainError::Unauthorized);
         }
         if self.may(action) {
@@ -112,6 +119,7 @@ impl Caller {
             Principal::EndUser { user, .. } => Actor::EndUser(user.id),
             Principal::ApiToken { id } => Actor::ApiToken(*id),
             Principal::Admin { admin, .. } => Actor::Admin(admin.id),
+            Principal::System => Actor::System,
         }
     }
 }

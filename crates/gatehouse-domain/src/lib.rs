@@ -27,6 +27,7 @@ pub mod events;
 pub mod ids;
 pub mod lifecycle;
 pub mod model;
+pub mod outbox;
 pub mod payloads;
 pub mod permissions;
 pub mod ports;

@@ -78,7 +78,8 @@ impl Domain {
         &self.actions
     }
 
-    /// The store (for readiness checks and read-only tools).
+    /// The store, for tests and read-only tools that inspect state; surfaces go through the
+    /// use cases instead.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

@@ -8,7 +8,7 @@ use crate::config::Config;
 use clap::Subcommand;
 use gatehouse_domain::admins::AdminProfile;
 use gatehouse_domain::model::{Admin, AdminListQuery};
-use gatehouse_domain::DomainError;
+use gatehouse_domain::{Caller, DomainError};
 use std::io::Write;
 
 #[derive(Debug, Subcommand)]
@@ -71,7 +71,7 @@ pub(crate) async fn run(config: &Config, command: AdminCommand) -> anyhow::Resul
                 sort: ("id".into(), false),
                 with_deleted: true,
             };
-            let (admins, _) = domain.list_admins(&query).await.map_err(domain_error)?;
+            let (admins, _) = domain.list_admins(&Caller::system(), &query).await.map_err(domain_error)?;
             // The header and the empty note go to standard error: standard output holds rows only.
             eprintln!("id\temail\tname\tstate\troles");
             if admins.is_empty() {

@@ -7,9 +7,9 @@ use crate::config::Config;
 use anyhow::Context;
 use clap::Subcommand;
 use gatehouse_domain::api_tokens::ApiTokenInput;
-use gatehouse_domain::events::Actor;
 use gatehouse_domain::ids::ApiTokenId;
 use gatehouse_domain::model::{ApiToken, ApiTokenKind};
+use gatehouse_domain::Caller;
 use std::io::Write;
 
 const DAY_MS: i64 = 86_400_000;
@@ -65,7 +65,7 @@ pub(crate) enum TokenCommand {
 pub(crate) async fn run(config: &Config, command: TokenCommand) -> anyhow::Result<()> {
     let access = if matches!(command, TokenCommand::List) { Access::Read } else { Access::Write };
     let domain = open::domain(config, access).await?;
-    let actor = Actor::System;
+    let caller = Caller::system();
     let mut out = std::io::stdout().lock();
     match command {
         TokenCommand::Create { name, kind, actions, lifespan_days, description } => {
@@ -76,12 +76,12 @@ pub(crate) async fn run(config: &Config, command: TokenCommand) -> anyhow::Resul
             }
             let lifespan_ms = lifespan_days.and_then(|Lifespan(days)| days).map(|days| days * DAY_MS);
             let input = ApiTokenInput { name, description, kind, lifespan_ms, actions };
-            let issued = domain.create_api_token(actor, input).await.map_err(domain_error)?;
+            let issued = domain.create_api_token(&caller, input).await.map_err(domain_error)?;
             eprintln!("{}", describe_token(&issued.token));
             writeln!(out, "{}", issued.secret)?;
         }
         TokenCommand::List => {
-            let tokens = domain.list_api_tokens().await.map_err(domain_error)?;
+            let tokens = domain.list_api_tokens(&caller).await.map_err(domain_error)?;
             // The header and the empty note go to standard error: standard output holds rows only.
             eprintln!("id\tname\ttype\texpiry\tlast use\tactions");
             if tokens.is_empty() {
@@ -92,12 +92,12 @@ pub(crate) async fn run(config: &Config, command: TokenCommand) -> anyhow::Resul
             }
         }
         TokenCommand::Regenerate { id } => {
-            let issued = domain.regenerate_api_token(actor, ApiTokenId(id)).await.map_err(domain_error)?;
+            let issued = domain.regenerate_api_token(&caller, ApiTokenId(id)).await.map_err(domain_error)?;
             eprintln!("{}", describe_token(&issued.token));
             writeln!(out, "{}", issued.secret)?;
         }
         TokenCommand::Delete { id } => {
-            let token = domain.delete_api_token(actor, ApiTokenId(id)).await.map_err(domain_error)?;
+            let token = domain.delete_api_token(&caller, ApiTokenId(id)).await.map_err(domain_error)?;
             writeln!(out, "deleted {}", describe_token(&token))?;
         }
     }

@@ -30,7 +30,7 @@ pub async fn health() -> StatusCode {
         (status = 503, description = "The database does not answer", body = ReadyResponse),
     ))]
 pub async fn ready(State(state): State<AppState>) -> Response {
-    match state.domain.store().ping().await {
+    match state.domain.ping().await {
         Ok(()) => Json(ReadyResponse { status: "ok" }).into_response(),
         Err(error) => {
             tracing::warn!(error.cause = %error, "readiness check failed");

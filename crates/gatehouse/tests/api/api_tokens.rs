@@ -2,6 +2,7 @@
 //! `lastUsedAt`; the CLI.
 
 use crate::support::{TestServer, PASSWORD};
+use gatehouse_domain::Caller;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -65,12 +66,12 @@ async fn expired_regenerated_deleted_and_unknown_tokens_are_401() {
 
     let (id, old_secret) = server.api_token("full-access", &[], None).await;
     assert_eq!(server.get("/api/users", Some(&old_secret)).await.status, StatusCode::OK);
-    let actor = gatehouse_domain::events::Actor::System;
+    let actor = gatehouse_domain::Caller::system();
     let id = gatehouse_domain::ids::ApiTokenId(id);
-    let regenerated = server.domain().regenerate_api_token(actor.clone(), id).await.unwrap();
+    let regenerated = server.domain().regenerate_api_token(&actor, id).await.unwrap();
     assert_eq!(server.get("/api/users", Some(&old_secret)).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(server.get("/api/users", Some(&regenerated.secret)).await.status, StatusCode::OK);
-    server.domain().delete_api_token(actor, id).await.unwrap();
+    server.domain().delete_api_token(&actor, id).await.unwrap();
     assert_eq!(server.get("/api/users", Some(&regenerated.secret)).await.status, StatusCode::UNAUTHORIZED);
 
     for garbage in ["gat_0000", "not-a-token", "a.b", &"f".repeat(256)] {
@@ -85,7 +86,7 @@ async fn tokens_are_stored_hashed_and_record_their_last_use_once_a_minute() {
     let (id, secret) = server.api_token("read-only", &[], None).await;
     assert!(secret.starts_with("gat_") && secret.len() == 68);
     let id = gatehouse_domain::ids::ApiTokenId(id);
-    let stored = server.domain().find_api_token(id).await.unwrap();
+    let stored = server.domain().find_api_token(&Caller::system(), id).await.unwrap();
     assert_eq!(stored.last_used_at, None);
     let digest = gatehouse_domain::crypto::token::sha256_hex(&secret);
     assert!(server.domain().store().find_api_token_by_hash(&digest).await.unwrap().is_some(), "found by its SHA-256");
@@ -95,17 +96,17 @@ async fn tokens_are_stored_hashed_and_record_their_last_use_once_a_minute() {
     );
 
     server.get("/api/users", Some(&secret)).await;
-    let first_use = server.domain().find_api_token(id).await.unwrap().last_used_at.unwrap();
+    let first_use = server.domain().find_api_token(&Caller::system(), id).await.unwrap().last_used_at.unwrap();
     server.clock().advance(Duration::from_secs(30));
     server.get("/api/users", Some(&secret)).await;
     assert_eq!(
-        server.domain().find_api_token(id).await.unwrap().last_used_at,
+        server.domain().find_api_token(&Caller::system(), id).await.unwrap().last_used_at,
         Some(first_use),
         "not again within a minute"
     );
     server.clock().advance(Duration::from_secs(31));
     server.get("/api/users", Some(&secret)).await;
-    assert!(server.domain().find_api_token(id).await.unwrap().last_used_at.unwrap() > first_use);
+    assert!(server.domain().find_api_token(&Caller::system(), id).await.unwrap().last_used_at.unwrap() > first_use);
 }
 
 #[tokio::test]
@@ -121,12 +122,12 @@ async fn token_rules_refuse_bad_lifespans_duplicate_names_and_open_actions() {
         lifespan_ms: lifespan,
         actions: actions.iter().map(|action| action.as_str().to_owned()).collect(),
     };
-    let actor = gatehouse_domain::events::Actor::System;
+    let actor = gatehouse_domain::Caller::system();
     let domain = server.domain();
-    assert!(domain.create_api_token(actor.clone(), input("a", Some(12345), vec![Action::USER_FIND])).await.is_err());
-    assert!(domain.create_api_token(actor.clone(), input("b", None, vec![Action::METRICS])).await.is_err());
-    domain.create_api_token(actor.clone(), input("Same", None, vec![Action::USER_FIND])).await.unwrap();
-    assert!(domain.create_api_token(actor.clone(), input("same", None, vec![Action::USER_FIND])).await.is_err());
+    assert!(domain.create_api_token(&actor, input("a", Some(12345), vec![Action::USER_FIND])).await.is_err());
+    assert!(domain.create_api_token(&actor, input("b", None, vec![Action::METRICS])).await.is_err());
+    domain.create_api_token(&actor, input("Same", None, vec![Action::USER_FIND])).await.unwrap();
+    assert!(domain.create_api_token(&actor, input("same", None, vec![Action::USER_FIND])).await.is_err());
 }
 
 #[tokio::test]

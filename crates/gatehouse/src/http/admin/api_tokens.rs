@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use gatehouse_domain::api_tokens::ApiTokenInput;
+use gatehouse_domain::api_tokens::{ApiTokenInput, ApiTokenPatch};
 use gatehouse_domain::ids::ApiTokenId;
 use gatehouse_domain::model::{ApiToken, ApiTokenKind};
 use gatehouse_domain::ports::ConflictKey;
@@ -44,52 +44,63 @@ fn conflicts(error: DomainError) -> ApiError {
     }
 }
 
-/// Reads a token body; `current` fills what an update leaves out.
-fn token_input(body: &Map<String, Value>, current: Option<&ApiToken>) -> Result<ApiTokenInput, ApiError> {
+/// Reads a token body: every key it names, the rest left `None`.
+fn token_patch(body: &Map<String, Value>, creating: bool) -> Result<ApiTokenPatch, ApiError> {
     Fields::refuse_other_keys(body, &["name", "description", "type", "lifespan", "permissions"])?;
     let mut fields = Fields::new(body);
-    let name = match current {
-        Some(token) => fields.present_string("name").unwrap_or_else(|| token.name.clone()),
-        None => fields.required_string("name").unwrap_or_default(),
-    };
-    let description = fields.optional_string("description").or_else(|| current.map(|token| token.description.clone()));
-    let kind_text = match current {
-        Some(token) => fields.present_string("type").unwrap_or_else(|| token.kind.as_str().to_owned()),
-        None => fields.required_string("type").unwrap_or_default(),
-    };
+    let name = if creating { fields.required_string("name") } else { fields.present_string("name") };
+    let description = fields.optional_string("description");
+    let kind_text = if creating { fields.required_string("type") } else { fields.present_string("type") };
     fields.finish()?;
-    let kind = ApiTokenKind::from_name(&kind_text).ok_or_else(|| {
-        DomainError::Validation(FieldErrors(vec![FieldError::new(
-            "type",
-            "type must be one of the following values: read-only, full-access, custom",
-        )
-        .with_value(json!(kind_text))]))
-    })?;
+    let kind = match kind_text {
+        None => None,
+        Some(text) => Some(ApiTokenKind::from_name(&text).ok_or_else(|| {
+            DomainError::Validation(FieldErrors(vec![FieldError::new(
+                "type",
+                "type must be one of the following values: read-only, full-access, custom",
+            )
+            .with_value(json!(text))]))
+        })?),
+    };
     let lifespan_ms = match body.get("lifespan") {
-        None => current.and_then(|token| token.lifespan_ms),
-        Some(Value::Null) => None,
+        None => None,
+        Some(Value::Null) => Some(None),
         Some(Value::Number(number)) => {
-            Some(number.as_i64().ok_or_else(|| ApiError::validation("lifespan must be an integer"))?)
+            Some(Some(number.as_i64().ok_or_else(|| ApiError::validation("lifespan must be an integer"))?))
         }
         Some(Value::String(text)) => {
-            Some(text.parse().map_err(|_| ApiError::validation("lifespan must be an integer"))?)
+            Some(Some(text.parse().map_err(|_| ApiError::validation("lifespan must be an integer"))?))
         }
         Some(_) => return Err(ApiError::validation("lifespan must be an integer")),
     };
     let actions = match body.get("permissions") {
-        None => current.map(|token| token.actions.clone()).unwrap_or_default(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| ApiError::validation("permissions must be a list of action names"))
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(Value::Null) => Vec::new(),
+        None => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|item| {
+                    item.as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| ApiError::validation("permissions must be a list of action names"))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(Value::Null) => Some(Vec::new()),
         Some(_) => return Err(ApiError::validation("permissions must be a list of actions")),
     };
-    Ok(ApiTokenInput { name, description: description.unwrap_or_default(), kind, lifespan_ms, actions })
+    Ok(ApiTokenPatch { name, description, kind, lifespan_ms, actions })
+}
+
+/// Reads the body of a new token (name and type required).
+fn token_input(body: &Map<String, Value>) -> Result<ApiTokenInput, ApiError> {
+    let patch = token_patch(body, true)?;
+    Ok(ApiTokenInput {
+        name: patch.name.unwrap_or_default(),
+        description: patch.description.unwrap_or_default(),
+        kind: patch.kind.unwrap_or(ApiTokenKind::ReadOnly),
+        lifespan_ms: patch.lifespan_ms.flatten(),
+        actions: patch.actions.unwrap_or_default(),
+    })
 }
 
 fn with_secret(status: StatusCode, data: Value) -> Response {
@@ -105,8 +116,11 @@ fn with_secret(status: StatusCode, data: Value) -> Response {
         (status = 401, description = "Not an admin", body = ErrorResponse),
         (status = 403, description = "Lacks admin::api-tokens.read", body = ErrorResponse),
     ))]
-pub async fn list_api_tokens(State(state): State<AppState>) -> Result<Json<DataResponse>, ApiError> {
-    let tokens = state.domain.list_api_tokens().await?;
+pub async fn list_api_tokens(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let tokens = state.domain.list_api_tokens(&caller).await?;
     Ok(Json(DataResponse { data: Value::Array(tokens.iter().map(|token| token_json(token, None)).collect()) }))
 }
 
@@ -124,7 +138,7 @@ pub async fn create_api_token(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
-    let issued = state.domain.create_api_token(caller.actor(), token_input(&body, None)?).await.map_err(conflicts)?;
+    let issued = state.domain.create_api_token(&caller, token_input(&body)?).await.map_err(conflicts)?;
     Ok(with_secret(StatusCode::CREATED, token_json(&issued.token, Some(&issued.secret))))
 }
 
@@ -139,9 +153,10 @@ pub async fn create_api_token(
     ))]
 pub async fn find_api_token(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let token = state.domain.find_api_token(ApiTokenId(path_id(&id)?)).await?;
+    let token = state.domain.find_api_token(&caller, ApiTokenId(path_id(&id)?)).await?;
     Ok(Json(DataResponse { data: token_json(&token, None) }))
 }
 
@@ -163,12 +178,7 @@ pub async fn update_api_token(
     JsonObject(body): JsonObject,
 ) -> Result<Json<DataResponse>, ApiError> {
     let id = ApiTokenId(path_id(&id)?);
-    let current = state.domain.find_api_token(id).await?;
-    let token = state
-        .domain
-        .update_api_token(caller.actor(), id, token_input(&body, Some(&current))?)
-        .await
-        .map_err(conflicts)?;
+    let token = state.domain.update_api_token(&caller, id, token_patch(&body, false)?).await.map_err(conflicts)?;
     Ok(Json(DataResponse { data: token_json(&token, None) }))
 }
 
@@ -186,7 +196,7 @@ pub async fn delete_api_token(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let token = state.domain.delete_api_token(caller.actor(), ApiTokenId(path_id(&id)?)).await?;
+    let token = state.domain.delete_api_token(&caller, ApiTokenId(path_id(&id)?)).await?;
     Ok(Json(DataResponse { data: token_json(&token, None) }))
 }
 
@@ -204,6 +214,6 @@ pub async fn regenerate_api_token(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let issued = state.domain.regenerate_api_token(caller.actor(), ApiTokenId(path_id(&id)?)).await?;
+    let issued = state.domain.regenerate_api_token(&caller, ApiTokenId(path_id(&id)?)).await?;
     Ok(with_secret(StatusCode::OK, token_json(&issued.token, Some(&issued.secret))))
 }

@@ -110,9 +110,10 @@ pub async fn admin_delete_end_user_role(
     ))]
 pub async fn list_end_user_sessions(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let sessions = state.domain.end_user_sessions(UserId(path_id(&id)?)).await?;
+    let sessions = state.domain.end_user_sessions(&caller, UserId(path_id(&id)?)).await?;
     let data: Vec<Value> = sessions
         .iter()
         .map(|session| {

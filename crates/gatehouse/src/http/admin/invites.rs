@@ -79,9 +79,12 @@ pub async fn create_invite(
         (status = 401, description = "Not an admin", body = ErrorResponse),
         (status = 403, description = "Lacks admin::invites.read", body = ErrorResponse),
     ))]
-pub async fn list_invites(State(state): State<AppState>) -> Result<Json<DataResponse>, ApiError> {
+pub async fn list_invites(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<DataResponse>, ApiError> {
     let now = state.domain.clock().now();
-    let invites = state.domain.list_invites().await?;
+    let invites = state.domain.list_invites(&caller).await?;
     let total = invites.len();
     let results: Vec<Value> = invites.iter().map(|(invite, admin)| invite_json(invite, admin, now, None)).collect();
     Ok(Json(DataResponse {

@@ -49,8 +49,11 @@ fn permissions_json(actions: &[Action]) -> Value {
         (status = 401, description = "Not an admin", body = ErrorResponse),
         (status = 403, description = "Lacks admin::roles.read", body = ErrorResponse),
     ))]
-pub async fn list_admin_roles(State(state): State<AppState>) -> Result<Json<DataResponse>, ApiError> {
-    let roles = state.domain.list_admin_roles().await?;
+pub async fn list_admin_roles(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let roles = state.domain.list_admin_roles(&caller).await?;
     Ok(Json(DataResponse {
         data: Value::Array(roles.iter().map(|(role, users)| role_json(role, Some(*users))).collect()),
     }))
@@ -67,9 +70,10 @@ pub async fn list_admin_roles(State(state): State<AppState>) -> Result<Json<Data
     ))]
 pub async fn find_admin_role(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let (role, _) = state.domain.admin_role_with_actions(AdminRoleId(path_id(&id)?)).await?;
+    let (role, _) = state.domain.admin_role_with_actions(&caller, AdminRoleId(path_id(&id)?)).await?;
     Ok(Json(DataResponse { data: role_json(&role, None) }))
 }
 
@@ -84,9 +88,10 @@ pub async fn find_admin_role(
     ))]
 pub async fn list_admin_role_permissions(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let (_, actions) = state.domain.admin_role_with_actions(AdminRoleId(path_id(&id)?)).await?;
+    let (_, actions) = state.domain.admin_role_with_actions(&caller, AdminRoleId(path_id(&id)?)).await?;
     Ok(Json(DataResponse { data: permissions_json(&actions) }))
 }
 
@@ -117,7 +122,7 @@ pub async fn update_admin_role_permissions(
         actions.push(name.to_owned());
     }
     state.domain.set_admin_role_actions(&caller, id, &actions).await?;
-    let (_, actions) = state.domain.admin_role_with_actions(id).await?;
+    let (_, actions) = state.domain.admin_role_with_actions(&caller, id).await?;
     Ok(Json(DataResponse { data: permissions_json(&actions) }))
 }
 

@@ -121,6 +121,7 @@ pub async fn update_admin_me(
     ))]
 pub async fn list_admins(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Query(params): Query<AdminListParams>,
 ) -> Result<Json<DataResponse>, ApiError> {
     let page = positive(params.page.as_deref(), "page", 1)?;
@@ -142,7 +143,7 @@ pub async fn list_admins(
         sort,
         with_deleted: params.with_deleted.as_deref() == Some("true"),
     };
-    let (admins, total) = state.domain.list_admins(&query).await?;
+    let (admins, total) = state.domain.list_admins(&caller, &query).await?;
     let page_count = total.div_ceil(page_size);
     let results: Vec<Value> = admins.iter().map(admin_json).collect();
     Ok(Json(DataResponse {
@@ -181,10 +182,14 @@ pub async fn create_admin(
     ))]
 pub async fn find_admin(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     Query(params): Query<AdminListParams>,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let admin = state.domain.find_admin(AdminId(path_id(&id)?), params.with_deleted.as_deref() == Some("true")).await?;
+    let admin = state
+        .domain
+        .find_admin(&caller, AdminId(path_id(&id)?), params.with_deleted.as_deref() == Some("true"))
+        .await?;
     Ok(Json(DataResponse { data: admin_json(&admin) }))
 }
 
@@ -260,11 +265,9 @@ pub async fn batch_delete_admins(
     let ids = id_list(&body, "ids")?
         .filter(|ids| !ids.is_empty())
         .ok_or_else(|| ApiError::validation("ids must list at least one id"))?;
-    let mut deleted = Vec::new();
-    for id in ids {
-        deleted.push(admin_json(&state.domain.soft_delete_admin(&caller, AdminId(id)).await?));
-    }
-    Ok(Json(DataResponse { data: Value::Array(deleted) }))
+    let ids: Vec<AdminId> = ids.into_iter().map(AdminId).collect();
+    let deleted = state.domain.soft_delete_admins(&caller, &ids).await?;
+    Ok(Json(DataResponse { data: Value::Array(deleted.iter().map(admin_json).collect()) }))
 }
 
 /// Bring a soft-deleted admin back with its roles (its sessions stay ended).

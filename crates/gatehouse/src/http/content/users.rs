@@ -326,11 +326,10 @@ pub async fn find_me(
     Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let user = state.domain.me(&caller).await?;
     let query = match raw.as_deref() {
         None | Some("") => Default::default(),
         Some(raw) => query::parse_user_query(raw)?,
     };
-    let role = if query.with_role { Some(state.domain.role_of(&user).await?) } else { None };
-    Ok(one_user(&UserWithRole { user, role }, query.fields.as_deref()))
+    let me = state.domain.me(&caller, query.with_role).await?;
+    Ok(one_user(&me, query.fields.as_deref()))
 }

@@ -230,7 +230,7 @@ impl TestServer {
             actions: actions.iter().map(|name| (*name).to_owned()).collect(),
         };
         let issued =
-            self.domain.create_api_token(gatehouse_domain::events::Actor::System, input).await.expect("token created");
+            self.domain.create_api_token(&gatehouse_domain::Caller::system(), input).await.expect("token created");
         (issued.token.id.0, issued.secret)
     }
 
