@@ -113,8 +113,6 @@ fn with_secret(status: StatusCode, data: Value) -> Response {
 #[utoipa::path(get, path = "/admin/api-tokens", tag = "admin", operation_id = "list_api_tokens", security(("bearer" = [])),
     responses(
         (status = 200, description = "{data: [tokens]}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::api-tokens.read", body = ErrorResponse),
     ))]
 pub async fn list_api_tokens(
     State(state): State<AppState>,
@@ -130,8 +128,6 @@ pub async fn list_api_tokens(
     responses(
         (status = 201, description = "{data: token with accessKey}", body = DataResponse),
         (status = 400, description = "Invalid fields or name taken", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::api-tokens.create", body = ErrorResponse),
     ))]
 pub async fn create_api_token(
     State(state): State<AppState>,
@@ -147,8 +143,6 @@ pub async fn create_api_token(
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "{data: token}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::api-tokens.read", body = ErrorResponse),
         (status = 404, description = "No such token", body = ErrorResponse),
     ))]
 pub async fn find_api_token(
@@ -167,8 +161,6 @@ pub async fn find_api_token(
     responses(
         (status = 200, description = "{data: token}", body = DataResponse),
         (status = 400, description = "Invalid fields or name taken", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::api-tokens.update", body = ErrorResponse),
         (status = 404, description = "No such token", body = ErrorResponse),
     ))]
 pub async fn update_api_token(
@@ -187,8 +179,6 @@ pub async fn update_api_token(
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "{data: token}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::api-tokens.delete", body = ErrorResponse),
         (status = 404, description = "No such token", body = ErrorResponse),
     ))]
 pub async fn delete_api_token(
@@ -205,8 +195,6 @@ pub async fn delete_api_token(
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "{data: token with accessKey}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::api-tokens.regenerate", body = ErrorResponse),
         (status = 404, description = "No such token", body = ErrorResponse),
     ))]
 pub async fn regenerate_api_token(

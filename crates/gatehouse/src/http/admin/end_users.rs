@@ -17,8 +17,6 @@ use serde_json::{json, Value};
 #[utoipa::path(get, path = "/users-permissions/roles", tag = "admin", operation_id = "admin_list_end_user_roles", security(("bearer" = [])),
     responses(
         (status = 200, description = "{roles: [...]}", body = RolesResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks plugin::users-permissions.roles.read", body = ErrorResponse),
     ))]
 pub async fn admin_list_end_user_roles(
     state: State<AppState>,
@@ -32,8 +30,6 @@ pub async fn admin_list_end_user_roles(
     params(("id" = i64, Path, description = "Role id")),
     responses(
         (status = 200, description = "{role: {...}}", body = RoleDetailResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks plugin::users-permissions.roles.read", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn admin_find_end_user_role(
@@ -50,8 +46,6 @@ pub async fn admin_find_end_user_role(
     responses(
         (status = 200, description = "{ok: true}", body = OkResponse),
         (status = 400, description = "Invalid fields or the role exists", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks plugin::users-permissions.roles.create", body = ErrorResponse),
     ))]
 pub async fn admin_create_end_user_role(
     state: State<AppState>,
@@ -68,8 +62,6 @@ pub async fn admin_create_end_user_role(
     responses(
         (status = 200, description = "{ok: true}", body = OkResponse),
         (status = 400, description = "Invalid fields", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks plugin::users-permissions.roles.update", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn admin_update_end_user_role(
@@ -87,8 +79,6 @@ pub async fn admin_update_end_user_role(
     responses(
         (status = 200, description = "{ok: true}", body = OkResponse),
         (status = 400, description = "A built-in role", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks plugin::users-permissions.roles.delete", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn admin_delete_end_user_role(
@@ -104,8 +94,6 @@ pub async fn admin_delete_end_user_role(
     params(("id" = i64, Path, description = "End-user id")),
     responses(
         (status = 200, description = "{data: [sessions]}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks plugin::users-permissions.sessions.read", body = ErrorResponse),
         (status = 404, description = "No such user", body = ErrorResponse),
     ))]
 pub async fn list_end_user_sessions(
@@ -129,8 +117,6 @@ pub async fn list_end_user_sessions(
     params(("id" = i64, Path, description = "End-user id")),
     responses(
         (status = 200, description = "{data: {revoked: n}}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks plugin::users-permissions.sessions.revoke", body = ErrorResponse),
         (status = 404, description = "No such user", body = ErrorResponse),
     ))]
 pub async fn revoke_end_user_sessions(

@@ -55,8 +55,6 @@ fn invite_json(invite: &Invite, admin: &Admin, now: Timestamp, token: Option<&st
     responses(
         (status = 201, description = "The invite with its token (shown once)", body = DataResponse),
         (status = 400, description = "Invalid fields, unknown roles, or email taken", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::invites.create", body = ErrorResponse),
     ))]
 pub async fn create_invite(
     State(state): State<AppState>,
@@ -76,8 +74,6 @@ pub async fn create_invite(
 #[utoipa::path(get, path = "/admin/invites", tag = "admin", operation_id = "list_invites", security(("bearer" = [])),
     responses(
         (status = 200, description = "{data: {results, pagination}}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::invites.read", body = ErrorResponse),
     ))]
 pub async fn list_invites(
     State(state): State<AppState>,
@@ -98,8 +94,6 @@ pub async fn list_invites(
     responses(
         (status = 200, description = "The invite with its new token", body = DataResponse),
         (status = 400, description = "Already accepted", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::invites.resend", body = ErrorResponse),
         (status = 404, description = "No such invite", body = ErrorResponse),
     ))]
 pub async fn resend_invite(
@@ -117,8 +111,6 @@ pub async fn resend_invite(
     params(("id" = i64, Path, description = "Invite id")),
     responses(
         (status = 200, description = "The revoked invite", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::invites.delete", body = ErrorResponse),
         (status = 404, description = "No such invite (or already accepted)", body = ErrorResponse),
     ))]
 pub async fn revoke_invite(

@@ -46,8 +46,6 @@ fn permissions_json(actions: &[Action]) -> Value {
 #[utoipa::path(get, path = "/admin/roles", tag = "admin", operation_id = "list_admin_roles", security(("bearer" = [])),
     responses(
         (status = 200, description = "{data: [roles]}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::roles.read", body = ErrorResponse),
     ))]
 pub async fn list_admin_roles(
     State(state): State<AppState>,
@@ -64,8 +62,6 @@ pub async fn list_admin_roles(
     params(("id" = i64, Path, description = "Role id")),
     responses(
         (status = 200, description = "{data: role}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::roles.read", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn find_admin_role(
@@ -82,8 +78,6 @@ pub async fn find_admin_role(
     params(("id" = i64, Path, description = "Role id")),
     responses(
         (status = 200, description = "{data: [{action, subject, properties, conditions}]}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::roles.read", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn list_admin_role_permissions(
@@ -102,8 +96,6 @@ pub async fn list_admin_role_permissions(
     responses(
         (status = 200, description = "{data: [permissions]}", body = DataResponse),
         (status = 400, description = "Unknown actions or the Super Admin role", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::roles.update", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn update_admin_role_permissions(
@@ -132,8 +124,6 @@ pub async fn update_admin_role_permissions(
     responses(
         (status = 201, description = "{data: role}", body = DataResponse),
         (status = 400, description = "Invalid name or code taken", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::roles.create", body = ErrorResponse),
     ))]
 pub async fn create_admin_role(
     State(state): State<AppState>,
@@ -155,8 +145,6 @@ pub async fn create_admin_role(
     responses(
         (status = 200, description = "{data: role}", body = DataResponse),
         (status = 400, description = "A built-in role", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::roles.delete", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn delete_admin_role(

@@ -78,7 +78,7 @@ fn patch_of(body: &Map<String, Value>) -> Result<AdminPatch, ApiError> {
 
 /// One's own admin profile.
 #[utoipa::path(get, path = "/admin/users/me", tag = "admin", operation_id = "find_admin_me", security(("bearer" = [])),
-    responses((status = 200, description = "{data: admin}", body = DataResponse), (status = 401, description = "Not an admin", body = ErrorResponse)))]
+    responses((status = 200, description = "{data: admin}", body = DataResponse)))]
 pub async fn find_admin_me(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -93,7 +93,6 @@ pub async fn find_admin_me(
     responses(
         (status = 200, description = "{data: admin}", body = DataResponse),
         (status = 400, description = "Invalid fields or wrong current password", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
     ))]
 pub async fn update_admin_me(
     State(state): State<AppState>,
@@ -116,8 +115,6 @@ pub async fn update_admin_me(
     responses(
         (status = 200, description = "A page", body = DataResponse),
         (status = 400, description = "Bad paging", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::users.read", body = ErrorResponse),
     ))]
 pub async fn list_admins(
     State(state): State<AppState>,
@@ -157,8 +154,6 @@ pub async fn list_admins(
     responses(
         (status = 201, description = "{data: admin with registrationToken}", body = DataResponse),
         (status = 400, description = "Invalid fields, unknown roles, or email taken", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::users.create", body = ErrorResponse),
     ))]
 pub async fn create_admin(
     State(state): State<AppState>,
@@ -176,8 +171,6 @@ pub async fn create_admin(
     params(("id" = i64, Path, description = "Admin id"), AdminListParams),
     responses(
         (status = 200, description = "{data: admin}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::users.read", body = ErrorResponse),
         (status = 404, description = "No such admin", body = ErrorResponse),
     ))]
 pub async fn find_admin(
@@ -201,8 +194,6 @@ pub async fn find_admin(
     responses(
         (status = 200, description = "{data: admin}", body = DataResponse),
         (status = 400, description = "Invalid fields, last super admin, or own roles", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::users.update", body = ErrorResponse),
         (status = 404, description = "No such admin", body = ErrorResponse),
     ))]
 pub async fn update_admin(
@@ -229,8 +220,6 @@ pub struct DeleteParams {
     responses(
         (status = 200, description = "{data: admin}", body = DataResponse),
         (status = 400, description = "Last super admin, or purging an admin that is not deleted", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks the permission", body = ErrorResponse),
         (status = 404, description = "No such admin", body = ErrorResponse),
     ))]
 pub async fn delete_admin(
@@ -254,8 +243,6 @@ pub async fn delete_admin(
     responses(
         (status = 200, description = "{data: [admins]}", body = DataResponse),
         (status = 400, description = "Bad ids or last super admin", body = ErrorResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::users.delete", body = ErrorResponse),
     ))]
 pub async fn batch_delete_admins(
     State(state): State<AppState>,
@@ -275,8 +262,6 @@ pub async fn batch_delete_admins(
     params(("id" = i64, Path, description = "Admin id")),
     responses(
         (status = 200, description = "{data: admin}", body = DataResponse),
-        (status = 401, description = "Not an admin", body = ErrorResponse),
-        (status = 403, description = "Lacks admin::users.restore", body = ErrorResponse),
         (status = 404, description = "No such admin", body = ErrorResponse),
     ))]
 pub async fn restore_admin(

@@ -116,7 +116,6 @@ fn auth_answer(state: &AppState, delivery: RefreshDelivery, authenticated: Authe
     responses(
         (status = 200, description = "Registered (and logged in unless email confirmation is on)", body = AuthResponse),
         (status = 400, description = "Invalid fields, or email/username taken", body = ErrorResponse),
-        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
         (status = 403, description = "Registration disabled, or the caller's role lacks the action", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
         (status = 415, description = "Body is not JSON", body = ErrorResponse),
@@ -163,8 +162,6 @@ pub async fn register(
     responses(
         (status = 200, description = "Logged in", body = AuthResponse),
         (status = 400, description = "Invalid identifier or password, blocked, or unconfirmed", body = ErrorResponse),
-        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
         (status = 413, description = "Body too large", body = ErrorResponse),
         (status = 415, description = "Body is not JSON", body = ErrorResponse),
         (status = 503, description = "Password hashing saturated; retry after the Retry-After delay", body = ErrorResponse),
@@ -200,7 +197,6 @@ pub async fn login(
     responses(
         (status = 200, description = "Session ended", body = OkResponse),
         (status = 401, description = "Missing, invalid or already ended credentials", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn logout(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Result<Response, ApiError> {
@@ -245,8 +241,6 @@ fn email_field(body: &serde_json::Map<String, serde_json::Value>) -> Result<Stri
     responses(
         (status = 200, description = "Accepted (whether or not the account exists)", body = OkResponse),
         (status = 400, description = "No email given", body = ErrorResponse),
-        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn forgot_password(
@@ -288,8 +282,6 @@ pub struct ResetPasswordRequest {
     responses(
         (status = 200, description = "Password set; logged in", body = AuthResponse),
         (status = 400, description = "Incorrect code, or invalid password", body = ErrorResponse),
-        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn reset_password(
@@ -334,8 +326,6 @@ pub struct ChangePasswordRequest {
     responses(
         (status = 200, description = "Changed", body = AuthResponse),
         (status = 400, description = "Wrong current password, mismatch, or invalid new password", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "No credentials", body = ErrorResponse),
     )
 )]
 pub async fn change_password(
@@ -374,8 +364,6 @@ pub struct ConfirmationQuery {
     responses(
         (status = 302, description = "Confirmed; redirect to `auth.email_confirmation_redirect`"),
         (status = 400, description = "Invalid, used or expired token", body = ErrorResponse),
-        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn confirm_email(
@@ -403,8 +391,6 @@ pub async fn confirm_email(
     responses(
         (status = 200, description = "Accepted", body = EmailSentResponse),
         (status = 400, description = "No email given", body = ErrorResponse),
-        (status = 401, description = "A bearer token was sent and is not valid", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn send_email_confirmation(
@@ -508,8 +494,6 @@ pub struct SessionsResponse {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Live sessions", body = SessionsResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "No credentials", body = ErrorResponse),
     )
 )]
 pub async fn list_sessions(

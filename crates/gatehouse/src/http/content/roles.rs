@@ -124,8 +124,6 @@ fn role_input(body: &Map<String, Value>, creating: bool) -> Result<RoleInput, Ap
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Every role", body = RolesResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn list_roles(
@@ -154,8 +152,6 @@ pub async fn list_roles(
     responses(
         (status = 200, description = "The role", body = RoleDetailResponse),
         (status = 400, description = "Malformed id", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     )
 )]
@@ -181,8 +177,6 @@ pub async fn find_role(
     responses(
         (status = 200, description = "Created", body = OkResponse),
         (status = 400, description = "Invalid fields, or the role exists", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn create_role(
@@ -205,8 +199,6 @@ pub async fn create_role(
     responses(
         (status = 200, description = "Updated", body = OkResponse),
         (status = 400, description = "Invalid fields", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     )
 )]
@@ -232,8 +224,6 @@ pub async fn update_role(
     responses(
         (status = 200, description = "Deleted", body = OkResponse),
         (status = 400, description = "A built-in role, or a malformed id", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     )
 )]
@@ -254,8 +244,6 @@ pub async fn delete_role(
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The tree", body = PermissionsResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn list_permissions(State(state): State<AppState>) -> Json<PermissionsResponse> {

@@ -115,8 +115,6 @@ const WRITABLE: [&str; 6] = ["username", "email", "password", "role", "confirmed
     responses(
         (status = 200, description = "Matching users", body = [UserResponse]),
         (status = 400, description = "Malformed or forbidden query", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn list_users(
@@ -144,8 +142,6 @@ pub async fn list_users(
     responses(
         (status = 200, description = "How many users match", body = u64),
         (status = 400, description = "Malformed or forbidden filter", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn count_users(
@@ -168,8 +164,6 @@ pub async fn count_users(
     responses(
         (status = 200, description = "The user", body = UserResponse),
         (status = 400, description = "Malformed id or query", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
         (status = 404, description = "No such user", body = ErrorResponse),
     )
 )]
@@ -197,8 +191,6 @@ pub async fn find_user(
     responses(
         (status = 201, description = "Created, with its role", body = UserResponse),
         (status = 400, description = "Invalid fields, unknown role, or email/username taken", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
     )
 )]
 pub async fn create_user(
@@ -253,8 +245,6 @@ pub struct UserWriteRequest {
     responses(
         (status = 200, description = "Updated, with its role", body = UserResponse),
         (status = 400, description = "Invalid fields, unknown role, or email/username taken", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
         (status = 404, description = "No such user", body = ErrorResponse),
     )
 )]
@@ -290,8 +280,6 @@ pub async fn update_user(
     responses(
         (status = 200, description = "The deleted user", body = UserResponse),
         (status = 400, description = "Malformed id", body = ErrorResponse),
-        (status = 401, description = "Invalid token", body = ErrorResponse),
-        (status = 403, description = "The caller's role lacks the action", body = ErrorResponse),
         (status = 404, description = "No such user", body = ErrorResponse),
     )
 )]
@@ -318,7 +306,6 @@ pub async fn delete_user(
         (status = 200, description = "The caller", body = UserResponse),
         (status = 400, description = "Malformed query", body = ErrorResponse),
         (status = 401, description = "Invalid, expired or revoked token", body = ErrorResponse),
-        (status = 403, description = "No credentials (public role lacks the action)", body = ErrorResponse),
     )
 )]
 pub async fn find_me(
