@@ -95,6 +95,19 @@ impl Caller {
         }
     }
 
+    /// `Ok` when the caller may perform any of `actions` (a use case two surfaces reach
+    /// through different actions, such as the content API's role reads and the admin API's).
+    pub fn authorize_any(&self, actions: &[Action]) -> Result<(), DomainError> {
+        let mut refused = DomainError::Forbidden;
+        for action in actions {
+            match self.authorize(*action) {
+                Ok(()) => return Ok(()),
+                Err(error) => refused = error,
+            }
+        }
+        Err(refused)
+    }
+
     /// The end user and session, or [`DomainError::Unauthorized`] for any other caller
     /// (an API token or an admin has no "me").
     pub fn end_user(&self) -> Result<(&Arc<User>, &SessionId), DomainError> {

@@ -2,6 +2,7 @@
 //! their password or deleting them ends every session they have, in the same transaction, so
 //! their tokens are refused from the next request on.
 
+use crate::action::Action;
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::{DomainError, FieldError, FieldErrors};
@@ -78,19 +79,19 @@ pub(crate) fn password_message(problem: PasswordProblem) -> String {
 impl Domain {
     /// Users matching `query`.
     pub async fn list_users(&self, caller: &Caller, query: &UserQuery) -> Result<Vec<UserWithRole>, DomainError> {
-        let _ = caller;
+        caller.authorize_any(&[Action::USER_FIND, Action::END_USERS_READ])?;
         Ok(self.store.list_users(query).await?)
     }
 
     /// How many users match `filter`.
     pub async fn count_users(&self, caller: &Caller, filter: &Filter) -> Result<u64, DomainError> {
-        let _ = caller;
+        caller.authorize_any(&[Action::USER_COUNT, Action::END_USERS_READ])?;
         Ok(self.store.count_users(filter).await?)
     }
 
     /// One user, with its role when asked.
     pub async fn find_user(&self, caller: &Caller, id: UserId, with_role: bool) -> Result<UserWithRole, DomainError> {
-        let _ = caller;
+        caller.authorize_any(&[Action::USER_FIND_ONE, Action::END_USERS_READ])?;
         let user = self.store.find_user(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
         let role = if with_role { Some(self.role_of(&user).await?) } else { None };
         Ok(UserWithRole { user, role })
@@ -108,6 +109,7 @@ impl Domain {
 
     /// Creates a user (role `authenticated` unless given). Events: `user.created`.
     pub async fn create_user(&self, caller: &Caller, input: NewUserInput) -> Result<UserWithRole, DomainError> {
+        caller.authorize_any(&[Action::USER_CREATE, Action::END_USERS_CREATE])?;
         let registration = crate::accounts::Registration {
             username: input.username.clone(),
             email: input.email.clone(),
@@ -145,6 +147,18 @@ impl Domain {
     /// `user.password_changed` as they apply, then `session.revoked` when blocking or a new
     /// password ended the user's sessions.
     pub async fn update_user(
+        &self,
+        caller: &Caller,
+        id: UserId,
+        patch: UserPatch,
+    ) -> Result<UserWithRole, DomainError> {
+        caller.authorize_any(&[Action::USER_UPDATE, Action::END_USERS_UPDATE])?;
+        self.change_user(caller, id, patch).await
+    }
+
+    /// The rules of [`Domain::update_user`], for use cases that hold another action (such as
+    /// one that only blocks a user).
+    pub(crate) async fn change_user(
         &self,
         caller: &Caller,
         id: UserId,
@@ -258,6 +272,7 @@ impl Domain {
     /// Deletes a user with its sessions. Events: `session.revoked` (when it had live
     /// sessions), then `user.deleted`.
     pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<User, DomainError> {
+        caller.authorize_any(&[Action::USER_DESTROY, Action::END_USERS_DELETE])?;
         let now = self.clock.now();
         let actor = caller.actor();
         let mut tx = self.store.begin().await?;
