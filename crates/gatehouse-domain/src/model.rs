@@ -540,7 +540,7 @@ pub struct AdminListQuery {
     pub page_size: u64,
     /// Search in first name, last name and email (case-insensitive).
     pub search: Option<String>,
-    /// Sort column: `id`, `firstname`, `lastname`, `email`, `createdAt`, `updatedAt`.
+    /// Sort column (`id`, `firstname`, `lastname`, `email`, `created_at`, `updated_at`) and descending.
     pub sort: (String, bool),
     /// Include soft-deleted admins.
     pub with_deleted: bool,
