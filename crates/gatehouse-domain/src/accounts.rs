@@ -8,6 +8,7 @@ use crate::ids::SessionId;
 use crate::model::{NewSession, NewUser, Role, User, UserWithRole};
 use crate::payloads;
 use crate::ports::ConflictKey;
+use crate::secret::Secret;
 use crate::service::Domain;
 use crate::users::{password_message, username_message};
 use crate::values::{fold, Email, Password, Username};
@@ -21,7 +22,7 @@ pub struct Registration {
     /// Email address.
     pub email: String,
     /// Password in clear (hashed before storage, never logged).
-    pub password: String,
+    pub password: Secret,
 }
 
 /// A login attempt.
@@ -30,7 +31,7 @@ pub struct LoginAttempt {
     /// Email or username, matched case-insensitively.
     pub identifier: String,
     /// Password in clear.
-    pub password: String,
+    pub password: Secret,
     /// The client's device id (Strapi 5), kept on the session.
     pub device_id: Option<String>,
 }
@@ -41,9 +42,9 @@ pub struct Authenticated {
     /// The user.
     pub user: User,
     /// The access JWT; `None` when registration waits for email confirmation.
-    pub jwt: Option<String>,
+    pub jwt: Option<Secret>,
     /// The refresh token (refresh mode only), shown once.
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
 }
 
 /// The tokens of a newly opened session.
@@ -112,7 +113,7 @@ impl Domain {
             Authenticated { user, jwt: None, refresh_token: None }
         } else {
             let tokens = self.open_session(tx.as_mut(), &user, None).await?;
-            Authenticated { user, jwt: Some(tokens.jwt), refresh_token: tokens.refresh_token }
+            Authenticated { user, jwt: Some(tokens.jwt.into()), refresh_token: tokens.refresh_token.map(Secret::from) }
         };
         tx.commit().await?;
         Ok(answer)
@@ -134,7 +135,7 @@ impl Domain {
                 errors.push(FieldError::new("username", username_message(problem)).with_value(json!(input.username)))
             })
             .ok();
-        let password = Password::parse(&input.password, self.settings.password_min_length)
+        let password = Password::parse(input.password.expose(), self.settings.password_min_length)
             .map_err(|problem| errors.push(FieldError::new("password", password_message(problem))))
             .ok();
         match (email, username, password) {
@@ -157,10 +158,10 @@ impl Domain {
         };
         let verified = match &found {
             Some(credentials) => match &credentials.password_hash {
-                Some(hash) => self.hasher.verify(&attempt.password, hash).await?,
-                None => self.hasher.verify_dummy(&attempt.password).await?,
+                Some(hash) => self.hasher.verify(attempt.password.expose(), hash.expose()).await?,
+                None => self.hasher.verify_dummy(attempt.password.expose()).await?,
             },
-            None => self.hasher.verify_dummy(&attempt.password).await?,
+            None => self.hasher.verify_dummy(attempt.password.expose()).await?,
         };
         let now = self.clock.now();
         let credentials = match found {
@@ -184,9 +185,9 @@ impl Domain {
             return Err(DomainError::Rule(Rule::EmailNotConfirmed));
         }
         let rehash = match &credentials.password_hash {
-            Some(hash) if self.hasher.settings().is_weaker_than_configured(hash) => {
-                let password =
-                    Password::parse(&attempt.password, 0).map_err(|_| DomainError::Rule(Rule::InvalidCredentials))?;
+            Some(hash) if self.hasher.settings().is_weaker_than_configured(hash.expose()) => {
+                let password = Password::parse(attempt.password.expose(), 0)
+                    .map_err(|_| DomainError::Rule(Rule::InvalidCredentials))?;
                 Some(self.hasher.hash(&password).await?)
             }
             _ => None,
@@ -194,15 +195,15 @@ impl Domain {
 
         let mut tx = self.store.begin().await?;
         if let Some(hash) = &rehash {
-            tx.set_user_password_hash(user.id, hash, now).await?;
+            tx.set_user_password_hash(user.id, hash.expose(), now).await?;
         }
         tx.set_user_last_login(user.id, now).await?;
         let tokens = self.open_session(tx.as_mut(), &user, attempt.device_id).await?;
         tx.commit().await?;
         Ok(Authenticated {
             user: User { last_login_at: Some(now), ..user },
-            jwt: Some(tokens.jwt),
-            refresh_token: tokens.refresh_token,
+            jwt: Some(tokens.jwt.into()),
+            refresh_token: tokens.refresh_token.map(Secret::from),
         })
     }
 

@@ -18,6 +18,7 @@ use crate::model::{
 };
 use crate::payloads;
 use crate::ports::{StoreError, StoreTx};
+use crate::secret::Secret;
 use crate::service::Domain;
 use crate::time::Timestamp;
 use crate::values::{fold, Email, Password};
@@ -36,9 +37,9 @@ pub struct AdminLogin {
     /// The admin.
     pub admin: Admin,
     /// The admin access JWT.
-    pub jwt: String,
+    pub jwt: Secret,
     /// The refresh cookie's value (shown once).
-    pub refresh: String,
+    pub refresh: Secret,
     /// When the refresh cookie (the session) ends.
     pub refresh_expires_at: Timestamp,
 }
@@ -51,7 +52,7 @@ pub struct AdminProfile {
     /// Last name.
     pub lastname: Option<String>,
     /// Password in clear.
-    pub password: String,
+    pub password: Secret,
 }
 
 /// An invite to create.
@@ -75,7 +76,7 @@ pub struct IssuedInvite {
     /// The invited admin.
     pub admin: Admin,
     /// The registration token (shown once).
-    pub token: String,
+    pub token: Secret,
 }
 
 /// A partial admin update.
@@ -94,9 +95,9 @@ pub struct AdminPatch {
     /// Block or unblock.
     pub blocked: Option<bool>,
     /// New password.
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// The current password (required to change one's own password).
-    pub current_password: Option<String>,
+    pub current_password: Option<Secret>,
 }
 
 /// Checks Strapi's admin password rules: at least 8 characters with a lower-case letter, an
@@ -279,7 +280,7 @@ impl Domain {
             return Err(DomainError::Rule(Rule::AdminExists));
         }
         let email = email_of(email)?;
-        let password = admin_password(&profile.password, "password")?;
+        let password = admin_password(profile.password.expose(), "password")?;
         required_firstname(&profile)?;
         let super_admin = self.role_id_by_code(AdminRole::SUPER_ADMIN).await?;
         let now = self.clock.now();
@@ -303,7 +304,7 @@ impl Domain {
         let (jwt, refresh, refresh_expires_at) = self.open_admin_session(tx.as_mut(), id, remember).await?;
         tx.commit().await?;
         let admin = self.load_admin(id).await?;
-        Ok(AdminLogin { admin, jwt, refresh, refresh_expires_at })
+        Ok(AdminLogin { admin, jwt: jwt.into(), refresh: refresh.into(), refresh_expires_at })
     }
 
     /// Logs an admin in. Unknown email, wrong password, and inactive, blocked or deleted admins
@@ -339,8 +340,12 @@ impl Domain {
         }
         let jwt =
             self.admin_jwt.issue(ClaimStyle::Access, admin.id.0, &session.id, now, self.settings.admin_jwt_ttl)?;
-        let login =
-            AdminLogin { admin, jwt: jwt.clone(), refresh: refresh.to_owned(), refresh_expires_at: session.expires_at };
+        let login = AdminLogin {
+            admin,
+            jwt: jwt.clone().into(),
+            refresh: refresh.into(),
+            refresh_expires_at: session.expires_at,
+        };
         Ok((jwt, login))
     }
 
@@ -419,7 +424,7 @@ impl Domain {
         .await?;
         tx.commit().await?;
         let (invite, admin) = self.store.find_invite(invite_id).await?.ok_or_else(not_found)?;
-        Ok(IssuedInvite { invite, admin, token })
+        Ok(IssuedInvite { invite, admin, token: token.into() })
     }
 
     async fn queue_invite_mail(
@@ -471,7 +476,7 @@ impl Domain {
         .await?;
         tx.commit().await?;
         let (invite, admin) = self.store.find_invite(id).await?.ok_or(DomainError::NotFound("Invite not found"))?;
-        Ok(IssuedInvite { invite, admin, token })
+        Ok(IssuedInvite { invite, admin, token: token.into() })
     }
 
     /// Revokes an invite: its token dies. Events: `invite.revoked`.
@@ -505,7 +510,7 @@ impl Domain {
     /// used, revoked, resent-away and expired tokens all give the same error.
     /// Events: `invite.accepted`, `admin.updated`.
     pub async fn accept_invite(&self, token: &str, profile: AdminProfile) -> Result<AdminLogin, DomainError> {
-        let password = admin_password(&profile.password, "password")?;
+        let password = admin_password(profile.password.expose(), "password")?;
         if self.usable_invite(token).await.is_none() {
             return Err(DomainError::Rule(Rule::InvalidRegistration));
         }
@@ -578,9 +583,9 @@ impl Domain {
             changes.email = Some((email.as_str().to_owned(), email.folded()));
         }
         if let Some(raw) = &patch.password {
-            let password = admin_password(raw, "password")?;
+            let password = admin_password(raw.expose(), "password")?;
             if myself {
-                let current = patch.current_password.as_deref().unwrap_or_default();
+                let current = patch.current_password.as_ref().map(Secret::expose).unwrap_or_default();
                 let stored = self.store.find_admin_credentials(&fold(&target.email)).await?.and_then(|(_, hash)| hash);
                 let ok = match &stored {
                     Some(hash) => self.hasher.verify(current, hash).await?,
@@ -845,7 +850,7 @@ impl Domain {
         role: &str,
     ) -> Result<Admin, DomainError> {
         let email = email_of(email)?;
-        let password = admin_password(&profile.password, "password")?;
+        let password = admin_password(profile.password.expose(), "password")?;
         required_firstname(&profile)?;
         let role = self.role_id_by_code(role).await?;
         // The first admin made by the CLI also claims the installation. Only the first tries:

@@ -11,6 +11,7 @@ use crate::events::{DomainEvent, EventType};
 use crate::ids::ApiTokenId;
 use crate::model::{ApiToken, ApiTokenKind, NewApiToken};
 use crate::payloads;
+use crate::secret::Secret;
 use crate::service::Domain;
 use crate::time::Timestamp;
 use crate::values::fold;
@@ -67,7 +68,7 @@ pub struct IssuedApiToken {
     /// The token.
     pub token: ApiToken,
     /// The secret (`gat_…`), shown once.
-    pub secret: String,
+    pub secret: Secret,
 }
 
 impl ApiTokenKind {
@@ -160,7 +161,7 @@ impl Domain {
         let token = tx.insert_api_token(&row).await?;
         tx.insert_event(&DomainEvent::new(EventType::ApiTokenCreated, actor, now, payloads::api_token(&token))).await?;
         tx.commit().await?;
-        Ok(IssuedApiToken { token, secret })
+        Ok(IssuedApiToken { token, secret: secret.into() })
     }
 
     /// Every token (never their secrets).
@@ -226,7 +227,7 @@ impl Domain {
             .await?;
         tx.commit().await?;
         self.api_tokens.forget_all();
-        Ok(IssuedApiToken { token, secret })
+        Ok(IssuedApiToken { token, secret: secret.into() })
     }
 
     /// Deletes a token; it stops working at once. Events: `api_token.deleted`.

@@ -34,6 +34,7 @@ pub mod ports;
 pub mod query;
 pub mod refresh;
 pub mod roles;
+pub mod secret;
 pub mod service;
 pub mod sessions;
 pub mod settings;
@@ -43,5 +44,6 @@ pub mod values;
 
 pub use caller::Caller;
 pub use error::{DomainError, FieldError, FieldErrors, QueryPart, Rule};
+pub use secret::Secret;
 pub use service::Domain;
 pub use settings::DomainSettings;

@@ -13,6 +13,7 @@ use crate::events::{Actor, DomainEvent, EventType};
 use crate::model::{MailKind, NewMail, NewUserToken, TokenPurpose, User, UserChanges};
 use crate::payloads;
 use crate::ports::StoreTx;
+use crate::secret::Secret;
 use crate::service::Domain;
 use crate::values::{fold, Password, PasswordProblem};
 use serde_json::json;
@@ -170,7 +171,7 @@ impl Domain {
         let tokens = self.open_session(tx.as_mut(), &user, None).await?;
         tx.commit().await?;
         self.sessions.forget_user(user.id);
-        Ok(Authenticated { user, jwt: Some(tokens.jwt), refresh_token: tokens.refresh_token })
+        Ok(Authenticated { user, jwt: Some(tokens.jwt.into()), refresh_token: tokens.refresh_token.map(Secret::from) })
     }
 
     /// Changes the caller's password after checking the current one. The calling session stays
@@ -193,7 +194,7 @@ impl Domain {
         let stored =
             self.store.find_credentials_by_email(&fold(&user.email)).await?.and_then(|found| found.password_hash);
         let current_ok = match &stored {
-            Some(hash) => self.hasher.verify(current, hash).await?,
+            Some(hash) => self.hasher.verify(current, hash.expose()).await?,
             None => false,
         };
         if !current_ok {
@@ -226,6 +227,6 @@ impl Domain {
         let tokens = self.issue_session_tokens(tx.as_mut(), &user, session, true).await?;
         tx.commit().await?;
         self.sessions.forget_user(user.id);
-        Ok(Authenticated { user, jwt: Some(tokens.jwt), refresh_token: tokens.refresh_token })
+        Ok(Authenticated { user, jwt: Some(tokens.jwt.into()), refresh_token: tokens.refresh_token.map(Secret::from) })
     }
 }

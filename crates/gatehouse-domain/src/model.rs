@@ -1,6 +1,7 @@
 //! Users, roles and sessions as the domain sees them, and the inputs that create them.
 
 use crate::ids::{RoleId, SessionId, UserId};
+use crate::secret::Secret;
 use crate::time::Timestamp;
 
 /// An end user. Holds no secret: the password hash travels only in [`UserCredentials`].
@@ -38,7 +39,7 @@ pub struct UserCredentials {
     /// The user.
     pub user: User,
     /// The argon2id PHC string; `None` for accounts created by an OAuth provider.
-    pub password_hash: Option<String>,
+    pub password_hash: Option<Secret>,
 }
 
 /// An end-user role.
@@ -85,7 +86,7 @@ pub struct NewUser {
     /// `local` or an OAuth provider.
     pub provider: String,
     /// argon2id PHC string.
-    pub password_hash: Option<String>,
+    pub password_hash: Option<Secret>,
     /// Initial confirmation state.
     pub confirmed: bool,
     /// Initial blocked state.
@@ -154,7 +155,7 @@ pub struct UserChanges {
     /// New email and its folded copy.
     pub email: Option<(String, String)>,
     /// New argon2id PHC string.
-    pub password_hash: Option<String>,
+    pub password_hash: Option<Secret>,
     /// New role.
     pub role_id: Option<RoleId>,
     /// New confirmation state.
@@ -462,7 +463,7 @@ pub struct NewAdmin {
     /// Folded email.
     pub email_folded: String,
     /// argon2id PHC string; `None` for a pending invite.
-    pub password_hash: Option<String>,
+    pub password_hash: Option<Secret>,
     /// Active (false for a pending invite).
     pub is_active: bool,
     /// Creation time.
@@ -479,7 +480,7 @@ pub struct AdminChanges {
     /// New email and its folded copy.
     pub email: Option<(String, String)>,
     /// New password hash.
-    pub password_hash: Option<String>,
+    pub password_hash: Option<Secret>,
     /// New active state.
     pub is_active: Option<bool>,
     /// New blocked state.

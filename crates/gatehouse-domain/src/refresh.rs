@@ -8,6 +8,7 @@ use crate::crypto::token::{random_hex, sha256_hex};
 use crate::error::DomainError;
 use crate::events::Actor;
 use crate::model::SessionRecord;
+use crate::secret::Secret;
 use crate::service::Domain;
 use crate::settings::JwtMode;
 
@@ -15,9 +16,9 @@ use crate::settings::JwtMode;
 #[derive(Clone, Debug)]
 pub struct Refreshed {
     /// The access JWT.
-    pub jwt: String,
+    pub jwt: Secret,
     /// The new refresh token (the presented one is dead now).
-    pub refresh_token: String,
+    pub refresh_token: Secret,
 }
 
 /// One of the caller's live sessions.
@@ -79,7 +80,7 @@ impl Domain {
         tx.extend_session(&session.id, now.plus(self.settings.refresh_ttl), now).await?;
         tx.commit().await?;
         let jwt = self.api_jwt.issue(self.claim_style(), user.id.0, &session.id, now, self.settings.jwt_ttl)?;
-        Ok(Refreshed { jwt, refresh_token: next })
+        Ok(Refreshed { jwt: jwt.into(), refresh_token: next.into() })
     }
 
     /// The caller's live sessions, newest first.

@@ -12,6 +12,7 @@ use crate::model::{NewUser, Role, User, UserChanges, UserWithRole};
 use crate::payloads;
 use crate::ports::StoreTx;
 use crate::query::{Filter, UserQuery};
+use crate::secret::Secret;
 use crate::service::Domain;
 use crate::values::{Email, Password, PasswordProblem, Username, UsernameProblem};
 use serde_json::json;
@@ -33,7 +34,7 @@ pub struct NewUserInput {
     /// Email.
     pub email: String,
     /// Password in clear.
-    pub password: String,
+    pub password: Secret,
     /// Role (default: `authenticated`).
     pub role: Option<RoleRef>,
     /// Initial confirmation state (default false).
@@ -50,7 +51,7 @@ pub struct UserPatch {
     /// New email.
     pub email: Option<String>,
     /// New password in clear.
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// New role (replaces the single role).
     pub role: Option<RoleRef>,
     /// New confirmation state.
@@ -182,7 +183,7 @@ impl Domain {
             }
         }
         let password = match &patch.password {
-            Some(raw) => match Password::parse(raw, self.settings.password_min_length) {
+            Some(raw) => match Password::parse(raw.expose(), self.settings.password_min_length) {
                 Ok(password) => Some(password),
                 Err(problem) => {
                     errors.push(FieldError::new("password", password_message(problem)));

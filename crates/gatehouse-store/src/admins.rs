@@ -11,6 +11,7 @@ use gatehouse_domain::ids::{AdminId, AdminRoleId};
 use gatehouse_domain::model::{Admin, AdminChanges, AdminListQuery, NewAdmin};
 use gatehouse_domain::ports::StoreError;
 use gatehouse_domain::time::Timestamp;
+use gatehouse_domain::Secret;
 
 /// The admin columns, in the order [`read`] takes them.
 macro_rules! admin_columns {
@@ -202,7 +203,7 @@ pub(crate) async fn insert_admin(tx: &mut SqlTx, admin: &NewAdmin) -> Result<Adm
             .bind(&admin.lastname)
             .bind(&admin.email)
             .bind(&admin.email_folded)
-            .bind(&admin.password_hash)
+            .bind(admin.password_hash.as_ref().map(Secret::expose))
             .bind(admin.is_active)
             .bind(admin.now.as_millis());
         fetch_one(statement, conn, |columns| columns.int().map(AdminId)).await
@@ -237,7 +238,7 @@ pub(crate) async fn update_admin(
             .bind(&changes.lastname)
             .bind(email)
             .bind(email_folded)
-            .bind(&changes.password_hash)
+            .bind(changes.password_hash.as_ref().map(Secret::expose))
             .bind(changes.is_active)
             .bind(changes.blocked)
             .bind(now.as_millis())

@@ -14,6 +14,7 @@ use gatehouse_domain::model::{NewUser, User, UserChanges, UserCredentials, UserW
 use gatehouse_domain::ports::StoreError;
 use gatehouse_domain::query::{Filter, UserQuery};
 use gatehouse_domain::time::Timestamp;
+use gatehouse_domain::Secret;
 use query::Users;
 use sea_query::{Expr, InsertStatement, Query};
 
@@ -49,7 +50,7 @@ pub(crate) fn read(columns: &mut Columns<'_, impl RowExt>) -> Result<User, sqlx:
 
 /// A user followed by its password hash.
 fn read_credentials(columns: &mut Columns<'_, impl RowExt>) -> Result<UserCredentials, sqlx::Error> {
-    Ok(UserCredentials { user: read(columns)?, password_hash: columns.opt_text()? })
+    Ok(UserCredentials { user: read(columns)?, password_hash: columns.opt_text()?.map(Secret::from) })
 }
 
 const FIND_USER: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE users.id = $1");
@@ -88,7 +89,7 @@ fn insert_values(user: &NewUser) -> [sea_query::SimpleExpr; 13] {
         user.email.clone().into(),
         user.email_folded.clone().into(),
         user.provider.clone().into(),
-        user.password_hash.clone().into(),
+        user.password_hash.as_ref().map(|hash| hash.expose().to_owned()).into(),
         user.confirmed.into(),
         user.blocked.into(),
         user.role_id.0.into(),
@@ -242,7 +243,7 @@ pub(crate) async fn update_user(
         update.value(Users::Email, email.clone()).value(Users::EmailFolded, folded.clone());
     }
     if let Some(hash) = &changes.password_hash {
-        update.value(Users::PasswordHash, hash.clone());
+        update.value(Users::PasswordHash, hash.expose());
     }
     if let Some(role) = changes.role_id {
         update.value(Users::RoleId, role.0);

@@ -73,13 +73,23 @@ impl Default for ServerConfig {
 }
 
 /// `[database]`
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct DatabaseConfig {
     /// `sqlite://PATH` or `postgres://…`.
     pub url: String,
     /// Pool size.
     pub max_connections: u32,
+}
+
+/// The URL's password never reaches a log through `{:?}`.
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &mask_url_secrets(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
 }
 
 impl Default for DatabaseConfig {
@@ -233,7 +243,7 @@ impl Default for RateLimitConfig {
 pub const DEFAULT_MAIL_FROM: &str = "Gatehouse <no-reply@localhost>";
 
 /// `[mail]`
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct MailConfig {
     /// `smtp://user:pass@host:port`, `?tls=starttls`, or `smtps://`; unset: log + outbox.
@@ -244,6 +254,17 @@ pub struct MailConfig {
     /// `email_confirmation.txt`, `email_confirmation.html`, the same for `reset_password` and
     /// `invite`).
     pub templates_dir: Option<String>,
+}
+
+/// The SMTP password never reaches a log through `{:?}`.
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &self.smtp_url.as_deref().map(mask_url_secrets))
+            .field("from", &self.from)
+            .field("templates_dir", &self.templates_dir)
+            .finish()
+    }
 }
 
 impl Default for MailConfig {

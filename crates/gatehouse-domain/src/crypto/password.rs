@@ -13,6 +13,7 @@
 //! holds none.
 
 use crate::error::DomainError;
+use crate::secret::Secret;
 use crate::values::Password;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -137,10 +138,10 @@ impl PasswordHasher {
     }
 
     /// A new PHC string for `password`, with a random salt.
-    pub async fn hash(&self, password: &Password) -> Result<String, DomainError> {
+    pub async fn hash(&self, password: &Password) -> Result<Secret, DomainError> {
         let settings = self.settings;
         let text = password.expose().to_owned();
-        self.pool.run(move || hash_now(settings, &text, Memory::Reused)).await?
+        self.pool.run(move || hash_now(settings, &text, Memory::Reused)).await?.map(Secret::from)
     }
 
     /// Whether `password` matches `phc`; a malformed stored hash never matches.
@@ -264,10 +265,11 @@ mod tests {
     async fn a_hash_verifies_its_password_and_nothing_else() {
         let hasher = PasswordHasher::new(CHEAP, HashPool::start(1, 4).unwrap()).unwrap();
         let password = Password::parse("correct horse", 8).unwrap();
-        let phc = hasher.hash(&password).await.unwrap();
+        let hashed = hasher.hash(&password).await.unwrap();
+        let phc = hashed.expose();
         assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
-        assert!(hasher.verify("correct horse", &phc).await.unwrap());
-        assert!(!hasher.verify("wrong horse", &phc).await.unwrap());
+        assert!(hasher.verify("correct horse", phc).await.unwrap());
+        assert!(!hasher.verify("wrong horse", phc).await.unwrap());
         assert!(!hasher.verify("correct horse", "not a phc string").await.unwrap());
         assert!(!hasher.verify_dummy("correct horse").await.unwrap());
     }
@@ -294,9 +296,10 @@ mod tests {
     #[tokio::test]
     async fn weaker_stored_parameters_ask_for_a_rehash() {
         let hasher = PasswordHasher::new(CHEAP, HashPool::start(1, 4).unwrap()).unwrap();
-        let phc = hasher.hash(&Password::parse("correct horse", 8).unwrap()).await.unwrap();
-        assert!(!CHEAP.is_weaker_than_configured(&phc));
-        assert!(Argon2Settings::OWASP.is_weaker_than_configured(&phc));
+        let hashed = hasher.hash(&Password::parse("correct horse", 8).unwrap()).await.unwrap();
+        let phc = hashed.expose();
+        assert!(!CHEAP.is_weaker_than_configured(phc));
+        assert!(Argon2Settings::OWASP.is_weaker_than_configured(phc));
         assert!(CHEAP.is_weaker_than_configured("$2a$10$abcdefghijklmnopqrstuv"));
     }
 

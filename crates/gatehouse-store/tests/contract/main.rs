@@ -49,7 +49,7 @@ fn new_user(username: &str, email: &str) -> NewUser {
         email: email.to_lowercase(),
         email_folded: fold(email),
         provider: "local".to_owned(),
-        password_hash: Some("$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA".to_owned()),
+        password_hash: Some("$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA".into()),
         confirmed: true,
         blocked: false,
         role_id: RoleId(1),
@@ -73,7 +73,7 @@ fn new_admin(firstname: &str, email: &str) -> NewAdmin {
         lastname: Some("Doe".to_owned()),
         email: email.to_lowercase(),
         email_folded: fold(email),
-        password_hash: Some("$argon2id$admin".to_owned()),
+        password_hash: Some("$argon2id$admin".into()),
         is_active: true,
         now: NOW,
     }

@@ -55,7 +55,7 @@ pub(crate) async fn run(config: &Config, command: AdminCommand) -> anyhow::Resul
     let mut out = std::io::stdout().lock();
     match command {
         AdminCommand::Create { email, password, firstname, lastname, role } => {
-            let profile = AdminProfile { firstname, lastname, password };
+            let profile = AdminProfile { firstname, lastname, password: password.into() };
             let admin = domain.create_admin_by_cli(&email, profile, &role).await.map_err(admin_error)?;
             writeln!(out, "created admin {} <{}> ({})", admin.id, admin.email, role_codes(&admin))?;
         }

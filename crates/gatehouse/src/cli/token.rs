@@ -78,7 +78,7 @@ pub(crate) async fn run(config: &Config, command: TokenCommand) -> anyhow::Resul
             let input = ApiTokenInput { name, description, kind, lifespan_ms, actions };
             let issued = domain.create_api_token(&caller, input).await.map_err(domain_error)?;
             eprintln!("{}", describe_token(&issued.token));
-            writeln!(out, "{}", issued.secret)?;
+            writeln!(out, "{}", issued.secret.expose())?;
         }
         TokenCommand::List => {
             let tokens = domain.list_api_tokens(&caller).await.map_err(domain_error)?;
@@ -94,7 +94,7 @@ pub(crate) async fn run(config: &Config, command: TokenCommand) -> anyhow::Resul
         TokenCommand::Regenerate { id } => {
             let issued = domain.regenerate_api_token(&caller, ApiTokenId(id)).await.map_err(domain_error)?;
             eprintln!("{}", describe_token(&issued.token));
-            writeln!(out, "{}", issued.secret)?;
+            writeln!(out, "{}", issued.secret.expose())?;
         }
         TokenCommand::Delete { id } => {
             let token = domain.delete_api_token(&caller, ApiTokenId(id)).await.map_err(domain_error)?;

@@ -11,6 +11,7 @@ pub mod sender;
 pub mod templates;
 
 use async_trait::async_trait;
+use gatehouse_domain::Secret;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -39,7 +40,7 @@ pub struct SmtpSettings {
     /// Login, when the URL has one.
     pub username: Option<String>,
     /// Password, when the URL has one.
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// Transport security.
     pub tls: TlsMode,
 }
@@ -66,7 +67,7 @@ impl SmtpSettings {
         };
         let decode = |text: &str| percent_decode(text);
         let username = (!url.username().is_empty()).then(|| decode(url.username()));
-        let password = url.password().map(decode);
+        let password = url.password().map(decode).map(Secret::from);
         Ok(SmtpSettings { host, port: url.port().unwrap_or(default_port), username, password, tls })
     }
 }
@@ -108,7 +109,7 @@ impl SmtpMailer {
         };
         let mut builder = builder.port(settings.port).timeout(Some(Duration::from_secs(10)));
         if let (Some(username), Some(password)) = (&settings.username, &settings.password) {
-            builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
+            builder = builder.credentials(Credentials::new(username.clone(), password.expose().to_owned()));
         }
         Ok(SmtpMailer { transport: builder.build(), from })
     }
@@ -175,7 +176,7 @@ mod tests {
                 host: "mail.example.com".into(),
                 port: 2525,
                 username: Some("user".into()),
-                password: Some("p@ss".into()),
+                password: Some(Secret::from("p@ss")),
                 tls: TlsMode::None
             }
         );

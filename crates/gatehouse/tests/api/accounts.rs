@@ -266,7 +266,7 @@ async fn a_weaker_stored_hash_is_upgraded_at_the_next_login() {
         .await;
     let stored = || async {
         let credentials = strong.domain().store().find_credentials_by_username("upgrader").await.unwrap().unwrap();
-        credentials.password_hash.unwrap()
+        credentials.password_hash.unwrap().expose().to_owned()
     };
     assert!(stored().await.starts_with("$argon2id$v=19$m=64,"));
     let login = strong.post("/api/auth/local", &json!({"identifier": "upgrader", "password": PASSWORD}), None).await;

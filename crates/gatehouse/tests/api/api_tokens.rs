@@ -70,9 +70,9 @@ async fn expired_regenerated_deleted_and_unknown_tokens_are_401() {
     let id = gatehouse_domain::ids::ApiTokenId(id);
     let regenerated = server.domain().regenerate_api_token(&actor, id).await.unwrap();
     assert_eq!(server.get("/api/users", Some(&old_secret)).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(server.get("/api/users", Some(&regenerated.secret)).await.status, StatusCode::OK);
+    assert_eq!(server.get("/api/users", Some(regenerated.secret.expose())).await.status, StatusCode::OK);
     server.domain().delete_api_token(&actor, id).await.unwrap();
-    assert_eq!(server.get("/api/users", Some(&regenerated.secret)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(server.get("/api/users", Some(regenerated.secret.expose())).await.status, StatusCode::UNAUTHORIZED);
 
     for garbage in ["gat_0000", "not-a-token", "a.b", &"f".repeat(256)] {
         let answer = server.get("/api/users", Some(garbage)).await;

@@ -135,7 +135,7 @@ pub async fn create_api_token(
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let issued = state.domain.create_api_token(&caller, token_input(&body)?).await.map_err(conflicts)?;
-    Ok(with_secret(StatusCode::CREATED, token_json(&issued.token, Some(&issued.secret))))
+    Ok(with_secret(StatusCode::CREATED, token_json(&issued.token, Some(issued.secret.expose()))))
 }
 
 /// One API token.
@@ -203,5 +203,5 @@ pub async fn regenerate_api_token(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let issued = state.domain.regenerate_api_token(&caller, ApiTokenId(path_id(&id)?)).await?;
-    Ok(with_secret(StatusCode::OK, token_json(&issued.token, Some(&issued.secret))))
+    Ok(with_secret(StatusCode::OK, token_json(&issued.token, Some(issued.secret.expose()))))
 }

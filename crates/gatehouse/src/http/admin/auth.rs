@@ -17,10 +17,10 @@ use std::net::SocketAddr;
 use utoipa::IntoParams;
 
 fn login_answer(headers: &HeaderMap, peer: SocketAddr, now_secs: i64, login: AdminLogin) -> Response {
-    let body = json!({"data": {"token": login.jwt, "accessToken": login.jwt, "user": admin_json(&login.admin)}});
+    let body = json!({"data": {"token": login.jwt.expose(), "accessToken": login.jwt.expose(), "user": admin_json(&login.admin)}});
     let mut response = Json(body).into_response();
     let max_age = login.refresh_expires_at.as_secs() - now_secs;
-    set_refresh_cookie(&mut response, headers, peer, &login.refresh, max_age.max(0));
+    set_refresh_cookie(&mut response, headers, peer, login.refresh.expose(), max_age.max(0));
     response
 }
 
@@ -28,7 +28,7 @@ fn profile(fields: &mut Fields<'_>, password_key: &str) -> AdminProfile {
     AdminProfile {
         firstname: fields.optional_string("firstname").unwrap_or_default(),
         lastname: fields.optional_string("lastname"),
-        password: fields.required_string(password_key).unwrap_or_default(),
+        password: fields.required_string(password_key).unwrap_or_default().into(),
     }
 }
 
@@ -116,7 +116,7 @@ pub async fn admin_access_token(
         .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, "UnauthorizedError", "Invalid refresh token"))?;
     let mut response = Json(DataResponse { data: json!({"token": jwt}) }).into_response();
     let max_age = login.refresh_expires_at.as_secs() - state.domain.clock().now().as_secs();
-    set_refresh_cookie(&mut response, &headers, peer, &login.refresh, max_age.max(0));
+    set_refresh_cookie(&mut response, &headers, peer, login.refresh.expose(), max_age.max(0));
     Ok(response)
 }
 

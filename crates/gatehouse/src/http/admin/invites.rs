@@ -65,7 +65,7 @@ pub async fn create_invite(
     let now = state.domain.clock().now();
     Ok((
         StatusCode::CREATED,
-        Json(DataResponse { data: invite_json(&issued.invite, &issued.admin, now, Some(&issued.token)) }),
+        Json(DataResponse { data: invite_json(&issued.invite, &issued.admin, now, Some(issued.token.expose())) }),
     )
         .into_response())
 }
@@ -103,7 +103,7 @@ pub async fn resend_invite(
 ) -> Result<Json<DataResponse>, ApiError> {
     let issued = state.domain.resend_invite(&caller, InviteId(path_id(&id)?)).await?;
     let now = state.domain.clock().now();
-    Ok(Json(DataResponse { data: invite_json(&issued.invite, &issued.admin, now, Some(&issued.token)) }))
+    Ok(Json(DataResponse { data: invite_json(&issued.invite, &issued.admin, now, Some(issued.token.expose())) }))
 }
 
 /// Revoke an invite: its token dies.

@@ -13,6 +13,7 @@ use gatehouse_domain::admins::{AdminPatch, InviteInput};
 use gatehouse_domain::ids::AdminId;
 use gatehouse_domain::model::AdminListQuery;
 use gatehouse_domain::Caller;
+use gatehouse_domain::Secret;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::IntoParams;
@@ -69,8 +70,8 @@ fn patch_of(body: &Map<String, Value>) -> Result<AdminPatch, ApiError> {
         roles: None,
         is_active: fields.optional_bool("isActive"),
         blocked: fields.optional_bool("blocked"),
-        password: fields.present_string("password"),
-        current_password: fields.optional_string("currentPassword"),
+        password: fields.present_string("password").map(Secret::from),
+        current_password: fields.optional_string("currentPassword").map(Secret::from),
     };
     fields.finish()?;
     Ok(AdminPatch { roles: id_list(body, "roles")?, ..patch })
@@ -162,7 +163,7 @@ pub async fn create_admin(
 ) -> Result<Response, ApiError> {
     let issued = super::invites::invite_from(&state, &caller, &body, true).await?;
     let mut data = admin_json(&issued.admin);
-    data["registrationToken"] = json!(issued.token);
+    data["registrationToken"] = json!(issued.token.expose());
     Ok((StatusCode::CREATED, Json(DataResponse { data })).into_response())
 }
 

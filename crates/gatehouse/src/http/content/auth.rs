@@ -93,13 +93,13 @@ fn auth_answer(state: &AppState, delivery: RefreshDelivery, authenticated: Authe
         other => (other, None),
     };
     let body = AuthResponse {
-        jwt: authenticated.jwt,
-        refresh_token: body_token,
+        jwt: authenticated.jwt.as_ref().map(|jwt| jwt.expose().to_owned()),
+        refresh_token: body_token.as_ref().map(|token| token.expose().to_owned()),
         user: UserResponse::from_user(&authenticated.user),
     };
     let mut response = Json(body).into_response();
     if let Some(token) = cookie_token {
-        delivery.set_cookie(state, &token, &mut response);
+        delivery.set_cookie(state, token.expose(), &mut response);
     }
     no_store(response)
 }
@@ -141,7 +141,7 @@ pub async fn register(
     let (Some(email), Some(username), Some(password)) = (email, username, password) else {
         return Err(ApiError::validation("Invalid registration"));
     };
-    let registered = state.domain.register(&caller, Registration { username, email, password }).await;
+    let registered = state.domain.register(&caller, Registration { username, email, password: password.into() }).await;
     match registered {
         Ok(authenticated) => Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), authenticated)),
         Err(DomainError::Conflict(ConflictKey::Email | ConflictKey::Username)) => {
@@ -182,7 +182,7 @@ pub async fn login(
     let (Some(identifier), Some(password)) = (identifier, password) else {
         return Err(ApiError::validation("Invalid identifier or password"));
     };
-    let outcome = state.domain.login(&caller, LoginAttempt { identifier, password, device_id }).await;
+    let outcome = state.domain.login(&caller, LoginAttempt { identifier, password: password.into(), device_id }).await;
     state.metrics.record_login(outcome.is_ok());
     Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), outcome?))
 }
@@ -453,10 +453,11 @@ pub async fn refresh(
     let refreshed = state.domain.refresh(&token).await?;
     let mut delivery = RefreshDelivery::of(&state, &headers, peer);
     delivery.cookie |= cookie_used;
-    let body_token = (!delivery.cookie).then(|| refreshed.refresh_token.clone());
-    let mut response = Json(RefreshResponse { jwt: refreshed.jwt, refresh_token: body_token }).into_response();
+    let body_token = (!delivery.cookie).then(|| refreshed.refresh_token.expose().to_owned());
+    let mut response =
+        Json(RefreshResponse { jwt: refreshed.jwt.expose().to_owned(), refresh_token: body_token }).into_response();
     if delivery.cookie {
-        delivery.set_cookie(&state, &refreshed.refresh_token, &mut response);
+        delivery.set_cookie(&state, refreshed.refresh_token.expose(), &mut response);
     }
     Ok(no_store(response))
 }

@@ -13,6 +13,7 @@ use gatehouse_domain::model::UserWithRole;
 use gatehouse_domain::query::UserField;
 use gatehouse_domain::users::{NewUserInput, RoleRef, UserPatch};
 use gatehouse_domain::Caller;
+use gatehouse_domain::Secret;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -210,7 +211,7 @@ pub async fn create_user(
     let (Some(email), Some(username), Some(password)) = (email, username, password) else {
         return Err(ApiError::validation("username, email and password are required"));
     };
-    let input = NewUserInput { username, email, password, role, confirmed, blocked };
+    let input = NewUserInput { username, email, password: password.into(), role, confirmed, blocked };
     let created = state.domain.create_user(&caller, input).await?;
     Ok((StatusCode::CREATED, Json(user_response(&created))).into_response())
 }
@@ -260,7 +261,7 @@ pub async fn update_user(
     let patch = UserPatch {
         username: fields.present_string("username"),
         email: fields.present_string("email"),
-        password: fields.present_string("password"),
+        password: fields.present_string("password").map(Secret::from),
         role: role_ref(&body, &mut fields),
         confirmed: fields.optional_bool("confirmed"),
         blocked: fields.optional_bool("blocked"),

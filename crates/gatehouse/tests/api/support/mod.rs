@@ -231,7 +231,7 @@ impl TestServer {
         };
         let issued =
             self.domain.create_api_token(&gatehouse_domain::Caller::system(), input).await.expect("token created");
-        (issued.token.id.0, issued.secret)
+        (issued.token.id.0, issued.secret.expose().to_owned())
     }
 
     /// A full-access API token's secret.
