@@ -136,3 +136,47 @@ impl Caller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ApiTokenId;
+
+    fn token_caller(actions: &[Action]) -> Caller {
+        Caller::new(Principal::ApiToken { id: ApiTokenId(7) }, Arc::new(Grants::from_actions(actions.iter().copied())))
+    }
+
+    #[test]
+    fn a_grant_allows_its_action_and_nothing_else() {
+        let caller = token_caller(&[Action::USER_FIND]);
+        assert!(caller.authorize(Action::USER_FIND).is_ok());
+        assert!(matches!(caller.authorize(Action::USER_DESTROY), Err(DomainError::Forbidden)));
+        assert!(caller.authorize(Action::HEALTH).is_ok(), "open actions need no grant");
+    }
+
+    #[test]
+    fn an_api_token_asking_for_me_is_unauthorized_not_forbidden() {
+        let caller = token_caller(&[Action::USER_ME]);
+        assert!(matches!(caller.authorize(Action::USER_ME), Err(DomainError::Unauthorized)));
+        assert!(matches!(caller.end_user(), Err(DomainError::Unauthorized)));
+    }
+
+    #[test]
+    fn authorize_any_accepts_either_surfaces_action() {
+        let caller = token_caller(&[Action::END_USER_ROLES_READ]);
+        assert!(caller.authorize_any(&[Action::ROLE_FIND, Action::END_USER_ROLES_READ]).is_ok());
+        assert!(matches!(
+            caller.authorize_any(&[Action::ROLE_CREATE, Action::END_USER_ROLES_CREATE]),
+            Err(DomainError::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn the_command_line_holds_every_action_and_acts_as_the_system() {
+        let system = Caller::system();
+        assert!(system.authorize(Action::ADMIN_USERS_PURGE).is_ok());
+        assert!(system.authorize(Action::ADMIN_API_TOKENS_CREATE).is_ok());
+        assert!(matches!(system.authorize(Action::USER_ME), Err(DomainError::Unauthorized)));
+        assert!(matches!(system.actor(), Actor::System));
+    }
+}
