@@ -1,17 +1,17 @@
 //! `/admin/users*`: admin users — profile, list, invite, update, soft delete, restore, purge.
 
+use crate::http::admin::list_query::{parse_admin_list, AdminList};
 use crate::http::admin::{admin_json, id_list, path_id, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
 use crate::http::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::admins::{AdminPatch, InviteInput};
 use gatehouse_domain::ids::AdminId;
-use gatehouse_domain::model::AdminListQuery;
 use gatehouse_domain::Caller;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -28,21 +28,15 @@ pub struct AdminListParams {
     /// Search in names and email.
     #[serde(rename = "_q")]
     pub q: Option<String>,
-    /// `field:asc|desc` (id, firstname, lastname, email, createdAt, updatedAt).
+    /// `field:ASC|DESC` (id, firstname, lastname, email, username, createdAt, updatedAt).
     pub sort: Option<String>,
+    /// `filters[$and][0][isActive][$eq]=true`, `filters[$and][1][roles][id][$eq]=3`,
+    /// `filters[blocked][$eq]=false`; any other filter is a 400.
+    #[param(value_type = Option<Object>)]
+    pub filters: Option<String>,
     /// Include soft-deleted admins.
     #[serde(rename = "withDeleted")]
     pub with_deleted: Option<String>,
-}
-
-fn positive(raw: Option<&str>, name: &str, default: u64) -> Result<u64, ApiError> {
-    match raw {
-        None | Some("") => Ok(default),
-        Some(text) => match text.parse::<u64>() {
-            Ok(value) if value >= 1 => Ok(value),
-            _ => Err(ApiError::validation(format!("{name} must be a positive integer"))),
-        },
-    }
 }
 
 fn patch_of(body: &Map<String, Value>) -> Result<AdminPatch, ApiError> {
@@ -121,27 +115,9 @@ pub async fn update_admin_me(
     ))]
 pub async fn list_admins(
     State(state): State<AppState>,
-    Query(params): Query<AdminListParams>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let page = positive(params.page.as_deref(), "page", 1)?;
-    let page_size = positive(params.page_size.as_deref(), "pageSize", 10)?.min(100);
-    let sort = match params.sort.as_deref() {
-        Some(text) => {
-            let (field, direction) = text.split_once(':').unwrap_or((text, "asc"));
-            if !matches!(field, "id" | "firstname" | "lastname" | "email" | "createdAt" | "updatedAt") {
-                return Err(ApiError::validation(format!("Invalid key {field}")));
-            }
-            (field.to_owned(), direction.eq_ignore_ascii_case("desc"))
-        }
-        None => ("id".to_owned(), false),
-    };
-    let query = AdminListQuery {
-        page,
-        page_size,
-        search: params.q.filter(|q| !q.trim().is_empty()),
-        sort,
-        with_deleted: params.with_deleted.as_deref() == Some("true"),
-    };
+    let AdminList { query, page, page_size } = parse_admin_list(raw.as_deref().unwrap_or_default())?;
     let (admins, total) = state.domain.list_admins(&query).await?;
     let page_count = total.div_ceil(page_size);
     let results: Vec<Value> = admins.iter().map(admin_json).collect();
