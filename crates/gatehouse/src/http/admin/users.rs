@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::admins::{AdminPatch, InviteInput};
 use gatehouse_domain::ids::AdminId;
-use gatehouse_domain::Caller;
+use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::IntoParams;
@@ -128,7 +128,7 @@ pub async fn list_admins(
 
 /// Invite an admin (Strapi's way): a pending admin with a `registrationToken`, shown once.
 #[utoipa::path(post, path = "/admin/users", tag = "admin", operation_id = "create_admin", security(("bearer" = [])),
-    request_body(content = Object, description = "{email, firstname, lastname?, roles?: [ids]}"),
+    request_body(content = Object, description = "{email, firstname, lastname?, roles: [ids] (at least one)}"),
     responses(
         (status = 201, description = "{data: admin with registrationToken}", body = DataResponse),
         (status = 400, description = "Invalid fields, unknown roles, or email taken", body = ErrorResponse),
@@ -140,6 +140,11 @@ pub async fn create_admin(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
+    // Strapi creates no admin without a role.
+    if id_list(&body, "roles")?.is_none_or(|roles| roles.is_empty()) {
+        let missing = FieldError::new("roles", "roles field must have at least 1 items");
+        return Err(DomainError::Validation(FieldErrors(vec![missing])).into());
+    }
     let issued = super::invites::invite_from(&state, &caller, &body, true).await?;
     let mut data = admin_json(&issued.admin);
     data["registrationToken"] = json!(issued.token);
