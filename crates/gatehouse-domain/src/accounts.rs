@@ -11,7 +11,7 @@ use crate::ports::ConflictKey;
 use crate::secret::Secret;
 use crate::service::Domain;
 use crate::users::{password_message, username_message};
-use crate::values::{fold, Email, Password, Username};
+use crate::values::{identifier_key, Email, Password, Username};
 use serde_json::json;
 
 /// A self-registration, as typed by the person (already checked for required fields and types).
@@ -149,9 +149,13 @@ impl Domain {
     /// told so only once the password checked out.
     pub async fn login(&self, caller: &Caller, attempt: LoginAttempt) -> Result<Authenticated, DomainError> {
         let _ = caller;
-        let folded = fold(attempt.identifier.trim());
+        // The identifier is normalised as at registration; one that could name no account
+        // (invisible characters) still costs a dummy verification, like an unknown one.
+        let folded = identifier_key(&attempt.identifier).unwrap_or_default();
         // A username never contains '@' and an email always does, so one lookup suffices.
-        let found = if folded.contains('@') {
+        let found = if folded.is_empty() {
+            None
+        } else if folded.contains('@') {
             self.store.find_credentials_by_email(&folded).await?
         } else {
             self.store.find_credentials_by_username(&folded).await?

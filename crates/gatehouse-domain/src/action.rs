@@ -612,6 +612,21 @@ impl fmt::Display for Action {
 }
 
 /// Every action this server knows: the built-in ones and those registered by extensions.
+///
+/// ```
+/// use gatehouse_domain::action::{Action, ActionRealm, ActionRegistry};
+///
+/// let registry = ActionRegistry::builtin();
+/// assert_eq!(registry.get("plugin::users-permissions.user.find"), Some(Action::USER_FIND));
+///
+/// // A grant naming an unknown action is refused by name, never silently dropped.
+/// let typo = vec!["plugin::users-permissions.user.nonsense".to_owned()];
+/// let refused = registry.grantable_names(&typo, ActionRealm::Content).unwrap_err();
+/// assert!(refused.message.contains("user.nonsense"));
+///
+/// let grant = vec!["plugin::users-permissions.user.find".to_owned(); 2];
+/// assert_eq!(registry.grantable_names(&grant, ActionRealm::Content).unwrap().len(), 1);
+/// ```
 #[derive(Clone, Debug)]
 pub struct ActionRegistry {
     actions: Vec<Action>,

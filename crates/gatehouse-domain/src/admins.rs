@@ -21,7 +21,7 @@ use crate::ports::{StoreError, StoreTx};
 use crate::secret::Secret;
 use crate::service::Domain;
 use crate::time::Timestamp;
-use crate::values::{fold, Email, Password};
+use crate::values::{fold, identifier_key, Email, Password};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -313,7 +313,7 @@ impl Domain {
         if email.trim().is_empty() || password.is_empty() {
             return Err(DomainError::Rule(Rule::AdminMissingCredentials));
         }
-        let found = self.store.find_admin_credentials(&fold(email.trim())).await?;
+        let found = self.store.find_admin_credentials(&identifier_key(email).unwrap_or_default()).await?;
         let verified = match &found {
             Some((_, Some(hash))) => self.hasher.verify(password, hash).await?,
             _ => self.hasher.verify_dummy(password).await?,
@@ -874,7 +874,11 @@ impl Domain {
     /// The CLI's "reset an admin's password": sets it and ends the admin's sessions.
     pub async fn reset_admin_password_by_cli(&self, email: &str, password: &str) -> Result<Admin, DomainError> {
         let password = admin_password(password, "password")?;
-        let (admin, _) = self.store.find_admin_credentials(&fold(email.trim())).await?.ok_or_else(not_found)?;
+        let (admin, _) = self
+            .store
+            .find_admin_credentials(&identifier_key(email).unwrap_or_default())
+            .await?
+            .ok_or_else(not_found)?;
         let hash = self.hasher.hash(&password).await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;

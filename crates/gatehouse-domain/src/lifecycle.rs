@@ -15,7 +15,7 @@ use crate::payloads;
 use crate::ports::StoreTx;
 use crate::secret::Secret;
 use crate::service::Domain;
-use crate::values::{fold, Password, PasswordProblem};
+use crate::values::{fold, identifier_key, Password, PasswordProblem};
 use serde_json::json;
 
 fn password_errors(field: &str, problem: PasswordProblem) -> DomainError {
@@ -85,7 +85,11 @@ impl Domain {
     /// Sends the confirmation mail again when the address belongs to an unconfirmed account;
     /// otherwise does nothing. Callers answer the same either way.
     pub async fn resend_confirmation(&self, email: &str) -> Result<(), DomainError> {
-        let Some(credentials) = self.store.find_credentials_by_email(&fold(email.trim())).await? else { return Ok(()) };
+        let Some(credentials) =
+            self.store.find_credentials_by_email(&identifier_key(email).unwrap_or_default()).await?
+        else {
+            return Ok(());
+        };
         let user = credentials.user;
         if user.confirmed || user.blocked {
             return Ok(());
@@ -100,7 +104,11 @@ impl Domain {
     /// (older ones die) and the mail carrying it. Events: `user.password_reset_requested`
     /// (never with the code). Callers answer the same whether or not the account exists.
     pub async fn request_password_reset(&self, email: &str) -> Result<(), DomainError> {
-        let Some(credentials) = self.store.find_credentials_by_email(&fold(email.trim())).await? else { return Ok(()) };
+        let Some(credentials) =
+            self.store.find_credentials_by_email(&identifier_key(email).unwrap_or_default()).await?
+        else {
+            return Ok(());
+        };
         let user = credentials.user;
         if user.blocked {
             return Ok(());

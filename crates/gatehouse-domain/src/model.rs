@@ -532,17 +532,62 @@ impl Invite {
     }
 }
 
-/// Admin list parameters (`page`, `pageSize`, `_q`, `sort`).
-#[derive(Clone, Debug, PartialEq)]
+/// A field admins can be listed in the order of (Gatehouse's names; surfaces map theirs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminSortField {
+    /// `id`
+    Id,
+    /// `firstname`
+    Firstname,
+    /// `lastname`
+    Lastname,
+    /// `email`
+    Email,
+    /// `username`
+    Username,
+    /// `created_at`
+    CreatedAt,
+    /// `updated_at`
+    UpdatedAt,
+}
+
+/// The order of an admin list: one field, then the id to break ties.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdminSort {
+    /// The field.
+    pub field: AdminSortField,
+    /// Descending when true.
+    pub descending: bool,
+}
+
+impl Default for AdminSort {
+    fn default() -> Self {
+        Self { field: AdminSortField::Id, descending: false }
+    }
+}
+
+/// One condition an admin list can be narrowed by (all of a list's conditions must hold).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminCondition {
+    /// Active (registered) or pending.
+    IsActive(bool),
+    /// Blocked or not.
+    Blocked(bool),
+    /// Holds this role.
+    HasRole(crate::ids::AdminRoleId),
+}
+
+/// Admin list parameters: which slice, a search text, an order and conditions.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdminListQuery {
-    /// Page from 1.
-    pub page: u64,
-    /// Page size (1–100).
-    pub page_size: u64,
+    /// Which rows (bounded, so any page can be rendered).
+    pub window: crate::query::Window,
     /// Search in first name, last name and email (case-insensitive).
     pub search: Option<String>,
-    /// Sort column (`id`, `firstname`, `lastname`, `email`, `created_at`, `updated_at`) and descending.
-    pub sort: (String, bool),
+    /// The order.
+    pub sort: AdminSort,
+    /// Conditions that must all hold.
+    pub conditions: Vec<AdminCondition>,
     /// Include soft-deleted admins.
     pub with_deleted: bool,
 }

@@ -366,13 +366,25 @@ pub struct SortKey {
     pub descending: bool,
 }
 
-/// Which rows of the ordered result to return.
+/// Which rows of the ordered result to return: a bounded type, so no request can ask for a
+/// slice the databases cannot express. Both numbers always fit in an `i64` (what SQL `LIMIT`
+/// and `OFFSET` take); a page whose first row lies beyond that is not a window at all.
+///
+/// ```
+/// use gatehouse_domain::query::Window;
+///
+/// let third = Window::page(3, 10).unwrap();
+/// assert_eq!((third.offset(), third.limit()), (20, 10));
+/// // Page sizes are clamped to the largest page.
+/// assert_eq!(Window::page(1, 1000).unwrap().limit(), Window::MAX_LIMIT);
+/// // A page whose first row is past `i64::MAX` cannot be asked for.
+/// assert_eq!(Window::page(92_233_720_368_547_760, 100), None);
+/// assert_eq!(Window::page(u64::MAX, 1), None);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
-    /// Rows skipped.
-    pub offset: u64,
-    /// Rows returned at most.
-    pub limit: u64,
+    offset: u64,
+    limit: u64,
 }
 
 impl Window {
@@ -380,16 +392,47 @@ impl Window {
     pub const DEFAULT_LIMIT: u64 = 25;
     /// The largest page; larger requests are clamped to it.
     pub const MAX_LIMIT: u64 = 100;
+    /// The largest number of rows a window may skip (SQL's `OFFSET` is a signed 64-bit number).
+    pub const MAX_OFFSET: u64 = i64::MAX as u64;
 
-    /// Page `page` (from 1) of `page_size` rows, clamped to [`Window::MAX_LIMIT`].
-    pub fn page(page: u64, page_size: u64) -> Window {
-        let limit = page_size.clamp(1, Self::MAX_LIMIT);
-        Window { offset: page.saturating_sub(1).saturating_mul(limit), limit }
+    /// Page `page` (from 1; 0 counts as 1) of `page_size` rows, the size clamped to
+    /// 1..=[`Window::MAX_LIMIT`]; `None` when the page starts beyond [`Window::MAX_OFFSET`].
+    pub fn page(page: u64, page_size: u64) -> Option<Window> {
+        Self::page_of_at_most(page, page_size, Self::MAX_LIMIT)
     }
 
-    /// `limit` rows from `start`, clamped to [`Window::MAX_LIMIT`].
-    pub fn offset(start: u64, limit: u64) -> Window {
-        Window { offset: start, limit: limit.min(Self::MAX_LIMIT) }
+    /// Like [`Window::page`] with another largest page size (trusted callers such as the
+    /// command line, never a request); still bounded by [`Window::MAX_OFFSET`].
+    pub fn page_of_at_most(page: u64, page_size: u64, max_limit: u64) -> Option<Window> {
+        let limit = page_size.clamp(1, max_limit.clamp(1, Self::MAX_OFFSET));
+        let offset = page.saturating_sub(1).checked_mul(limit)?;
+        (offset <= Self::MAX_OFFSET).then_some(Window { offset, limit })
+    }
+
+    /// `limit` rows from `start`, the limit clamped to [`Window::MAX_LIMIT`]; `None` when
+    /// `start` is beyond [`Window::MAX_OFFSET`].
+    pub fn starting_at(start: u64, limit: u64) -> Option<Window> {
+        (start <= Self::MAX_OFFSET).then_some(Window { offset: start, limit: limit.min(Self::MAX_LIMIT) })
+    }
+
+    /// Rows skipped (at most [`Window::MAX_OFFSET`]).
+    pub const fn offset(self) -> u64 {
+        self.offset
+    }
+
+    /// Rows returned at most (at most [`Window::MAX_OFFSET`]).
+    pub const fn limit(self) -> u64 {
+        self.limit
+    }
+
+    /// [`Window::offset`] as SQL takes it; never saturates, by the type's bound.
+    pub fn sql_offset(self) -> i64 {
+        i64::try_from(self.offset).unwrap_or(i64::MAX)
+    }
+
+    /// [`Window::limit`] as SQL takes it; never saturates, by the type's bound.
+    pub fn sql_limit(self) -> i64 {
+        i64::try_from(self.limit).unwrap_or(i64::MAX)
     }
 }
 
@@ -464,8 +507,20 @@ mod tests {
 
     #[test]
     fn windows_clamp_to_the_maximum_page() {
-        assert_eq!(Window::page(3, 10), Window { offset: 20, limit: 10 });
-        assert_eq!(Window::page(1, 1000), Window { offset: 0, limit: 100 });
-        assert_eq!(Window::offset(5, 1000), Window { offset: 5, limit: 100 });
+        assert_eq!(Window::page(3, 10), Some(Window { offset: 20, limit: 10 }));
+        assert_eq!(Window::page(1, 1000), Some(Window { offset: 0, limit: 100 }));
+        assert_eq!(Window::starting_at(5, 1000), Some(Window { offset: 5, limit: 100 }));
+    }
+
+    #[test]
+    fn windows_never_skip_more_than_sql_can_express() {
+        assert_eq!(Window::page(92_233_720_368_547_760, 100), None);
+        assert_eq!(Window::page(u64::MAX, u64::MAX), None);
+        assert_eq!(Window::starting_at(u64::MAX, 10), None);
+        let last = Window::starting_at(Window::MAX_OFFSET, 10).unwrap();
+        assert_eq!((last.sql_offset(), last.sql_limit()), (i64::MAX, 10));
+        let deepest = Window::page(i64::MAX as u64, 1).unwrap();
+        assert_eq!(deepest.offset(), Window::MAX_OFFSET - 1);
+        assert_eq!(Window::page_of_at_most(1, u64::MAX, u64::MAX).unwrap().sql_limit(), i64::MAX);
     }
 }

@@ -3,11 +3,72 @@
 //! backend agrees on non-ASCII text whatever its collation.
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// The case- and compatibility-folded form of an identifier: NFKC, then lower case.
 /// Unique indexes are built on it, and lookups compare it.
 pub fn fold(text: &str) -> String {
     text.nfkc().collect::<String>().to_lowercase()
+}
+
+/// Why an identifier (a username or an email address) was refused before its own rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdentifierProblem {
+    /// It holds a control, format (zero-width, bidi override, …), separator or private-use
+    /// character, which would let two identifiers look alike while differing.
+    InvisibleCharacters,
+}
+
+/// The one form of an identifier, applied the same at registration, login, lookups and
+/// uniqueness, for end users and admins: NFKC, then leading and trailing white space removed;
+/// refused when it holds a character that is invisible or reorders text (categories Cc, Cf,
+/// Co, Zl, Zp: NUL, U+200B zero-width space, U+202E right-to-left override, …).
+///
+/// ```
+/// use gatehouse_domain::values::{normalize_identifier, IdentifierProblem};
+///
+/// assert_eq!(normalize_identifier("  carol "), Ok("carol".to_owned()));
+/// assert_eq!(normalize_identifier("ｃａｒｏｌ"), Ok("carol".to_owned()));
+/// assert_eq!(normalize_identifier("ali\u{200b}ce"), Err(IdentifierProblem::InvisibleCharacters));
+/// assert_eq!(normalize_identifier("\u{202e}ecila"), Err(IdentifierProblem::InvisibleCharacters));
+/// ```
+pub fn normalize_identifier(raw: &str) -> Result<String, IdentifierProblem> {
+    let normalized: String = raw.nfkc().collect();
+    let trimmed = normalized.trim();
+    let invisible = trimmed.chars().any(|character| {
+        matches!(
+            character.general_category(),
+            GeneralCategory::Control
+                | GeneralCategory::Format
+                | GeneralCategory::PrivateUse
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+                | GeneralCategory::Surrogate
+        )
+    });
+    if invisible {
+        return Err(IdentifierProblem::InvisibleCharacters);
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The key an identifier is looked up by: its [`normalize_identifier`] form, folded; `None`
+/// when it is refused (then it can name no account).
+pub fn identifier_key(raw: &str) -> Option<String> {
+    normalize_identifier(raw).ok().map(|normalized| fold(&normalized))
+}
+
+/// Whether every backend can store `text`: PostgreSQL's `text` cannot hold NUL (U+0000), so
+/// neither may any input, on either database. Surfaces refuse such input at the edge.
+///
+/// ```
+/// use gatehouse_domain::values::storable;
+///
+/// assert!(storable("zoë\t\n"));
+/// assert!(!storable("ali\0ce"));
+/// ```
+pub fn storable(text: &str) -> bool {
+    !text.contains('\0')
 }
 
 /// A syntactically valid email address, stored lower-cased.
@@ -18,9 +79,10 @@ impl Email {
     /// The longest address accepted, in bytes (RFC 5321's path limit).
     pub const MAX_BYTES: usize = 254;
 
-    /// Checks the shape (`local@domain.tld`, no spaces or control characters) and lower-cases it.
+    /// Normalises it ([`normalize_identifier`]), checks the shape (`local@domain.tld`, no
+    /// spaces or control characters) and lower-cases it.
     pub fn parse(raw: &str) -> Option<Self> {
-        let lowered = raw.trim().to_lowercase();
+        let lowered = normalize_identifier(raw).ok()?.to_lowercase();
         if lowered.is_empty() || lowered.len() > Self::MAX_BYTES {
             return None;
         }
@@ -56,8 +118,8 @@ impl Email {
     }
 }
 
-/// A username: 3–64 characters, no `@` (so it can never equal an email at login), no control
-/// characters.
+/// A username: 3–64 characters once normalised ([`normalize_identifier`]: trimmed, NFKC, no
+/// invisible characters), no `@` (so it can never equal an email at login).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Username(String);
 
@@ -68,13 +130,16 @@ pub enum UsernameProblem {
     TooShort,
     /// More than 64 characters.
     TooLong,
-    /// Contains `@` or a control character, or is only white space.
+    /// Contains `@` or an invisible character (control, format, bidi), or is only white space.
     BadCharacters,
 }
 
 impl Username {
-    /// Checks the rules; the text is kept as written.
+    /// Normalises the text ([`normalize_identifier`]) and checks the rules on the result, which
+    /// is what is stored: `"carol "` is `"carol"`.
     pub fn parse(raw: &str) -> Result<Self, UsernameProblem> {
+        let raw = normalize_identifier(raw).map_err(|_| UsernameProblem::BadCharacters)?;
+        let raw = raw.as_str();
         let count = raw.chars().count();
         if count < 3 {
             return Err(UsernameProblem::TooShort);
@@ -88,7 +153,7 @@ impl Username {
         Ok(Self(raw.to_owned()))
     }
 
-    /// The username as written.
+    /// The username, normalised.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -165,6 +230,22 @@ mod tests {
         assert_eq!(Username::parse("abc\u{7}"), Err(UsernameProblem::BadCharacters));
         assert_eq!(Username::parse(&"x".repeat(65)), Err(UsernameProblem::TooLong));
         assert!(Username::parse("zoë doe").is_ok());
+    }
+
+    #[test]
+    fn identifiers_are_normalised_once_and_look_alikes_refused() {
+        assert_eq!(Username::parse("carol ").unwrap().as_str(), "carol");
+        assert_eq!(Username::parse(" ｃａｒｏｌ").unwrap().folded(), Username::parse("Carol").unwrap().folded());
+        for look_alike in
+            ["ali\u{200b}ce", "ali\u{202e}ce", "ali\u{2066}ce", "ali\u{feff}ce", "ali\u{ad}ce", "al\u{0}ice"]
+        {
+            assert_eq!(Username::parse(look_alike), Err(UsernameProblem::BadCharacters), "{look_alike:?}");
+            assert!(Email::parse(&format!("{look_alike}@example.com")).is_none(), "{look_alike:?}");
+            assert_eq!(identifier_key(look_alike), None);
+        }
+        assert_eq!(Username::parse("  ab "), Err(UsernameProblem::TooShort), "counted after trimming");
+        assert_eq!(Email::parse(" Carol@Example.com ").unwrap().as_str(), "carol@example.com");
+        assert_eq!(identifier_key(" CAROL "), Some("carol".to_owned()));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::db::{execute, fetch_one, fetch_optional, fetch_rows, on_pool, on_tx, 
 use crate::like;
 use crate::rows::{fold_children, Columns, RowExt};
 use gatehouse_domain::ids::{AdminId, AdminRoleId};
-use gatehouse_domain::model::{Admin, AdminChanges, AdminListQuery, NewAdmin};
+use gatehouse_domain::model::{Admin, AdminChanges, AdminCondition, AdminListQuery, AdminSortField, NewAdmin};
 use gatehouse_domain::ports::StoreError;
 use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::Secret;
@@ -144,29 +144,41 @@ pub(crate) async fn find_admin_credentials(
 /// See [`gatehouse_domain::ports::Store::list_admins`]: one round trip for the page, its
 /// admins' roles and the total (`COUNT(*) OVER ()`); a page past the end counts apart.
 pub(crate) async fn list_admins(store: &SqlStore, query: &AdminListQuery) -> Result<(Vec<Admin>, u64), StoreError> {
-    // The sort column comes from a fixed list, never from the request text; the statement
-    // text is one of a dozen, so sqlx's per-connection statement cache still serves it.
-    let column = match query.sort.0.as_str() {
-        "firstname" => "admins.firstname",
-        "lastname" => "admins.lastname",
-        "email" => "admins.email",
-        "createdAt" => "admins.created_at",
-        "updatedAt" => "admins.updated_at",
-        _ => "admins.id",
+    // Columns, directions and conditions come from fixed lists (a role id is an integer),
+    // never from request text.
+    let column = match query.sort.field {
+        AdminSortField::Id => "admins.id",
+        AdminSortField::Firstname => "admins.firstname",
+        AdminSortField::Lastname => "admins.lastname",
+        AdminSortField::Email => "admins.email",
+        AdminSortField::Username => "admins.username",
+        AdminSortField::CreatedAt => "admins.created_at",
+        AdminSortField::UpdatedAt => "admins.updated_at",
     };
-    let direction = if query.sort.1 { "DESC" } else { "ASC" };
+    let direction = if query.sort.descending { "DESC" } else { "ASC" };
+    let mut filter = LIST_FILTER.to_owned();
+    for condition in &query.conditions {
+        filter.push_str(&match condition {
+            AdminCondition::IsActive(flag) => format!(" AND admins.is_active = {}", sql_bool(*flag)),
+            AdminCondition::Blocked(flag) => format!(" AND admins.blocked = {}", sql_bool(*flag)),
+            AdminCondition::HasRole(role) => format!(
+                " AND EXISTS (SELECT 1 FROM admin_user_roles held WHERE held.admin_id = admins.id AND held.role_id = {})",
+                role.0
+            ),
+        });
+    }
     let pattern = query.search.as_deref().map(|text| like::contains(&gatehouse_domain::values::fold(text)));
     let page = format!(
         "SELECT page.total, {admins}, {roles} FROM (SELECT admins.id, COUNT(*) OVER () AS total FROM admins \
-         WHERE {LIST_FILTER} ORDER BY {column} {direction}, admins.id LIMIT $3 OFFSET $4) page \
+         WHERE {filter} ORDER BY {column} {direction}, admins.id LIMIT $3 OFFSET $4) page \
          JOIN admins ON admins.id = page.id {join} ORDER BY {column} {direction}, admins.id, admin_roles.id",
         admins = admin_columns!(),
         roles = admin_role_columns!(),
         join = join_admin_roles!(),
     );
-    let count = [COUNT, LIST_FILTER].concat();
-    let limit = i64::try_from(query.page_size).unwrap_or(10);
-    let offset = i64::try_from(query.page.saturating_sub(1).saturating_mul(query.page_size)).unwrap_or(0);
+    let count = [COUNT, &filter].concat();
+    let limit = query.window.sql_limit();
+    let offset = query.window.sql_offset();
     on_pool!(store, |pool| {
         let statement = sqlx::query(&page).bind(query.with_deleted).bind(&pattern).bind(limit).bind(offset);
         let rows = fetch_rows(statement, pool).await?;
@@ -181,6 +193,15 @@ pub(crate) async fn list_admins(store: &SqlStore, query: &AdminListQuery) -> Res
         };
         Ok((found.into_iter().map(|(_, admin)| admin).collect(), total))
     })
+}
+
+/// A boolean literal both backends read (SQLite stores flags as 0/1 and knows TRUE/FALSE).
+fn sql_bool(flag: bool) -> &'static str {
+    if flag {
+        "TRUE"
+    } else {
+        "FALSE"
+    }
 }
 
 /// See [`gatehouse_domain::ports::StoreTx::count_active_super_admins_in_tx`].

@@ -56,7 +56,9 @@ pub struct ServerConfig {
     pub body_limit: ByteSize,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<String>,
-    /// Origins allowed cross-origin access.
+    /// Origins allowed cross-origin access, exactly as a browser sends them
+    /// (`https://app.example.com`); listed origins may send credentials, `*` allows any origin
+    /// without credentials.
     pub cors_origins: Vec<String>,
 }
 
@@ -680,9 +682,6 @@ impl Config {
             != (limits.auth_per_minute, limits.api_per_minute)
         {
             warnings.push("rate_limit.*_per_minute has no effect yet: the rate limiter is not built".into());
-        }
-        if !self.server.cors_origins.is_empty() {
-            warnings.push("server.cors_origins has no effect yet: CORS is not built, no CORS headers are sent".into());
         }
         if !self.server.trusted_proxies.is_empty() {
             warnings.push("server.trusted_proxies has no effect yet: X-Forwarded-For is not read".into());

@@ -125,6 +125,7 @@ impl App {
                 refresh_cookie: config.auth.refresh_cookie,
                 refresh_cookie_max_age: config.auth.refresh_ttl.0,
                 email_confirmation_redirect: config.email_confirmation_redirect(),
+                cors_origins: config.server.cors_origins.clone(),
             }),
         };
         Ok(App { state, body_limit: config.server.body_limit.0, mail_sender })

@@ -201,7 +201,7 @@ pub(crate) fn select_users(query: &UserQuery, user_columns: &'static str) -> Sel
     }
     page.cond_where(condition(&query.filter));
     order(&mut page, query);
-    page.limit(query.window.limit).offset(query.window.offset);
+    page.limit(query.window.limit()).offset(query.window.offset());
 
     let mut select = Query::select();
     select.from(Users::Table).expr(Expr::cust(user_columns));
@@ -253,7 +253,7 @@ mod tests {
         let query = UserQuery {
             filter: filter(FieldRef::User(UserField::Username), Operator::Eq, &["Alice"]),
             sort: vec![SortKey { field: UserField::CreatedAt, descending: true }],
-            window: Window { offset: 50, limit: 25 },
+            window: Window::starting_at(50, 25).unwrap(),
             ..UserQuery::default()
         };
         let (sql, values) = select_users(&query, crate::users::COLUMNS).build(SqliteQueryBuilder);

@@ -2,11 +2,12 @@
 
 use crate::{insert_admin, later, new_admin, open, NOW};
 use gatehouse_domain::ids::{AdminId, AdminRoleId, SessionId};
-use gatehouse_domain::model::{AdminChanges, AdminListQuery, AdminRole};
+use gatehouse_domain::model::{AdminChanges, AdminCondition, AdminListQuery, AdminRole, AdminSort, AdminSortField};
 use gatehouse_domain::ports::{ConflictKey, StoreError};
+use gatehouse_domain::query::Window;
 
 fn page(page: u64, page_size: u64) -> AdminListQuery {
-    AdminListQuery { page, page_size, search: None, sort: ("id".into(), false), with_deleted: false }
+    AdminListQuery { window: Window::page(page, page_size).unwrap(), ..AdminListQuery::default() }
 }
 
 fn role_ids(roles: &[AdminRole]) -> Vec<i64> {
@@ -78,7 +79,8 @@ async fn the_admin_list_loads_roles_per_page_as_find_admin_does() {
     let (past_the_end, total) = store.list_admins(&page(9, 3)).await.unwrap();
     assert_eq!((past_the_end.len(), total), (0, 5));
 
-    let sorted = AdminListQuery { sort: ("firstname".into(), true), ..page(1, 10) };
+    let sorted =
+        AdminListQuery { sort: AdminSort { field: AdminSortField::Firstname, descending: true }, ..page(1, 10) };
     let (admins, _) = store.list_admins(&sorted).await.unwrap();
     assert_eq!(
         admins.iter().map(|admin| admin.firstname.as_str()).collect::<Vec<_>>(),
@@ -90,6 +92,21 @@ async fn the_admin_list_loads_roles_per_page_as_find_admin_does() {
     assert_eq!((found.len(), total, found[0].firstname.as_str()), (1, 1, "Fay"));
     let wildcard = AdminListQuery { search: Some("%".into()), ..page(1, 10) };
     assert_eq!(store.list_admins(&wildcard).await.unwrap().1, 0, "% is searched for literally");
+
+    let authors = AdminListQuery { conditions: vec![AdminCondition::HasRole(AdminRoleId(3))], ..page(1, 10) };
+    let (found, total) = store.list_admins(&authors).await.unwrap();
+    assert_eq!((total, found[0].firstname.as_str()), (1, "Gus"));
+    let active = AdminListQuery {
+        conditions: vec![AdminCondition::IsActive(true), AdminCondition::Blocked(false)],
+        ..page(1, 10)
+    };
+    assert_eq!(store.list_admins(&active).await.unwrap().1, 5);
+    let pending = AdminListQuery { conditions: vec![AdminCondition::IsActive(false)], ..page(1, 10) };
+    assert_eq!(store.list_admins(&pending).await.unwrap().1, 0);
+
+    let deepest = AdminListQuery { window: Window::starting_at(Window::MAX_OFFSET, 100).unwrap(), ..page(1, 10) };
+    let (none, total) = store.list_admins(&deepest).await.unwrap();
+    assert_eq!((none.len(), total), (0, 5), "the deepest window is an empty page, never an error");
 }
 
 #[tokio::test]

@@ -66,10 +66,12 @@ async fn a_page_of_users_comes_filtered_sorted_and_with_roles() {
     assert_eq!((role.id, role.role_type.as_str()), (RoleId(1), Role::AUTHENTICATED));
     assert_eq!(store.count_users(&query.filter).await.unwrap(), 2);
 
-    let window = UserQuery { window: Window { offset: 1, limit: 2 }, ..UserQuery::default() };
+    let window = UserQuery { window: Window::starting_at(1, 2).unwrap(), ..UserQuery::default() };
     let page = store.list_users(&window).await.unwrap();
     assert_eq!(page.iter().map(|found| found.user.username.as_str()).collect::<Vec<_>>(), ["dave", "erin"]);
     assert!(page.iter().all(|found| found.role.is_none()), "roles only when asked");
+    let deepest = UserQuery { window: Window::starting_at(Window::MAX_OFFSET, 100).unwrap(), ..UserQuery::default() };
+    assert!(store.list_users(&deepest).await.unwrap().is_empty(), "the deepest window is an empty page");
 
     let by_role = filter(FieldRef::Role(RoleField::Type), Operator::Eq, &[Role::PUBLIC]);
     assert_eq!(store.count_users(&by_role).await.unwrap(), 0);

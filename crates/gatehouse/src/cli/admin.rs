@@ -8,6 +8,7 @@ use crate::config::Config;
 use clap::Subcommand;
 use gatehouse_domain::admins::AdminProfile;
 use gatehouse_domain::model::{Admin, AdminListQuery};
+use gatehouse_domain::query::Window;
 use gatehouse_domain::{Caller, DomainError};
 use std::io::Write;
 
@@ -65,11 +66,9 @@ pub(crate) async fn run(config: &Config, command: AdminCommand) -> anyhow::Resul
         }
         AdminCommand::List => {
             let query = AdminListQuery {
-                page: 1,
-                page_size: 100_000,
-                search: None,
-                sort: ("id".into(), false),
+                window: Window::page_of_at_most(1, 100_000, 100_000).unwrap_or_default(),
                 with_deleted: true,
+                ..AdminListQuery::default()
             };
             let (admins, _) = domain.list_admins(&Caller::system(), &query).await.map_err(domain_error)?;
             // The header and the empty note go to standard error: standard output holds rows only.

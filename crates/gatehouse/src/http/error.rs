@@ -83,7 +83,9 @@ impl ApiError {
             StatusCode::UNSUPPORTED_MEDIA_TYPE => {
                 Self::new(status, "UnsupportedMediaTypeError", "Unsupported Media Type")
             }
-            status if status.is_server_error() => Self::internal("bare server error"),
+            status if status.is_server_error() => {
+                Self::internal(&format!("the framework answered {status} without a cause"))
+            }
             status => Self::new(status, "HttpError", status.canonical_reason().unwrap_or("Error")),
         }
     }
@@ -116,6 +118,11 @@ impl From<HttpFailure> for ApiError {
             }
             HttpFailure::MalformedJson(message) => Self::syntax(message),
             HttpFailure::NotAnObject => Self::validation("The request body must be a JSON object"),
+            HttpFailure::UnstorableText(location) => Self {
+                details: Some(Box::new(json!({"path": location}))),
+                ..Self::validation(format!("{location} contains a character that is not accepted (NUL)"))
+            },
+            HttpFailure::Panic(message) => Self::internal(&format!("a handler panicked: {message}")),
             HttpFailure::Status(status) => Self::for_status(status),
         }
     }
@@ -191,10 +198,16 @@ impl From<DomainError> for ApiError {
                     "Too many requests, please try again later.",
                 )
             },
-            DomainError::Unavailable { retry_after_secs } => Self {
-                retry_after_secs: Some(retry_after_secs),
-                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableError", "Service Unavailable")
-            },
+            DomainError::Unavailable { retry_after_secs } => {
+                tracing::warn!(
+                    retry_after_secs,
+                    "unavailable: a bounded resource (hash pool, busy database) is saturated"
+                );
+                Self {
+                    retry_after_secs: Some(retry_after_secs),
+                    ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableError", "Service Unavailable")
+                }
+            }
             DomainError::Internal(cause) => Self::internal(&cause),
         }
     }

@@ -1,5 +1,6 @@
 //! The HTTP side: application state, the router assembled from the route table, and the layers
-//! every request passes (request id, tracing, metrics, body limit, error envelopes).
+//! every request passes (request id, tracing, the access log and metrics, CORS, body limit,
+//! error envelopes).
 //!
 //! Surfaces live in their own modules (`content` for the Strapi content API); domain rules
 //! must not be written here.
@@ -8,6 +9,7 @@ pub mod admin;
 pub mod caller;
 pub mod content;
 pub mod cookies;
+pub mod cors;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
@@ -18,9 +20,10 @@ pub mod surface;
 
 use crate::http::metrics::{Metrics, RouteName};
 use crate::http::surface::HttpFailure;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::header;
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use gatehouse_domain::Domain;
 use std::sync::Arc;
@@ -52,6 +55,9 @@ pub struct SurfaceSettings {
     pub refresh_cookie_max_age: std::time::Duration,
     /// Where a followed confirmation link redirects.
     pub email_confirmation_redirect: String,
+    /// Origins allowed cross-origin access (`server.cors_origins`); `*` allows any, without
+    /// credentials.
+    pub cors_origins: Vec<String>,
 }
 
 /// The complete application router.
@@ -62,33 +68,78 @@ pub fn app(state: AppState, body_limit: usize) -> Router {
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                    let id = request
-                        .extensions()
-                        .get::<RequestId>()
-                        .and_then(|id| id.header_value().to_str().ok())
-                        .unwrap_or_default();
-                    tracing::info_span!("request", http.method = %request.method(), http.path = %request.uri().path(), request.id = %id)
-                }))
+                // The span gives every line a request logs its method, path and id; the one
+                // access line per request is written by `measure_and_envelope`.
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|request: &Request| {
+                            tracing::info_span!("request", http.method = %request.method(), http.path = %request.uri().path(), request.id = %request_id(request))
+                        })
+                        .on_response(())
+                        .on_failure(()),
+                )
                 .layer(middleware::from_fn_with_state(state.clone(), measure_and_envelope))
-                .layer(CatchPanicLayer::new())
+                .layer(cors::layer(&state.surface.cors_origins))
+                .layer(CatchPanicLayer::custom(panic_failure))
                 .layer(DefaultBodyLimit::max(body_limit)),
         )
         .with_state(state)
+}
+
+fn request_id(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 async fn not_found() -> HttpFailure {
     HttpFailure::NotFound
 }
 
-/// Counts every answer in the metrics, and has the path's surface render what no route did (a
-/// 404, a 405 from the router, a panic's 500, a plain-text rejection), keeping headers such as
-/// `Allow`. One layer for both: each boxed middleware costs on every request.
+/// A handler's panic becomes a failure for the path's surface to render; its message goes to
+/// the log there, with the request's id.
+fn panic_failure(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    HttpFailure::Panic(message.to_owned()).into_response()
+}
+
+/// Counts every answer in the metrics, writes the access line, and has the path's surface
+/// render what no route did (a 404, a 405 from the router, a panic's 500, a plain-text
+/// rejection), keeping headers such as `Allow`. One layer for all three: each boxed middleware
+/// costs on every request. Answers made before the guard ran (a 405, a panic, a CORS
+/// preflight) are counted under the route their path matched.
 async fn measure_and_envelope(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let surface = surface::surface_for_path(request.uri().path());
-    let response = surface.finish(next.run(request).await);
-    let route = response.extensions().get::<RouteName>().map_or("unmatched", |name| name.0);
-    state.metrics.record_request(route, response.status().as_u16(), started.elapsed());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let matched = request.extensions().get::<MatchedPath>().map(|matched| matched.as_str().to_owned());
+    let id = request_id(&request);
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let surface = surface::surface_for_path(&path);
+    let mut response = surface.finish(next.run(request).await);
+    cors::forget_unlisted(&state.surface.cors_origins, origin.as_ref(), &mut response);
+    let route = match response.extensions().get::<RouteName>() {
+        Some(name) => name.0,
+        None => routes::route_name_for(matched.as_deref(), &method),
+    };
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    state.metrics.record_request(route, status, elapsed);
+    tracing::info!(
+        http.method = %method,
+        http.path = %path,
+        http.status = status,
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        request.id = %id,
+        route.name = route,
+        "request answered"
+    );
     response
 }

@@ -8,6 +8,7 @@ use crate::http::surface::HttpFailure;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode};
+use gatehouse_domain::values::storable;
 use gatehouse_domain::{FieldError, FieldErrors};
 use serde_json::{Map, Value};
 
@@ -42,6 +43,76 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             Err(error) => Err(HttpFailure::MalformedJson(error.to_string())),
         }
     }
+}
+
+/// Refuses a body holding, in any key or string at any depth, text no backend can store
+/// (PostgreSQL's text cannot hold NUL): one check for every route, so no such text ever
+/// reaches a handler, and both databases answer alike.
+fn refuse_unstorable_json(object: &Map<String, Value>, path: &str) -> Result<(), HttpFailure> {
+    for (key, value) in object {
+        let here = format!("{path}.{key}");
+        if !storable(key) {
+            return Err(HttpFailure::UnstorableText(path.to_owned()));
+        }
+        refuse_unstorable_value(value, &here)?;
+    }
+    Ok(())
+}
+
+fn refuse_unstorable_value(value: &Value, path: &str) -> Result<(), HttpFailure> {
+    match value {
+        Value::String(text) if !storable(text) => Err(HttpFailure::UnstorableText(path.to_owned())),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(index, item)| refuse_unstorable_value(item, &format!("{path}[{index}]"))),
+        Value::Object(object) => refuse_unstorable_json(object, path),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a request whose JSON body holds, in any key or string at any depth, text no backend
+/// can store. The route guard runs it for every route, whether or not its handler reads the
+/// body. JSON can only spell NUL as the escape `\u0000` (a raw control character is not JSON),
+/// so bodies without that escape pass untouched, unparsed.
+pub async fn refuse_unstorable_body(request: Request) -> Result<Request, HttpFailure> {
+    let has_body = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .is_none_or(|length| length.trim() != "0");
+    if !has_body || request.method() == axum::http::Method::GET {
+        return Ok(request);
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            HttpFailure::PayloadTooLarge
+        } else {
+            HttpFailure::UnreadableBody
+        }
+    })?;
+    if bytes.windows(6).any(|window| window == b"\\u0000") {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(object)) => refuse_unstorable_json(&object, "body")?,
+            Ok(value) => refuse_unstorable_value(&value, "body")?,
+            Err(_) => {}
+        }
+    }
+    Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
+}
+
+/// Refuses a query string whose keys or values, once decoded, hold text no backend can store;
+/// the route guard runs it for every route before the handler.
+pub fn refuse_unstorable_query(raw_query: Option<&str>) -> Result<(), HttpFailure> {
+    let Some(raw) = raw_query else { return Ok(()) };
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        if !storable(&key) || !storable(&value) {
+            let location = if storable(&key) { format!("query.{key}") } else { "query".to_owned() };
+            return Err(HttpFailure::UnstorableText(location));
+        }
+    }
+    Ok(())
 }
 
 /// Reads typed fields out of a JSON object, collecting Strapi-worded errors in order.

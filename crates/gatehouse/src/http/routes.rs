@@ -4,6 +4,7 @@
 
 use crate::http::metrics::RouteName;
 use crate::http::openapi::{self, Described};
+use crate::http::rejection::{refuse_unstorable_body, refuse_unstorable_query};
 use crate::http::surface::{self, Surface};
 use crate::http::{admin, content, ops, AppState};
 use axum::extract::{Request, State};
@@ -149,6 +150,15 @@ fn method_filter(method: &Method) -> MethodFilter {
     }
 }
 
+/// The name an answer made before a route's guard ran (a 405, a panic, a CORS preflight) is
+/// counted under: the route of `matched_path` and `method`, else the first route declared on
+/// that path (a 405), else `unmatched` (no route has the path).
+pub fn route_name_for(matched_path: Option<&str>, method: &Method) -> &'static str {
+    let Some(path) = matched_path else { return "unmatched" };
+    let on_path = || ROUTES.iter().filter(move |route| route.path == path);
+    on_path().find(|route| route.method == *method).or_else(|| on_path().next()).map_or("unmatched", |route| route.name)
+}
+
 /// The router built from [`ROUTES`], each route behind its guard.
 pub fn router(state: AppState) -> Router<AppState> {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
@@ -169,8 +179,17 @@ pub fn router(state: AppState) -> Router<AppState> {
 /// Resolves the caller once, checks the route's action, and hands the caller to the handler.
 /// No credentials and a missing grant is 403 (as Strapi); bad credentials are 401.
 /// Failures the handler left unrendered (a body rejection) are rendered by the route's surface.
-async fn guard(State(state): State<AppState>, route: &'static Route, mut request: Request, next: Next) -> Response {
-    let mut response = if route.action.is_open() {
+/// A query string or JSON body holding text no backend can store is refused before anything
+/// else runs, on every route alike.
+async fn guard(State(state): State<AppState>, route: &'static Route, request: Request, next: Next) -> Response {
+    if let Err(failure) = refuse_unstorable_query(request.uri().query()) {
+        return named(route, route.surface.render_http(failure));
+    }
+    let mut request = match refuse_unstorable_body(request).await {
+        Ok(request) => request,
+        Err(failure) => return named(route, route.surface.render_http(failure)),
+    };
+    let response = if route.action.is_open() {
         route.surface.finish(next.run(request).await)
     } else {
         let resolved = route.surface.resolve_caller(&state.domain, request.headers()).await;
@@ -183,6 +202,24 @@ async fn guard(State(state): State<AppState>, route: &'static Route, mut request
             Err(error) => route.surface.render_domain(error),
         }
     };
+    named(route, response)
+}
+
+fn named(route: &'static Route, mut response: Response) -> Response {
     response.extensions_mut().insert(RouteName(route.name));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_made_before_the_guard_are_named_by_their_path() {
+        assert_eq!(route_name_for(Some("/api/users"), &Method::GET), "list_users");
+        assert_eq!(route_name_for(Some("/api/users"), &Method::POST), "create_user");
+        assert_eq!(route_name_for(Some("/api/users/{id}"), &Method::PATCH), "find_user");
+        assert_eq!(route_name_for(None, &Method::GET), "unmatched");
+        assert_eq!(route_name_for(Some("/nowhere"), &Method::GET), "unmatched");
+    }
 }

@@ -41,7 +41,11 @@ pub enum HttpFailure {
     MalformedJson(String),
     /// The body is JSON but not an object.
     NotAnObject,
-    /// Any other bare status (a framework rejection, a panic's 500).
+    /// A body string or query value holds text no backend can store (a NUL character); where.
+    UnstorableText(String),
+    /// A handler panicked; the panic's message, for the log only.
+    Panic(String),
+    /// Any other bare status (a framework rejection).
     Status(StatusCode),
 }
 
@@ -66,7 +70,11 @@ pub struct Unrendered(pub HttpFailure);
 impl IntoResponse for HttpFailure {
     fn into_response(self) -> Response {
         let mut response = Response::new(axum::body::Body::empty());
-        *response.status_mut() = StatusCode::BAD_REQUEST;
+        // A placeholder until the surface renders it; a panic stays a 500 even unrendered.
+        *response.status_mut() = match self {
+            HttpFailure::Panic(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
         response.extensions_mut().insert(Unrendered(self));
         response
     }

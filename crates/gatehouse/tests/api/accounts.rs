@@ -305,3 +305,47 @@ async fn no_credentials_act_as_the_public_role() {
     // Logout needs a session: anonymous callers lack the action.
     assert_eq!(server.post("/api/auth/logout", &json!({}), None).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn identifiers_are_normalised_once_for_registration_login_and_uniqueness() {
+    let server = TestServer::spawn().await;
+    let (_, carol) = server.register("carol").await;
+    let register = |username: &str, email: &str| {
+        let body = json!({"username": username, "email": email, "password": PASSWORD});
+        let server = &server;
+        async move { server.post("/api/auth/local/register", &body, None).await }
+    };
+
+    for (username, email) in
+        [("carol ", "other@example.com"), ("ｃａｒｏｌ", "other@example.com"), ("bob", " CAROL@example.com ")]
+    {
+        let twin = register(username, email).await;
+        assert_eq!(
+            twin.error(),
+            ("ApplicationError".into(), "Email or Username are already taken".into()),
+            "{username:?} / {email:?}"
+        );
+    }
+    for look_alike in ["ali\u{200b}ce", "\u{202e}ecila", "ali\u{2066}ce", "ali\u{feff}ce", "ali\u{7}ce"] {
+        let refused = register(look_alike, "alice@example.com").await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{look_alike:?}: {}", refused.text);
+        let refused = register("alice", &format!("ali{look_alike}@example.com")).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{look_alike:?} in an email: {}", refused.text);
+    }
+    let spaced = register(" dora ", " Dora@Example.com ").await;
+    assert_eq!(spaced.status, StatusCode::OK, "{}", spaced.text);
+    assert_eq!(
+        (spaced.json()["user"]["username"].as_str(), spaced.json()["user"]["email"].as_str()),
+        (Some("dora"), Some("dora@example.com"))
+    );
+
+    for identifier in ["carol ", " carol", "CAROL", "ｃａｒｏｌ", " carol@example.com "] {
+        let login =
+            server.post("/api/auth/local", &json!({"identifier": identifier, "password": PASSWORD}), None).await;
+        assert_eq!(login.status, StatusCode::OK, "{identifier:?}: {}", login.text);
+        assert_eq!(login.json()["user"]["id"], carol["id"], "{identifier:?} reaches carol");
+    }
+    let look_alike =
+        server.post("/api/auth/local", &json!({"identifier": "car\u{200b}ol", "password": PASSWORD}), None).await;
+    assert_eq!(look_alike.error(), ("ValidationError".into(), "Invalid identifier or password".into()));
+}

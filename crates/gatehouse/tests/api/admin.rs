@@ -168,7 +168,8 @@ async fn every_kind_of_dead_registration_token_gets_the_same_answer() {
         }
     };
     // Used.
-    let (_, used) = invite(&server, &jwt, "used@example.com", json!(null)).await;
+    let (_, used) =
+        invite(&server, &jwt, "used@example.com", json!([role_id(&server, &jwt, "strapi-author").await])).await;
     assert_eq!(register(used.clone()).await.status, StatusCode::OK);
     // Revoked.
     let created = server.post("/admin/invites", &json!({"email": "revoked@example.com"}), Some(&jwt)).await;
@@ -186,7 +187,8 @@ async fn every_kind_of_dead_registration_token_gets_the_same_answer() {
     let fresh = resent.json()["data"]["token"].as_str().unwrap().to_owned();
     assert_ne!(fresh, resent_away);
     // Expired.
-    let (_, expired) = invite(&server, &jwt, "late@example.com", json!(null)).await;
+    let (_, expired) =
+        invite(&server, &jwt, "late@example.com", json!([role_id(&server, &jwt, "strapi-author").await])).await;
     server.clock().advance(Duration::from_secs(7 * 24 * 3600 + 1));
 
     let answers = [
@@ -302,8 +304,13 @@ async fn a_soft_deleted_admin_is_hidden_reserved_locked_out_and_restorable() {
     assert_eq!(listed["data"]["pagination"]["total"], 1, "hidden from lists");
     assert_eq!(server.get(&format!("/admin/users/{id}"), Some(&jwt)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(server.get("/admin/users?withDeleted=true", Some(&jwt)).await.json()["data"]["pagination"]["total"], 2);
-    let taken =
-        server.post("/admin/users", &json!({"email": "SOFT@example.com", "firstname": "Again"}), Some(&jwt)).await;
+    let taken = server
+        .post(
+            "/admin/users",
+            &json!({"email": "SOFT@example.com", "firstname": "Again", "roles": [editor]}),
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(taken.error(), ("ApplicationError".into(), "Email already taken".into()), "the email stays reserved");
 
     let restored = server.post(&format!("/admin/users/{id}/restore"), &json!({}), Some(&jwt)).await;
@@ -316,8 +323,13 @@ async fn a_soft_deleted_admin_is_hidden_reserved_locked_out_and_restorable() {
     assert_eq!(server.delete(&format!("/admin/users/{id}?hard=true"), &jwt).await.status, StatusCode::BAD_REQUEST);
     server.delete(&format!("/admin/users/{id}"), &jwt).await;
     assert_eq!(server.delete(&format!("/admin/users/{id}?hard=true"), &jwt).await.status, StatusCode::OK);
-    let reinvited =
-        server.post("/admin/users", &json!({"email": "soft@example.com", "firstname": "Again"}), Some(&jwt)).await;
+    let reinvited = server
+        .post(
+            "/admin/users",
+            &json!({"email": "soft@example.com", "firstname": "Again", "roles": [editor]}),
+            Some(&jwt),
+        )
+        .await;
     assert_eq!(reinvited.status, StatusCode::CREATED);
 }
 
@@ -461,8 +473,117 @@ async fn the_invite_mail_carries_the_accept_url() {
         .spawn()
         .await;
     let jwt = first_admin(&server).await;
-    let (_, token) = invite(&server, &jwt, "mailed@example.com", json!(null)).await;
+    let (_, token) =
+        invite(&server, &jwt, "mailed@example.com", json!([role_id(&server, &jwt, "strapi-author").await])).await;
     let mail = sink.wait_for("mailed@example.com").await;
     let link = mail.link("https://admin.example.com/accept?registrationToken=").expect("an accept link");
     assert!(link.ends_with(&token), "{link}");
+}
+
+#[tokio::test]
+async fn the_api_refuses_what_the_cli_refuses() {
+    let server = TestServer::spawn().await;
+    let unknown = server
+        .post(
+            "/admin/register-admin",
+            &json!({"email": "ada@example.com", "password": ADMIN_PASSWORD, "firstname": "Ada", "isSuperAdmin": true}),
+            None,
+        )
+        .await;
+    assert_eq!(unknown.error(), ("ValidationError".into(), "Invalid parameters: isSuperAdmin".into()));
+    assert_eq!(server.get("/admin/init", None).await.json()["data"]["hasAdmin"], false, "nothing was written");
+
+    let jwt = first_admin(&server).await;
+    for roles in [json!(null), json!([])] {
+        let mut body = json!({"email": "roleless@example.com", "firstname": "No", "roles": roles});
+        if roles.is_null() {
+            body.as_object_mut().unwrap().remove("roles");
+        }
+        let answer = server.post("/admin/users", &body, Some(&jwt)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
+        assert_eq!(answer.error().0, "ValidationError");
+        assert_eq!(answer.json()["error"]["details"]["errors"][0]["path"], json!(["roles"]));
+    }
+    let listed = server.get("/admin/users", Some(&jwt)).await.json();
+    assert_eq!(listed["data"]["pagination"]["total"], 1, "no role-less admin was made");
+}
+
+#[tokio::test]
+async fn admin_emails_are_normalised_like_end_user_identifiers() {
+    let server = TestServer::spawn().await;
+    let answer = server
+        .post(
+            "/admin/register-admin",
+            &json!({"email": " Ada@Example.com ", "password": ADMIN_PASSWORD, "firstname": "Ada"}),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.json()["data"]["user"]["email"], "ada@example.com");
+    let jwt = answer.json()["data"]["token"].as_str().unwrap().to_owned();
+    for email in ["ada@example.com", " ADA@example.com", "ａｄａ@example.com"] {
+        assert_eq!(admin_login(&server, email, ADMIN_PASSWORD).await.status, StatusCode::OK, "{email:?}");
+    }
+    let author = role_id(&server, &jwt, "strapi-author").await;
+    for email in ["ed\u{200b}@example.com", "\u{202e}ed@example.com"] {
+        let refused = server
+            .post("/admin/users", &json!({"email": email, "firstname": "Ed", "roles": [author]}), Some(&jwt))
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{email:?}: {}", refused.text);
+    }
+    let twin = server
+        .post("/admin/users", &json!({"email": "ada@example.com ", "firstname": "Ad", "roles": [author]}), Some(&jwt))
+        .await;
+    assert_eq!(twin.error(), ("ApplicationError".into(), "Email already taken".into()));
+}
+
+#[tokio::test]
+async fn the_admin_list_sorts_and_filters_as_strapi_and_refuses_the_rest() {
+    let server = TestServer::spawn().await;
+    let jwt = first_admin(&server).await;
+    let editor = role_id(&server, &jwt, "strapi-editor").await;
+    let author = role_id(&server, &jwt, "strapi-author").await;
+    invite(&server, &jwt, "zed@example.com", json!([editor])).await;
+    invite(&server, &jwt, "bea@example.com", json!([author])).await;
+    let emails = |answer: &Answer| -> Vec<String> {
+        let body = answer.json();
+        body["data"]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|admin| admin["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let sorted = server.get("/admin/users?sort=email:DESC", Some(&jwt)).await;
+    assert_eq!(emails(&sorted), ["zed@example.com", "bea@example.com", "ada@example.com"]);
+    let sorted = server.get("/admin/users?sort=createdAt:ASC&pageSize=2&page=2", Some(&jwt)).await;
+    assert_eq!(emails(&sorted), ["bea@example.com"]);
+    let active = server.get("/admin/users?filters[$and][0][isActive][$eq]=true", Some(&jwt)).await;
+    assert_eq!(emails(&active), ["ada@example.com"]);
+    let pending_authors = server
+        .get(
+            &format!("/admin/users?filters[$and][0][isActive][$eq]=false&filters[$and][1][roles][id][$eq]={author}"),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(emails(&pending_authors), ["bea@example.com"]);
+    assert_eq!(pending_authors.json()["data"]["pagination"]["total"], 1);
+    let searched = server.get("/admin/users?_q=ZED", Some(&jwt)).await;
+    assert_eq!(emails(&searched), ["zed@example.com"]);
+
+    for refused in [
+        "sort=password:ASC",
+        "sort=email:sideways",
+        "filters[password][$eq]=x",
+        "filters[isActive][$ne]=true",
+        "filters[$or][0][isActive][$eq]=true",
+        "filters[roles][name][$eq]=Editor",
+        "withDeleted=maybe",
+        "nosuch=1",
+    ] {
+        let answer = server.get(&format!("/admin/users?{refused}"), Some(&jwt)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{refused}: {}", answer.text);
+        assert_eq!(answer.error().0, "ValidationError", "{refused}");
+    }
 }

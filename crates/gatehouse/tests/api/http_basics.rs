@@ -159,3 +159,73 @@ async fn a_full_hash_queue_answers_503_with_retry_after() {
     }
     assert!(unavailable > 0, "a saturated pool refuses instead of queueing without bound");
 }
+
+/// Log output collected in memory.
+#[derive(Clone, Default)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+// A current-thread runtime: the server's tasks log on this thread, into this test's subscriber.
+#[tokio::test(flavor = "current_thread")]
+async fn every_request_leaves_one_access_line_and_routes_are_counted_by_name() {
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = TestServer::spawn().await;
+
+    let refused = server.post("/api/auth/local", &json!({"identifier": "nobody", "password": "x"}), None).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let secret = server.get("/api/users?filters[email][$eq]=secret%40example.com", None).await;
+    assert_eq!(secret.status, StatusCode::FORBIDDEN);
+    let not_allowed = server.send(server.client.patch(server.url("/api/users"))).await;
+    assert_eq!(not_allowed.status, StatusCode::METHOD_NOT_ALLOWED);
+    server.get("/nowhere", None).await;
+
+    let text = log.text();
+    let access: Vec<Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "request answered")
+        .collect();
+    assert_eq!(access.len(), 4, "one line per request, 4xx included:\n{text}");
+    let fields = &access[0]["fields"];
+    assert_eq!(access[0]["level"], "INFO");
+    assert_eq!((fields["http.method"].as_str(), fields["http.path"].as_str()), (Some("POST"), Some("/api/auth/local")));
+    assert_eq!((fields["http.status"].as_u64(), fields["route.name"].as_str()), (Some(400), Some("login")));
+    assert!(fields["duration_ms"].is_number() && fields["request.id"].as_str().is_some_and(|id| id.len() == 36));
+    assert_eq!(access[1]["fields"]["http.path"], "/api/users", "no query string in the log");
+    assert!(!text.contains("secret"), "query values never reach the log");
+    assert_eq!(
+        (access[2]["fields"]["http.status"].as_u64(), access[2]["fields"]["route.name"].as_str()),
+        (Some(405), Some("list_users"))
+    );
+    assert_eq!(access[3]["fields"]["route.name"], "unmatched");
+
+    let metrics = server.get("/metrics", None).await.text;
+    for line in [
+        "gatehouse_http_requests_total{route=\"list_users\",status=\"405\"} 1",
+        "gatehouse_http_requests_total{route=\"unmatched\",status=\"404\"} 1",
+    ] {
+        assert!(metrics.contains(line), "missing {line:?} in\n{metrics}");
+    }
+}

@@ -121,3 +121,29 @@ async fn roles_are_listed_created_detailed_and_deleted_in_strapi_shapes() {
         assert!(kinds.contains(&kind.to_owned()), "{kind} in {kinds:?}");
     }
 }
+
+async fn permissions_of(server: &TestServer, admin: &str) -> serde_json::Value {
+    server.get("/api/users-permissions/roles/1", Some(admin)).await.json()["role"]["permissions"].clone()
+}
+
+#[tokio::test]
+async fn a_role_update_naming_an_unknown_action_is_refused_and_changes_nothing() {
+    let server = TestServer::spawn().await;
+    let admin = server.full_access().await;
+    let before = permissions_of(&server, &admin).await;
+
+    let mut unknown_action = tree(&[("user", "me"), ("user", "nonsense")]);
+    unknown_action["plugin::users-permissions"]["controllers"]["user"]["find"] = json!({"enabled": true});
+    let mut unknown_plugin = tree(&[("user", "me")]);
+    unknown_plugin["plugin::nosuch"] = json!({"controllers": {"thing": {"do": {"enabled": true}}}});
+    for (permissions, named) in
+        [(unknown_action, "plugin::users-permissions.user.nonsense"), (unknown_plugin, "plugin::nosuch.thing.do")]
+    {
+        let answer = server.put("/api/users-permissions/roles/1", &json!({"permissions": permissions}), &admin).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
+        let (name, message) = answer.error();
+        assert_eq!(name, "ValidationError");
+        assert!(message.contains(named), "{named} named in {message:?}");
+        assert_eq!(permissions_of(&server, &admin).await, before, "the role's permissions are unchanged");
+    }
+}

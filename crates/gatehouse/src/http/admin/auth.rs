@@ -54,6 +54,9 @@ pub async fn register_admin(
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
+    // As `/api/auth/local/register`: unknown keys are refused, nothing is written. `news` is
+    // the admin panel's newsletter box, which Gatehouse has no use for.
+    Fields::refuse_other_keys(&body, &["email", "password", "firstname", "lastname", "news"])?;
     let mut fields = Fields::new(&body);
     let email = fields.required_string("email");
     let profile = profile(&mut fields, "password");

@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod auth;
 pub mod end_users;
 pub mod invites;
+pub mod list_query;
 pub mod roles;
 pub mod users;
 

@@ -1,19 +1,18 @@
 //! `/admin/users*`: admin users — profile, list, invite, update, soft delete, restore, purge.
 
+use crate::http::admin::list_query::{parse_admin_list, AdminList};
 use crate::http::admin::{admin_json, id_list, path_id, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
 use crate::http::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::admins::{AdminPatch, InviteInput};
 use gatehouse_domain::ids::AdminId;
-use gatehouse_domain::model::AdminListQuery;
-use gatehouse_domain::Caller;
-use gatehouse_domain::Secret;
+use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors, Secret};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use utoipa::IntoParams;
@@ -29,21 +28,15 @@ pub struct AdminListParams {
     /// Search in names and email.
     #[serde(rename = "_q")]
     pub q: Option<String>,
-    /// `field:asc|desc` (id, firstname, lastname, email, createdAt, updatedAt).
+    /// `field:ASC|DESC` (id, firstname, lastname, email, username, createdAt, updatedAt).
     pub sort: Option<String>,
+    /// `filters[$and][0][isActive][$eq]=true`, `filters[$and][1][roles][id][$eq]=3`,
+    /// `filters[blocked][$eq]=false`; any other filter is a 400.
+    #[param(value_type = Option<Object>)]
+    pub filters: Option<String>,
     /// Include soft-deleted admins.
     #[serde(rename = "withDeleted")]
     pub with_deleted: Option<String>,
-}
-
-fn positive(raw: Option<&str>, name: &str, default: u64) -> Result<u64, ApiError> {
-    match raw {
-        None | Some("") => Ok(default),
-        Some(text) => match text.parse::<u64>() {
-            Ok(value) if value >= 1 => Ok(value),
-            _ => Err(ApiError::validation(format!("{name} must be a positive integer"))),
-        },
-    }
 }
 
 fn patch_of(body: &Map<String, Value>) -> Result<AdminPatch, ApiError> {
@@ -120,27 +113,9 @@ pub async fn update_admin_me(
 pub async fn list_admins(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Query(params): Query<AdminListParams>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let page = positive(params.page.as_deref(), "page", 1)?;
-    let page_size = positive(params.page_size.as_deref(), "pageSize", 10)?.min(100);
-    let sort = match params.sort.as_deref() {
-        Some(text) => {
-            let (field, direction) = text.split_once(':').unwrap_or((text, "asc"));
-            if !matches!(field, "id" | "firstname" | "lastname" | "email" | "createdAt" | "updatedAt") {
-                return Err(ApiError::validation(format!("Invalid key {field}")));
-            }
-            (field.to_owned(), direction.eq_ignore_ascii_case("desc"))
-        }
-        None => ("id".to_owned(), false),
-    };
-    let query = AdminListQuery {
-        page,
-        page_size,
-        search: params.q.filter(|q| !q.trim().is_empty()),
-        sort,
-        with_deleted: params.with_deleted.as_deref() == Some("true"),
-    };
+    let AdminList { query, page, page_size } = parse_admin_list(raw.as_deref().unwrap_or_default())?;
     let (admins, total) = state.domain.list_admins(&caller, &query).await?;
     let page_count = total.div_ceil(page_size);
     let results: Vec<Value> = admins.iter().map(admin_json).collect();
@@ -151,7 +126,7 @@ pub async fn list_admins(
 
 /// Invite an admin (Strapi's way): a pending admin with a `registrationToken`, shown once.
 #[utoipa::path(post, path = "/admin/users", tag = "admin", operation_id = "create_admin", security(("bearer" = [])),
-    request_body(content = Object, description = "{email, firstname, lastname?, roles?: [ids]}"),
+    request_body(content = Object, description = "{email, firstname, lastname?, roles: [ids] (at least one)}"),
     responses(
         (status = 201, description = "{data: admin with registrationToken}", body = DataResponse),
         (status = 400, description = "Invalid fields, unknown roles, or email taken", body = ErrorResponse),
@@ -161,6 +136,11 @@ pub async fn create_admin(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
+    // Strapi creates no admin without a role.
+    if id_list(&body, "roles")?.is_none_or(|roles| roles.is_empty()) {
+        let missing = FieldError::new("roles", "roles field must have at least 1 items");
+        return Err(DomainError::Validation(FieldErrors(vec![missing])).into());
+    }
     let issued = super::invites::invite_from(&state, &caller, &body, true).await?;
     let mut data = admin_json(&issued.admin);
     data["registrationToken"] = json!(issued.token.expose());

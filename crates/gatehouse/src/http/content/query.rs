@@ -319,14 +319,17 @@ fn parse_window(root: &BTreeMap<String, Node>) -> Result<Window, DomainError> {
             return Err(invalid("pagination.page", "pagination.page must be at least 1"));
         }
         let page_size = size(page_size.unwrap_or(Window::DEFAULT_LIMIT as i64), "pagination.pageSize", 1)?;
-        return Ok(Window::page(u64::try_from(page).unwrap_or(1), page_size));
+        return Window::page(u64::try_from(page).unwrap_or(1), page_size).ok_or_else(|| {
+            invalid("pagination.page", "pagination.page is beyond the last page that can be asked for")
+        });
     }
     let start = start.unwrap_or(0);
     if start < 0 {
         return Err(invalid("start", "start must be at least 0"));
     }
     let limit = size(limit.unwrap_or(Window::DEFAULT_LIMIT as i64), "limit", 0)?;
-    Ok(Window::offset(u64::try_from(start).unwrap_or_default(), limit))
+    Window::starting_at(u64::try_from(start).unwrap_or_default(), limit)
+        .ok_or_else(|| invalid("start", "start is beyond the last row that can be asked for"))
 }
 
 fn parse_populate(node: &Node) -> Result<bool, DomainError> {
@@ -453,13 +456,14 @@ mod tests {
 
     #[test]
     fn pagination_styles_clamp_and_refuse_nonsense() {
-        assert_eq!(parse_user_query("pagination[pageSize]=1000").unwrap().window, Window { offset: 0, limit: 100 });
-        assert_eq!(
-            parse_user_query("pagination[page]=3&pagination[pageSize]=10").unwrap().window,
-            Window { offset: 20, limit: 10 }
-        );
-        assert_eq!(parse_user_query("start=5&limit=-1").unwrap().window, Window { offset: 5, limit: 100 });
-        assert_eq!(parse_user_query("").unwrap().window, Window { offset: 0, limit: 25 });
+        let window = |raw: &str| {
+            let window = parse_user_query(raw).unwrap().window;
+            (window.offset(), window.limit())
+        };
+        assert_eq!(window("pagination[pageSize]=1000"), (0, 100));
+        assert_eq!(window("pagination[page]=3&pagination[pageSize]=10"), (20, 10));
+        assert_eq!(window("start=5&limit=-1"), (5, 100));
+        assert_eq!(window(""), (0, 25));
         for raw in [
             "pagination[page]=0",
             "pagination[page]=-1",
@@ -468,6 +472,10 @@ mod tests {
             "pagination[page]=1&limit=3",
             "limit=-5",
             "start=-1",
+            "pagination[page]=92233720368547760&pagination[pageSize]=100",
+            "pagination[page]=18446744073709551615",
+            "pagination[page]=1e400",
+            "start=18446744073709551615",
         ] {
             assert!(parse_user_query(raw).is_err(), "{raw}");
         }

@@ -1,0 +1,217 @@
+//! Input every route refuses at the edge, written against the route table so a new route is
+//! covered the day it is added: numbers beyond what the databases can express, and text no
+//! backend can store (NUL). Each answer is a 4xx in the route's surface format (or an empty
+//! page), never a 5xx, never a `Retry-After`, and nothing is written.
+
+use crate::support::{Answer, TestServer, PASSWORD};
+use gatehouse::http::routes::{Route, ROUTES};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// Numbers past every bound: `i64::MAX`, `u64::MAX`, negative, overflowing float, not a
+/// number, and a page number whose offset overflows `i64` at any page size above 100.
+const BAD_NUMBERS: [&str; 7] =
+    ["9223372036854775807", "18446744073709551615", "-1", "1e400", "abc", "92233720368547760", "-9223372036854775808"];
+
+/// Every numeric query parameter a list route reads.
+const NUMERIC_PARAMETERS: [&str; 8] = [
+    "pagination[page]",
+    "pagination[pageSize]",
+    "pagination[start]",
+    "pagination[limit]",
+    "start",
+    "limit",
+    "page",
+    "pageSize",
+];
+
+/// Every string field any JSON body of Gatehouse reads.
+const TEXT_FIELDS: [&str; 19] = [
+    "username",
+    "email",
+    "password",
+    "identifier",
+    "name",
+    "description",
+    "firstname",
+    "lastname",
+    "code",
+    "passwordConfirmation",
+    "currentPassword",
+    "refreshToken",
+    "registrationToken",
+    "type",
+    "preferedLanguage",
+    "token",
+    "deviceId",
+    "kind",
+    "lifespan",
+];
+
+/// A server with a super admin, a full-access API token and an end user (`carol`); returns
+/// the first two secrets.
+async fn armed_server() -> (TestServer, String, String) {
+    let server = TestServer::spawn().await;
+    let answer = server
+        .post(
+            "/admin/register-admin",
+            &json!({"email": "ada@example.com", "password": "AdminPass123", "firstname": "Ada"}),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let admin = answer.json()["data"]["token"].as_str().unwrap().to_owned();
+    let api = server.full_access().await;
+    server.register("carol").await;
+    (server, admin, api)
+}
+
+fn credentials<'a>(route: &Route, admin: &'a str, api: &'a str) -> &'a str {
+    if route.surface.name == "strapi-admin" {
+        admin
+    } else {
+        api
+    }
+}
+
+async fn call(server: &TestServer, route: &Route, path: &str, token: &str, body: Option<&Value>) -> Answer {
+    let method = Method::from_bytes(route.method.as_str().as_bytes()).unwrap();
+    let mut request = server.client.request(method, server.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    server.send(request).await
+}
+
+/// A client error in the Strapi envelope, without `Retry-After`.
+fn assert_refused(answer: &Answer, what: &str) {
+    assert!(answer.status.is_client_error(), "{what}: {} {}", answer.status, answer.text);
+    answer.error();
+    assert!(answer.headers.get("retry-after").is_none(), "{what}: no Retry-After");
+}
+
+/// Routes whose effect would end the test's own credentials.
+fn ends_the_session(route: &Route) -> bool {
+    matches!(route.name, "logout" | "admin_logout")
+}
+
+#[tokio::test]
+async fn every_numeric_parameter_of_every_route_is_bounded() {
+    let (server, admin, api) = armed_server().await;
+    for route in ROUTES.iter().filter(|route| !ends_the_session(route)) {
+        let token = credentials(route, &admin, &api);
+        let body =
+            (route.method != axum::http::Method::GET && route.method != axum::http::Method::DELETE).then(|| json!({}));
+        if route.path.contains("{id}") {
+            for bad in BAD_NUMBERS {
+                let path = route.path.replace("{id}", bad);
+                let answer = call(&server, route, &path, token, body.as_ref()).await;
+                assert_refused(&answer, &format!("{} {path}", route.method));
+            }
+        }
+        if route.method != axum::http::Method::GET || route.path.contains("{id}") {
+            continue;
+        }
+        for parameter in NUMERIC_PARAMETERS {
+            for bad in BAD_NUMBERS {
+                let path = format!("{}?{parameter}={bad}", route.path);
+                let answer = call(&server, route, &path, token, None).await;
+                let what = format!("GET {path}");
+                assert!(!answer.status.is_server_error(), "{what}: {} {}", answer.status, answer.text);
+                if answer.status.is_client_error() {
+                    assert_refused(&answer, &what);
+                }
+            }
+        }
+        // Beyond any page size's reach: the page number itself overflows the offset.
+        for (page, size) in [("pagination[page]", "pagination[pageSize]"), ("page", "pageSize")] {
+            let path = format!("{}?{page}=92233720368547760&{size}=100", route.path);
+            let answer = call(&server, route, &path, token, None).await;
+            assert!(!answer.status.is_server_error(), "GET {path}: {} {}", answer.status, answer.text);
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_past_the_end_are_refused_or_empty_never_page_one() {
+    let (server, admin, api) = armed_server().await;
+    for path in [
+        "/api/users?pagination[page]=92233720368547760&pagination[pageSize]=100",
+        "/api/users?pagination[page]=9223372036854775807",
+        "/api/users?start=18446744073709551615",
+    ] {
+        assert_refused(&server.get(path, Some(&api)).await, path);
+    }
+    let deep = server.get("/api/users?pagination[page]=92233720368547760&pagination[pageSize]=1", Some(&api)).await;
+    assert_eq!((deep.status, deep.json()), (StatusCode::OK, json!([])), "a deep page is empty");
+    let deepest = server.get("/api/users?start=9223372036854775807&limit=100", Some(&api)).await;
+    assert_eq!((deepest.status, deepest.json()), (StatusCode::OK, json!([])));
+
+    for path in ["/admin/users?page=92233720368547760&pageSize=100", "/admin/users?page=18446744073709551616"] {
+        assert_refused(&server.get(path, Some(&admin)).await, path);
+    }
+    let deep = server.get("/admin/users?page=9223372036854775807&pageSize=1", Some(&admin)).await;
+    assert_eq!(deep.status, StatusCode::OK, "{}", deep.text);
+    let data = &deep.json()["data"];
+    assert_eq!(data["results"], json!([]), "never page one's rows under a huge page number");
+    assert_eq!(
+        (data["pagination"]["page"].as_u64(), data["pagination"]["total"].as_u64()),
+        (Some(i64::MAX as u64), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn nul_in_any_body_string_of_any_writable_route_is_refused_and_writes_nothing() {
+    let (server, admin, api) = armed_server().await;
+    let carol =
+        server.post("/api/auth/local", &json!({"identifier": "carol", "password": PASSWORD}), None).await.json()["jwt"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let before = server.events().await.len();
+    let writable = ROUTES
+        .iter()
+        .filter(|route| route.method == axum::http::Method::POST || route.method == axum::http::Method::PUT);
+    for route in writable {
+        let token = credentials(route, &admin, &api);
+        let path = route.path.replace("{id}", "1");
+        for field in TEXT_FIELDS {
+            let mut body = json!({"username": "dora", "email": "dora@example.com", "password": PASSWORD});
+            body[field] = json!("bad\u{0}text");
+            let mut answer = call(&server, route, &path, token, Some(&body)).await;
+            if answer.status == StatusCode::UNAUTHORIZED {
+                // End-user-only routes (logout, change-password) take an end user's JWT.
+                answer = call(&server, route, &path, &carol, Some(&body)).await;
+            }
+            assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{} {path} {field}: {}", route.method, answer.text);
+            assert_refused(&answer, &format!("{} {path} {field}", route.method));
+        }
+        // Nested too: the permission tree of a role, the user info of an invite acceptance.
+        let nested = json!({"userInfo": {"firstname": "a\u{0}"}, "permissions": {"x\u{0}": {}}});
+        let mut answer = call(&server, route, &path, token, Some(&nested)).await;
+        if answer.status == StatusCode::UNAUTHORIZED {
+            answer = call(&server, route, &path, &carol, Some(&nested)).await;
+        }
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{} {path} nested: {}", route.method, answer.text);
+    }
+    assert_eq!(server.events().await.len(), before, "nothing was written");
+    let login = server.post("/api/auth/local", &json!({"identifier": "carol", "password": PASSWORD}), None).await;
+    assert_eq!(login.status, StatusCode::OK, "the server is still well: {}", login.text);
+}
+
+#[tokio::test]
+async fn nul_in_any_query_value_of_any_route_is_refused() {
+    let (server, admin, api) = armed_server().await;
+    let before = server.events().await.len();
+    for route in ROUTES.iter().filter(|route| !ends_the_session(route)) {
+        let token = credentials(route, &admin, &api);
+        let path = route.path.replace("{id}", "1");
+        for query in ["_q=a%00b", "filters[username][$eq]=car%00ol", "filters[email][$containsi]=%00", "x%00=1"] {
+            let target = format!("{path}?{query}");
+            let answer = call(&server, route, &target, token, None).await;
+            assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{} {target}: {}", route.method, answer.text);
+            assert_refused(&answer, &target);
+        }
+    }
+    assert_eq!(server.events().await.len(), before, "nothing was written");
+}
