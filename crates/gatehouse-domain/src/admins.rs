@@ -157,6 +157,22 @@ impl Domain {
         Ok(self.store.has_admin().await?)
     }
 
+    /// This installation's id: a random UUID (version 4) made on first use and kept in the
+    /// database, so every node and every restart answers the same one.
+    pub async fn instance_id(&self) -> Result<String, DomainError> {
+        if let Some(id) = self.instance_id.get() {
+            return Ok(id.clone());
+        }
+        let mut hex = crate::crypto::token::random_hex(16).into_bytes();
+        // Version 4, RFC 4122 variant.
+        hex[12] = b'4';
+        hex[16] = [b'8', b'9', b'a', b'b'][usize::from(hex[16]) % 4];
+        let hex = String::from_utf8_lossy(&hex).into_owned();
+        let candidate = format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]);
+        let id = self.store.secret("instance.id", &candidate, self.clock.now()).await?;
+        Ok(self.instance_id.get_or_init(|| id).clone())
+    }
+
     /// The grants of an admin: every admin action for a Super Admin, else its roles' actions;
     /// always its own profile.
     async fn admin_grants(&self, admin: &Admin) -> Result<Grants, DomainError> {

@@ -88,6 +88,10 @@ pub enum Rule {
     InvalidRegistration,
     /// The built-in admin roles cannot be deleted, nor Super Admin's permissions changed.
     BuiltInAdminRole,
+    /// A password change whose current password is wrong.
+    WrongCurrentPassword,
+    /// A password change to the password already in use.
+    PasswordUnchanged,
 }
 
 impl Rule {
@@ -107,6 +111,8 @@ impl Rule {
             Rule::OwnRoles => "own_roles",
             Rule::InvalidRegistration => "invalid_registration",
             Rule::BuiltInAdminRole => "built_in_admin_role",
+            Rule::WrongCurrentPassword => "wrong_current_password",
+            Rule::PasswordUnchanged => "password_unchanged",
         }
     }
 }

@@ -206,16 +206,10 @@ impl Domain {
             None => false,
         };
         if !current_ok {
-            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
-                "current_password",
-                "The provided current password is invalid",
-            )])));
+            return Err(DomainError::Rule(Rule::WrongCurrentPassword));
         }
         if current == password {
-            return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
-                "password",
-                "Your new password must be different than your current password",
-            )])));
+            return Err(DomainError::Rule(Rule::PasswordUnchanged));
         }
         let hash = self.hasher.hash(&new_password).await?;
         let now = self.clock.now();

@@ -33,6 +33,8 @@ pub struct Domain {
     pub(crate) sessions: SessionCache,
     pub(crate) permissions: PermissionCache,
     pub(crate) api_tokens: ApiTokenCache,
+    /// The installation's id, read once (see [`Domain::instance_id`]).
+    pub(crate) instance_id: std::sync::OnceLock<String>,
 }
 
 impl Domain {
@@ -65,6 +67,7 @@ impl Domain {
             sessions: SessionCache::new(settings.cache_ttl),
             permissions: PermissionCache::new(settings.cache_ttl),
             api_tokens: ApiTokenCache::new(settings.cache_ttl),
+            instance_id: std::sync::OnceLock::new(),
             store,
             clock,
             settings,

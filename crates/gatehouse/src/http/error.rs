@@ -174,7 +174,11 @@ impl From<DomainError> for ApiError {
                 ..Self::validation(format!("Invalid value at {path}"))
             },
             DomainError::Rule(
-                rule @ (Rule::InvalidCredentials | Rule::IncorrectResetCode | Rule::InvalidRegistration),
+                rule @ (Rule::InvalidCredentials
+                | Rule::IncorrectResetCode
+                | Rule::InvalidRegistration
+                | Rule::WrongCurrentPassword
+                | Rule::PasswordUnchanged),
             ) => Self::validation(rule_message(rule)),
             DomainError::Rule(rule @ (Rule::RegistrationDisabled | Rule::AdminExists)) => {
                 Self::new(StatusCode::FORBIDDEN, "ForbiddenError", rule_message(rule))
@@ -228,6 +232,8 @@ fn rule_message(rule: Rule) -> &'static str {
         Rule::LastSuperAdmin => "You must have at least one active super admin",
         Rule::OwnRoles => "You cannot change your own roles",
         Rule::InvalidRegistration => "Invalid registration info",
+        Rule::WrongCurrentPassword => "The provided current password is invalid",
+        Rule::PasswordUnchanged => "Your new password must be different than your current password",
         Rule::BuiltInAdminRole => {
             "The built-in admin roles cannot be deleted, nor the Super Admin's permissions changed"
         }

@@ -47,7 +47,9 @@ async fn role_id(server: &TestServer, jwt: &str, code: &str) -> i64 {
 #[tokio::test]
 async fn bootstrap_login_and_profile_follow_strapi_shapes() {
     let server = TestServer::spawn().await;
-    assert_eq!(server.get("/admin/init", None).await.json(), json!({"data": {"hasAdmin": false}}));
+    let init = server.get("/admin/init", None).await.json();
+    let uuid = init["data"]["uuid"].as_str().expect("the installation's uuid").to_owned();
+    assert_eq!(init, json!({"data": {"uuid": uuid, "hasAdmin": false, "menuLogo": null, "authLogo": null}}));
     let jwt = first_admin(&server).await;
     assert_eq!(server.get("/admin/init", None).await.json()["data"]["hasAdmin"], true);
     let again = server

@@ -9,6 +9,7 @@ mod api_tokens;
 mod backend;
 mod cli;
 mod config;
+mod conformance;
 mod cors;
 mod durability;
 mod edge;

@@ -260,7 +260,7 @@ async fn crud_follows_strapi_shapes() {
             Some(&token),
         )
         .await;
-    assert_eq!(taken.error(), ("ApplicationError".into(), "Username already taken".into()));
+    assert_eq!(taken.error(), ("ApplicationError".into(), "This attribute must be unique".into()));
     let no_role = server
         .post(
             "/api/users",

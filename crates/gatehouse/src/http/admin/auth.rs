@@ -34,10 +34,12 @@ fn profile(fields: &mut Fields<'_>, password_key: &str) -> AdminProfile {
 
 /// Whether an admin exists.
 #[utoipa::path(get, path = "/admin/init", tag = "admin", operation_id = "admin_init", security(()),
-    responses((status = 200, description = "{data: {hasAdmin}}", body = DataResponse)))]
+    responses((status = 200, description = "{data: {uuid, hasAdmin, menuLogo, authLogo}}", body = DataResponse)))]
 pub async fn admin_init(State(state): State<AppState>) -> Result<Json<DataResponse>, ApiError> {
     let has_admin = state.domain.has_admin().await?;
-    Ok(Json(DataResponse { data: json!({"hasAdmin": has_admin}) }))
+    let uuid = state.domain.instance_id().await?;
+    // As Strapi: the installation's id, and no custom logos (Gatehouse has no panel branding).
+    Ok(Json(DataResponse { data: json!({"uuid": uuid, "hasAdmin": has_admin, "menuLogo": null, "authLogo": null}) }))
 }
 
 /// Register the first admin (Super Admin), only while none exists; afterwards 403.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::accounts::{Authenticated, LoginAttempt, Registration};
 use gatehouse_domain::ports::ConflictKey;
-use gatehouse_domain::{Caller, DomainError};
+use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::IntoParams;
@@ -41,7 +41,7 @@ pub struct LoginRequest {
     pub device_id: Option<String>,
 }
 
-/// A login or registration answer: `{jwt, user}`, plus `refreshToken` in refresh mode (unless
+/// A login or registration answer: `{jwt, user}`, plus `refreshToken` in refresh mode (on login, unless
 /// it travels in the httpOnly cookie); `jwt` is absent while email confirmation is pending.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuthResponse {
@@ -87,8 +87,25 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
-fn auth_answer(state: &AppState, delivery: RefreshDelivery, authenticated: Authenticated) -> Response {
+/// Where an answer puts the refresh token. As Strapi 5, only login moves it into the cookie;
+/// register, reset-password and change-password always answer it in the body (and set the
+/// cookie as well when the caller uses cookie delivery, so the cookie stays current).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RefreshPlacement {
+    CookieInstead,
+    BodyAlways,
+}
+
+fn auth_answer(
+    state: &AppState,
+    delivery: RefreshDelivery,
+    placement: RefreshPlacement,
+    authenticated: Authenticated,
+) -> Response {
     let (body_token, cookie_token) = match authenticated.refresh_token {
+        Some(token) if delivery.cookie && placement == RefreshPlacement::BodyAlways => {
+            (Some(token.clone()), Some(token))
+        }
         Some(token) if delivery.cookie => (None, Some(token)),
         other => (other, None),
     };
@@ -143,7 +160,12 @@ pub async fn register(
     };
     let registered = state.domain.register(&caller, Registration { username, email, password: password.into() }).await;
     match registered {
-        Ok(authenticated) => Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), authenticated)),
+        Ok(authenticated) => Ok(auth_answer(
+            &state,
+            RefreshDelivery::of(&state, &headers, peer),
+            RefreshPlacement::BodyAlways,
+            authenticated,
+        )),
         Err(DomainError::Conflict(ConflictKey::Email | ConflictKey::Username)) => {
             Err(ApiError::application("Email or Username are already taken"))
         }
@@ -184,7 +206,7 @@ pub async fn login(
     };
     let outcome = state.domain.login(&caller, LoginAttempt { identifier, password: password.into(), device_id }).await;
     state.metrics.record_login(outcome.is_ok());
-    Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), outcome?))
+    Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), RefreshPlacement::CookieInstead, outcome?))
 }
 
 /// End the calling session: its JWT is refused from the next request on.
@@ -226,7 +248,13 @@ fn email_field(body: &serde_json::Map<String, serde_json::Value>) -> Result<Stri
     let mut fields = Fields::new(body);
     let email = fields.required_string("email");
     fields.finish()?;
-    email.ok_or_else(|| ApiError::validation("email is a required field"))
+    let email = email.ok_or_else(|| ApiError::validation("email is a required field"))?;
+    // A malformed address is refused at once, as Strapi (this tells nothing about accounts).
+    if gatehouse_domain::values::Email::parse(&email).is_none() {
+        let error = FieldError::new("email", "email must be a valid email").with_value(email.into());
+        return Err(DomainError::Validation(FieldErrors(vec![error])).into());
+    }
+    Ok(email)
 }
 
 /// Ask for a password-reset mail.
@@ -299,7 +327,7 @@ pub async fn reset_password(
         return Err(ApiError::validation("code, password and passwordConfirmation are required"));
     };
     let authenticated = state.domain.reset_password(&code, &password, &confirmation).await?;
-    Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), authenticated))
+    Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), RefreshPlacement::BodyAlways, authenticated))
 }
 
 /// Body of `POST /api/auth/change-password`.
@@ -344,7 +372,7 @@ pub async fn change_password(
         return Err(ApiError::validation("currentPassword, password and passwordConfirmation are required"));
     };
     let changed = state.domain.change_password(&caller, &current, &password, &confirmation).await?;
-    Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), changed))
+    Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), RefreshPlacement::BodyAlways, changed))
 }
 
 /// Query of `GET /api/auth/email-confirmation`.
@@ -370,8 +398,16 @@ pub async fn confirm_email(
     State(state): State<AppState>,
     Query(query): Query<ConfirmationQuery>,
 ) -> Result<Response, ApiError> {
-    let token =
-        query.confirmation.filter(|token| !token.is_empty()).ok_or_else(|| ApiError::validation("Invalid token"))?;
+    // No parameter at all is Strapi's yup "required" error; an empty or unknown one is "Invalid token".
+    let token = query.confirmation.ok_or_else(|| {
+        ApiError::from(DomainError::Validation(FieldErrors(vec![FieldError::new(
+            "confirmation",
+            "confirmation is a required field",
+        )])))
+    })?;
+    if token.is_empty() {
+        return Err(ApiError::validation("Invalid token"));
+    }
     state.domain.confirm_email(&token).await.map_err(|error| match error {
         DomainError::Validation(_) => ApiError::validation("Invalid token"),
         other => other.into(),
@@ -449,8 +485,14 @@ pub async fn refresh(
     fields.finish()?;
     let from_cookie = cookies::read(&headers, REFRESH_COOKIE);
     let cookie_used = from_body.is_none() && from_cookie.is_some();
-    let token = from_body.or(from_cookie).ok_or_else(|| ApiError::validation("refreshToken is a required field"))?;
-    let refreshed = state.domain.refresh(&token).await?;
+    // Strapi's words: 400 BadRequestError "Missing refresh token", 401 "Invalid refresh token".
+    let token = from_body
+        .or(from_cookie)
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "BadRequestError", "Missing refresh token"))?;
+    let refreshed = state.domain.refresh(&token).await.map_err(|error| match error {
+        DomainError::Unauthorized => ApiError::unauthorized().with_message("Invalid refresh token"),
+        other => ApiError::from(other),
+    })?;
     let mut delivery = RefreshDelivery::of(&state, &headers, peer);
     delivery.cookie |= cookie_used;
     let body_token = (!delivery.cookie).then(|| refreshed.refresh_token.expose().to_owned());

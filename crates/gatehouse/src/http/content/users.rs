@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::model::UserWithRole;
+use gatehouse_domain::ports::ConflictKey;
 use gatehouse_domain::query::UserField;
 use gatehouse_domain::users::{NewUserInput, RoleRef, UserPatch};
-use gatehouse_domain::Caller;
-use gatehouse_domain::Secret;
+use gatehouse_domain::{Caller, DomainError, Secret};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -212,7 +212,11 @@ pub async fn create_user(
         return Err(ApiError::validation("username, email and password are required"));
     };
     let input = NewUserInput { username, email, password: password.into(), role, confirmed, blocked };
-    let created = state.domain.create_user(&caller, input).await?;
+    let created = state.domain.create_user(&caller, input).await.map_err(|error| match error {
+        // Strapi's words on create (its update says "Username already taken").
+        DomainError::Conflict(ConflictKey::Username) => ApiError::application("This attribute must be unique"),
+        other => ApiError::from(other),
+    })?;
     Ok((StatusCode::CREATED, Json(user_response(&created))).into_response())
 }
 
@@ -257,6 +261,15 @@ pub async fn update_user(
 ) -> Result<Response, ApiError> {
     let id = user_id(&id)?;
     Fields::refuse_other_keys(&body, &WRITABLE)?;
+    let empty_password = match body.get("password") {
+        Some(Value::Null) => true,
+        Some(Value::String(text)) => text.is_empty(),
+        _ => false,
+    };
+    if empty_password {
+        // Strapi's words for an empty or null password on update, without field details.
+        return Err(ApiError::validation("password.notNull"));
+    }
     let mut fields = Fields::new(&body);
     let patch = UserPatch {
         username: fields.present_string("username"),
