@@ -167,7 +167,7 @@ fn list_routes() -> anyhow::Result<()> {
 }
 
 async fn migrate(config: &Config) -> anyhow::Result<()> {
-    crate::telemetry::init(&config.log);
+    let _log = crate::telemetry::init(&config.log);
     crate::open_store(config, 2, true).await?;
     println!("migrations applied");
     Ok(())

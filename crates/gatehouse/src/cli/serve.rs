@@ -14,7 +14,7 @@ use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 
 pub(crate) async fn run(config: &Config) -> anyhow::Result<()> {
-    telemetry::init(&config.log);
+    let _log = telemetry::init(&config.log);
     let address = config.bind_addr()?;
     let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot bind {address}"))?;
     let address = listener.local_addr()?;
