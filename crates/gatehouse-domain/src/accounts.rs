@@ -102,6 +102,8 @@ impl Domain {
             confirmed: !self.settings.email_confirmation,
             blocked: false,
             role_id: role.id,
+            name: None,
+            settings: None,
             now,
         };
         let mut tx = self.store.begin().await?;

@@ -49,11 +49,24 @@ pub struct ActionSpec {
     /// About "oneself": only an end user with a session can perform it, so any other
     /// authenticated caller (an API token) is 401 rather than 403.
     pub end_users_only: bool,
+    /// The admin-realm action that lets an admin perform the same use case (a content action
+    /// such as `user.find` is held by admins as "read end users"), on surfaces that accept
+    /// callers of both realms.
+    pub admin_counterpart: Option<Action>,
 }
 
 impl ActionSpec {
     const fn new(name: &'static str, realm: ActionRealm, access: Access, description: &'static str) -> Self {
-        Self { name, realm, access, description, default_roles: &[], read_only: false, end_users_only: false }
+        Self {
+            name,
+            realm,
+            access,
+            description,
+            default_roles: &[],
+            read_only: false,
+            end_users_only: false,
+            admin_counterpart: None,
+        }
     }
 
     /// An action open to everyone.
@@ -86,6 +99,12 @@ impl ActionSpec {
     /// Only an end user with a session can perform it.
     pub const fn for_end_users_only(mut self) -> Self {
         self.end_users_only = true;
+        self
+    }
+
+    /// Admins perform the same use case through `action` (of the admin realm).
+    pub const fn held_by_admins_through(mut self, action: Action) -> Self {
+        self.admin_counterpart = Some(action);
         self
     }
 }
@@ -228,26 +247,37 @@ impl Action {
     );
     /// List users.
     pub const USER_FIND: Action = Action(
-        &ActionSpec::granted("plugin::users-permissions.user.find", ActionRealm::Content, "List users.").read_only(),
+        &ActionSpec::granted("plugin::users-permissions.user.find", ActionRealm::Content, "List users.")
+            .read_only()
+            .held_by_admins_through(Action::END_USERS_READ),
     );
     /// Read one user.
     pub const USER_FIND_ONE: Action = Action(
         &ActionSpec::granted("plugin::users-permissions.user.findOne", ActionRealm::Content, "Read one user.")
-            .read_only(),
+            .read_only()
+            .held_by_admins_through(Action::END_USERS_READ),
     );
     /// Count users.
     pub const USER_COUNT: Action = Action(
-        &ActionSpec::granted("plugin::users-permissions.user.count", ActionRealm::Content, "Count users.").read_only(),
+        &ActionSpec::granted("plugin::users-permissions.user.count", ActionRealm::Content, "Count users.")
+            .read_only()
+            .held_by_admins_through(Action::END_USERS_READ),
     );
     /// Create a user.
-    pub const USER_CREATE: Action =
-        Action(&ActionSpec::granted("plugin::users-permissions.user.create", ActionRealm::Content, "Create a user."));
+    pub const USER_CREATE: Action = Action(
+        &ActionSpec::granted("plugin::users-permissions.user.create", ActionRealm::Content, "Create a user.")
+            .held_by_admins_through(Action::END_USERS_CREATE),
+    );
     /// Update a user.
-    pub const USER_UPDATE: Action =
-        Action(&ActionSpec::granted("plugin::users-permissions.user.update", ActionRealm::Content, "Update a user."));
+    pub const USER_UPDATE: Action = Action(
+        &ActionSpec::granted("plugin::users-permissions.user.update", ActionRealm::Content, "Update a user.")
+            .held_by_admins_through(Action::END_USERS_UPDATE),
+    );
     /// Delete a user.
-    pub const USER_DESTROY: Action =
-        Action(&ActionSpec::granted("plugin::users-permissions.user.destroy", ActionRealm::Content, "Delete a user."));
+    pub const USER_DESTROY: Action = Action(
+        &ActionSpec::granted("plugin::users-permissions.user.destroy", ActionRealm::Content, "Delete a user.")
+            .held_by_admins_through(Action::END_USERS_DELETE),
+    );
     /// List end-user roles.
     pub const ROLE_FIND: Action = Action(
         &ActionSpec::granted("plugin::users-permissions.role.find", ActionRealm::Content, "List end-user roles.")
@@ -570,6 +600,11 @@ impl Action {
     /// Actions a `read-only` API token holds: the reads of the content API.
     pub const fn is_read(self) -> bool {
         self.0.read_only
+    }
+
+    /// The admin-realm action through which admins perform the same use case, if any.
+    pub const fn admin_counterpart(self) -> Option<Action> {
+        self.0.admin_counterpart
     }
 }
 

@@ -95,6 +95,17 @@ impl Caller {
         }
     }
 
+    /// `Ok` when the caller may perform `action` — or, being an admin, the action's admin-realm
+    /// counterpart ([`Action::admin_counterpart`]): one use case, one check, whichever realm
+    /// the caller belongs to. For any other caller, or an action without a counterpart, this
+    /// is [`Caller::authorize`].
+    pub fn authorize_in_realm(&self, action: Action) -> Result<(), DomainError> {
+        match (&self.principal, action.admin_counterpart()) {
+            (Principal::Admin { .. }, Some(counterpart)) => self.authorize(counterpart),
+            _ => self.authorize(action),
+        }
+    }
+
     /// `Ok` when the caller may perform any of `actions` (a use case two surfaces reach
     /// through different actions, such as the content API's role reads and the admin API's).
     pub fn authorize_any(&self, actions: &[Action]) -> Result<(), DomainError> {
@@ -169,6 +180,39 @@ mod tests {
             caller.authorize_any(&[Action::ROLE_CREATE, Action::END_USER_ROLES_CREATE]),
             Err(DomainError::Forbidden)
         ));
+    }
+
+    #[test]
+    fn admins_hold_content_user_actions_through_their_counterparts() {
+        use crate::ids::{AdminId, SessionId};
+        use crate::model::Admin;
+        use crate::time::Timestamp;
+        let admin = Admin {
+            id: AdminId(1),
+            document_id: "a".into(),
+            firstname: "Ada".into(),
+            lastname: None,
+            username: None,
+            email: "ada@example.com".into(),
+            is_active: true,
+            blocked: false,
+            prefered_language: None,
+            created_at: Timestamp::from_millis(0),
+            updated_at: Timestamp::from_millis(0),
+            published_at: Timestamp::from_millis(0),
+            deleted_at: None,
+            roles: Vec::new(),
+        };
+        let caller = Caller::new(
+            Principal::Admin { admin: Arc::new(admin), session: SessionId("s".into()) },
+            Arc::new(Grants::from_actions([Action::END_USERS_READ])),
+        );
+        assert!(caller.authorize_in_realm(Action::USER_FIND).is_ok());
+        assert!(caller.authorize_in_realm(Action::USER_FIND_ONE).is_ok());
+        assert!(matches!(caller.authorize_in_realm(Action::USER_DESTROY), Err(DomainError::Forbidden)));
+        assert!(matches!(caller.authorize(Action::USER_FIND), Err(DomainError::Forbidden)));
+        let token = token_caller(&[Action::END_USERS_READ]);
+        assert!(matches!(token.authorize_in_realm(Action::USER_FIND), Err(DomainError::Forbidden)));
     }
 
     #[test]

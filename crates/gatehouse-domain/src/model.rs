@@ -3,6 +3,7 @@
 use crate::ids::{RoleId, SessionId, UserId};
 use crate::secret::Secret;
 use crate::time::Timestamp;
+use crate::values::UserSettings;
 
 /// An end user. Holds no secret: the password hash travels only in [`UserCredentials`].
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +32,46 @@ pub struct User {
     pub published_at: Timestamp,
     /// The last successful login, if any.
     pub last_login_at: Option<Timestamp>,
+    /// Display name, if one was given.
+    pub name: Option<String>,
+    /// The user's own settings, if any were given.
+    pub settings: Option<UserSettings>,
+}
+
+impl User {
+    /// Where the account stands, from its flags.
+    pub fn state(&self) -> AccountState {
+        if self.blocked {
+            AccountState::Blocked
+        } else if self.confirmed {
+            AccountState::Active
+        } else {
+            AccountState::Unconfirmed
+        }
+    }
+}
+
+/// Where an account stands, as one value over its `confirmed` and `blocked` flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountState {
+    /// Not blocked, email not confirmed yet.
+    Unconfirmed,
+    /// Confirmed and not blocked.
+    Active,
+    /// Blocked (whether confirmed or not): cannot log in, sessions ended.
+    Blocked,
+}
+
+impl AccountState {
+    /// The flags that put an account in this state: `(confirmed, blocked)`, `None` leaving a
+    /// flag as it is (blocking keeps the confirmation).
+    pub const fn flags(self) -> (Option<bool>, Option<bool>) {
+        match self {
+            AccountState::Unconfirmed => (Some(false), Some(false)),
+            AccountState::Active => (Some(true), Some(false)),
+            AccountState::Blocked => (None, Some(true)),
+        }
+    }
 }
 
 /// A user together with the password hash, for login only.
@@ -93,6 +134,10 @@ pub struct NewUser {
     pub blocked: bool,
     /// The role.
     pub role_id: RoleId,
+    /// Display name.
+    pub name: Option<String>,
+    /// The user's own settings.
+    pub settings: Option<UserSettings>,
     /// Creation time (also the update and publication times).
     pub now: Timestamp,
 }
@@ -162,6 +207,10 @@ pub struct UserChanges {
     pub confirmed: Option<bool>,
     /// New blocked state.
     pub blocked: Option<bool>,
+    /// New display name (`Some(None)` clears it).
+    pub name: Option<Option<String>>,
+    /// New settings (`Some(None)` clears them).
+    pub settings: Option<Option<UserSettings>>,
 }
 
 /// A role to insert.

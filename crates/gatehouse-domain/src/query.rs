@@ -6,6 +6,7 @@
 //! backend.
 
 use crate::error::DomainError;
+use crate::model::AccountState;
 use crate::time::Timestamp;
 use crate::values::fold;
 
@@ -313,6 +314,24 @@ impl Filter {
     /// The filter that holds for every row.
     pub fn everything() -> Filter {
         Filter::All(Vec::new())
+    }
+
+    /// The users whose account is in `state` (see [`AccountState`]).
+    pub fn in_state(state: AccountState) -> Filter {
+        let flag = |field: UserField, value: bool| Filter::Compare {
+            field: FieldRef::User(field),
+            operator: Operator::Eq,
+            operands: vec![Operand::Boolean(value)],
+        };
+        match state {
+            AccountState::Unconfirmed => {
+                Filter::All(vec![flag(UserField::Confirmed, false), flag(UserField::Blocked, false)])
+            }
+            AccountState::Active => {
+                Filter::All(vec![flag(UserField::Confirmed, true), flag(UserField::Blocked, false)])
+            }
+            AccountState::Blocked => flag(UserField::Blocked, true),
+        }
     }
 
     /// Whether any comparison refers to the role (the store then joins roles).

@@ -123,6 +123,18 @@ impl Domain {
         Ok(Caller::new(Principal::EndUser { user, session: verified.session }, grants))
     }
 
+    /// The caller of a request that presented `Bearer <token>` on a surface that serves both
+    /// realms: an end user's JWT or an API token, else an admin's JWT. Whatever fails is
+    /// [`DomainError::Unauthorized`], as in [`Domain::authenticate_bearer`].
+    pub async fn authenticate_any_bearer(&self, token: &str) -> Result<Caller, DomainError> {
+        match self.authenticate_bearer(token).await {
+            Err(DomainError::Unauthorized) if token.bytes().filter(|byte| *byte == b'.').count() == 2 => {
+                self.authenticate_admin_bearer(token).await
+            }
+            other => other,
+        }
+    }
+
     /// Ends the caller's own session: its JWT stops working at once.
     pub async fn logout(&self, caller: &Caller) -> Result<(), DomainError> {
         let (user, session) = caller.end_user()?;

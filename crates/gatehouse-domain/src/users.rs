@@ -8,14 +8,17 @@ use crate::crypto::token::new_document_id;
 use crate::error::{DomainError, FieldError, FieldErrors};
 use crate::events::{DomainEvent, EventType};
 use crate::ids::{RoleId, UserId};
-use crate::model::{NewUser, Role, User, UserChanges, UserWithRole};
+use crate::model::{AccountState, NewUser, Role, User, UserChanges, UserWithRole};
 use crate::payloads;
 use crate::ports::StoreTx;
 use crate::query::{Filter, UserQuery};
 use crate::secret::Secret;
 use crate::service::Domain;
-use crate::values::{Email, Password, PasswordProblem, Username, UsernameProblem};
-use serde_json::json;
+use crate::values::{
+    DisplayName, DisplayNameProblem, Email, Password, PasswordProblem, SettingsProblem, UserSettings, Username,
+    UsernameProblem,
+};
+use serde_json::{json, Value};
 
 /// How a request names a role: by integer id or by its stable public id.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,13 +27,15 @@ pub enum RoleRef {
     Id(i64),
     /// `role: "rewz4nx6zegizw6z2gs5alad"`
     DocumentId(String),
+    /// The role's unique machine name (`authenticated`, `editors`).
+    Type(String),
 }
 
 /// A user created by someone holding `user.create`.
 #[derive(Clone, Debug, Default)]
 pub struct NewUserInput {
-    /// Username.
-    pub username: String,
+    /// Username; when absent, made from the email's local part, unique among users.
+    pub username: Option<String>,
     /// Email.
     pub email: String,
     /// Password in clear.
@@ -41,6 +46,13 @@ pub struct NewUserInput {
     pub confirmed: Option<bool>,
     /// Initial blocked state (default false).
     pub blocked: Option<bool>,
+    /// Initial account state; sets the flags it stands for (see [`AccountState::flags`]),
+    /// unless `confirmed` or `blocked` is given too.
+    pub state: Option<AccountState>,
+    /// Display name.
+    pub name: Option<String>,
+    /// The user's own settings (a JSON object, see [`UserSettings`]).
+    pub settings: Option<Value>,
 }
 
 /// A partial update; `None` leaves a field alone.
@@ -58,6 +70,22 @@ pub struct UserPatch {
     pub confirmed: Option<bool>,
     /// New blocked state.
     pub blocked: Option<bool>,
+    /// New account state; sets the flags it stands for (see [`AccountState::flags`]), unless
+    /// `confirmed` or `blocked` is given too. Blocking ends the user's sessions.
+    pub state: Option<AccountState>,
+    /// New display name (`Some(None)` clears it).
+    pub name: Option<Option<String>>,
+    /// New settings, a JSON object (`Some(None)` clears them).
+    pub settings: Option<Option<Value>>,
+}
+
+/// One page of users and how many match in all.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserPage {
+    /// The users of the page.
+    pub users: Vec<UserWithRole>,
+    /// How many users match the filter, over every page.
+    pub total: u64,
 }
 
 const NOT_FOUND: &str = "User not found";
@@ -67,6 +95,54 @@ pub(crate) fn username_message(problem: UsernameProblem) -> &'static str {
         UsernameProblem::TooShort => "username must be at least 3 characters",
         UsernameProblem::TooLong => "username must be at most 64 characters",
         UsernameProblem::BadCharacters => "username must not contain '@' or control characters",
+    }
+}
+
+fn display_name_message(problem: DisplayNameProblem) -> String {
+    match problem {
+        DisplayNameProblem::Empty => "name must not be empty".to_owned(),
+        DisplayNameProblem::TooLong => format!("name must be at most {} characters", DisplayName::MAX_CHARS),
+        DisplayNameProblem::BadCharacters => "name must not contain control or format characters".to_owned(),
+    }
+}
+
+fn settings_message(problem: SettingsProblem) -> String {
+    match problem {
+        SettingsProblem::NotAnObject => "settings must be a JSON object".to_owned(),
+        SettingsProblem::TooLarge => format!("settings must be at most {} bytes of JSON", UserSettings::MAX_BYTES),
+    }
+}
+
+/// Checks a display name, recording its problem in `errors`.
+fn checked_name(raw: &str, errors: &mut FieldErrors) -> Option<String> {
+    DisplayName::parse(raw)
+        .map_err(|problem| errors.push(FieldError::new("name", display_name_message(problem)).with_value(json!(raw))))
+        .ok()
+        .map(DisplayName::into_string)
+}
+
+/// Checks settings, recording their problem in `errors` (the value is not echoed: it may be
+/// large).
+fn checked_settings(value: Value, errors: &mut FieldErrors) -> Option<UserSettings> {
+    UserSettings::parse(value)
+        .map_err(|problem| errors.push(FieldError::new("settings", settings_message(problem))))
+        .ok()
+}
+
+/// The username a user created without one starts from: the email's local part, cut or
+/// padded to the username's length rules, `user` when nothing usable is left.
+fn username_base(email: &str) -> String {
+    let local = email.rsplit_once('@').map_or(email, |(local, _)| local);
+    let mut base: String = local.chars().filter(|character| !character.is_control()).take(56).collect();
+    if Username::parse(&base).is_err() {
+        base = match base.chars().count() {
+            1..=2 => format!("{base}-user"),
+            _ => "user".to_owned(),
+        };
+    }
+    match Username::parse(&base) {
+        Ok(username) => username.as_str().to_owned(),
+        Err(_) => "user".to_owned(),
     }
 }
 
@@ -80,19 +156,28 @@ pub(crate) fn password_message(problem: PasswordProblem) -> String {
 impl Domain {
     /// Users matching `query`.
     pub async fn list_users(&self, caller: &Caller, query: &UserQuery) -> Result<Vec<UserWithRole>, DomainError> {
-        caller.authorize_any(&[Action::USER_FIND, Action::END_USERS_READ])?;
+        caller.authorize_in_realm(Action::USER_FIND)?;
         Ok(self.store.list_users(query).await?)
+    }
+
+    /// A page of users matching `query`, with how many match in all: listing holds the count
+    /// (a caller allowed to list may know the total without holding the count action).
+    pub async fn list_users_with_total(&self, caller: &Caller, query: &UserQuery) -> Result<UserPage, DomainError> {
+        caller.authorize_in_realm(Action::USER_FIND)?;
+        let users = self.store.list_users(query).await?;
+        let total = self.store.count_users(&query.filter).await?;
+        Ok(UserPage { users, total })
     }
 
     /// How many users match `filter`.
     pub async fn count_users(&self, caller: &Caller, filter: &Filter) -> Result<u64, DomainError> {
-        caller.authorize_any(&[Action::USER_COUNT, Action::END_USERS_READ])?;
+        caller.authorize_in_realm(Action::USER_COUNT)?;
         Ok(self.store.count_users(filter).await?)
     }
 
     /// One user, with its role when asked.
     pub async fn find_user(&self, caller: &Caller, id: UserId, with_role: bool) -> Result<UserWithRole, DomainError> {
-        caller.authorize_any(&[Action::USER_FIND_ONE, Action::END_USERS_READ])?;
+        caller.authorize_in_realm(Action::USER_FIND_ONE)?;
         let user = self.store.find_user(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
         let role = if with_role { Some(self.role_of(&user).await?) } else { None };
         Ok(UserWithRole { user, role })
@@ -102,28 +187,45 @@ impl Domain {
         let found = match role {
             RoleRef::Id(id) => self.store.find_role(RoleId(*id)).await?,
             RoleRef::DocumentId(document_id) => self.store.find_role_by_document_id(document_id).await?,
+            RoleRef::Type(role_type) => self.store.find_role_by_type(role_type).await?,
         };
         found.ok_or_else(|| {
             DomainError::Validation(FieldErrors(vec![FieldError::new("role", "role must name an existing role")]))
         })
     }
 
-    /// Creates a user (role `authenticated` unless given). Events: `user.created`.
+    /// Creates a user (role `authenticated` unless given; username from the email's local part
+    /// unless given, unique among users). Events: `user.created`.
     pub async fn create_user(&self, caller: &Caller, input: NewUserInput) -> Result<UserWithRole, DomainError> {
-        caller.authorize_any(&[Action::USER_CREATE, Action::END_USERS_CREATE])?;
+        caller.authorize_in_realm(Action::USER_CREATE)?;
+        let derive_username = input.username.is_none();
         let registration = crate::accounts::Registration {
-            username: input.username.clone(),
+            username: input.username.clone().unwrap_or_else(|| username_base(&input.email)),
             email: input.email.clone(),
             password: input.password.clone(),
         };
-        let (email, username, password) = self.validate_registration(&registration)?;
+        let mut errors = FieldErrors::default();
+        let validated = match self.validate_registration(&registration) {
+            Ok(validated) => Some(validated),
+            Err(DomainError::Validation(found)) => {
+                errors = found;
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let name = input.name.as_deref().and_then(|raw| checked_name(raw, &mut errors));
+        let settings = input.settings.clone().and_then(|value| checked_settings(value, &mut errors));
+        errors.into_result()?;
+        let Some((email, username, password)) = validated else {
+            return Err(DomainError::Internal("validation passed without values".into()));
+        };
         let role = match &input.role {
             Some(role) => self.resolve_role(role).await?,
             None => self.authenticated_role().await?,
         };
         let password_hash = self.hasher.hash(&password).await?;
-        let now = self.clock.now();
-        let new_user = NewUser {
+        let (state_confirmed, state_blocked) = input.state.map_or((None, None), AccountState::flags);
+        let mut new_user = NewUser {
             document_id: new_document_id(),
             username: username.as_str().to_owned(),
             username_folded: username.folded(),
@@ -131,16 +233,59 @@ impl Domain {
             email_folded: email.folded(),
             provider: "local".to_owned(),
             password_hash: Some(password_hash),
-            confirmed: input.confirmed.unwrap_or(false),
-            blocked: input.blocked.unwrap_or(false),
+            confirmed: input.confirmed.or(state_confirmed).unwrap_or(false),
+            blocked: input.blocked.or(state_blocked).unwrap_or(false),
             role_id: role.id,
-            now,
+            name,
+            settings,
+            now: self.clock.now(),
         };
-        let mut tx = self.store.begin().await?;
-        let user = tx.insert_user(&new_user).await?;
-        tx.insert_event(&DomainEvent::new(EventType::UserCreated, caller.actor(), now, payloads::user(&user))).await?;
-        tx.commit().await?;
-        Ok(UserWithRole { user, role: Some(role) })
+        // A username made from the email may be taken, or taken meanwhile by a concurrent
+        // create: the next candidate is tried, a bounded number of times.
+        let mut attempts = 0;
+        loop {
+            if derive_username {
+                let unique = self.unique_username(&username).await?;
+                new_user.username_folded = unique.folded();
+                new_user.username = unique.as_str().to_owned();
+            }
+            let mut tx = self.store.begin().await?;
+            let user = match tx.insert_user(&new_user).await {
+                Ok(user) => user,
+                Err(crate::ports::StoreError::Conflict(crate::ports::ConflictKey::Username))
+                    if derive_username && attempts < 3 =>
+                {
+                    attempts += 1;
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
+            let event = DomainEvent::new(EventType::UserCreated, caller.actor(), new_user.now, payloads::user(&user));
+            tx.insert_event(&event).await?;
+            tx.commit().await?;
+            return Ok(UserWithRole { user, role: Some(role) });
+        }
+    }
+
+    /// `base`, or `base2`, `base3`, … (cut to fit the length rule), whichever no user holds
+    /// yet; after twenty taken candidates, `base` with a random suffix.
+    async fn unique_username(&self, base: &Username) -> Result<Username, DomainError> {
+        for number in 1..=20u32 {
+            let candidate = if number == 1 {
+                base.as_str().to_owned()
+            } else {
+                let suffix = number.to_string();
+                let kept: String = base.as_str().chars().take(64 - suffix.len()).collect();
+                format!("{kept}{suffix}")
+            };
+            let Ok(candidate) = Username::parse(&candidate) else { continue };
+            if self.store.find_credentials_by_username(&candidate.folded()).await?.is_none() {
+                return Ok(candidate);
+            }
+        }
+        let kept: String = base.as_str().chars().take(55).collect();
+        Username::parse(&format!("{kept}-{}", crate::crypto::token::random_hex(4)))
+            .map_err(|_| DomainError::Internal("a generated username broke the username rules".into()))
     }
 
     /// Changes a user. Events, in order: `user.updated` (with `changes`), then
@@ -153,7 +298,7 @@ impl Domain {
         id: UserId,
         patch: UserPatch,
     ) -> Result<UserWithRole, DomainError> {
-        caller.authorize_any(&[Action::USER_UPDATE, Action::END_USERS_UPDATE])?;
+        caller.authorize_in_realm(Action::USER_UPDATE)?;
         self.change_user(caller, id, patch).await
     }
 
@@ -192,6 +337,18 @@ impl Domain {
             },
             None => None,
         };
+        if let Some(name) = &patch.name {
+            changes.name = match name {
+                Some(raw) => checked_name(raw, &mut errors).map(Some),
+                None => Some(None),
+            };
+        }
+        if let Some(settings) = &patch.settings {
+            changes.settings = match settings {
+                Some(value) => checked_settings(value.clone(), &mut errors).map(Some),
+                None => Some(None),
+            };
+        }
         errors.into_result()?;
         let new_role = match &patch.role {
             Some(role) => Some(self.resolve_role(role).await?),
@@ -201,10 +358,11 @@ impl Domain {
             changes.password_hash = Some(self.hasher.hash(password).await?);
         }
         changes.role_id = new_role.as_ref().map(|role| role.id);
-        changes.blocked = patch.blocked;
-        changes.confirmed = patch.confirmed;
+        let (state_confirmed, state_blocked) = patch.state.map_or((None, None), AccountState::flags);
+        changes.blocked = patch.blocked.or(state_blocked);
+        changes.confirmed = patch.confirmed.or(state_confirmed);
         let email_changed = changes.email.as_ref().is_some_and(|(email, _)| *email != before.email);
-        if email_changed && self.settings.email_confirmation && patch.confirmed.is_none() {
+        if email_changed && self.settings.email_confirmation && changes.confirmed.is_none() {
             changes.confirmed = Some(false);
         }
 
@@ -229,6 +387,12 @@ impl Domain {
         }
         if after.blocked != before.blocked {
             changed.push("blocked");
+        }
+        if after.name != before.name {
+            changed.push("name");
+        }
+        if after.settings != before.settings {
+            changed.push("settings");
         }
         let actor = caller.actor();
         let mut data = payloads::user(&after);
@@ -273,7 +437,7 @@ impl Domain {
     /// Deletes a user with its sessions. Events: `session.revoked` (when it had live
     /// sessions), then `user.deleted`.
     pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<User, DomainError> {
-        caller.authorize_any(&[Action::USER_DESTROY, Action::END_USERS_DELETE])?;
+        caller.authorize_in_realm(Action::USER_DESTROY)?;
         let now = self.clock.now();
         let actor = caller.actor();
         let mut tx = self.store.begin().await?;
@@ -341,6 +505,8 @@ impl Domain {
                         confirmed: true,
                         blocked: false,
                         role_id: role.id,
+                        name: None,
+                        settings: None,
                         // Distinct, increasing creation times keep sorts meaningful.
                         now: crate::time::Timestamp::from_millis(
                             now.as_millis() - i64::try_from(count - inserted).unwrap_or(0),

@@ -256,3 +256,132 @@ mod tests {
         assert_eq!(format!("{:?}", Password::parse("secret-secret", 8).unwrap()), "Password(<redacted>)");
     }
 }
+
+/// A person's display name: trimmed, 1 to [`DisplayName::MAX_CHARS`] characters, without
+/// characters that are invisible or reorder text (the rule identifiers follow).
+///
+/// ```
+/// use gatehouse_domain::values::{DisplayName, DisplayNameProblem};
+///
+/// assert_eq!(DisplayName::parse("  Jane Smith ").unwrap().as_str(), "Jane Smith");
+/// assert_eq!(DisplayName::parse("   "), Err(DisplayNameProblem::Empty));
+/// assert_eq!(DisplayName::parse("Ja\u{202e}ne"), Err(DisplayNameProblem::BadCharacters));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+/// Why a display name was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DisplayNameProblem {
+    /// Nothing but white space.
+    Empty,
+    /// Longer than [`DisplayName::MAX_CHARS`].
+    TooLong,
+    /// Holds a control, format or private-use character.
+    BadCharacters,
+}
+
+impl DisplayName {
+    /// The longest display name, in characters.
+    pub const MAX_CHARS: usize = 255;
+
+    /// Checks `raw` against the display-name rules.
+    pub fn parse(raw: &str) -> Result<Self, DisplayNameProblem> {
+        let normalized = normalize_identifier(raw).map_err(|_| DisplayNameProblem::BadCharacters)?;
+        if normalized.is_empty() {
+            return Err(DisplayNameProblem::Empty);
+        }
+        if normalized.chars().count() > Self::MAX_CHARS {
+            return Err(DisplayNameProblem::TooLong);
+        }
+        Ok(Self(normalized))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// A user's own settings: a JSON object of at most [`UserSettings::MAX_BYTES`] in its compact
+/// form. Keys are kept in sorted order at every depth, so every backend gives back the same
+/// document (PostgreSQL's `jsonb` does not keep the order keys were written in).
+///
+/// ```
+/// use gatehouse_domain::values::{SettingsProblem, UserSettings};
+/// use serde_json::json;
+///
+/// let settings = UserSettings::parse(json!({"theme": "dark", "a": {"z": 1, "b": 2}})).unwrap();
+/// assert_eq!(settings.to_value().to_string(), r#"{"a":{"b":2,"z":1},"theme":"dark"}"#);
+/// assert_eq!(UserSettings::parse(json!([1, 2])), Err(SettingsProblem::NotAnObject));
+/// let big = json!({"blob": "x".repeat(UserSettings::MAX_BYTES)});
+/// assert_eq!(UserSettings::parse(big), Err(SettingsProblem::TooLarge));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserSettings(serde_json::Map<String, serde_json::Value>);
+
+/// Why settings were refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SettingsProblem {
+    /// Not a JSON object.
+    NotAnObject,
+    /// Over [`UserSettings::MAX_BYTES`] once written compactly.
+    TooLarge,
+}
+
+impl UserSettings {
+    /// The largest settings document, in bytes of compact JSON.
+    pub const MAX_BYTES: usize = 16 * 1024;
+
+    /// Checks `value` against the settings rules.
+    pub fn parse(value: serde_json::Value) -> Result<Self, SettingsProblem> {
+        let serde_json::Value::Object(object) = value else { return Err(SettingsProblem::NotAnObject) };
+        let size = serde_json::to_vec(&object).map_or(usize::MAX, |bytes| bytes.len());
+        if size > Self::MAX_BYTES {
+            return Err(SettingsProblem::TooLarge);
+        }
+        Ok(Self::sorted(object))
+    }
+
+    /// Settings as stored (checked when they were written); `None` when the stored value is
+    /// not an object.
+    pub fn from_stored(value: serde_json::Value) -> Option<Self> {
+        match value {
+            serde_json::Value::Object(object) => Some(Self::sorted(object)),
+            _ => None,
+        }
+    }
+
+    fn sorted(object: serde_json::Map<String, serde_json::Value>) -> Self {
+        fn sort(value: serde_json::Value) -> serde_json::Value {
+            match value {
+                serde_json::Value::Object(object) => serde_json::Value::Object(sort_object(object)),
+                serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(sort).collect()),
+                other => other,
+            }
+        }
+        fn sort_object(
+            object: serde_json::Map<String, serde_json::Value>,
+        ) -> serde_json::Map<String, serde_json::Value> {
+            let ordered: std::collections::BTreeMap<String, serde_json::Value> =
+                object.into_iter().map(|(key, value)| (key, sort(value))).collect();
+            ordered.into_iter().collect()
+        }
+        Self(sort_object(object))
+    }
+
+    /// The object.
+    pub fn as_map(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.0
+    }
+
+    /// The object as a JSON value.
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.0.clone())
+    }
+}

@@ -14,6 +14,7 @@ use gatehouse_domain::model::{NewUser, User, UserChanges, UserCredentials, UserW
 use gatehouse_domain::ports::StoreError;
 use gatehouse_domain::query::{Filter, UserQuery};
 use gatehouse_domain::time::Timestamp;
+use gatehouse_domain::values::UserSettings;
 use gatehouse_domain::Secret;
 use query::Users;
 use sea_query::{Expr, InsertStatement, Query};
@@ -22,7 +23,8 @@ use sea_query::{Expr, InsertStatement, Query};
 macro_rules! user_columns {
     () => {
         "users.id, users.document_id, users.username, users.email, users.provider, users.confirmed, \
-         users.blocked, users.role_id, users.created_at, users.updated_at, users.published_at, users.last_login_at"
+         users.blocked, users.role_id, users.created_at, users.updated_at, users.published_at, users.last_login_at, \
+         users.display_name, users.settings"
     };
 }
 pub(crate) use user_columns;
@@ -45,6 +47,8 @@ pub(crate) fn read(columns: &mut Columns<'_, impl RowExt>) -> Result<User, sqlx:
         updated_at: columns.time()?,
         published_at: columns.time()?,
         last_login_at: columns.opt_time()?,
+        name: columns.opt_text()?,
+        settings: columns.opt_json()?.and_then(UserSettings::from_stored),
     })
 }
 
@@ -64,7 +68,7 @@ const SET_LAST_LOGIN: &str = "UPDATE users SET last_login_at = $1 WHERE id = $2"
 const DELETE_USER: &str = concat!("DELETE FROM users WHERE users.id = $1 RETURNING ", user_columns!());
 
 /// The columns a new user is written with, in the order [`insert_values`] gives them.
-const INSERT_COLUMNS: [Users; 13] = [
+const INSERT_COLUMNS: [Users; 15] = [
     Users::DocumentId,
     Users::Username,
     Users::UsernameFolded,
@@ -75,12 +79,19 @@ const INSERT_COLUMNS: [Users; 13] = [
     Users::Confirmed,
     Users::Blocked,
     Users::RoleId,
+    Users::DisplayName,
+    Users::Settings,
     Users::CreatedAt,
     Users::UpdatedAt,
     Users::PublishedAt,
 ];
 
-fn insert_values(user: &NewUser) -> [sea_query::SimpleExpr; 13] {
+/// Settings as a bound JSON value (text on SQLite, `jsonb` on PostgreSQL).
+fn settings_value(settings: Option<&UserSettings>) -> sea_query::SimpleExpr {
+    sea_query::Value::Json(settings.map(|settings| Box::new(settings.to_value()))).into()
+}
+
+fn insert_values(user: &NewUser) -> [sea_query::SimpleExpr; 15] {
     let now = user.now.as_millis();
     [
         user.document_id.clone().into(),
@@ -93,6 +104,8 @@ fn insert_values(user: &NewUser) -> [sea_query::SimpleExpr; 13] {
         user.confirmed.into(),
         user.blocked.into(),
         user.role_id.0.into(),
+        user.name.clone().into(),
+        settings_value(user.settings.as_ref()),
         now.into(),
         now.into(),
         now.into(),
@@ -202,6 +215,8 @@ pub(crate) async fn insert_user(tx: &mut SqlTx, user: &NewUser) -> Result<User, 
         updated_at: user.now,
         published_at: user.now,
         last_login_at: None,
+        name: user.name.clone(),
+        settings: user.settings.clone(),
     })
 }
 
@@ -253,6 +268,12 @@ pub(crate) async fn update_user(
     }
     if let Some(blocked) = changes.blocked {
         update.value(Users::Blocked, blocked);
+    }
+    if let Some(name) = &changes.name {
+        update.value(Users::DisplayName, name.clone());
+    }
+    if let Some(settings) = &changes.settings {
+        update.value(Users::Settings, settings_value(settings.as_ref()));
     }
     update.returning(Query::returning().expr(Expr::cust(COLUMNS)));
     on_tx_built!(tx, update, |conn, sql, values| fetch_optional(sqlx::query_with(&sql, values), conn, read).await)

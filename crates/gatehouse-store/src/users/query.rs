@@ -32,6 +32,8 @@ pub(crate) enum Users {
     CreatedAt,
     UpdatedAt,
     PublishedAt,
+    DisplayName,
+    Settings,
 }
 
 /// The `roles` table.

@@ -53,6 +53,8 @@ fn new_user(username: &str, email: &str) -> NewUser {
         confirmed: true,
         blocked: false,
         role_id: RoleId(1),
+        name: None,
+        settings: None,
         now: NOW,
     }
 }

@@ -5,6 +5,8 @@ use gatehouse_domain::ids::{RoleId, UserId};
 use gatehouse_domain::model::{NewUser, Role, UserChanges};
 use gatehouse_domain::ports::{ConflictKey, StoreError};
 use gatehouse_domain::query::{FieldRef, Filter, Operator, RoleField, SortKey, UserField, UserQuery, Window};
+use gatehouse_domain::values::UserSettings;
+use serde_json::json;
 
 fn filter(field: FieldRef, operator: Operator, raw: &[&str]) -> Filter {
     let raw: Vec<String> = raw.iter().map(|text| (*text).to_owned()).collect();
@@ -137,6 +139,8 @@ async fn user_writes_change_only_what_they_name() {
         role_id: Some(RoleId(2)),
         confirmed: Some(false),
         blocked: Some(true),
+        name: None,
+        settings: None,
     };
     let mut tx = store.begin().await.unwrap();
     let updated = tx.update_user(gina.id, &changes, crate::later(3)).await.unwrap().unwrap();
@@ -163,6 +167,51 @@ async fn user_writes_change_only_what_they_name() {
     let taken = UserChanges { username: Some(("HANK".into(), "hank".into())), ..UserChanges::default() };
     let conflict = tx.update_user(gina.id, &taken, NOW).await;
     assert!(matches!(conflict, Err(StoreError::Conflict(ConflictKey::Username))), "{conflict:?}");
+}
+
+#[tokio::test]
+async fn a_users_name_and_settings_are_stored_changed_and_cleared() {
+    let (_db, store) = open().await;
+    let settings =
+        UserSettings::parse(json!({"theme": "dark", "notifications": true, "nested": {"b": [1, 2.5], "a": null}}))
+            .unwrap();
+    let mut tx = store.begin().await.unwrap();
+    let new = NewUser {
+        name: Some("Jane Smith".into()),
+        settings: Some(settings.clone()),
+        ..new_user("jane", "jane@example.com")
+    };
+    let jane = tx.insert_user(&new).await.unwrap();
+    tx.commit().await.unwrap();
+    let found = store.find_user(jane.id).await.unwrap().unwrap();
+    assert_eq!(found, jane, "the inserted user reads back as returned");
+    assert_eq!(found.name.as_deref(), Some("Jane Smith"));
+    assert_eq!(
+        found.settings.as_ref().map(|settings| settings.to_value().to_string()),
+        Some(r#"{"nested":{"a":null,"b":[1,2.5]},"notifications":true,"theme":"dark"}"#.to_owned()),
+        "keys come back in one order on every backend"
+    );
+    let listed = store.list_users(&UserQuery::default()).await.unwrap();
+    assert_eq!(listed[0].user, found, "lists read the same columns");
+
+    let other = UserSettings::parse(json!({"theme": "light"})).unwrap();
+    let changes = UserChanges {
+        name: Some(Some("Jane Smith-Johnson".into())),
+        settings: Some(Some(other.clone())),
+        ..UserChanges::default()
+    };
+    let mut tx = store.begin().await.unwrap();
+    let changed = tx.update_user(jane.id, &changes, crate::later(1)).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((changed.name.as_deref(), changed.settings.as_ref()), (Some("Jane Smith-Johnson"), Some(&other)));
+    assert_eq!(changed.username, "jane", "only the named columns change");
+
+    let cleared = UserChanges { name: Some(None), settings: Some(None), ..UserChanges::default() };
+    let mut tx = store.begin().await.unwrap();
+    let changed = tx.update_user(jane.id, &cleared, crate::later(2)).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((changed.name, changed.settings), (None, None));
+    assert_eq!(store.find_user(jane.id).await.unwrap().unwrap().settings, None);
 }
 
 #[tokio::test]

@@ -34,6 +34,16 @@ pub async fn resolve_admin_caller(domain: &Domain, headers: &HeaderMap) -> Resul
     }
 }
 
+/// The caller of a route open to both realms (`/api/v1`): an admin JWT, an end user's JWT or
+/// an API token; no credentials is 401 (there is no public role here).
+#[tracing::instrument(skip_all)]
+pub async fn resolve_any_realm_caller(domain: &Domain, headers: &HeaderMap) -> Result<Caller, DomainError> {
+    match bearer_token(headers) {
+        Some(token) => domain.authenticate_any_bearer(token).await,
+        None => Err(DomainError::Unauthorized),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

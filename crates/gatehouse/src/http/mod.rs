@@ -2,8 +2,8 @@
 //! every request passes (request id, tracing, the access log and metrics, CORS, body limit,
 //! error envelopes).
 //!
-//! Surfaces live in their own modules (`content` for the Strapi content API); domain rules
-//! must not be written here.
+//! Surfaces live in their own modules (`content` for the Strapi content API, `admin` for the
+//! Strapi admin API, `v1` for the generic users API); domain rules must not be written here.
 
 pub mod admin;
 pub mod caller;
@@ -17,6 +17,7 @@ pub mod ops;
 pub mod rejection;
 pub mod routes;
 pub mod surface;
+pub mod v1;
 
 use crate::http::metrics::{Metrics, RouteName};
 use crate::http::surface::HttpFailure;

@@ -23,6 +23,7 @@ use utoipa::{Modify, OpenApi};
         (name = "auth", description = "End-user registration and login (Strapi Users & Permissions)"),
         (name = "users", description = "End users (Strapi Users & Permissions)"),
         (name = "roles", description = "End-user roles and their per-action permissions"),
+        (name = "v1-users", description = "Generic users API: `{data, meta}` envelopes, `usr_` ids, `{error: {code, type, message}}`"),
         (name = "admin", description = "Admin realm (Strapi admin API with Medusa-style invites)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -97,6 +98,15 @@ fn add_guard_responses(route: &Route, operation: &mut Operation) {
             Some("A bearer token was sent and is not valid".to_owned()),
             Some(format!("The caller's role (the public role without a token) lacks `{}`", spec.name)),
         ),
+        (_, CredentialRule::AnyBearer) => (
+            Some("No bearer token, or one that is not valid".to_owned()),
+            Some(match route.action.admin_counterpart() {
+                Some(admin) => {
+                    format!("The caller's role or token lacks `{}` (an admin's roles: `{}`)", spec.name, admin.as_str())
+                }
+                None => format!("The caller's role or token lacks `{}`", spec.name),
+            }),
+        ),
     };
     for (status, description) in [("401", unauthorized), ("403", forbidden)] {
         let Some(description) = description else { continue };
@@ -105,7 +115,7 @@ fn add_guard_responses(route: &Route, operation: &mut Operation) {
                 .description(description)
                 .content(
                     "application/json",
-                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorResponse"))).build(),
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name(route.surface.error_schema))).build(),
                 )
                 .build()
                 .into()

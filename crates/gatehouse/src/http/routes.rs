@@ -6,7 +6,7 @@ use crate::http::metrics::RouteName;
 use crate::http::openapi::{self, Described};
 use crate::http::rejection::{refuse_unstorable_body, refuse_unstorable_query};
 use crate::http::surface::{self, Surface};
-use crate::http::{admin, content, ops, AppState};
+use crate::http::{admin, content, ops, v1, AppState};
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::{self, Next};
@@ -98,6 +98,11 @@ pub static ROUTES: &[Route] = &[
     route!(STRAPI_CONTENT, PUT "/api/users-permissions/roles/{id}" => update_role in content::roles, ROLE_UPDATE, Standard),
     route!(STRAPI_CONTENT, DELETE "/api/users-permissions/roles/{id}" => delete_role in content::roles, ROLE_DELETE, Standard),
     route!(STRAPI_CONTENT, GET "/api/users-permissions/permissions" => list_permissions in content::roles, PERMISSIONS_GET, Standard),
+    route!(V1, GET "/api/v1/users" => v1_list_users in v1::users, USER_FIND, Standard),
+    route!(V1, POST "/api/v1/users" => v1_create_user in v1::users, USER_CREATE, Standard),
+    route!(V1, GET "/api/v1/users/{user_id}" => v1_find_user in v1::users, USER_FIND_ONE, Standard),
+    route!(V1, PUT "/api/v1/users/{user_id}" => v1_update_user in v1::users, USER_UPDATE, Standard),
+    route!(V1, DELETE "/api/v1/users/{user_id}" => v1_delete_user in v1::users, USER_DESTROY, Standard),
     route!(STRAPI_ADMIN, GET "/admin/init" => admin_init in admin::auth, ADMIN_INIT, Standard),
     route!(STRAPI_ADMIN, POST "/admin/register-admin" => register_admin in admin::auth, ADMIN_REGISTER_FIRST, Auth),
     route!(STRAPI_ADMIN, POST "/admin/login" => admin_login in admin::auth, ADMIN_LOGIN, Auth),
@@ -176,7 +181,8 @@ pub fn router(state: AppState) -> Router<AppState> {
     by_path.into_iter().fold(Router::new(), |router, (path, endpoint)| router.route(path, endpoint))
 }
 
-/// Resolves the caller once, checks the route's action, and hands the caller to the handler.
+/// Resolves the caller once, checks the route's action (an admin on a surface open to both
+/// realms: its admin-realm counterpart), and hands the caller to the handler.
 /// No credentials and a missing grant is 403 (as Strapi); bad credentials are 401.
 /// Failures the handler left unrendered (a body rejection) are rendered by the route's surface.
 /// A query string or JSON body holding text no backend can store is refused before anything
@@ -193,7 +199,7 @@ async fn guard(State(state): State<AppState>, route: &'static Route, request: Re
         route.surface.finish(next.run(request).await)
     } else {
         let resolved = route.surface.resolve_caller(&state.domain, request.headers()).await;
-        let authorized = resolved.and_then(|caller| caller.authorize(route.action).map(|()| caller));
+        let authorized = resolved.and_then(|caller| caller.authorize_in_realm(route.action).map(|()| caller));
         match authorized {
             Ok(caller) => {
                 request.extensions_mut().insert(caller);

@@ -1,5 +1,5 @@
 //! [`Surface`]: one wire dialect served over the domain — Strapi's content API, Strapi's admin
-//! API, and later `/api/v1`, Medusa and SCIM. A surface owns two things the shared HTTP
+//! API, the generic users API `/api/v1`, and later Medusa and SCIM. A surface owns two things the shared HTTP
 //! machinery must never hard-code:
 //! - its **credential rules**: which token kinds it accepts and what "no credentials" means;
 //! - its **error rendering**: every failure made outside a handler (the route guard, the
@@ -11,6 +11,7 @@
 
 use crate::http::caller;
 use crate::http::error::ApiError;
+use crate::http::v1::V1Error;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gatehouse_domain::{Caller, Domain, DomainError};
@@ -22,6 +23,9 @@ pub enum CredentialRule {
     EndUserOrApiToken,
     /// Admin JWTs only; no credentials is 401.
     AdminJwt,
+    /// Admin JWTs, end-user JWTs and API tokens alike; no credentials is 401. An admin acts
+    /// through the admin-realm counterpart of the route's action.
+    AnyBearer,
 }
 
 /// A failure made by the HTTP machinery rather than by a handler, in no surface's words yet.
@@ -87,6 +91,8 @@ pub struct Surface {
     pub name: &'static str,
     /// Which credentials it accepts.
     pub credentials: CredentialRule,
+    /// The OpenAPI schema of its error body (for the answers the guard adds to each route).
+    pub error_schema: &'static str,
     render_domain: fn(DomainError) -> Response,
     render_http: fn(HttpFailure) -> Response,
 }
@@ -101,6 +107,7 @@ impl Surface {
         match self.credentials {
             CredentialRule::EndUserOrApiToken => caller::resolve_caller(domain, headers).await,
             CredentialRule::AdminJwt => caller::resolve_admin_caller(domain, headers).await,
+            CredentialRule::AnyBearer => caller::resolve_any_realm_caller(domain, headers).await,
         }
     }
 
@@ -148,6 +155,7 @@ fn is_bare_error(response: &Response) -> bool {
 pub static STRAPI_CONTENT: Surface = Surface {
     name: "strapi-content",
     credentials: CredentialRule::EndUserOrApiToken,
+    error_schema: "ErrorResponse",
     render_domain: |error| ApiError::from(error).into_response(),
     render_http: |failure| ApiError::from(failure).into_response(),
 };
@@ -156,13 +164,24 @@ pub static STRAPI_CONTENT: Surface = Surface {
 pub static STRAPI_ADMIN: Surface = Surface {
     name: "strapi-admin",
     credentials: CredentialRule::AdminJwt,
+    error_schema: "ErrorResponse",
     render_domain: |error| ApiError::from(error).into_response(),
     render_http: |failure| ApiError::from(failure).into_response(),
 };
 
-/// Which surface answers for a path no route matched, by prefix; the first match wins.
+/// The generic users API (`/api/v1/...`): `{data, meta}` envelopes and `{error: {code, type}}`.
+pub static V1: Surface = Surface {
+    name: "v1",
+    credentials: CredentialRule::AnyBearer,
+    error_schema: "V1ErrorResponse",
+    render_domain: |error| V1Error::from(error).into_response(),
+    render_http: |failure| V1Error::from(failure).into_response(),
+};
+
+/// Which surface answers for a path no route matched, by prefix; the first match wins (so a
+/// longer prefix comes before the shorter one it is under).
 pub static SURFACES: &[(&str, &Surface)] =
-    &[("/admin", &STRAPI_ADMIN), ("/users-permissions", &STRAPI_ADMIN), ("/", &STRAPI_CONTENT)];
+    &[("/admin", &STRAPI_ADMIN), ("/users-permissions", &STRAPI_ADMIN), ("/api/v1", &V1), ("/", &STRAPI_CONTENT)];
 
 /// The surface that owns `path`.
 pub fn surface_for_path(path: &str) -> &'static Surface {
@@ -189,5 +208,9 @@ mod tests {
         assert_eq!(surface_for_path("/administrator").name, "strapi-content");
         assert_eq!(surface_for_path("/api/users").name, "strapi-content");
         assert_eq!(surface_for_path("/nope").name, "strapi-content");
+        assert_eq!(surface_for_path("/api/v1").name, "v1");
+        assert_eq!(surface_for_path("/api/v1/users/usr_1").name, "v1");
+        assert_eq!(surface_for_path("/api/v1x").name, "strapi-content");
+        assert_eq!(surface_for_path("/api/v2/users").name, "strapi-content");
     }
 }

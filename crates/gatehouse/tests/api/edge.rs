@@ -5,6 +5,7 @@
 
 use crate::support::{Answer, TestServer, PASSWORD};
 use gatehouse::http::routes::{Route, ROUTES};
+use gatehouse::http::surface::{Surface, STRAPI_CONTENT};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -83,11 +84,34 @@ async fn call(server: &TestServer, route: &Route, path: &str, token: &str, body:
     server.send(request).await
 }
 
+/// A client error in the envelope of `surface` (Strapi's, or `/api/v1`'s `{error: {code,
+/// type, message}}`), without `Retry-After`.
+fn assert_refused_by(surface: &Surface, answer: &Answer, what: &str) {
+    assert!(answer.status.is_client_error(), "{what}: {} {}", answer.status, answer.text);
+    if surface.name == "v1" {
+        let body = answer.json();
+        assert_eq!(body["error"]["code"], json!(answer.status.as_u16()), "{what}: {}", answer.text);
+        assert!(body["error"]["type"].is_string() && body["error"]["message"].is_string(), "{what}: {}", answer.text);
+        assert!(body.get("data").is_none(), "{what}: {}", answer.text);
+    } else {
+        answer.error();
+    }
+    assert!(answer.headers.get("retry-after").is_none(), "{what}: no Retry-After");
+}
+
 /// A client error in the Strapi envelope, without `Retry-After`.
 fn assert_refused(answer: &Answer, what: &str) {
-    assert!(answer.status.is_client_error(), "{what}: {} {}", answer.status, answer.text);
-    answer.error();
-    assert!(answer.headers.get("retry-after").is_none(), "{what}: no Retry-After");
+    assert_refused_by(&STRAPI_CONTENT, answer, what);
+}
+
+/// The route's path with its id parameter filled in: `{id}` with `id`, `{user_id}` (the
+/// `usr_` ids of `/api/v1`) with `usr_<id>`.
+fn with_id(route: &Route, id: &str) -> String {
+    route.path.replace("{id}", id).replace("{user_id}", &format!("usr_{id}"))
+}
+
+fn has_id(route: &Route) -> bool {
+    route.path.contains("{id}") || route.path.contains("{user_id}")
 }
 
 /// Routes whose effect would end the test's own credentials.
@@ -102,14 +126,14 @@ async fn every_numeric_parameter_of_every_route_is_bounded() {
         let token = credentials(route, &admin, &api);
         let body =
             (route.method != axum::http::Method::GET && route.method != axum::http::Method::DELETE).then(|| json!({}));
-        if route.path.contains("{id}") {
+        if has_id(route) {
             for bad in BAD_NUMBERS {
-                let path = route.path.replace("{id}", bad);
+                let path = with_id(route, bad);
                 let answer = call(&server, route, &path, token, body.as_ref()).await;
-                assert_refused(&answer, &format!("{} {path}", route.method));
+                assert_refused_by(route.surface, &answer, &format!("{} {path}", route.method));
             }
         }
-        if route.method != axum::http::Method::GET || route.path.contains("{id}") {
+        if route.method != axum::http::Method::GET || has_id(route) {
             continue;
         }
         for parameter in NUMERIC_PARAMETERS {
@@ -119,7 +143,7 @@ async fn every_numeric_parameter_of_every_route_is_bounded() {
                 let what = format!("GET {path}");
                 assert!(!answer.status.is_server_error(), "{what}: {} {}", answer.status, answer.text);
                 if answer.status.is_client_error() {
-                    assert_refused(&answer, &what);
+                    assert_refused_by(route.surface, &answer, &what);
                 }
             }
         }
@@ -174,7 +198,7 @@ async fn nul_in_any_body_string_of_any_writable_route_is_refused_and_writes_noth
         .filter(|route| route.method == axum::http::Method::POST || route.method == axum::http::Method::PUT);
     for route in writable {
         let token = credentials(route, &admin, &api);
-        let path = route.path.replace("{id}", "1");
+        let path = with_id(route, "1");
         for field in TEXT_FIELDS {
             let mut body = json!({"username": "dora", "email": "dora@example.com", "password": PASSWORD});
             body[field] = json!("bad\u{0}text");
@@ -184,7 +208,7 @@ async fn nul_in_any_body_string_of_any_writable_route_is_refused_and_writes_noth
                 answer = call(&server, route, &path, &carol, Some(&body)).await;
             }
             assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{} {path} {field}: {}", route.method, answer.text);
-            assert_refused(&answer, &format!("{} {path} {field}", route.method));
+            assert_refused_by(route.surface, &answer, &format!("{} {path} {field}", route.method));
         }
         // Nested too: the permission tree of a role, the user info of an invite acceptance.
         let nested = json!({"userInfo": {"firstname": "a\u{0}"}, "permissions": {"x\u{0}": {}}});
@@ -205,12 +229,12 @@ async fn nul_in_any_query_value_of_any_route_is_refused() {
     let before = server.events().await.len();
     for route in ROUTES.iter().filter(|route| !ends_the_session(route)) {
         let token = credentials(route, &admin, &api);
-        let path = route.path.replace("{id}", "1");
+        let path = with_id(route, "1");
         for query in ["_q=a%00b", "filters[username][$eq]=car%00ol", "filters[email][$containsi]=%00", "x%00=1"] {
             let target = format!("{path}?{query}");
             let answer = call(&server, route, &target, token, None).await;
             assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{} {target}: {}", route.method, answer.text);
-            assert_refused(&answer, &target);
+            assert_refused_by(route.surface, &answer, &target);
         }
     }
     assert_eq!(server.events().await.len(), before, "nothing was written");

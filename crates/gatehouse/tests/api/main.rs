@@ -19,3 +19,4 @@ mod roles;
 mod support;
 mod tokens;
 mod users;
+mod v1_users;

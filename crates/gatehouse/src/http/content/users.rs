@@ -211,7 +211,15 @@ pub async fn create_user(
     let (Some(email), Some(username), Some(password)) = (email, username, password) else {
         return Err(ApiError::validation("username, email and password are required"));
     };
-    let input = NewUserInput { username, email, password: password.into(), role, confirmed, blocked };
+    let input = NewUserInput {
+        username: Some(username),
+        email,
+        password: password.into(),
+        role,
+        confirmed,
+        blocked,
+        ..NewUserInput::default()
+    };
     let created = state.domain.create_user(&caller, input).await.map_err(|error| match error {
         // Strapi's words on create (its update says "Username already taken").
         DomainError::Conflict(ConflictKey::Username) => ApiError::application("This attribute must be unique"),
@@ -278,6 +286,7 @@ pub async fn update_user(
         role: role_ref(&body, &mut fields),
         confirmed: fields.optional_bool("confirmed"),
         blocked: fields.optional_bool("blocked"),
+        ..UserPatch::default()
     };
     fields.finish()?;
     let updated = state.domain.update_user(&caller, id, patch).await?;
