@@ -17,14 +17,14 @@ pub struct ReadyResponse {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/_health", tag = "operations", operation_id = "health", security(()),
+#[utoipa::path(get, path = "/_health", tag = "operations", operation_id = "health",
     responses((status = 204, description = "Alive")))]
 pub async fn health() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "ready", security(()),
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "ready",
     responses(
         (status = 200, description = "Ready", body = ReadyResponse),
         (status = 503, description = "The database does not answer", body = ReadyResponse),
@@ -40,7 +40,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 }
 
 /// Prometheus metrics in the text exposition format.
-#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics", security(()),
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let text = state.metrics.render(state.domain.hasher().pool().queue_depth());
@@ -48,7 +48,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// This document.
-#[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi", security(()),
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], state.openapi.clone()).into_response()
