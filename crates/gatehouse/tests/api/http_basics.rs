@@ -167,6 +167,25 @@ async fn each_operation_names_its_realms_credentials_and_the_answers_its_row_imp
 }
 
 #[tokio::test]
+async fn the_docs_page_renders_the_document_from_the_binary_alone() {
+    let server = TestServer::spawn().await;
+    let page = server.get("/docs", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text.contains("/openapi.json"));
+    // No other host: no absolute or protocol-relative URL anywhere in the page.
+    assert!(!page.text.contains("://") && !page.text.contains("\"//"), "{}", page.text);
+    let script = server.get("/docs/swagger-ui-bundle.js", None).await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.headers["content-type"].to_str().unwrap().contains("javascript"));
+    assert!(script.text.contains("SwaggerUIBundle"));
+    let style = server.get("/docs/swagger-ui.css", None).await;
+    assert_eq!(style.status, StatusCode::OK);
+    assert!(style.headers["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert_eq!(server.get("/docs/nothing.js", None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn a_full_hash_queue_answers_503_with_retry_after() {
     // One hashing thread, one waiting slot, and hashes slow enough to pile up.
     let server = TestServer::builder()
