@@ -1,15 +1,23 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations. Its paths come from the
 //! route table (each row carries its handler's description), so a route cannot be left out;
 //! a test checks that each annotation names its route's method and path.
+//!
+//! What follows from a route's row rather than from its handler is derived here, once: the
+//! security requirement (from the surface's credential rule and the action's access), the
+//! guard's 401/403, the 429 of a rate-limited route, the 400/413/415 of a body, and the links
+//! of the stateful flows.
 
-use crate::http::routes::{Route, ROUTES};
+use crate::http::routes::{RateLimitClass, Route, ROUTES};
 use crate::http::surface::CredentialRule;
 use gatehouse_domain::action::Access;
 use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{HttpMethod, Operation};
-use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::Schema;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::Ref;
 use utoipa::openapi::RefOr;
 use utoipa::{Modify, OpenApi};
@@ -18,7 +26,7 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Gatehouse", description = "Self-hosted user management and authentication: a Strapi-compatible content API, an admin API, and operations endpoints."),
-    modifiers(&BearerScheme),
+    modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "End-user registration and login (Strapi Users & Permissions)"),
         (name = "users", description = "End users (Strapi Users & Permissions)"),
@@ -30,15 +38,47 @@ use utoipa::{Modify, OpenApi};
 )]
 pub struct ApiDoc;
 
-struct BearerScheme;
+/// The credentials of each realm.
+struct SecuritySchemes;
 
-impl Modify for BearerScheme {
+/// An end user's access JWT (`Authorization: Bearer <jwt>`), from login or registration.
+pub const END_USER_JWT: &str = "endUserJwt";
+/// An API token (`Authorization: Bearer <accessKey>`), made by an admin.
+pub const API_TOKEN: &str = "apiToken";
+/// An admin's access JWT (`Authorization: Bearer <token>`), from `/admin/login`.
+pub const ADMIN_JWT: &str = "adminJwt";
+/// The end user's refresh cookie (`strapi_up_refresh`), in refresh mode with cookie delivery.
+pub const REFRESH_COOKIE: &str = "refreshCookie";
+/// The admin's refresh cookie (`strapi_admin_refresh`).
+pub const ADMIN_REFRESH_COOKIE: &str = "adminRefreshCookie";
+
+impl Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |format: &str, description: &str| {
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format(format)
+                    .description(Some(description))
+                    .build(),
+            )
+        };
+        let cookie = |name: &str, description: &str| {
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(name, description)))
+        };
+        // Any bearer credential, for clients that read one scheme; operations name the realm's.
+        components
+            .add_security_scheme("bearer", bearer("JWT", "Any bearer credential; each operation names its realm's"));
         components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            END_USER_JWT,
+            bearer("JWT", "An end user's access JWT (login, registration, refresh)"),
         );
+        components.add_security_scheme(API_TOKEN, bearer("opaque", "An API token's accessKey"));
+        components.add_security_scheme(ADMIN_JWT, bearer("JWT", "An admin's access JWT (`/admin/login`)"));
+        components.add_security_scheme(REFRESH_COOKIE, cookie("strapi_up_refresh", "The end user's refresh cookie"));
+        components
+            .add_security_scheme(ADMIN_REFRESH_COOKIE, cookie("strapi_admin_refresh", "The admin's refresh cookie"));
     }
 }
 
@@ -68,14 +108,43 @@ pub fn document() -> String {
     let components = doc.components.get_or_insert_with(Default::default);
     for route in ROUTES {
         let mut described = (route.describe)();
+        add_security(route, &mut described.operation);
         add_guard_responses(route, &mut described.operation);
+        add_body_responses(route, &mut described.operation);
+        add_rate_limit_response(route, &mut described.operation);
+        add_links(route, &mut described.operation);
         doc.paths.add_path_operation(&described.path, described.methods, described.operation);
         for (name, schema) in described.schemas {
             components.schemas.entry(name).or_insert(schema);
         }
     }
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc.to_json().unwrap_or_else(|_| "{}".to_owned())
+    let Ok(mut json) = serde_json::to_value(&doc) else { return "{}".to_owned() };
+    spell_link_keys(&mut json);
+    json.to_string()
+}
+
+/// utoipa 5 writes a link's `operationId` as `operation_id`; OpenAPI readers want the former.
+fn spell_link_keys(document: &mut serde_json::Value) {
+    let Some(paths) = document.get_mut("paths").and_then(serde_json::Value::as_object_mut) else { return };
+    let links = paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("responses").and_then(serde_json::Value::as_object_mut))
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|response| response.get_mut("links").and_then(serde_json::Value::as_object_mut))
+        .flat_map(|links| links.values_mut())
+        .filter_map(serde_json::Value::as_object_mut);
+    for link in links {
+        for (from, to) in
+            [("operation_id", "operationId"), ("operation_ref", "operationRef"), ("request_body", "requestBody")]
+        {
+            if let Some(value) = link.remove(from) {
+                link.insert(to.to_owned(), value);
+            }
+        }
+    }
 }
 
 /// The answers the route guard gives, derived from the route's action and surface rather
@@ -110,16 +179,109 @@ fn add_guard_responses(route: &Route, operation: &mut Operation) {
     };
     for (status, description) in [("401", unauthorized), ("403", forbidden)] {
         let Some(description) = description else { continue };
-        operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    ContentBuilder::new().schema(Some(Ref::from_schema_name(route.surface.error_schema))).build(),
-                )
-                .build()
-                .into()
-        });
+        add_error(route, operation, status, &description);
+    }
+}
+
+/// Adds `status` with the error envelope, unless the handler documents it already.
+fn add_error(route: &Route, operation: &mut Operation, status: &str, description: &str) {
+    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| error_response(route, description).into());
+}
+
+/// A response whose body is the route's surface's error envelope.
+fn error_response(route: &Route, description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new().schema(Some(Ref::from_schema_name(route.surface.error_schema))).build(),
+        )
+        .build()
+}
+
+/// Who may call the route, from its surface's credential rule and its action's access: open
+/// actions need nothing; the content API takes an end user's JWT or an API token, or nothing
+/// (the public role) unless the action is for end users only; the admin API takes an admin
+/// JWT. A handler that names a cookie scheme itself (the refresh routes) keeps its own.
+fn add_security(route: &Route, operation: &mut Operation) {
+    let names_cookie = operation.security.iter().flatten().any(|requirement| {
+        let text = serde_json::to_string(requirement).unwrap_or_default();
+        text.contains(REFRESH_COOKIE) || text.contains(ADMIN_REFRESH_COOKIE)
+    });
+    if names_cookie {
+        return;
+    }
+    let spec = route.action.spec();
+    let anonymous = SecurityRequirement::default;
+    let scheme = |name: &str| SecurityRequirement::new(name, Vec::<String>::new());
+    operation.security = Some(match (spec.access, route.surface.credentials) {
+        (Access::Open, _) => vec![anonymous()],
+        (_, CredentialRule::AdminJwt) => vec![scheme(ADMIN_JWT)],
+        (_, CredentialRule::EndUserOrApiToken) if spec.end_users_only => vec![scheme(END_USER_JWT)],
+        (_, CredentialRule::EndUserOrApiToken) => vec![anonymous(), scheme(END_USER_JWT), scheme(API_TOKEN)],
+        (_, CredentialRule::AnyBearer) => vec![scheme(ADMIN_JWT), scheme(API_TOKEN), scheme(END_USER_JWT)],
+    });
+}
+
+/// The answers of any route that reads a JSON body: 400 for a body that is not a JSON object
+/// (or not one the fields accept), 413 over `server.body_limit`, 415 for another content type.
+fn add_body_responses(route: &Route, operation: &mut Operation) {
+    if operation.request_body.is_none() {
+        return;
+    }
+    add_error(route, operation, "400", "The body is not a JSON object, or its fields are invalid");
+    add_error(route, operation, "413", "The body is larger than `server.body_limit`");
+    add_error(route, operation, "415", "The body is not JSON (`Content-Type: application/json`)");
+}
+
+/// 429 with `Retry-After` on every route whose rate-limit class limits it.
+fn add_rate_limit_response(route: &Route, operation: &mut Operation) {
+    if route.rate_limit == RateLimitClass::Unlimited {
+        return;
+    }
+    let seconds = ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0));
+    let mut response = error_response(route, "Too many requests; retry after `Retry-After` seconds");
+    response.headers.insert(
+        "Retry-After".to_owned(),
+        utoipa::openapi::header::HeaderBuilder::new().schema(seconds).description(Some("Seconds to wait")).build(),
+    );
+    operation.responses.responses.entry("429".to_owned()).or_insert_with(|| response.into());
+}
+
+/// The stateful flows: what a created resource's id (or a login's token) leads to.
+fn add_links(route: &Route, operation: &mut Operation) {
+    let (status, pointer, targets): (&str, &str, &[&str]) = match route.name {
+        "create_user" => ("201", "/id", &["find_user", "update_user", "delete_user"]),
+        "create_admin" => ("201", "/data/id", &["find_admin", "update_admin", "delete_admin"]),
+        "create_api_token" => {
+            ("201", "/data/id", &["find_api_token", "update_api_token", "delete_api_token", "regenerate_api_token"])
+        }
+        "create_invite" => ("201", "/data/id", &["resend_invite", "revoke_invite"]),
+        "create_admin_role" => (
+            "201",
+            "/data/id",
+            &["find_admin_role", "list_admin_role_permissions", "update_admin_role_permissions", "delete_admin_role"],
+        ),
+        "register" | "login" => {
+            if let Some(RefOr::T(response)) = operation.responses.responses.get_mut("200") {
+                let link = LinkBuilder::new()
+                    .operation_id("find_me")
+                    .description("The account just authenticated: call it with `jwt` as the bearer token")
+                    .build();
+                response.links.insert("me".to_owned(), link.into());
+            }
+            return;
+        }
+        _ => return,
+    };
+    let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) else { return };
+    for target in targets {
+        let link = LinkBuilder::new()
+            .operation_id(*target)
+            .parameter("id", format!("$response.body#{pointer}"))
+            .description(format!("`{target}` on the resource just created"))
+            .build();
+        response.links.insert((*target).to_owned(), link.into());
     }
 }
 

@@ -125,6 +125,67 @@ async fn the_openapi_document_lists_exactly_the_route_table() {
 }
 
 #[tokio::test]
+async fn each_operation_names_its_realms_credentials_and_the_answers_its_row_implies() {
+    let server = TestServer::spawn().await;
+    let document = server.get("/openapi.json", None).await.json();
+    let paths = &document["paths"];
+    let schemes = &document["components"]["securitySchemes"];
+    for name in ["endUserJwt", "apiToken", "adminJwt", "refreshCookie", "adminRefreshCookie"] {
+        assert!(schemes.get(name).is_some(), "no {name} scheme");
+    }
+    assert_eq!(paths["/api/users/me"]["get"]["security"], json!([{"endUserJwt": []}]));
+    assert_eq!(paths["/api/users"]["get"]["security"], json!([{}, {"endUserJwt": []}, {"apiToken": []}]));
+    assert_eq!(paths["/admin/users"]["get"]["security"], json!([{"adminJwt": []}]));
+    assert_eq!(paths["/admin/login"]["post"]["security"], json!([{}]));
+    assert_eq!(paths["/admin/access-token"]["post"]["security"], json!([{"adminRefreshCookie": []}]));
+    // 429 where the route's class is limited; never on the operations endpoints.
+    assert!(paths["/api/auth/local"]["post"]["responses"].get("429").is_some());
+    assert!(paths["/admin/users"]["get"]["responses"].get("429").is_some());
+    assert!(paths["/_health"]["get"]["responses"].get("429").is_none());
+    // Every JSON body is a named schema, and can be refused as too large or not JSON.
+    for (path, item) in paths.as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(body) = operation.get("requestBody") else { continue };
+            let schema = &body["content"]["application/json"]["schema"];
+            assert!(schema["$ref"].is_string(), "{method} {path} has an unnamed body schema: {schema}");
+            for status in ["400", "413", "415"] {
+                assert!(operation["responses"].get(status).is_some(), "{method} {path} lacks {status}");
+            }
+        }
+    }
+    let register = &document["components"]["schemas"]["RegisterRequest"];
+    assert_eq!(register["additionalProperties"], false);
+    assert_eq!(register["properties"]["email"]["format"], "email");
+    assert_eq!(register["properties"]["password"]["minLength"], 8);
+    let token = &document["components"]["schemas"]["CreateApiTokenRequest"];
+    assert!(token["required"].as_array().unwrap().contains(&json!("type")));
+    // The stateful flows are linked.
+    let created = &paths["/api/users"]["post"]["responses"]["201"]["links"];
+    assert_eq!(created["find_user"]["operationId"], "find_user");
+    assert_eq!(created["find_user"]["parameters"]["id"], "$response.body#/id");
+    assert_eq!(paths["/api/auth/local/register"]["post"]["responses"]["200"]["links"]["me"]["operationId"], "find_me");
+}
+
+#[tokio::test]
+async fn the_docs_page_renders_the_document_from_the_binary_alone() {
+    let server = TestServer::spawn().await;
+    let page = server.get("/docs", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.text.contains("/openapi.json"));
+    // No other host: no absolute or protocol-relative URL anywhere in the page.
+    assert!(!page.text.contains("://") && !page.text.contains("\"//"), "{}", page.text);
+    let script = server.get("/docs/swagger-ui-bundle.js", None).await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.headers["content-type"].to_str().unwrap().contains("javascript"));
+    assert!(script.text.contains("SwaggerUIBundle"));
+    let style = server.get("/docs/swagger-ui.css", None).await;
+    assert_eq!(style.status, StatusCode::OK);
+    assert!(style.headers["content-type"].to_str().unwrap().starts_with("text/css"));
+    assert_eq!(server.get("/docs/nothing.js", None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn a_full_hash_queue_answers_503_with_retry_after() {
     // One hashing thread, one waiting slot, and hashes slow enough to pile up.
     let server = TestServer::builder()

@@ -10,12 +10,16 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use gatehouse_domain::api_tokens::{ApiTokenInput, ApiTokenPatch};
+use gatehouse_domain::action::{Action, ActionRegistry};
+use gatehouse_domain::api_tokens::{ApiTokenInput, ApiTokenPatch, LIFESPANS_MS};
 use gatehouse_domain::ids::ApiTokenId;
 use gatehouse_domain::model::{ApiToken, ApiTokenKind};
 use gatehouse_domain::ports::ConflictKey;
 use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors};
 use serde_json::{json, Map, Value};
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::RefOr;
+use utoipa::ToSchema;
 
 fn token_json(token: &ApiToken, secret: Option<&str>) -> Value {
     let mut data = json!({
@@ -44,8 +48,133 @@ fn conflicts(error: DomainError) -> ApiError {
     }
 }
 
+/// Body of `POST /admin/api-tokens`, as [`CreateApiTokenRequest::parse`] reads it.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiTokenRequest {
+    /// Unique name.
+    #[schema(min_length = 1, pattern = r"\S")]
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// What the token may do.
+    #[serde(rename = "type")]
+    #[schema(value_type = ApiTokenType)]
+    pub kind: ApiTokenKind,
+    /// Lifetime in milliseconds: 7, 30 or 90 days; null or absent for unlimited.
+    #[schema(schema_with = lifespan_schema)]
+    pub lifespan: Option<i64>,
+    /// The content actions of a `custom` token (ignored for the other types).
+    #[schema(schema_with = token_permissions_schema)]
+    pub permissions: Option<Vec<String>>,
+}
+
+impl CreateApiTokenRequest {
+    /// Reads the body; a key outside the five above is refused.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let patch = read_token(body, true)?;
+        Ok(Self {
+            name: patch.name.unwrap_or_default(),
+            description: patch.description,
+            kind: patch.kind.unwrap_or(ApiTokenKind::ReadOnly),
+            lifespan: patch.lifespan_ms.flatten(),
+            permissions: patch.actions,
+        })
+    }
+
+    fn into_input(self) -> ApiTokenInput {
+        ApiTokenInput {
+            name: self.name,
+            description: self.description.unwrap_or_default(),
+            kind: self.kind,
+            lifespan_ms: self.lifespan,
+            actions: self.permissions.unwrap_or_default(),
+        }
+    }
+}
+
+/// Body of `PUT /admin/api-tokens/{id}`, as [`UpdateApiTokenRequest::parse`] reads it: every
+/// key optional.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApiTokenRequest {
+    /// Unique name.
+    #[schema(min_length = 1, pattern = r"\S")]
+    pub name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// What the token may do.
+    #[serde(rename = "type")]
+    #[schema(value_type = Option<ApiTokenType>)]
+    pub kind: Option<ApiTokenKind>,
+    /// Lifetime in milliseconds: 7, 30 or 90 days; null for unlimited, absent for unchanged.
+    #[schema(schema_with = lifespan_schema)]
+    pub lifespan: Option<Option<i64>>,
+    /// The content actions of a `custom` token; null clears them.
+    #[schema(schema_with = token_permissions_schema)]
+    pub permissions: Option<Vec<String>>,
+}
+
+impl UpdateApiTokenRequest {
+    /// Reads the body; a key outside the five above is refused.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let patch = read_token(body, false)?;
+        Ok(Self {
+            name: patch.name,
+            description: patch.description,
+            kind: patch.kind,
+            lifespan: patch.lifespan_ms,
+            permissions: patch.actions,
+        })
+    }
+
+    fn into_patch(self) -> ApiTokenPatch {
+        ApiTokenPatch {
+            name: self.name,
+            description: self.description,
+            kind: self.kind,
+            lifespan_ms: self.lifespan,
+            actions: self.permissions,
+        }
+    }
+}
+
+/// A token's type.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApiTokenType {
+    /// Every read action.
+    ReadOnly,
+    /// Every content action.
+    FullAccess,
+    /// The actions in `permissions`.
+    Custom,
+}
+
+fn lifespan_schema() -> RefOr<Schema> {
+    let lifespans: Vec<i64> = LIFESPANS_MS.to_vec();
+    let texts: Vec<String> = LIFESPANS_MS.iter().map(i64::to_string).collect();
+    RefOr::T(Schema::AnyOf(
+        AnyOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some(lifespans)))
+            .item(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(texts)))
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some("Milliseconds: 604800000 (7 days), 2592000000 (30 days), 7776000000 (90 days), or null"))
+            .build(),
+    ))
+}
+
+fn token_permissions_schema() -> impl Into<RefOr<Schema>> {
+    let names: Vec<&str> = ActionRegistry::builtin().grantable().map(Action::as_str).collect();
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)))
+        .build()
+}
+
 /// Reads a token body: every key it names, the rest left `None`.
-fn token_patch(body: &Map<String, Value>, creating: bool) -> Result<ApiTokenPatch, ApiError> {
+fn read_token(body: &Map<String, Value>, creating: bool) -> Result<ApiTokenPatch, ApiError> {
     Fields::refuse_other_keys(body, &["name", "description", "type", "lifespan", "permissions"])?;
     let mut fields = Fields::new(body);
     let name = if creating { fields.required_string("name") } else { fields.present_string("name") };
@@ -91,18 +220,6 @@ fn token_patch(body: &Map<String, Value>, creating: bool) -> Result<ApiTokenPatc
     Ok(ApiTokenPatch { name, description, kind, lifespan_ms, actions })
 }
 
-/// Reads the body of a new token (name and type required).
-fn token_input(body: &Map<String, Value>) -> Result<ApiTokenInput, ApiError> {
-    let patch = token_patch(body, true)?;
-    Ok(ApiTokenInput {
-        name: patch.name.unwrap_or_default(),
-        description: patch.description.unwrap_or_default(),
-        kind: patch.kind.unwrap_or(ApiTokenKind::ReadOnly),
-        lifespan_ms: patch.lifespan_ms.flatten(),
-        actions: patch.actions.unwrap_or_default(),
-    })
-}
-
 fn with_secret(status: StatusCode, data: Value) -> Response {
     let mut response = (status, Json(DataResponse { data })).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -110,7 +227,7 @@ fn with_secret(status: StatusCode, data: Value) -> Response {
 }
 
 /// Every API token (never the secrets).
-#[utoipa::path(get, path = "/admin/api-tokens", tag = "admin", operation_id = "list_api_tokens", security(("bearer" = [])),
+#[utoipa::path(get, path = "/admin/api-tokens", tag = "admin", operation_id = "list_api_tokens",
     responses(
         (status = 200, description = "{data: [tokens]}", body = DataResponse),
     ))]
@@ -123,8 +240,8 @@ pub async fn list_api_tokens(
 }
 
 /// Create an API token; the secret appears once, as `accessKey`.
-#[utoipa::path(post, path = "/admin/api-tokens", tag = "admin", operation_id = "create_api_token", security(("bearer" = [])),
-    request_body(content = Object, description = "{name, description?, type, lifespan?, permissions?}"),
+#[utoipa::path(post, path = "/admin/api-tokens", tag = "admin", operation_id = "create_api_token",
+    request_body = CreateApiTokenRequest,
     responses(
         (status = 201, description = "{data: token with accessKey}", body = DataResponse),
         (status = 400, description = "Invalid fields or name taken", body = ErrorResponse),
@@ -134,12 +251,13 @@ pub async fn create_api_token(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
-    let issued = state.domain.create_api_token(&caller, token_input(&body)?).await.map_err(conflicts)?;
+    let input = CreateApiTokenRequest::parse(&body)?.into_input();
+    let issued = state.domain.create_api_token(&caller, input).await.map_err(conflicts)?;
     Ok(with_secret(StatusCode::CREATED, token_json(&issued.token, Some(issued.secret.expose()))))
 }
 
 /// One API token.
-#[utoipa::path(get, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "find_api_token", security(("bearer" = [])),
+#[utoipa::path(get, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "find_api_token",
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "{data: token}", body = DataResponse),
@@ -155,9 +273,9 @@ pub async fn find_api_token(
 }
 
 /// Change an API token's name, description, type, lifespan or permissions (the secret stays).
-#[utoipa::path(put, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "update_api_token", security(("bearer" = [])),
+#[utoipa::path(put, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "update_api_token",
     params(("id" = i64, Path, description = "Token id")),
-    request_body(content = Object, description = "{name?, description?, type?, lifespan?, permissions?}"),
+    request_body = UpdateApiTokenRequest,
     responses(
         (status = 200, description = "{data: token}", body = DataResponse),
         (status = 400, description = "Invalid fields or name taken", body = ErrorResponse),
@@ -170,12 +288,13 @@ pub async fn update_api_token(
     JsonObject(body): JsonObject,
 ) -> Result<Json<DataResponse>, ApiError> {
     let id = ApiTokenId(path_id(&id)?);
-    let token = state.domain.update_api_token(&caller, id, token_patch(&body, false)?).await.map_err(conflicts)?;
+    let patch = UpdateApiTokenRequest::parse(&body)?.into_patch();
+    let token = state.domain.update_api_token(&caller, id, patch).await.map_err(conflicts)?;
     Ok(Json(DataResponse { data: token_json(&token, None) }))
 }
 
 /// Delete an API token; it stops working at once.
-#[utoipa::path(delete, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "delete_api_token", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "delete_api_token",
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "{data: token}", body = DataResponse),
@@ -191,7 +310,7 @@ pub async fn delete_api_token(
 }
 
 /// Give an API token a new secret (shown once as `accessKey`); the old one dies.
-#[utoipa::path(post, path = "/admin/api-tokens/{id}/regenerate", tag = "admin", operation_id = "regenerate_api_token", security(("bearer" = [])),
+#[utoipa::path(post, path = "/admin/api-tokens/{id}/regenerate", tag = "admin", operation_id = "regenerate_api_token",
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "{data: token with accessKey}", body = DataResponse),

@@ -2,7 +2,7 @@
 //! Strapi's admin) and end users' sessions. Same domain calls as the content API, admin auth.
 
 use crate::http::admin::{path_id, DataResponse};
-use crate::http::content::roles::{self, RoleDetailResponse, RolesResponse};
+use crate::http::content::roles::{self, CreateRoleRequest, RoleDetailResponse, RolesResponse, UpdateRoleRequest};
 use crate::http::content::{ErrorResponse, OkResponse};
 use crate::http::error::ApiError;
 use crate::http::rejection::JsonObject;
@@ -14,7 +14,7 @@ use gatehouse_domain::Caller;
 use serde_json::{json, Value};
 
 /// End-user roles with their number of users.
-#[utoipa::path(get, path = "/users-permissions/roles", tag = "admin", operation_id = "admin_list_end_user_roles", security(("bearer" = [])),
+#[utoipa::path(get, path = "/users-permissions/roles", tag = "admin", operation_id = "admin_list_end_user_roles",
     responses(
         (status = 200, description = "{roles: [...]}", body = RolesResponse),
     ))]
@@ -26,7 +26,7 @@ pub async fn admin_list_end_user_roles(
 }
 
 /// One end-user role with its permission tree.
-#[utoipa::path(get, path = "/users-permissions/roles/{id}", tag = "admin", operation_id = "admin_find_end_user_role", security(("bearer" = [])),
+#[utoipa::path(get, path = "/users-permissions/roles/{id}", tag = "admin", operation_id = "admin_find_end_user_role",
     params(("id" = i64, Path, description = "Role id")),
     responses(
         (status = 200, description = "{role: {...}}", body = RoleDetailResponse),
@@ -41,8 +41,8 @@ pub async fn admin_find_end_user_role(
 }
 
 /// Create an end-user role.
-#[utoipa::path(post, path = "/users-permissions/roles", tag = "admin", operation_id = "admin_create_end_user_role", security(("bearer" = [])),
-    request_body(content = Object, description = "{name, description?, permissions?}"),
+#[utoipa::path(post, path = "/users-permissions/roles", tag = "admin", operation_id = "admin_create_end_user_role",
+    request_body = CreateRoleRequest,
     responses(
         (status = 200, description = "{ok: true}", body = OkResponse),
         (status = 400, description = "Invalid fields or the role exists", body = ErrorResponse),
@@ -56,9 +56,9 @@ pub async fn admin_create_end_user_role(
 }
 
 /// Rename an end-user role or replace its grants.
-#[utoipa::path(put, path = "/users-permissions/roles/{id}", tag = "admin", operation_id = "admin_update_end_user_role", security(("bearer" = [])),
+#[utoipa::path(put, path = "/users-permissions/roles/{id}", tag = "admin", operation_id = "admin_update_end_user_role",
     params(("id" = i64, Path, description = "Role id")),
-    request_body(content = Object, description = "{name?, description?, permissions?}"),
+    request_body = UpdateRoleRequest,
     responses(
         (status = 200, description = "{ok: true}", body = OkResponse),
         (status = 400, description = "Invalid fields", body = ErrorResponse),
@@ -74,7 +74,7 @@ pub async fn admin_update_end_user_role(
 }
 
 /// Delete a custom end-user role; its users move to `authenticated`.
-#[utoipa::path(delete, path = "/users-permissions/roles/{id}", tag = "admin", operation_id = "admin_delete_end_user_role", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/users-permissions/roles/{id}", tag = "admin", operation_id = "admin_delete_end_user_role",
     params(("id" = i64, Path, description = "Role id")),
     responses(
         (status = 200, description = "{ok: true}", body = OkResponse),
@@ -90,7 +90,7 @@ pub async fn admin_delete_end_user_role(
 }
 
 /// An end user's live sessions.
-#[utoipa::path(get, path = "/admin/end-users/{id}/sessions", tag = "admin", operation_id = "list_end_user_sessions", security(("bearer" = [])),
+#[utoipa::path(get, path = "/admin/end-users/{id}/sessions", tag = "admin", operation_id = "list_end_user_sessions",
     params(("id" = i64, Path, description = "End-user id")),
     responses(
         (status = 200, description = "{data: [sessions]}", body = DataResponse),
@@ -113,7 +113,7 @@ pub async fn list_end_user_sessions(
 }
 
 /// End every session of an end user, at once.
-#[utoipa::path(post, path = "/admin/end-users/{id}/revoke-sessions", tag = "admin", operation_id = "revoke_end_user_sessions", security(("bearer" = [])),
+#[utoipa::path(post, path = "/admin/end-users/{id}/revoke-sessions", tag = "admin", operation_id = "revoke_end_user_sessions",
     params(("id" = i64, Path, description = "End-user id")),
     responses(
         (status = 200, description = "{data: {revoked: n}}", body = DataResponse),

@@ -1,5 +1,6 @@
 //! `/admin/invites*`: invites with status, resend, revoke (Medusa's lifecycle).
 
+use crate::http::admin::users::InviteRequest;
 use crate::http::admin::{admin_json, path_id, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
@@ -9,22 +10,20 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use gatehouse_domain::admins::IssuedInvite;
+use gatehouse_domain::admins::{InviteInput, IssuedInvite};
 use gatehouse_domain::ids::InviteId;
 use gatehouse_domain::model::{Admin, Invite};
 use gatehouse_domain::ports::ConflictKey;
 use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::{Caller, DomainError};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-/// Creates an invite from a body; a taken email is "Email already taken".
-pub(crate) async fn invite_from(
+/// Issues an invite; a taken email is "Email already taken".
+pub(crate) async fn issue_invite(
     state: &AppState,
     caller: &Caller,
-    body: &Map<String, Value>,
-    firstname_required: bool,
+    input: InviteInput,
 ) -> Result<IssuedInvite, ApiError> {
-    let input = super::users::invite_input(body, firstname_required)?;
     state.domain.invite_admin(caller, input).await.map_err(|error| match error {
         DomainError::Conflict(ConflictKey::Email) => ApiError::application("Email already taken"),
         other => other.into(),
@@ -50,8 +49,8 @@ fn invite_json(invite: &Invite, admin: &Admin, now: Timestamp, token: Option<&st
 }
 
 /// Create an invite: `{data: {id, email, token, expiresAt, status: "pending", accepted: false}}`.
-#[utoipa::path(post, path = "/admin/invites", tag = "admin", operation_id = "create_invite", security(("bearer" = [])),
-    request_body(content = Object, description = "{email, firstname?, lastname?, roles?}"),
+#[utoipa::path(post, path = "/admin/invites", tag = "admin", operation_id = "create_invite",
+    request_body = InviteRequest,
     responses(
         (status = 201, description = "The invite with its token (shown once)", body = DataResponse),
         (status = 400, description = "Invalid fields, unknown roles, or email taken", body = ErrorResponse),
@@ -61,7 +60,7 @@ pub async fn create_invite(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
-    let issued = invite_from(&state, &caller, &body, false).await?;
+    let issued = issue_invite(&state, &caller, InviteRequest::parse(&body)?.into_input()).await?;
     let now = state.domain.clock().now();
     Ok((
         StatusCode::CREATED,
@@ -71,7 +70,7 @@ pub async fn create_invite(
 }
 
 /// Every invite with its status (pending, accepted, expired, revoked).
-#[utoipa::path(get, path = "/admin/invites", tag = "admin", operation_id = "list_invites", security(("bearer" = [])),
+#[utoipa::path(get, path = "/admin/invites", tag = "admin", operation_id = "list_invites",
     responses(
         (status = 200, description = "{data: {results, pagination}}", body = DataResponse),
     ))]
@@ -89,7 +88,7 @@ pub async fn list_invites(
 }
 
 /// A new token and expiry for an invite; the old token dies.
-#[utoipa::path(post, path = "/admin/invites/{id}/resend", tag = "admin", operation_id = "resend_invite", security(("bearer" = [])),
+#[utoipa::path(post, path = "/admin/invites/{id}/resend", tag = "admin", operation_id = "resend_invite",
     params(("id" = i64, Path, description = "Invite id")),
     responses(
         (status = 200, description = "The invite with its new token", body = DataResponse),
@@ -107,7 +106,7 @@ pub async fn resend_invite(
 }
 
 /// Revoke an invite: its token dies.
-#[utoipa::path(delete, path = "/admin/invites/{id}", tag = "admin", operation_id = "revoke_invite", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/admin/invites/{id}", tag = "admin", operation_id = "revoke_invite",
     params(("id" = i64, Path, description = "Invite id")),
     responses(
         (status = 200, description = "The revoked invite", body = DataResponse),

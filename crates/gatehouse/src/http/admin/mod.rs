@@ -18,6 +18,8 @@ use gatehouse_domain::model::{Admin, AdminRole};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 /// `{data: …}`
@@ -80,6 +82,16 @@ pub fn path_id(raw: &str) -> Result<i64, ApiError> {
         Ok(id) if id > 0 => Ok(id),
         _ => Err(ApiError::validation(format!("Invalid id {raw:?}: an id is a positive integer"))),
     }
+}
+
+/// The schema of an id list as [`id_list`] reads it: ids as numbers, numeric text or `{id}`.
+pub fn id_list_schema() -> impl Into<RefOr<Schema>> {
+    let integer = || ObjectBuilder::new().schema_type(Type::Integer);
+    let item = AnyOfBuilder::new()
+        .item(integer())
+        .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^[+-]?[0-9]{1,18}$")))
+        .item(ObjectBuilder::new().property("id", integer()).required("id"));
+    ArrayBuilder::new().schema_type(SchemaType::from_iter([Type::Array, Type::Null])).items(item).build()
 }
 
 /// An optional list of integer ids (`roles: [1, 2]`).

@@ -12,33 +12,75 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::accounts::{Authenticated, LoginAttempt, Registration};
 use gatehouse_domain::ports::ConflictKey;
-use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors};
+use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors, Secret};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::net::SocketAddr;
 use utoipa::IntoParams;
 use utoipa::ToSchema;
 
-/// Body of `POST /api/auth/local/register`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// Body of `POST /api/auth/local/register`, as [`RegisterRequest::parse`] reads it. Keys other
+/// than these (and `register.allowed_fields`) are refused by the handler before parsing.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    /// 3–64 characters, no `@`.
+    /// 3–64 characters, no `@` or control character, no white space at either end.
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = r"^[^@\s\x00-\x1f\x7f][^@\x00-\x1f\x7f]{1,62}[^@\s\x00-\x1f\x7f]$"
+    )]
     pub username: String,
     /// A valid email address; stored lower-cased.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
-    /// At least `auth.password_min_length` characters, at most 1024 bytes.
-    pub password: String,
+    /// At least `auth.password_min_length` characters (8 by default), at most 1024 bytes.
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    pub password: Secret,
 }
 
-/// Body of `POST /api/auth/local`.
-#[derive(Debug, Deserialize, ToSchema)]
+impl RegisterRequest {
+    /// Reads the body; missing, null, empty or non-string fields are Strapi's field errors.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body);
+        let email = fields.required_string("email");
+        let username = fields.required_string("username");
+        let password = fields.required_string("password");
+        fields.finish()?;
+        let (Some(email), Some(username), Some(password)) = (email, username, password) else {
+            return Err(ApiError::validation("Invalid registration"));
+        };
+        Ok(Self { username, email, password: password.into() })
+    }
+}
+
+/// Body of `POST /api/auth/local`, as [`LoginRequest::parse`] reads it.
+#[derive(ToSchema)]
 pub struct LoginRequest {
     /// Email or username (case-insensitive).
+    #[schema(min_length = 1)]
     pub identifier: String,
     /// The password.
-    pub password: String,
+    #[schema(value_type = String, format = Password, min_length = 1)]
+    pub password: Secret,
     /// Optional client device id, kept on the session.
     #[serde(rename = "deviceId")]
     pub device_id: Option<String>,
+}
+
+impl LoginRequest {
+    /// Reads the body; other keys are ignored (as Strapi).
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body);
+        let identifier = fields.required_string("identifier");
+        let password = fields.required_string("password");
+        let device_id = fields.optional_string("deviceId");
+        fields.finish()?;
+        let (Some(identifier), Some(password)) = (identifier, password) else {
+            return Err(ApiError::validation("Invalid identifier or password"));
+        };
+        Ok(Self { identifier, password: password.into(), device_id })
+    }
 }
 
 /// A login or registration answer: `{jwt, user}`, plus `refreshToken` in refresh mode (on login, unless
@@ -129,7 +171,6 @@ fn auth_answer(
 #[utoipa::path(
     post, path = "/api/auth/local/register", tag = "auth", operation_id = "register",
     request_body = RegisterRequest,
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Registered (and logged in unless email confirmation is on)", body = AuthResponse),
         (status = 400, description = "Invalid fields, or email/username taken", body = ErrorResponse),
@@ -150,15 +191,8 @@ pub async fn register(
     if !refused.is_empty() {
         return Err(DomainError::InvalidParameters(refused).into());
     }
-    let mut fields = Fields::new(&body);
-    let email = fields.required_string("email");
-    let username = fields.required_string("username");
-    let password = fields.required_string("password");
-    fields.finish()?;
-    let (Some(email), Some(username), Some(password)) = (email, username, password) else {
-        return Err(ApiError::validation("Invalid registration"));
-    };
-    let registered = state.domain.register(&caller, Registration { username, email, password: password.into() }).await;
+    let RegisterRequest { username, email, password } = RegisterRequest::parse(&body)?;
+    let registered = state.domain.register(&caller, Registration { username, email, password }).await;
     match registered {
         Ok(authenticated) => Ok(auth_answer(
             &state,
@@ -180,7 +214,6 @@ pub async fn register(
 #[utoipa::path(
     post, path = "/api/auth/local", tag = "auth", operation_id = "login",
     request_body = LoginRequest,
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Logged in", body = AuthResponse),
         (status = 400, description = "Invalid identifier or password, blocked, or unconfirmed", body = ErrorResponse),
@@ -196,15 +229,8 @@ pub async fn login(
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
-    let mut fields = Fields::new(&body);
-    let identifier = fields.required_string("identifier");
-    let password = fields.required_string("password");
-    let device_id = fields.optional_string("deviceId");
-    fields.finish()?;
-    let (Some(identifier), Some(password)) = (identifier, password) else {
-        return Err(ApiError::validation("Invalid identifier or password"));
-    };
-    let outcome = state.domain.login(&caller, LoginAttempt { identifier, password: password.into(), device_id }).await;
+    let LoginRequest { identifier, password, device_id } = LoginRequest::parse(&body)?;
+    let outcome = state.domain.login(&caller, LoginAttempt { identifier, password, device_id }).await;
     state.metrics.record_login(outcome.is_ok());
     Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), RefreshPlacement::CookieInstead, outcome?))
 }
@@ -215,7 +241,6 @@ pub async fn login(
 /// **Gatehouse:** works in legacy mode too, and the access JWT dies with the session.
 #[utoipa::path(
     post, path = "/api/auth/logout", tag = "auth", operation_id = "logout",
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Session ended", body = OkResponse),
         (status = 401, description = "Missing, invalid or already ended credentials", body = ErrorResponse),
@@ -228,11 +253,29 @@ pub async fn logout(State(state): State<AppState>, Extension(caller): Extension<
     Ok(response)
 }
 
-/// Body of `POST /api/auth/forgot-password` and `POST /api/auth/send-email-confirmation`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// Body of `POST /api/auth/forgot-password` and `POST /api/auth/send-email-confirmation`, as
+/// [`EmailRequest::parse`] reads it.
+#[derive(Debug, ToSchema)]
 pub struct EmailRequest {
     /// The account's email address.
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+}
+
+impl EmailRequest {
+    /// Reads the body; a malformed address is refused at once, as Strapi (this tells nothing
+    /// about accounts).
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body);
+        let email = fields.required_string("email");
+        fields.finish()?;
+        let email = email.ok_or_else(|| ApiError::validation("email is a required field"))?;
+        if gatehouse_domain::values::Email::parse(&email).is_none() {
+            let error = FieldError::new("email", "email must be a valid email").with_value(email.into());
+            return Err(DomainError::Validation(FieldErrors(vec![error])).into());
+        }
+        Ok(Self { email })
+    }
 }
 
 /// `{email, sent: true}`
@@ -244,19 +287,6 @@ pub struct EmailSentResponse {
     pub sent: bool,
 }
 
-fn email_field(body: &serde_json::Map<String, serde_json::Value>) -> Result<String, ApiError> {
-    let mut fields = Fields::new(body);
-    let email = fields.required_string("email");
-    fields.finish()?;
-    let email = email.ok_or_else(|| ApiError::validation("email is a required field"))?;
-    // A malformed address is refused at once, as Strapi (this tells nothing about accounts).
-    if gatehouse_domain::values::Email::parse(&email).is_none() {
-        let error = FieldError::new("email", "email must be a valid email").with_value(email.into());
-        return Err(DomainError::Validation(FieldErrors(vec![error])).into());
-    }
-    Ok(email)
-}
-
 /// Ask for a password-reset mail.
 ///
 /// Action `plugin::users-permissions.auth.forgotPassword` (public). Answers `{ok: true}` at once
@@ -265,7 +295,6 @@ fn email_field(body: &serde_json::Map<String, serde_json::Value>) -> Result<Stri
 #[utoipa::path(
     post, path = "/api/auth/forgot-password", tag = "auth", operation_id = "forgot_password",
     request_body = EmailRequest,
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Accepted (whether or not the account exists)", body = OkResponse),
         (status = 400, description = "No email given", body = ErrorResponse),
@@ -275,7 +304,7 @@ pub async fn forgot_password(
     State(state): State<AppState>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<OkResponse>, ApiError> {
-    let email = email_field(&body)?;
+    let EmailRequest { email } = EmailRequest::parse(&body)?;
     let domain = state.domain.clone();
     // Answered before any lookup, so timing cannot tell a real account from an unknown one.
     tokio::spawn(async move {
@@ -286,16 +315,34 @@ pub async fn forgot_password(
     Ok(Json(OkResponse { ok: true }))
 }
 
-/// Body of `POST /api/auth/reset-password`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// Body of `POST /api/auth/reset-password`, as [`ResetPasswordRequest::parse`] reads it.
+#[derive(ToSchema)]
 pub struct ResetPasswordRequest {
     /// The code from the mail.
-    pub code: String,
+    #[schema(value_type = String, min_length = 1)]
+    pub code: Secret,
     /// The new password.
-    pub password: String,
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    pub password: Secret,
     /// The new password again.
     #[serde(rename = "passwordConfirmation")]
-    pub password_confirmation: String,
+    #[schema(value_type = String, format = Password, min_length = 1)]
+    pub password_confirmation: Secret,
+}
+
+impl ResetPasswordRequest {
+    /// Reads the body; other keys are ignored.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body);
+        let code = fields.required_string("code");
+        let password = fields.required_string("password");
+        let confirmation = fields.required_string("passwordConfirmation");
+        fields.finish()?;
+        let (Some(code), Some(password), Some(confirmation)) = (code, password, confirmation) else {
+            return Err(ApiError::validation("code, password and passwordConfirmation are required"));
+        };
+        Ok(Self { code: code.into(), password: password.into(), password_confirmation: confirmation.into() })
+    }
 }
 
 /// Set a new password with the mailed code.
@@ -306,7 +353,6 @@ pub struct ResetPasswordRequest {
 #[utoipa::path(
     post, path = "/api/auth/reset-password", tag = "auth", operation_id = "reset_password",
     request_body = ResetPasswordRequest,
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Password set; logged in", body = AuthResponse),
         (status = 400, description = "Incorrect code, or invalid password", body = ErrorResponse),
@@ -318,29 +364,47 @@ pub async fn reset_password(
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
-    let mut fields = Fields::new(&body);
-    let code = fields.required_string("code");
-    let password = fields.required_string("password");
-    let confirmation = fields.required_string("passwordConfirmation");
-    fields.finish()?;
-    let (Some(code), Some(password), Some(confirmation)) = (code, password, confirmation) else {
-        return Err(ApiError::validation("code, password and passwordConfirmation are required"));
-    };
-    let authenticated = state.domain.reset_password(&code, &password, &confirmation).await?;
+    let request = ResetPasswordRequest::parse(&body)?;
+    let authenticated = state
+        .domain
+        .reset_password(request.code.expose(), request.password.expose(), request.password_confirmation.expose())
+        .await?;
     Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), RefreshPlacement::BodyAlways, authenticated))
 }
 
-/// Body of `POST /api/auth/change-password`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// Body of `POST /api/auth/change-password`, as [`ChangePasswordRequest::parse`] reads it.
+#[derive(ToSchema)]
 pub struct ChangePasswordRequest {
     /// The password in use.
     #[serde(rename = "currentPassword")]
-    pub current_password: String,
+    #[schema(value_type = String, format = Password, min_length = 1)]
+    pub current_password: Secret,
     /// The new password.
-    pub password: String,
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    pub password: Secret,
     /// The new password again.
     #[serde(rename = "passwordConfirmation")]
-    pub password_confirmation: String,
+    #[schema(value_type = String, format = Password, min_length = 1)]
+    pub password_confirmation: Secret,
+}
+
+impl ChangePasswordRequest {
+    /// Reads the body; other keys are ignored.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body);
+        let current = fields.required_string("currentPassword");
+        let password = fields.required_string("password");
+        let confirmation = fields.required_string("passwordConfirmation");
+        fields.finish()?;
+        let (Some(current), Some(password), Some(confirmation)) = (current, password, confirmation) else {
+            return Err(ApiError::validation("currentPassword, password and passwordConfirmation are required"));
+        };
+        Ok(Self {
+            current_password: current.into(),
+            password: password.into(),
+            password_confirmation: confirmation.into(),
+        })
+    }
 }
 
 /// Change one's own password.
@@ -350,7 +414,6 @@ pub struct ChangePasswordRequest {
 #[utoipa::path(
     post, path = "/api/auth/change-password", tag = "auth", operation_id = "change_password",
     request_body = ChangePasswordRequest,
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = AuthResponse),
         (status = 400, description = "Wrong current password, mismatch, or invalid new password", body = ErrorResponse),
@@ -363,15 +426,16 @@ pub async fn change_password(
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
-    let mut fields = Fields::new(&body);
-    let current = fields.required_string("currentPassword");
-    let password = fields.required_string("password");
-    let confirmation = fields.required_string("passwordConfirmation");
-    fields.finish()?;
-    let (Some(current), Some(password), Some(confirmation)) = (current, password, confirmation) else {
-        return Err(ApiError::validation("currentPassword, password and passwordConfirmation are required"));
-    };
-    let changed = state.domain.change_password(&caller, &current, &password, &confirmation).await?;
+    let request = ChangePasswordRequest::parse(&body)?;
+    let changed = state
+        .domain
+        .change_password(
+            &caller,
+            request.current_password.expose(),
+            request.password.expose(),
+            request.password_confirmation.expose(),
+        )
+        .await?;
     Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), RefreshPlacement::BodyAlways, changed))
 }
 
@@ -388,7 +452,6 @@ pub struct ConfirmationQuery {
 #[utoipa::path(
     get, path = "/api/auth/email-confirmation", tag = "auth", operation_id = "confirm_email",
     params(ConfirmationQuery),
-    security((), ("bearer" = [])),
     responses(
         (status = 302, description = "Confirmed; redirect to `auth.email_confirmation_redirect`"),
         (status = 400, description = "Invalid, used or expired token", body = ErrorResponse),
@@ -423,7 +486,6 @@ pub async fn confirm_email(
 #[utoipa::path(
     post, path = "/api/auth/send-email-confirmation", tag = "auth", operation_id = "send_email_confirmation",
     request_body = EmailRequest,
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Accepted", body = EmailSentResponse),
         (status = 400, description = "No email given", body = ErrorResponse),
@@ -433,7 +495,7 @@ pub async fn send_email_confirmation(
     State(state): State<AppState>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<EmailSentResponse>, ApiError> {
-    let email = email_field(&body)?;
+    let EmailRequest { email } = EmailRequest::parse(&body)?;
     let domain = state.domain.clone();
     let address = email.clone();
     tokio::spawn(async move {
@@ -442,6 +504,25 @@ pub async fn send_email_confirmation(
         }
     });
     Ok(Json(EmailSentResponse { email, sent: true }))
+}
+
+/// Body of `POST /api/auth/refresh`, as [`RefreshRequest::parse`] reads it.
+#[derive(ToSchema)]
+pub struct RefreshRequest {
+    /// The refresh token; absent or null to use the cookie.
+    #[serde(rename = "refreshToken")]
+    #[schema(value_type = Option<String>)]
+    pub refresh_token: Option<Secret>,
+}
+
+impl RefreshRequest {
+    /// Reads the body; other keys are ignored.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body);
+        let refresh_token = fields.optional_string("refreshToken").map(Secret::from);
+        fields.finish()?;
+        Ok(Self { refresh_token })
+    }
 }
 
 /// `{jwt, refreshToken}`
@@ -462,8 +543,8 @@ pub struct RefreshResponse {
 /// rotated last within `auth.refresh_reuse_grace`, which is a plain 401.
 #[utoipa::path(
     post, path = "/api/auth/refresh", tag = "auth", operation_id = "refresh",
-    request_body(content = Object, description = "{refreshToken} (or the cookie)"),
-    security((), ("bearer" = [])),
+    security((), ("refreshCookie" = [])),
+    request_body(content = RefreshRequest, description = "The refresh token in the body, or none to use the `strapi_up_refresh` cookie"),
     responses(
         (status = 200, description = "Rotated", body = RefreshResponse),
         (status = 400, description = "No refresh token given", body = ErrorResponse),
@@ -480,9 +561,7 @@ pub async fn refresh(
     if state.domain.settings().jwt_mode == gatehouse_domain::settings::JwtMode::Legacy {
         return Err(ApiError::not_found("Not Found"));
     }
-    let mut fields = Fields::new(&body);
-    let from_body = fields.optional_string("refreshToken");
-    fields.finish()?;
+    let from_body = RefreshRequest::parse(&body)?.refresh_token.map(|token| token.expose().to_owned());
     let from_cookie = cookies::read(&headers, REFRESH_COOKIE);
     let cookie_used = from_body.is_none() && from_cookie.is_some();
     // Strapi's words: 400 BadRequestError "Missing refresh token", 401 "Invalid refresh token".
@@ -534,7 +613,6 @@ pub struct SessionsResponse {
 /// Action `plugin::users-permissions.auth.getSessions` (authenticated).
 #[utoipa::path(
     get, path = "/api/auth/sessions", tag = "auth", operation_id = "list_sessions",
-    security(("bearer" = [])),
     responses(
         (status = 200, description = "Live sessions", body = SessionsResponse),
     )

@@ -13,15 +13,18 @@ use utoipa::ToSchema;
 
 /// A user as the content API shows it. Never holds a secret.
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserResponse {
     /// Integer id.
+    #[schema(minimum = 1)]
     pub id: i64,
     /// Stable 24-character id.
+    #[schema(min_length = 1)]
     pub document_id: String,
     /// Username as written.
     pub username: String,
     /// Lower-cased email.
+    #[schema(format = Email)]
     pub email: String,
     /// `local` or the OAuth provider.
     pub provider: String,
@@ -30,10 +33,13 @@ pub struct UserResponse {
     /// Blocked by an administrator.
     pub blocked: bool,
     /// RFC 3339 UTC with milliseconds.
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// RFC 3339 UTC with milliseconds.
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// RFC 3339 UTC with milliseconds.
+    #[schema(format = DateTime)]
     pub published_at: String,
     /// Present only with `populate=role` (or `*`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,11 +65,49 @@ impl UserResponse {
     }
 }
 
+/// A user as a read with `fields` shows it: `id` and `documentId` always, the other fields
+/// of [`UserResponse`] when asked for (all of them without `fields`). Only for the document:
+/// the answer is a [`UserResponse`] trimmed.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct UserSelection {
+    /// Integer id.
+    #[schema(minimum = 1)]
+    id: i64,
+    /// Stable 24-character id.
+    #[schema(min_length = 1)]
+    document_id: String,
+    /// Username as written.
+    username: Option<String>,
+    /// Lower-cased email.
+    #[schema(format = Email)]
+    email: Option<String>,
+    /// `local` or the OAuth provider.
+    provider: Option<String>,
+    /// Email confirmed.
+    confirmed: Option<bool>,
+    /// Blocked by an administrator.
+    blocked: Option<bool>,
+    /// RFC 3339 UTC with milliseconds.
+    #[schema(format = DateTime)]
+    created_at: Option<String>,
+    /// RFC 3339 UTC with milliseconds.
+    #[schema(format = DateTime)]
+    updated_at: Option<String>,
+    /// RFC 3339 UTC with milliseconds.
+    #[schema(format = DateTime)]
+    published_at: Option<String>,
+    /// Present only with `populate=role` (or `*`).
+    role: Option<RoleResponse>,
+}
+
 /// A role as the content API shows it.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleResponse {
     /// Integer id.
+    #[schema(minimum = 1)]
     pub id: i64,
     /// Stable id.
     pub document_id: String,
@@ -75,10 +119,13 @@ pub struct RoleResponse {
     #[serde(rename = "type")]
     pub role_type: String,
     /// RFC 3339 UTC with milliseconds.
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// RFC 3339 UTC with milliseconds.
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// RFC 3339 UTC with milliseconds.
+    #[schema(format = DateTime)]
     pub published_at: String,
 }
 
@@ -101,16 +148,21 @@ impl From<&Role> for RoleResponse {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorResponse {
     /// Always null on errors.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = null_schema)]
     pub data: Option<serde_json::Value>,
     /// What went wrong.
     pub error: ErrorDetail,
+}
+
+fn null_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Null).build()
 }
 
 /// The `error` member of the envelope.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
     /// HTTP status.
+    #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
     /// `ValidationError`, `ApplicationError`, `UnauthorizedError`, `ForbiddenError`, …
     pub name: String,

@@ -14,7 +14,9 @@ use gatehouse_domain::roles::RoleInput;
 use gatehouse_domain::Caller;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 /// `{roles: [...]}`
@@ -103,7 +105,81 @@ fn role_id(raw: &str) -> Result<RoleId, ApiError> {
     }
 }
 
-fn role_input(body: &Map<String, Value>, creating: bool) -> Result<RoleInput, ApiError> {
+/// Body of `POST /api/users-permissions/roles` (and the admin's), as [`CreateRoleRequest::parse`]
+/// reads it.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoleRequest {
+    /// Display name; its lower-cased form becomes the role's type.
+    #[schema(min_length = 1)]
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// The complete set of enabled actions, as Strapi's permission tree.
+    #[schema(schema_with = permission_tree_schema)]
+    pub permissions: Option<Vec<String>>,
+    /// Sent by Strapi's admin panel; ignored.
+    #[serde(rename = "type")]
+    #[schema(value_type = Option<String>)]
+    pub role_type: Option<Value>,
+    /// Sent by Strapi's admin panel; ignored.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub users: Option<Value>,
+}
+
+impl CreateRoleRequest {
+    /// Reads the body; a key outside the five above is refused.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let (name, description, permissions) = read_role(body, true)?;
+        Ok(Self {
+            name: name.unwrap_or_default(),
+            description,
+            permissions,
+            role_type: body.get("type").cloned(),
+            users: body.get("users").cloned(),
+        })
+    }
+}
+
+/// Body of `PUT /api/users-permissions/roles/{id}` (and the admin's), as
+/// [`UpdateRoleRequest::parse`] reads it: every key optional.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRoleRequest {
+    /// Display name.
+    #[schema(min_length = 1)]
+    pub name: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// The complete set of enabled actions, as Strapi's permission tree (absent: unchanged).
+    #[schema(schema_with = permission_tree_schema)]
+    pub permissions: Option<Vec<String>>,
+    /// Sent by Strapi's admin panel; ignored.
+    #[serde(rename = "type")]
+    #[schema(value_type = Option<String>)]
+    pub role_type: Option<Value>,
+    /// Sent by Strapi's admin panel; ignored.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub users: Option<Value>,
+}
+
+impl UpdateRoleRequest {
+    /// Reads the body; a key outside the five above is refused.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        let (name, description, permissions) = read_role(body, false)?;
+        Ok(Self {
+            name,
+            description,
+            permissions,
+            role_type: body.get("type").cloned(),
+            users: body.get("users").cloned(),
+        })
+    }
+}
+
+type RoleFields = (Option<String>, Option<String>, Option<Vec<String>>);
+
+fn read_role(body: &Map<String, Value>, creating: bool) -> Result<RoleFields, ApiError> {
     Fields::refuse_other_keys(body, &["name", "description", "type", "permissions", "users"])?;
     let mut fields = Fields::new(body);
     let name = if creating { fields.required_string("name") } else { fields.present_string("name") };
@@ -113,7 +189,38 @@ fn role_input(body: &Map<String, Value>, creating: bool) -> Result<RoleInput, Ap
         None | Some(Value::Null) => None,
         Some(tree) => Some(granted_actions(tree)?),
     };
-    Ok(RoleInput { name, description, actions })
+    Ok((name, description, actions))
+}
+
+/// The permission tree's schema, from the built-in registry: each plugin, controller and action
+/// that can be granted, `{enabled, policy}` at the leaves.
+fn permission_tree_schema() -> impl Into<RefOr<Schema>> {
+    let mut plugins: BTreeMap<&str, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
+    for action in ActionRegistry::builtin().grantable() {
+        if let Some((plugin, controller, leaf)) = tree_position(action) {
+            plugins.entry(plugin).or_default().entry(controller).or_default().push(leaf);
+        }
+    }
+    let leaf = || {
+        ObjectBuilder::new()
+            .property("enabled", ObjectBuilder::new().schema_type(Type::Boolean))
+            .property("policy", ObjectBuilder::new().schema_type(Type::String))
+    };
+    let mut tree = ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    for (plugin, controllers) in plugins {
+        let mut by_controller = ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        for (controller, leaves) in controllers {
+            let mut actions = ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false)));
+            for name in leaves {
+                actions = actions.property(name, leaf());
+            }
+            by_controller = by_controller.property(controller, actions);
+        }
+        tree = tree.property(plugin, ObjectBuilder::new().property("controllers", by_controller));
+    }
+    tree.description(Some("`{plugin: {controllers: {controller: {action: {enabled, policy}}}}}`")).build()
 }
 
 /// List end-user roles with their number of users.
@@ -121,7 +228,6 @@ fn role_input(body: &Map<String, Value>, creating: bool) -> Result<RoleInput, Ap
 /// Action `plugin::users-permissions.role.find`.
 #[utoipa::path(
     get, path = "/api/users-permissions/roles", tag = "roles", operation_id = "list_roles",
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Every role", body = RolesResponse),
     )
@@ -148,7 +254,6 @@ pub async fn list_roles(
 #[utoipa::path(
     get, path = "/api/users-permissions/roles/{id}", tag = "roles", operation_id = "find_role",
     params(("id" = i64, Path, description = "Role id")),
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The role", body = RoleDetailResponse),
         (status = 400, description = "Malformed id", body = ErrorResponse),
@@ -172,8 +277,7 @@ pub async fn find_role(
 /// name whose type is taken is 400 (Strapi answers `{ok: true}`).
 #[utoipa::path(
     post, path = "/api/users-permissions/roles", tag = "roles", operation_id = "create_role",
-    request_body(content = Object, description = "{name, description?, permissions?}"),
-    security((), ("bearer" = [])),
+    request_body = CreateRoleRequest,
     responses(
         (status = 200, description = "Created", body = OkResponse),
         (status = 400, description = "Invalid fields, or the role exists", body = ErrorResponse),
@@ -184,7 +288,9 @@ pub async fn create_role(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<Json<OkResponse>, ApiError> {
-    state.domain.create_role(&caller, role_input(&body, true)?).await?;
+    let request = CreateRoleRequest::parse(&body)?;
+    let input = RoleInput { name: Some(request.name), description: request.description, actions: request.permissions };
+    state.domain.create_role(&caller, input).await?;
     Ok(Json(OkResponse { ok: true }))
 }
 
@@ -194,8 +300,7 @@ pub async fn create_role(
 #[utoipa::path(
     put, path = "/api/users-permissions/roles/{id}", tag = "roles", operation_id = "update_role",
     params(("id" = i64, Path, description = "Role id")),
-    request_body(content = Object, description = "{name?, description?, permissions?}"),
-    security((), ("bearer" = [])),
+    request_body = UpdateRoleRequest,
     responses(
         (status = 200, description = "Updated", body = OkResponse),
         (status = 400, description = "Invalid fields", body = ErrorResponse),
@@ -209,7 +314,9 @@ pub async fn update_role(
     JsonObject(body): JsonObject,
 ) -> Result<Json<OkResponse>, ApiError> {
     let id = role_id(&id)?;
-    state.domain.update_role(&caller, id, role_input(&body, false)?).await?;
+    let request = UpdateRoleRequest::parse(&body)?;
+    let input = RoleInput { name: request.name, description: request.description, actions: request.permissions };
+    state.domain.update_role(&caller, id, input).await?;
     Ok(Json(OkResponse { ok: true }))
 }
 
@@ -220,7 +327,6 @@ pub async fn update_role(
 #[utoipa::path(
     delete, path = "/api/users-permissions/roles/{id}", tag = "roles", operation_id = "delete_role",
     params(("id" = i64, Path, description = "Role id")),
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Deleted", body = OkResponse),
         (status = 400, description = "A built-in role, or a malformed id", body = ErrorResponse),
@@ -241,7 +347,6 @@ pub async fn delete_role(
 /// Action `plugin::users-permissions.permissions.getPermissions`.
 #[utoipa::path(
     get, path = "/api/users-permissions/permissions", tag = "roles", operation_id = "list_permissions",
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The tree", body = PermissionsResponse),
     )

@@ -1,6 +1,6 @@
 //! `/api/users*`: the users of the content API, with Strapi's query language.
 
-use crate::http::content::{query, ErrorResponse, RoleResponse, UserResponse};
+use crate::http::content::{query, ErrorResponse, RoleResponse, UserResponse, UserSelection};
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
 use crate::http::AppState;
@@ -16,6 +16,8 @@ use gatehouse_domain::users::{NewUserInput, RoleRef, UserPatch};
 use gatehouse_domain::{Caller, DomainError, Secret};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 
 /// Query parameters of the users routes (Strapi's bracket syntax; the most common shown).
@@ -112,9 +114,8 @@ const WRITABLE: [&str; 6] = ["username", "email", "password", "role", "confirmed
 #[utoipa::path(
     get, path = "/api/users", tag = "users", operation_id = "list_users",
     params(UsersQueryDoc),
-    security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "Matching users", body = [UserResponse]),
+        (status = 200, description = "Matching users (trimmed to `fields` when given)", body = [UserSelection]),
         (status = 400, description = "Malformed or forbidden query", body = ErrorResponse),
     )
 )]
@@ -139,7 +140,6 @@ pub async fn list_users(
 #[utoipa::path(
     get, path = "/api/users/count", tag = "users", operation_id = "count_users",
     params(UsersQueryDoc),
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "How many users match", body = u64),
         (status = 400, description = "Malformed or forbidden filter", body = ErrorResponse),
@@ -161,9 +161,8 @@ pub async fn count_users(
 #[utoipa::path(
     get, path = "/api/users/{id}", tag = "users", operation_id = "find_user",
     params(("id" = i64, Path, description = "User id"), UsersQueryDoc),
-    security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "The user", body = UserResponse),
+        (status = 200, description = "The user (trimmed to `fields` when given)", body = UserSelection),
         (status = 400, description = "Malformed id or query", body = ErrorResponse),
         (status = 404, description = "No such user", body = ErrorResponse),
     )
@@ -187,8 +186,7 @@ pub async fn find_user(
 /// is refused.
 #[utoipa::path(
     post, path = "/api/users", tag = "users", operation_id = "create_user",
-    request_body = UserWriteRequest,
-    security((), ("bearer" = [])),
+    request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created, with its role", body = UserResponse),
         (status = 400, description = "Invalid fields, unknown role, or email/username taken", body = ErrorResponse),
@@ -199,27 +197,9 @@ pub async fn create_user(
     Extension(caller): Extension<Caller>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
-    Fields::refuse_other_keys(&body, &WRITABLE)?;
-    let mut fields = Fields::new(&body);
-    let email = fields.required_string("email");
-    let username = fields.required_string("username");
-    let password = fields.required_string("password");
-    let role = role_ref(&body, &mut fields);
-    let confirmed = fields.optional_bool("confirmed");
-    let blocked = fields.optional_bool("blocked");
-    fields.finish()?;
-    let (Some(email), Some(username), Some(password)) = (email, username, password) else {
-        return Err(ApiError::validation("username, email and password are required"));
-    };
-    let input = NewUserInput {
-        username: Some(username),
-        email,
-        password: password.into(),
-        role,
-        confirmed,
-        blocked,
-        ..NewUserInput::default()
-    };
+    let CreateUserRequest { username, email, password, role, confirmed, blocked } = CreateUserRequest::parse(&body)?;
+    let input =
+        NewUserInput { username: Some(username), email, password, role, confirmed, blocked, ..NewUserInput::default() };
     let created = state.domain.create_user(&caller, input).await.map_err(|error| match error {
         // Strapi's words on create (its update says "Username already taken").
         DomainError::Conflict(ConflictKey::Username) => ApiError::application("This attribute must be unique"),
@@ -228,22 +208,123 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user_response(&created))).into_response())
 }
 
-/// Body of `POST /api/users` and `PUT /api/users/{id}` (all optional on PUT).
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct UserWriteRequest {
-    /// 3–64 characters, no `@`.
-    pub username: Option<String>,
-    /// A valid email address.
-    pub email: Option<String>,
-    /// New password (hashed before storage).
-    pub password: Option<String>,
-    /// Role id or documentId.
-    #[schema(value_type = Option<i64>)]
-    pub role: Option<Value>,
+/// Body of `POST /api/users`, as [`CreateUserRequest::parse`] reads it.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// 3–64 characters, no `@` or control character, no white space at either end.
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = r"^[^@\s\x00-\x1f\x7f][^@\x00-\x1f\x7f]{1,62}[^@\s\x00-\x1f\x7f]$"
+    )]
+    pub username: String,
+    /// A valid email address; stored lower-cased.
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    /// At least `auth.password_min_length` characters (8 by default), at most 1024 bytes;
+    /// hashed before storage.
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    pub password: Secret,
+    /// The role (default `authenticated`).
+    #[schema(schema_with = role_ref_schema)]
+    pub role: Option<RoleRef>,
     /// Email confirmed.
     pub confirmed: Option<bool>,
     /// Blocked: ends every session of the user at once.
     pub blocked: Option<bool>,
+}
+
+impl CreateUserRequest {
+    /// Reads the body; any key but the six written ones is refused.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        Fields::refuse_other_keys(body, &WRITABLE)?;
+        let mut fields = Fields::new(body);
+        let email = fields.required_string("email");
+        let username = fields.required_string("username");
+        let password = fields.required_string("password");
+        let role = role_ref(body, &mut fields);
+        let confirmed = fields.optional_bool("confirmed");
+        let blocked = fields.optional_bool("blocked");
+        fields.finish()?;
+        let (Some(email), Some(username), Some(password)) = (email, username, password) else {
+            return Err(ApiError::validation("username, email and password are required"));
+        };
+        Ok(Self { username, email, password: password.into(), role, confirmed, blocked })
+    }
+}
+
+/// Body of `PUT /api/users/{id}`, as [`UpdateUserRequest::parse`] reads it: every key optional,
+/// but a present text field is neither null nor empty.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// 3–64 characters, no `@` or control character, no white space at either end.
+    #[schema(
+        min_length = 3,
+        max_length = 64,
+        pattern = r"^[^@\s\x00-\x1f\x7f][^@\x00-\x1f\x7f]{1,62}[^@\s\x00-\x1f\x7f]$"
+    )]
+    pub username: Option<String>,
+    /// A valid email address; stored lower-cased.
+    #[schema(format = Email, max_length = 254)]
+    pub email: Option<String>,
+    /// A new password (ends every session of the user).
+    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    pub password: Option<Secret>,
+    /// The role.
+    #[schema(schema_with = role_ref_schema)]
+    pub role: Option<RoleRef>,
+    /// Email confirmed.
+    pub confirmed: Option<bool>,
+    /// Blocked: ends every session of the user at once.
+    pub blocked: Option<bool>,
+}
+
+impl UpdateUserRequest {
+    /// Reads the body; any key but the six written ones is refused.
+    pub fn parse(body: &Map<String, Value>) -> Result<Self, ApiError> {
+        Fields::refuse_other_keys(body, &WRITABLE)?;
+        let empty_password = match body.get("password") {
+            Some(Value::Null) => true,
+            Some(Value::String(text)) => text.is_empty(),
+            _ => false,
+        };
+        if empty_password {
+            // Strapi's words for an empty or null password on update, without field details.
+            return Err(ApiError::validation("password.notNull"));
+        }
+        let mut fields = Fields::new(body);
+        let request = Self {
+            username: fields.present_string("username"),
+            email: fields.present_string("email"),
+            password: fields.present_string("password").map(Secret::from),
+            role: role_ref(body, &mut fields),
+            confirmed: fields.optional_bool("confirmed"),
+            blocked: fields.optional_bool("blocked"),
+        };
+        fields.finish()?;
+        Ok(request)
+    }
+}
+
+/// A role named in a user body: its id, its documentId (or id as text), `{id}` or `{connect: [id]}`.
+fn role_ref_schema() -> RefOr<Schema> {
+    let integer = || ObjectBuilder::new().schema_type(Type::Integer);
+    RefOr::T(Schema::AnyOf(
+        AnyOfBuilder::new()
+            .item(integer().description(Some("Role id")))
+            .item(ObjectBuilder::new().schema_type(Type::String).description(Some("Role documentId, or id as text")))
+            .item(ObjectBuilder::new().property("id", integer()).required("id"))
+            .item(
+                ObjectBuilder::new()
+                    .property("connect", ArrayBuilder::new().items(integer()).min_items(Some(1)))
+                    .required("connect"),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .description(Some("Role: id, documentId, `{id}` or `{connect: [id]}`"))
+            .build(),
+    ))
 }
 
 /// Update a user (partial).
@@ -253,8 +334,7 @@ pub struct UserWriteRequest {
 #[utoipa::path(
     put, path = "/api/users/{id}", tag = "users", operation_id = "update_user",
     params(("id" = i64, Path, description = "User id")),
-    request_body = UserWriteRequest,
-    security((), ("bearer" = [])),
+    request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "Updated, with its role", body = UserResponse),
         (status = 400, description = "Invalid fields, unknown role, or email/username taken", body = ErrorResponse),
@@ -268,27 +348,8 @@ pub async fn update_user(
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let id = user_id(&id)?;
-    Fields::refuse_other_keys(&body, &WRITABLE)?;
-    let empty_password = match body.get("password") {
-        Some(Value::Null) => true,
-        Some(Value::String(text)) => text.is_empty(),
-        _ => false,
-    };
-    if empty_password {
-        // Strapi's words for an empty or null password on update, without field details.
-        return Err(ApiError::validation("password.notNull"));
-    }
-    let mut fields = Fields::new(&body);
-    let patch = UserPatch {
-        username: fields.present_string("username"),
-        email: fields.present_string("email"),
-        password: fields.present_string("password").map(Secret::from),
-        role: role_ref(&body, &mut fields),
-        confirmed: fields.optional_bool("confirmed"),
-        blocked: fields.optional_bool("blocked"),
-        ..UserPatch::default()
-    };
-    fields.finish()?;
+    let UpdateUserRequest { username, email, password, role, confirmed, blocked } = UpdateUserRequest::parse(&body)?;
+    let patch = UserPatch { username, email, password, role, confirmed, blocked, ..UserPatch::default() };
     let updated = state.domain.update_user(&caller, id, patch).await?;
     Ok(Json(user_response(&updated)).into_response())
 }
@@ -299,7 +360,6 @@ pub async fn update_user(
 #[utoipa::path(
     delete, path = "/api/users/{id}", tag = "users", operation_id = "delete_user",
     params(("id" = i64, Path, description = "User id")),
-    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The deleted user", body = UserResponse),
         (status = 400, description = "Malformed id", body = ErrorResponse),
@@ -324,9 +384,8 @@ pub async fn delete_user(
 #[utoipa::path(
     get, path = "/api/users/me", tag = "users", operation_id = "find_me",
     params(UsersQueryDoc),
-    security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller", body = UserResponse),
+        (status = 200, description = "The caller (trimmed to `fields` when given)", body = UserSelection),
         (status = 400, description = "Malformed query", body = ErrorResponse),
         (status = 401, description = "Invalid, expired or revoked token", body = ErrorResponse),
     )
