@@ -87,6 +87,9 @@ pub struct Surface {
     pub name: &'static str,
     /// Which credentials it accepts.
     pub credentials: CredentialRule,
+    /// Whether limited answers also carry Strapi's `X-RateLimit-*` headers (beside the
+    /// standard `RateLimit-*` that every surface sends).
+    pub strapi_rate_limit_headers: bool,
     render_domain: fn(DomainError) -> Response,
     render_http: fn(HttpFailure) -> Response,
 }
@@ -148,6 +151,7 @@ fn is_bare_error(response: &Response) -> bool {
 pub static STRAPI_CONTENT: Surface = Surface {
     name: "strapi-content",
     credentials: CredentialRule::EndUserOrApiToken,
+    strapi_rate_limit_headers: true,
     render_domain: |error| ApiError::from(error).into_response(),
     render_http: |failure| ApiError::from(failure).into_response(),
 };
@@ -156,6 +160,7 @@ pub static STRAPI_CONTENT: Surface = Surface {
 pub static STRAPI_ADMIN: Surface = Surface {
     name: "strapi-admin",
     credentials: CredentialRule::AdminJwt,
+    strapi_rate_limit_headers: true,
     render_domain: |error| ApiError::from(error).into_response(),
     render_http: |failure| ApiError::from(failure).into_response(),
 };
