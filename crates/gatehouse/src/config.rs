@@ -227,17 +227,88 @@ pub struct RegisterConfig {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default)]
 pub struct RateLimitConfig {
-    /// Master switch. The limiter is not built yet: `true` has no effect (and warns).
+    /// Master switch.
     pub enabled: bool,
     /// Auth endpoints, per IP and per identifier.
     pub auth_per_minute: u32,
     /// Everything else, per token or IP.
     pub api_per_minute: u32,
+    /// Most keys (clients, identifiers) one limiter tracks; beyond it, new keys are refused
+    /// until idle ones are evicted. Bounds the limiter's memory.
+    pub max_keys: usize,
+    /// Per route handler (`gatehouse routes list` names them): change, disable or add limits.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub routes: BTreeMap<String, RouteRateLimitConfig>,
 }
 
 impl Default for RateLimitConfig {
     fn default() -> Self {
-        Self { enabled: false, auth_per_minute: 10, api_per_minute: 600 }
+        Self { enabled: true, auth_per_minute: 10, api_per_minute: 600, max_keys: 50_000, routes: BTreeMap::new() }
+    }
+}
+
+/// `[rate_limit.routes."<handler>"]`: one route's limits; what is not set keeps the route's
+/// default policy.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct RouteRateLimitConfig {
+    /// `false`: this route is not limited at all.
+    pub enabled: bool,
+    /// Requests per window per client: the IP on auth routes, the token (else the IP) elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_client: Option<RateText>,
+    /// Requests per window per identifier (routes whose body names an account).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_identifier: Option<RateText>,
+}
+
+impl Default for RouteRateLimitConfig {
+    fn default() -> Self {
+        Self { enabled: true, per_client: None, per_identifier: None }
+    }
+}
+
+/// A rate written `COUNT/WINDOW`: `10/1m`, `5/5m`, `600/1m`, `1000/1h`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateText {
+    /// Requests allowed in a window (also the burst).
+    pub count: u32,
+    /// The window over which `count` requests are replenished.
+    pub window: Duration,
+}
+
+impl RateText {
+    /// `count` requests per minute.
+    pub fn per_minute(count: u32) -> Self {
+        Self { count, window: MINUTE }
+    }
+
+    /// Parses `COUNT/WINDOW`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (count, window) = text.split_once('/')?;
+        let count = count.trim().parse().ok()?;
+        let window = DurationText::parse(window)?;
+        Some(Self { count, window })
+    }
+}
+
+impl<'de> Deserialize<'de> for RateText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("invalid rate {text:?} (use COUNT/WINDOW, e.g. 10/1m)")))
+    }
+}
+
+impl std::fmt::Display for RateText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.count, DurationText(self.window))
+    }
+}
+
+impl Serialize for RateText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
     }
 }
 
@@ -639,6 +710,23 @@ impl Config {
 
         p.range("rate_limit.auth_per_minute", self.rate_limit.auth_per_minute, 1, 10_000);
         p.range("rate_limit.api_per_minute", self.rate_limit.api_per_minute, 1, 1_000_000);
+        p.range("rate_limit.max_keys", self.rate_limit.max_keys, 1_000, 10_000_000);
+        for (name, route) in &self.rate_limit.routes {
+            let key = format!("rate_limit.routes.{name}");
+            let Some(found) = crate::http::routes::ROUTES.iter().find(|route| route.name == name.as_str()) else {
+                p.push(&key, "no route handler has this name (gatehouse routes list names them)");
+                continue;
+            };
+            for (field, rate) in [("per_client", route.per_client), ("per_identifier", route.per_identifier)] {
+                if let Some(rate) = rate {
+                    p.range(&format!("{key}.{field} (count)"), rate.count, 1, 1_000_000);
+                    p.duration(&format!("{key}.{field} (window)"), rate.window, SECOND, DAY);
+                }
+            }
+            if route.per_identifier.is_some() && crate::http::ratelimit::identifier_field(found.name).is_none() {
+                p.push(&format!("{key}.per_identifier"), "this route reads no identifier from its body");
+            }
+        }
 
         if let Some(smtp) = &self.mail.smtp_url {
             if let Err(error) = crate::mail::SmtpSettings::parse(smtp) {
@@ -668,23 +756,12 @@ impl Config {
         p.0
     }
 
-    /// Keys that are accepted but do nothing (yet), mail links to pages Gatehouse does not
+    /// Keys that are accepted but do nothing (yet), rate limiting switched off, mail links to pages Gatehouse does not
     /// serve, and argon2 parameters under OWASP's floor.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
-        if self.rate_limit.enabled {
-            warnings.push(
-                "rate_limit.enabled = true has no effect yet: the rate limiter is not built, nothing is limited".into(),
-            );
-        }
-        let limits = RateLimitConfig::default();
-        if (self.rate_limit.auth_per_minute, self.rate_limit.api_per_minute)
-            != (limits.auth_per_minute, limits.api_per_minute)
-        {
-            warnings.push("rate_limit.*_per_minute has no effect yet: the rate limiter is not built".into());
-        }
-        if !self.server.trusted_proxies.is_empty() {
-            warnings.push("server.trusted_proxies has no effect yet: X-Forwarded-For is not read".into());
+        if !self.rate_limit.enabled {
+            warnings.push("rate_limit.enabled = false: no request is rate limited".into());
         }
         if self.webhooks != WebhooksConfig::default() {
             warnings.push("[webhooks] has no effect yet: webhooks are not built".into());
@@ -820,6 +897,13 @@ impl Config {
             mail_notes.push_str("# templates_dir: unset, so the built-in templates are used\n");
         }
         text = text.replacen("[mail]\n", &mail_notes, 1);
+        if self.rate_limit.routes.is_empty() {
+            text = text.replacen(
+                "[rate_limit]\n",
+                "[rate_limit]\n# routes: unset, so every route has its class's default limits\n",
+                1,
+            );
+        }
         Ok(text)
     }
 }
@@ -1076,7 +1160,7 @@ mod tests {
         let config = Config::load_from(&Overrides::default(), &[]).unwrap();
         assert_eq!(config.database.url, "sqlite://./gatehouse.db");
         assert_eq!(config.server.bind, "127.0.0.1:1337");
-        assert!(!config.rate_limit.enabled, "nothing limits yet, so the switch is off by default");
+        assert!(config.rate_limit.enabled, "rate limiting is on by default");
         assert_eq!(config.server.body_limit, ByteSize(65_536));
         assert_eq!(config.domain_settings().jwt_ttl, Duration::from_secs(30 * 86_400));
         config.validate().unwrap();

@@ -98,11 +98,21 @@ pub struct App {
 impl App {
     /// Opens the store (applying migrations), wires the domain and renders the OpenAPI document.
     pub async fn build(config: &config::Config) -> anyhow::Result<App> {
-        Self::build_with_clock(config, Arc::new(SystemClock)).await
+        Self::build_with_clocks(config, Arc::new(SystemClock), http::ratelimit::LimiterClock::monotonic()).await
     }
 
-    /// [`App::build`] with an injected clock (tests move time instead of sleeping).
+    /// [`App::build`] with an injected clock (tests move time instead of sleeping); the rate
+    /// limiter follows it too.
     pub async fn build_with_clock(config: &config::Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+        let limiter_clock = http::ratelimit::LimiterClock::following(clock.clone());
+        Self::build_with_clocks(config, clock, limiter_clock).await
+    }
+
+    async fn build_with_clocks(
+        config: &config::Config,
+        clock: Arc<dyn Clock>,
+        limiter_clock: http::ratelimit::LimiterClock,
+    ) -> anyhow::Result<App> {
         let store = open_store(config, config.database.max_connections, true).await?;
         let settings = config.domain_settings();
         let pool = HashPool::start(config.hash_pool_size(), config.auth.hash_queue)?;
@@ -126,7 +136,10 @@ impl App {
                 refresh_cookie_max_age: config.auth.refresh_ttl.0,
                 email_confirmation_redirect: config.email_confirmation_redirect(),
                 cors_origins: config.server.cors_origins.clone(),
+                trusted_proxies: http::client_ip::TrustedProxies::parse(&config.server.trusted_proxies)
+                    .map_err(|problem| anyhow::anyhow!("server.trusted_proxies: {problem}"))?,
             }),
+            limits: Arc::new(http::ratelimit::RateLimits::new(&config.rate_limit, &limiter_clock)),
         };
         Ok(App { state, body_limit: config.server.body_limit.0, mail_sender })
     }

@@ -1,12 +1,13 @@
 //! The HTTP side: application state, the router assembled from the route table, and the layers
-//! every request passes (request id, tracing, the access log and metrics, CORS, body limit,
-//! error envelopes).
+//! every request passes (request id, tracing, the client's address, the access log and metrics,
+//! CORS, body limit, error envelopes).
 //!
 //! Surfaces live in their own modules (`content` for the Strapi content API, `admin` for the
 //! Strapi admin API, `v1` for the generic users API); domain rules must not be written here.
 
 pub mod admin;
 pub mod caller;
+pub mod client_ip;
 pub mod content;
 pub mod cookies;
 pub mod cors;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod ratelimit;
 pub mod rejection;
 pub mod routes;
 pub mod surface;
@@ -21,7 +23,7 @@ pub mod v1;
 
 use crate::http::metrics::{Metrics, RouteName};
 use crate::http::surface::HttpFailure;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -45,6 +47,8 @@ pub struct AppState {
     pub openapi: axum::body::Bytes,
     /// Settings that only shape the wire format.
     pub surface: Arc<SurfaceSettings>,
+    /// Every route's rate limits (read once, when the router is built).
+    pub limits: Arc<ratelimit::RateLimits>,
 }
 
 /// Configuration the HTTP surfaces need beyond the domain's.
@@ -59,6 +63,8 @@ pub struct SurfaceSettings {
     /// Origins allowed cross-origin access (`server.cors_origins`); `*` allows any, without
     /// credentials.
     pub cors_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
+    pub trusted_proxies: client_ip::TrustedProxies,
 }
 
 /// The complete application router.
@@ -116,7 +122,9 @@ fn panic_failure(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// rejection), keeping headers such as `Allow`. One layer for all three: each boxed middleware
 /// costs on every request. Answers made before the guard ran (a 405, a panic, a CORS
 /// preflight) are counted under the route their path matched.
-async fn measure_and_envelope(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// It also decides the client's address, once, for every later layer and guard
+/// ([`client_ip::ClientIp`]).
+async fn measure_and_envelope(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -124,6 +132,9 @@ async fn measure_and_envelope(State(state): State<AppState>, request: Request, n
     let id = request_id(&request);
     let origin = request.headers().get(header::ORIGIN).cloned();
     let surface = surface::surface_for_path(&path);
+    let peer = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
+    let client = state.surface.trusted_proxies.client_ip(peer, request.headers());
+    request.extensions_mut().insert(client);
     let mut response = surface.finish(next.run(request).await);
     cors::forget_unlisted(&state.surface.cors_origins, origin.as_ref(), &mut response);
     let route = match response.extensions().get::<RouteName>() {

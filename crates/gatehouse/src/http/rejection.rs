@@ -74,15 +74,17 @@ fn refuse_unstorable_value(value: &Value, path: &str) -> Result<(), HttpFailure>
 /// Refuses a request whose JSON body holds, in any key or string at any depth, text no backend
 /// can store. The route guard runs it for every route, whether or not its handler reads the
 /// body. JSON can only spell NUL as the escape `\u0000` (a raw control character is not JSON),
-/// so bodies without that escape pass untouched, unparsed.
-pub async fn refuse_unstorable_body(request: Request) -> Result<Request, HttpFailure> {
+/// so bodies without that escape pass untouched, unparsed. The buffered body is handed back
+/// beside the request (which still carries it) for the checks that read it before the handler
+/// (the rate limiter's identifier); `None` when there is no body to read.
+pub async fn refuse_unstorable_body(request: Request) -> Result<(Request, Option<Bytes>), HttpFailure> {
     let has_body = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .is_none_or(|length| length.trim() != "0");
     if !has_body || request.method() == axum::http::Method::GET {
-        return Ok(request);
+        return Ok((request, None));
     }
     let (parts, body) = request.into_parts();
     let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await.map_err(|rejection| {
@@ -99,7 +101,7 @@ pub async fn refuse_unstorable_body(request: Request) -> Result<Request, HttpFai
             Err(_) => {}
         }
     }
-    Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
+    Ok((Request::from_parts(parts, axum::body::Body::from(bytes.clone())), Some(bytes)))
 }
 
 /// Refuses a query string whose keys or values, once decoded, hold text no backend can store;

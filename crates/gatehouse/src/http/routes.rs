@@ -2,8 +2,10 @@
 //! router, `gatehouse routes list`, role permissions and the OpenAPI check all read it, so a
 //! route without an action cannot exist.
 
+use crate::http::client_ip::ClientIp;
 use crate::http::metrics::RouteName;
 use crate::http::openapi::{self, Described};
+use crate::http::ratelimit::{self, RoutePolicy, Verdict};
 use crate::http::rejection::{refuse_unstorable_body, refuse_unstorable_query};
 use crate::http::surface::{self, Surface};
 use crate::http::{admin, content, ops, v1, AppState};
@@ -14,9 +16,12 @@ use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter};
 use axum::Router;
 use gatehouse_domain::action::Action;
+use gatehouse_domain::DomainError;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// Which rate-limit policy a route falls under (the limiter itself is not built yet).
+/// Which rate-limit policy a route falls under by default (`http/ratelimit.rs` builds the
+/// limiters; `[rate_limit.routes."<handler>"]` changes one route's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RateLimitClass {
     /// Credential-guessing targets: logins, registration, password resets, confirmations,
@@ -170,9 +175,10 @@ pub fn route_name_for(matched_path: Option<&str>, method: &Method) -> &'static s
 pub fn router(state: AppState) -> Router<AppState> {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
     for route in ROUTES {
+        let policy = state.limits.policy(route);
         let endpoint = (route.handler)(method_filter(&route.method))
             .route_layer(middleware::from_fn_with_state(state.clone(), move |state, request, next| {
-                guard(state, route, request, next)
+                guard(state, route, policy.clone(), request, next)
             }));
         let merged = match by_path.remove(route.path) {
             Some(existing) => existing.merge(endpoint),
@@ -188,16 +194,39 @@ pub fn router(state: AppState) -> Router<AppState> {
 /// No credentials and a missing grant is 403 (as Strapi); bad credentials are 401.
 /// Failures the handler left unrendered (a body rejection) are rendered by the route's surface.
 /// A query string or JSON body holding text no backend can store is refused before anything
-/// else runs, on every route alike.
-async fn guard(State(state): State<AppState>, route: &'static Route, request: Request, next: Next) -> Response {
+/// else runs, on every route alike; then the route's rate limits are counted (from the client
+/// address, the credential and the buffered body alone: a refused request costs no database
+/// read and no password hash), and every limited answer carries their headers.
+async fn guard(
+    State(state): State<AppState>,
+    route: &'static Route,
+    policy: Option<Arc<RoutePolicy>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if let Err(failure) = refuse_unstorable_query(request.uri().query()) {
         return named(route, route.surface.render_http(failure));
     }
-    let mut request = match refuse_unstorable_body(request).await {
-        Ok(request) => request,
+    let (mut request, body) = match refuse_unstorable_body(request).await {
+        Ok(buffered) => buffered,
         Err(failure) => return named(route, route.surface.render_http(failure)),
     };
-    let response = if route.action.is_open() {
+    let limited = match &policy {
+        Some(policy) => {
+            let client = request.extensions().get::<ClientIp>().copied().unwrap_or(ClientIp([0, 0, 0, 0].into()));
+            match policy.check(client, request.headers(), body.as_deref()) {
+                Verdict::Allowed(info) => Some(info),
+                Verdict::Refused(info, retry_after) => {
+                    let retry_after_secs = ratelimit::ceil_secs(retry_after).max(1);
+                    let mut response = route.surface.render_domain(DomainError::RateLimited { retry_after_secs });
+                    info.apply(response.headers_mut(), route.surface.strapi_rate_limit_headers);
+                    return named(route, response);
+                }
+            }
+        }
+        None => None,
+    };
+    let mut response = if route.action.is_open() {
         route.surface.finish(next.run(request).await)
     } else {
         let resolved = route.surface.resolve_caller(&state.domain, request.headers()).await;
@@ -210,6 +239,9 @@ async fn guard(State(state): State<AppState>, route: &'static Route, request: Re
             Err(error) => route.surface.render_domain(error),
         }
     };
+    if let Some(info) = limited {
+        info.apply(response.headers_mut(), route.surface.strapi_rate_limit_headers);
+    }
     named(route, response)
 }
 

@@ -93,6 +93,9 @@ pub struct Surface {
     pub credentials: CredentialRule,
     /// The OpenAPI schema of its error body (for the answers the guard adds to each route).
     pub error_schema: &'static str,
+    /// Whether limited answers also carry Strapi's `X-RateLimit-*` headers (beside the
+    /// standard `RateLimit-*` that every surface sends).
+    pub strapi_rate_limit_headers: bool,
     render_domain: fn(DomainError) -> Response,
     render_http: fn(HttpFailure) -> Response,
 }
@@ -156,6 +159,7 @@ pub static STRAPI_CONTENT: Surface = Surface {
     name: "strapi-content",
     credentials: CredentialRule::EndUserOrApiToken,
     error_schema: "ErrorResponse",
+    strapi_rate_limit_headers: true,
     render_domain: |error| ApiError::from(error).into_response(),
     render_http: |failure| ApiError::from(failure).into_response(),
 };
@@ -165,6 +169,7 @@ pub static STRAPI_ADMIN: Surface = Surface {
     name: "strapi-admin",
     credentials: CredentialRule::AdminJwt,
     error_schema: "ErrorResponse",
+    strapi_rate_limit_headers: true,
     render_domain: |error| ApiError::from(error).into_response(),
     render_http: |failure| ApiError::from(failure).into_response(),
 };
@@ -174,6 +179,7 @@ pub static V1: Surface = Surface {
     name: "v1",
     credentials: CredentialRule::AnyBearer,
     error_schema: "V1ErrorResponse",
+    strapi_rate_limit_headers: false,
     render_domain: |error| V1Error::from(error).into_response(),
     render_http: |failure| V1Error::from(failure).into_response(),
 };

@@ -94,11 +94,42 @@ fn every_value_that_would_break_the_server_is_refused_at_once() {
 }
 
 #[test]
-fn the_defaults_are_valid_and_the_rate_limiter_is_off_until_it_exists() {
+fn the_defaults_are_valid_and_the_rate_limiter_is_on() {
     let checked = Config::check_from(&Overrides::default(), &[]).unwrap();
     assert!(checked.problems.is_empty(), "{:?}", checked.problems);
-    assert!(!checked.config.rate_limit.enabled);
+    assert!(checked.config.rate_limit.enabled);
     assert!(!checked.warnings.iter().any(|warning| warning.starts_with("rate_limit")), "{:?}", checked.warnings);
+}
+
+#[test]
+fn per_route_rate_limits_name_real_handlers_with_rates() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("limits.toml");
+    std::fs::write(
+        &file,
+        "[rate_limit.routes.login]\nper_client = \"20/1m\"\nper_identifier = \"5/10m\"\n\
+         [rate_limit.routes.metrics]\nper_client = \"60/1m\"\n[rate_limit.routes.find_me]\nenabled = false\n",
+    )
+    .unwrap();
+    let overrides = Overrides { config_file: Some(file.clone()), ..Overrides::default() };
+    let checked = Config::check_from(&overrides, &[]).unwrap();
+    assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+    let login = &checked.config.rate_limit.routes["login"];
+    assert_eq!(login.per_client.map(|rate| (rate.count, rate.window.as_secs())), Some((20, 60)));
+    assert!(!checked.config.rate_limit.routes["find_me"].enabled);
+
+    std::fs::write(
+        &file,
+        "[rate_limit.routes.logn]\nper_client = \"20/1m\"\n[rate_limit.routes.find_me]\nper_identifier = \"5/1m\"\n\
+         [rate_limit.routes.register]\nper_client = \"ten a minute\"\n",
+    )
+    .unwrap();
+    let report = Config::check_from(&overrides, &[]).unwrap().problems.join("\n");
+    for key in
+        ["rate_limit.routes.logn", "rate_limit.routes.find_me.per_identifier", "rate_limit.routes.register.per_client"]
+    {
+        assert!(report.lines().any(|line| line.starts_with(key)), "{key} is reported in:\n{report}");
+    }
 }
 
 #[test]
@@ -162,18 +193,22 @@ fn keys_without_effect_are_accepted_with_a_warning() {
         dir.path(),
         &[],
         &[
-            ("GATEHOUSE_RATE_LIMIT__ENABLED", "true"),
+            ("GATEHOUSE_RATE_LIMIT__ENABLED", "false"),
+            ("GATEHOUSE_AUDIT__RETENTION_DAYS", "30"),
             ("GATEHOUSE_SERVER__CORS_ORIGINS", r#"["https://app.example.com"]"#),
             ("GATEHOUSE_SERVER__TRUSTED_PROXIES", r#"["10.0.0.0/8"]"#),
         ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    for key in ["rate_limit.enabled", "server.trusted_proxies"] {
-        assert!(
-            stdout.lines().any(|line| line.starts_with(&format!("# warning: {key}")) && line.contains("no effect")),
-            "{key} warned in: {stdout}"
-        );
-    }
+    assert!(
+        stdout.lines().any(|line| line.starts_with("# warning: audit.retention_days") && line.contains("no effect")),
+        "audit.retention_days warned in: {stdout}"
+    );
+    assert!(
+        stdout.lines().any(|line| line.starts_with("# warning: rate_limit.enabled = false")),
+        "switching the limiter off is warned in: {stdout}"
+    );
     assert!(!stdout.contains("# warning: server.cors_origins"), "CORS is built: {stdout}");
+    assert!(!stdout.contains("# warning: server.trusted_proxies"), "trusted proxies are read: {stdout}");
 }

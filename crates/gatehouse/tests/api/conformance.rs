@@ -2,7 +2,8 @@
 //! replayed entry by entry against a fresh Gatehouse in the matching configuration, and each
 //! answer is compared with Strapi's (status, JSON shape, error name and message).
 //!
-//! A difference fails the test unless [`allowed::ALLOWED`] lists it, word for word, with the
+//! Where the limiter runs (the defaults phase), Strapi's `X-RateLimit-*` headers are compared
+//! too. A difference fails the test unless [`allowed::ALLOWED`] lists it, word for word, with the
 //! passage of `docs/api-conventions.md` that explains it; a listed difference that no longer
 //! occurs fails too, so the list shrinks as Gatehouse converges.
 
@@ -60,7 +61,13 @@ impl Cast for Recording {
     }
 }
 
-async fn replay_phase(phase: &str, files: &[&str], tweak: impl FnOnce(&mut Config) + 'static, prelude: bool) {
+async fn replay_phase(
+    phase: &str,
+    files: &[&str],
+    tweak: impl FnOnce(&mut Config) + 'static,
+    prelude: bool,
+    rate_limited: bool,
+) {
     let sink = SmtpSink::start().await;
     let smtp = sink.url();
     let server = TestServer::builder()
@@ -84,6 +91,9 @@ async fn replay_phase(phase: &str, files: &[&str], tweak: impl FnOnce(&mut Confi
     }
     let cast = Recording;
     let mut replay = Replay::new(&server, &sink, &cast);
+    if rate_limited {
+        replay = replay.comparing_rate_limit_headers();
+    }
     let mut outcomes = Vec::new();
     for file in files {
         for entry in replay::load(file) {
@@ -169,13 +179,14 @@ async fn strapi_main_phase_conformance() {
             config.auth.refresh_cookie = true;
         },
         false,
+        false,
     )
     .await;
 }
 
 #[tokio::test]
 async fn strapi_legacy_phase_conformance() {
-    replay_phase("legacy", LEGACY, |_| {}, true).await;
+    replay_phase("legacy", LEGACY, |_| {}, true, false).await;
 }
 
 #[tokio::test]
@@ -188,6 +199,7 @@ async fn strapi_defaults_phase_conformance() {
             config.rate_limit.enabled = true;
         },
         false,
+        true,
     )
     .await;
 }

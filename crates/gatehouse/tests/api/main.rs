@@ -15,6 +15,7 @@ mod durability;
 mod edge;
 mod http_basics;
 mod lifecycle;
+mod rate_limits;
 mod roles;
 mod support;
 mod tokens;

@@ -90,6 +90,8 @@ pub struct Replay<'a> {
     /// Accepted forgot-password requests per address (each mails a code superseding the last).
     resets_asked: HashMap<String, usize>,
     reset_code: Option<String>,
+    /// Whether Strapi's `X-RateLimit-*` headers are compared too (phases with the limiter on).
+    rate_limit_headers: bool,
 }
 
 const UNRESOLVED: &str = "unresolved-placeholder";
@@ -112,7 +114,15 @@ impl<'a> Replay<'a> {
             forgot_email: None,
             resets_asked: HashMap::new(),
             reset_code: None,
+            rate_limit_headers: false,
         }
+    }
+
+    /// Also compares Strapi's `X-RateLimit-*` headers where the recording has them: limit and
+    /// remaining exactly, the reset as a Unix time within the next hour.
+    pub fn comparing_rate_limit_headers(mut self) -> Self {
+        self.rate_limit_headers = true;
+        self
     }
 
     /// Replays one entry (it must have a `request`).
@@ -189,7 +199,10 @@ impl<'a> Replay<'a> {
         }
         self.capture(file, &name, &path, body.as_ref(), status, &gatehouse);
 
-        let differences = compare(strapi_status, strapi, status, &gatehouse);
+        let mut differences = compare(strapi_status, strapi, status, &gatehouse);
+        if self.rate_limit_headers && strapi_status == status {
+            differences.extend(compare_rate_limit_headers(&recorded["headers"], &answer.headers));
+        }
         let trace = format!(
             "{method} {url}\n  body: {}\n  Gatehouse {status}: {}\n  Strapi {strapi_status}: {}",
             body.map(|body| body.to_string()).unwrap_or_default(),
@@ -544,6 +557,32 @@ fn error_of(body: &Value) -> Option<(String, String)> {
 }
 
 /// How Gatehouse's answer differs from Strapi's, one line per difference.
+/// How Gatehouse's `X-RateLimit-*` headers differ from the recording's (none recorded: none).
+fn compare_rate_limit_headers(recorded: &Value, headers: &reqwest::header::HeaderMap) -> Vec<String> {
+    let mut differences = Vec::new();
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned);
+    for name in ["x-ratelimit-limit", "x-ratelimit-remaining"] {
+        if let Some(strapi) = recorded[name].as_str() {
+            match header(name) {
+                Some(ours) if ours == strapi => {}
+                Some(ours) => differences.push(format!("header {name} {ours} (Strapi {strapi})")),
+                None => differences.push(format!("lacks header {name}")),
+            }
+        }
+    }
+    if recorded["x-ratelimit-reset"].is_string() {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+        match header("x-ratelimit-reset").and_then(|reset| reset.parse::<u64>().ok()) {
+            Some(reset) if (now..=now + 3600).contains(&reset) => {}
+            Some(reset) => {
+                differences.push(format!("header x-ratelimit-reset {reset} is not a Unix time within the hour"))
+            }
+            None => differences.push("lacks header x-ratelimit-reset".to_owned()),
+        }
+    }
+    differences
+}
+
 pub fn compare(strapi_status: u16, strapi: &Value, status: u16, gatehouse: &Value) -> Vec<String> {
     if strapi_status != status {
         let said = |status: u16, body: &Value| match error_of(body) {
