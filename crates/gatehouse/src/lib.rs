@@ -127,7 +127,7 @@ impl App {
         let templates = Arc::new(mail::Templates::load(config.mail.templates_dir.as_deref())?);
         let mailer = mail::mailer_for(&config.mail)?;
         let mail_sender = mail::sender::MailSender::new(domain.clone(), templates, mailer);
-        let state = http::AppState {
+        let state = http::AppState::new(http::Shared {
             domain,
             metrics: Arc::new(http::metrics::Metrics::default()),
             openapi: axum::body::Bytes::from(http::openapi::document()),
@@ -140,7 +140,7 @@ impl App {
                     .map_err(|problem| anyhow::anyhow!("server.trusted_proxies: {problem}"))?,
             }),
             limits: Arc::new(http::ratelimit::RateLimits::new(&config.rate_limit, &limiter_clock)),
-        };
+        });
         Ok(App { state, body_limit: config.server.body_limit.0, mail_sender })
     }
 
