@@ -130,7 +130,7 @@ impl App {
         let state = http::AppState::new(http::Shared {
             domain,
             metrics: Arc::new(http::metrics::Metrics::default()),
-            openapi: axum::body::Bytes::from(http::openapi::document()),
+            openapi: std::sync::OnceLock::new(),
             surface: Arc::new(http::SurfaceSettings {
                 refresh_cookie: config.auth.refresh_cookie,
                 refresh_cookie_max_age: config.auth.refresh_ttl.0,

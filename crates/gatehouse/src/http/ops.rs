@@ -4,7 +4,7 @@
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::AppState;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -56,7 +56,8 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi(State(state): State<AppState>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], state.openapi.clone()).into_response()
+    let document = state.openapi.get_or_init(|| Bytes::from(crate::http::openapi::document()));
+    ([(header::CONTENT_TYPE, "application/json")], document.clone()).into_response()
 }
 
 /// The docs page: Swagger UI rendering `/openapi.json`. Its script and style come from
