@@ -12,7 +12,7 @@ use crate::http::surface::CredentialRule;
 use gatehouse_domain::action::Access;
 use utoipa::openapi::content::ContentBuilder;
 use utoipa::openapi::link::LinkBuilder;
-use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::path::{HttpMethod, Operation, ParameterIn};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{
@@ -111,6 +111,7 @@ pub fn document() -> String {
         add_security(route, &mut described.operation);
         add_guard_responses(route, &mut described.operation);
         add_body_responses(route, &mut described.operation);
+        add_id_rules(route, &mut described.operation);
         add_rate_limit_response(route, &mut described.operation);
         add_links(route, &mut described.operation);
         doc.paths.add_path_operation(&described.path, described.methods, described.operation);
@@ -234,6 +235,24 @@ fn add_body_responses(route: &Route, operation: &mut Operation) {
     add_error(route, operation, "415", "The body is not JSON (`Content-Type: application/json`)");
 }
 
+/// A numeric `{id}` in a path is a positive integer: the schema says `minimum: 1`, and the
+/// 400 a malformed id gets is documented, on every route that has one.
+fn add_id_rules(route: &Route, operation: &mut Operation) {
+    let mut has_id = false;
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if parameter.name != "id" || !matches!(parameter.parameter_in, ParameterIn::Path) {
+            continue;
+        }
+        if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+            object.minimum = Some(1.into());
+            has_id = true;
+        }
+    }
+    if has_id {
+        add_error(route, operation, "400", "The id is not a positive integer, or the input is invalid");
+    }
+}
+
 /// 429 with `Retry-After` on every route whose rate-limit class limits it.
 fn add_rate_limit_response(route: &Route, operation: &mut Operation) {
     if route.rate_limit == RateLimitClass::Unlimited {
@@ -317,6 +336,17 @@ mod tests {
             serde_json::Value::Array(items) => items.iter().for_each(|item| refs(item, found)),
             _ => {}
         }
+    }
+
+    #[test]
+    fn numeric_path_ids_are_positive_and_their_400_is_documented() {
+        let document: serde_json::Value = serde_json::from_str(&document()).unwrap();
+        let find_user = &document["paths"]["/api/users/{id}"]["get"];
+        let id = find_user["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "id").unwrap();
+        assert_eq!(id["schema"]["minimum"], 1, "{id}");
+        assert!(find_user["responses"].get("400").is_some());
+        let count = &document["paths"]["/api/users/count"]["get"]["responses"]["200"]["content"];
+        assert!(count.get("application/json").is_some(), "{count}");
     }
 
     #[test]

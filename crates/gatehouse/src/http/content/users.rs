@@ -141,7 +141,7 @@ pub async fn list_users(
     get, path = "/api/users/count", tag = "users", operation_id = "count_users",
     params(UsersQueryDoc),
     responses(
-        (status = 200, description = "How many users match", body = u64),
+        (status = 200, description = "How many users match", body = u64, content_type = "application/json"),
         (status = 400, description = "Malformed or forbidden filter", body = ErrorResponse),
     )
 )]
