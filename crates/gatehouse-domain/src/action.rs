@@ -281,7 +281,8 @@ impl Action {
     /// List end-user roles.
     pub const ROLE_FIND: Action = Action(
         &ActionSpec::granted("plugin::users-permissions.role.find", ActionRealm::Content, "List end-user roles.")
-            .read_only(),
+            .read_only()
+            .held_by_admins_through(Action::END_USER_ROLES_READ),
     );
     /// Read one end-user role with its permissions.
     pub const ROLE_FIND_ONE: Action = Action(
@@ -290,26 +291,36 @@ impl Action {
             ActionRealm::Content,
             "Read one end-user role with its permissions.",
         )
-        .read_only(),
+        .read_only()
+        .held_by_admins_through(Action::END_USER_ROLES_READ),
     );
     /// Create an end-user role.
-    pub const ROLE_CREATE: Action = Action(&ActionSpec::granted(
-        "plugin::users-permissions.role.createRole",
-        ActionRealm::Content,
-        "Create an end-user role.",
-    ));
+    pub const ROLE_CREATE: Action = Action(
+        &ActionSpec::granted(
+            "plugin::users-permissions.role.createRole",
+            ActionRealm::Content,
+            "Create an end-user role.",
+        )
+        .held_by_admins_through(Action::END_USER_ROLES_CREATE),
+    );
     /// Update an end-user role.
-    pub const ROLE_UPDATE: Action = Action(&ActionSpec::granted(
-        "plugin::users-permissions.role.updateRole",
-        ActionRealm::Content,
-        "Update an end-user role.",
-    ));
+    pub const ROLE_UPDATE: Action = Action(
+        &ActionSpec::granted(
+            "plugin::users-permissions.role.updateRole",
+            ActionRealm::Content,
+            "Update an end-user role.",
+        )
+        .held_by_admins_through(Action::END_USER_ROLES_UPDATE),
+    );
     /// Delete an end-user role.
-    pub const ROLE_DELETE: Action = Action(&ActionSpec::granted(
-        "plugin::users-permissions.role.deleteRole",
-        ActionRealm::Content,
-        "Delete an end-user role.",
-    ));
+    pub const ROLE_DELETE: Action = Action(
+        &ActionSpec::granted(
+            "plugin::users-permissions.role.deleteRole",
+            ActionRealm::Content,
+            "Delete an end-user role.",
+        )
+        .held_by_admins_through(Action::END_USER_ROLES_DELETE),
+    );
     /// List every grantable action.
     pub const PERMISSIONS_GET: Action = Action(&ActionSpec::granted(
         "plugin::users-permissions.permissions.getPermissions",

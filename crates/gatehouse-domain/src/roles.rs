@@ -44,7 +44,7 @@ pub fn role_type_for(name: &str) -> String {
 impl Domain {
     /// Every role with its number of users.
     pub async fn list_roles(&self, caller: &Caller) -> Result<Vec<RoleWithCount>, DomainError> {
-        caller.authorize_any(&[Action::ROLE_FIND, Action::END_USER_ROLES_READ])?;
+        caller.authorize_in_realm(Action::ROLE_FIND)?;
         Ok(self.store.list_roles().await?)
     }
 
@@ -54,7 +54,7 @@ impl Domain {
         caller: &Caller,
         id: RoleId,
     ) -> Result<(Role, Vec<Action>), DomainError> {
-        caller.authorize_any(&[Action::ROLE_FIND_ONE, Action::END_USER_ROLES_READ])?;
+        caller.authorize_in_realm(Action::ROLE_FIND_ONE)?;
         let role = self.store.find_role(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
         let actions = self.actions.known(self.store.list_role_actions(id).await?).collect();
         Ok((role, actions))
@@ -68,7 +68,7 @@ impl Domain {
 
     /// Creates a role. Events: `role.created`.
     pub async fn create_role(&self, caller: &Caller, input: RoleInput) -> Result<Role, DomainError> {
-        caller.authorize_any(&[Action::ROLE_CREATE, Action::END_USER_ROLES_CREATE])?;
+        caller.authorize_in_realm(Action::ROLE_CREATE)?;
         let name = input.name.as_deref().map(str::trim).unwrap_or_default().to_owned();
         let role_type = role_type_for(&name);
         if name.is_empty() || role_type.is_empty() {
@@ -97,7 +97,7 @@ impl Domain {
 
     /// Renames a role or replaces its grants. Events: `role.updated`.
     pub async fn update_role(&self, caller: &Caller, id: RoleId, input: RoleInput) -> Result<Role, DomainError> {
-        caller.authorize_any(&[Action::ROLE_UPDATE, Action::END_USER_ROLES_UPDATE])?;
+        caller.authorize_in_realm(Action::ROLE_UPDATE)?;
         let actions = match &input.actions {
             Some(actions) => Some(self.checked_actions(actions)?),
             None => None,
@@ -125,7 +125,7 @@ impl Domain {
     /// Deletes a custom role; its users move to `authenticated`. The built-in `public` and
     /// `authenticated` roles cannot be deleted. Events: `role.deleted`.
     pub async fn delete_role(&self, caller: &Caller, id: RoleId) -> Result<Role, DomainError> {
-        caller.authorize_any(&[Action::ROLE_DELETE, Action::END_USER_ROLES_DELETE])?;
+        caller.authorize_in_realm(Action::ROLE_DELETE)?;
         let role = self.store.find_role(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
         if role.role_type == Role::PUBLIC || role.role_type == Role::AUTHENTICATED {
             return Err(DomainError::Rule(crate::error::Rule::BuiltInRole));
