@@ -413,10 +413,17 @@ impl Window {
     pub const MAX_LIMIT: u64 = 100;
     /// The largest number of rows a window may skip (SQL's `OFFSET` is a signed 64-bit number).
     pub const MAX_OFFSET: u64 = i64::MAX as u64;
+    /// The largest page number a request may ask for. A fixed bound rather than "whatever
+    /// still fits under [`Window::MAX_OFFSET`]" so that every surface can state it in its
+    /// schema, whatever the page size.
+    pub const MAX_PAGE: u64 = 1_000_000_000;
 
     /// Page `page` (from 1; 0 counts as 1) of `page_size` rows, the size clamped to
-    /// 1..=[`Window::MAX_LIMIT`]; `None` when the page starts beyond [`Window::MAX_OFFSET`].
+    /// 1..=[`Window::MAX_LIMIT`]; `None` beyond [`Window::MAX_PAGE`].
     pub fn page(page: u64, page_size: u64) -> Option<Window> {
+        if page > Self::MAX_PAGE {
+            return None;
+        }
         Self::page_of_at_most(page, page_size, Self::MAX_LIMIT)
     }
 
@@ -538,7 +545,10 @@ mod tests {
         assert_eq!(Window::starting_at(u64::MAX, 10), None);
         let last = Window::starting_at(Window::MAX_OFFSET, 10).unwrap();
         assert_eq!((last.sql_offset(), last.sql_limit()), (i64::MAX, 10));
-        let deepest = Window::page(i64::MAX as u64, 1).unwrap();
+        // Requests stop at the largest page; trusted callers reach the offset bound itself.
+        assert_eq!(Window::page(Window::MAX_PAGE + 1, 1), None);
+        assert_eq!(Window::page(Window::MAX_PAGE, 100).unwrap().offset(), (Window::MAX_PAGE - 1) * 100);
+        let deepest = Window::page_of_at_most(i64::MAX as u64, 1, 1).unwrap();
         assert_eq!(deepest.offset(), Window::MAX_OFFSET - 1);
         assert_eq!(Window::page_of_at_most(1, u64::MAX, u64::MAX).unwrap().sql_limit(), i64::MAX);
     }

@@ -122,7 +122,97 @@ pub fn document() -> String {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let Ok(mut json) = serde_json::to_value(&doc) else { return "{}".to_owned() };
     spell_link_keys(&mut json);
+    unwrap_raw_schemas(&mut json);
+    style_object_parameters(&mut json);
+    mark_optional_bodies(&mut json);
     json.to_string()
+}
+
+/// The extension that carries a schema written as JSON (see [`raw_schema`]).
+const RAW_SCHEMA: &str = "x-gatehouse-raw-schema";
+
+/// A schema utoipa's model cannot hold (`anyOf` beside a type, `const`, `minProperties` on a
+/// parameter), written as JSON: a placeholder that carries it, swapped for it when the
+/// document is rendered.
+pub fn raw_schema(schema: serde_json::Value) -> Schema {
+    let extensions = utoipa::openapi::extensions::ExtensionsBuilder::new().add(RAW_SCHEMA, schema).build();
+    Schema::Object(utoipa::openapi::schema::ObjectBuilder::new().extensions(Some(extensions)).build())
+}
+
+fn unwrap_raw_schemas(node: &mut serde_json::Value) {
+    match node {
+        serde_json::Value::Object(map) => {
+            if let Some(raw) = map.remove(RAW_SCHEMA) {
+                *node = raw;
+                return;
+            }
+            map.values_mut().for_each(unwrap_raw_schemas);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(unwrap_raw_schemas),
+        _ => {}
+    }
+}
+
+/// A query parameter whose value is an object is written in brackets (`filters[email][$eq]=…`),
+/// which OpenAPI calls `deepObject`: say so wherever the schema is an object (or a choice of
+/// objects), so clients and test generators spell it the way the parser reads it.
+fn style_object_parameters(document: &mut serde_json::Value) {
+    let is_object = |schema: &serde_json::Value| {
+        schema.get("type").and_then(serde_json::Value::as_str) == Some("object")
+            || schema.get("anyOf").and_then(serde_json::Value::as_array).is_some_and(|choices| {
+                choices.iter().all(|choice| choice.get("type").and_then(serde_json::Value::as_str) == Some("object"))
+            })
+    };
+    let Some(paths) = document.get_mut("paths").and_then(serde_json::Value::as_object_mut) else { return };
+    let parameters = paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("parameters").and_then(serde_json::Value::as_array_mut))
+        .flatten();
+    for parameter in parameters {
+        let in_query = parameter.get("in").and_then(serde_json::Value::as_str) == Some("query");
+        if in_query && parameter.get("schema").is_some_and(is_object) {
+            parameter["style"] = "deepObject".into();
+            parameter["explode"] = true.into();
+        }
+    }
+}
+
+/// Every JSON body is read as `{}` when the request has none, so a body is required exactly
+/// when its schema requires a property: an update whose fields are all optional may be sent
+/// without one.
+fn mark_optional_bodies(document: &mut serde_json::Value) {
+    let requires_a_field = |name: &str| {
+        document
+            .pointer(&format!("/components/schemas/{name}/required"))
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|required| !required.is_empty())
+    };
+    let mut optional = Vec::new();
+    let Some(paths) = document.get("paths").and_then(serde_json::Value::as_object) else { return };
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            let Some(body) = operation.get("requestBody") else { continue };
+            let schema = body.pointer("/content/application~1json/schema");
+            let inline_required =
+                schema.and_then(|schema| schema.get("required")).and_then(serde_json::Value::as_array);
+            let required = match schema.and_then(|schema| schema.get("$ref")).and_then(serde_json::Value::as_str) {
+                Some(reference) => requires_a_field(reference.trim_start_matches("#/components/schemas/")),
+                None => inline_required.is_some_and(|required| !required.is_empty()),
+            };
+            if !required {
+                optional.push((path.clone(), method.clone()));
+            }
+        }
+    }
+    for (path, method) in optional {
+        if let Some(body) =
+            document.pointer_mut(&format!("/paths/{}/{method}/requestBody", path.replace('~', "~0").replace('/', "~1")))
+        {
+            body["required"] = serde_json::Value::Bool(false);
+        }
+    }
 }
 
 /// utoipa 5 writes a link's `operationId` as `operation_id`; OpenAPI readers want the former.

@@ -71,13 +71,10 @@ fn refuse_unstorable_value(value: &Value, path: &str) -> Result<(), HttpFailure>
     }
 }
 
-/// Refuses a request whose JSON body holds, in any key or string at any depth, text no backend
-/// can store. The route guard runs it for every route, whether or not its handler reads the
-/// body. JSON can only spell NUL as the escape `\u0000` (a raw control character is not JSON),
-/// so bodies without that escape pass untouched, unparsed. The buffered body is handed back
-/// beside the request (which still carries it) for the checks that read it before the handler
-/// (the rate limiter's identifier); `None` when there is no body to read.
-pub async fn refuse_unstorable_body(request: Request) -> Result<(Request, Option<Bytes>), HttpFailure> {
+/// Buffers the request's body (a 413 over `server.body_limit`) and hands it back beside the
+/// request (which still carries it) for the checks that read it before the handler: the rate
+/// limiter's identifier and [`refuse_unstorable_json_text`]; `None` when there is no body.
+pub async fn buffer_body(request: Request) -> Result<(Request, Option<Bytes>), HttpFailure> {
     let has_body = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -94,14 +91,22 @@ pub async fn refuse_unstorable_body(request: Request) -> Result<(Request, Option
             HttpFailure::UnreadableBody
         }
     })?;
+    Ok((Request::from_parts(parts, axum::body::Body::from(bytes.clone())), Some(bytes)))
+}
+
+/// Refuses a JSON body that holds, in any key or string at any depth, text no backend can
+/// store. The route guard runs it for every route, whether or not its handler reads the body.
+/// JSON can only spell NUL as the escape `\u0000` (a raw control character is not JSON), so
+/// bodies without that escape pass untouched, unparsed.
+pub fn refuse_unstorable_json_text(bytes: &[u8]) -> Result<(), HttpFailure> {
     if bytes.windows(6).any(|window| window == b"\\u0000") {
-        match serde_json::from_slice::<Value>(&bytes) {
+        match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(object)) => refuse_unstorable_json(&object, "body")?,
             Ok(value) => refuse_unstorable_value(&value, "body")?,
             Err(_) => {}
         }
     }
-    Ok((Request::from_parts(parts, axum::body::Body::from(bytes.clone())), Some(bytes)))
+    Ok(())
 }
 
 /// Refuses a query string whose keys or values, once decoded, hold text no backend can store;

@@ -6,7 +6,7 @@ use crate::http::client_ip::ClientIp;
 use crate::http::metrics::RouteName;
 use crate::http::openapi::{self, Described};
 use crate::http::ratelimit::{self, RoutePolicy, Verdict};
-use crate::http::rejection::{refuse_unstorable_body, refuse_unstorable_query};
+use crate::http::rejection::{buffer_body, refuse_unstorable_json_text, refuse_unstorable_query};
 use crate::http::surface::{self, Surface};
 use crate::http::{admin, content, ops, v1, AppState};
 use axum::extract::{Request, State};
@@ -193,10 +193,12 @@ pub fn router(state: AppState) -> Router<AppState> {
 /// realms: its admin-realm counterpart), and hands the caller to the handler.
 /// No credentials and a missing grant is 403 (as Strapi); bad credentials are 401.
 /// Failures the handler left unrendered (a body rejection) are rendered by the route's surface.
-/// A query string or JSON body holding text no backend can store is refused before anything
-/// else runs, on every route alike; then the route's rate limits are counted (from the client
-/// address, the credential and the buffered body alone: a refused request costs no database
-/// read and no password hash), and every limited answer carries their headers.
+/// The body is buffered first (an oversized one is a 413 at once); then the route's rate
+/// limits are counted (from the client address, the credential and the buffered body alone: a
+/// refused request costs no database read and no password hash), and every limited answer
+/// carries their headers; then the caller is resolved and authorized, so a request without its
+/// credentials is a 401/403 whatever it holds; then a query string or JSON body holding text
+/// no backend can store is refused, on every route alike, before the handler runs.
 async fn guard(
     State(state): State<AppState>,
     route: &'static Route,
@@ -204,10 +206,7 @@ async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    if let Err(failure) = refuse_unstorable_query(request.uri().query()) {
-        return named(route, route.surface.render_http(failure));
-    }
-    let (mut request, body) = match refuse_unstorable_body(request).await {
+    let (mut request, body) = match buffer_body(request).await {
         Ok(buffered) => buffered,
         Err(failure) => return named(route, route.surface.render_http(failure)),
     };
@@ -226,17 +225,22 @@ async fn guard(
         }
         None => None,
     };
-    let mut response = if route.action.is_open() {
-        route.surface.finish(next.run(request).await)
+    let authorized = if route.action.is_open() {
+        Ok(None)
     } else {
         let resolved = route.surface.resolve_caller(&state.domain, request.headers()).await;
-        let authorized = resolved.and_then(|caller| caller.authorize_in_realm(route.action).map(|()| caller));
-        match authorized {
-            Ok(caller) => {
+        resolved.and_then(|caller| caller.authorize_in_realm(route.action).map(|()| Some(caller)))
+    };
+    let storable = refuse_unstorable_query(request.uri().query())
+        .and_then(|()| body.as_deref().map_or(Ok(()), refuse_unstorable_json_text));
+    let mut response = match (authorized, storable) {
+        (Err(error), _) => route.surface.render_domain(error),
+        (Ok(_), Err(failure)) => route.surface.render_http(failure),
+        (Ok(caller), Ok(())) => {
+            if let Some(caller) = caller {
                 request.extensions_mut().insert(caller);
-                route.surface.finish(next.run(request).await)
             }
-            Err(error) => route.surface.render_domain(error),
+            route.surface.finish(next.run(request).await)
         }
     };
     if let Some(info) = limited {

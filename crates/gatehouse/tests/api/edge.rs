@@ -159,29 +159,86 @@ async fn every_numeric_parameter_of_every_route_is_bounded() {
 #[tokio::test]
 async fn pages_past_the_end_are_refused_or_empty_never_page_one() {
     let (server, admin, api) = armed_server().await;
+    // The largest page is 1,000,000,000 at any page size, as the document says.
     for path in [
         "/api/users?pagination[page]=92233720368547760&pagination[pageSize]=100",
         "/api/users?pagination[page]=9223372036854775807",
+        "/api/users?pagination[page]=1000000001&pagination[pageSize]=1",
         "/api/users?start=18446744073709551615",
     ] {
         assert_refused(&server.get(path, Some(&api)).await, path);
     }
-    let deep = server.get("/api/users?pagination[page]=92233720368547760&pagination[pageSize]=1", Some(&api)).await;
+    let deep = server.get("/api/users?pagination[page]=1000000000&pagination[pageSize]=100", Some(&api)).await;
     assert_eq!((deep.status, deep.json()), (StatusCode::OK, json!([])), "a deep page is empty");
     let deepest = server.get("/api/users?start=9223372036854775807&limit=100", Some(&api)).await;
     assert_eq!((deepest.status, deepest.json()), (StatusCode::OK, json!([])));
 
-    for path in ["/admin/users?page=92233720368547760&pageSize=100", "/admin/users?page=18446744073709551616"] {
+    for path in [
+        "/admin/users?page=92233720368547760&pageSize=100",
+        "/admin/users?page=18446744073709551616",
+        "/admin/users?page=1000000001&pageSize=1",
+        "/admin/users?pageSize=9223372036854775808",
+    ] {
         assert_refused(&server.get(path, Some(&admin)).await, path);
     }
-    let deep = server.get("/admin/users?page=9223372036854775807&pageSize=1", Some(&admin)).await;
+    let deep = server.get("/admin/users?page=1000000000&pageSize=100", Some(&admin)).await;
     assert_eq!(deep.status, StatusCode::OK, "{}", deep.text);
     let data = &deep.json()["data"];
     assert_eq!(data["results"], json!([]), "never page one's rows under a huge page number");
     assert_eq!(
         (data["pagination"]["page"].as_u64(), data["pagination"]["total"].as_u64()),
-        (Some(i64::MAX as u64), Some(1))
+        (Some(1_000_000_000), Some(1))
     );
+    for path in ["/api/v1/users?page=1000000001", "/api/v1/users?limit=9223372036854775808"] {
+        assert_refused_by(&gatehouse::http::surface::V1, &server.get(path, Some(&api)).await, path);
+    }
+    let widest = server.get("/api/v1/users?limit=9223372036854775807", Some(&api)).await;
+    assert_eq!(
+        (widest.status, widest.json()["meta"]["limit"].as_u64()),
+        (StatusCode::OK, Some(100)),
+        "{}",
+        widest.text
+    );
+}
+
+/// What the OpenAPI document states of the query languages and bodies is what the parsers
+/// hold to: a list under `$and`/`$or` is indexed, `withDeleted` is a boolean, a role named by
+/// `{connect: [id]}` takes an integer id.
+#[tokio::test]
+async fn the_documented_shapes_are_the_parsed_shapes() {
+    let (server, admin, api) = armed_server().await;
+    for path in [
+        "/api/users?filters[$and][first][username][$eq]=carol",
+        "/api/users?filters[$or]=carol",
+        "/api/users/count?filters[$or][x][username]=carol",
+    ] {
+        assert_refused(&server.get(path, Some(&api)).await, path);
+    }
+    let listed =
+        server.get("/api/users?filters[$or][0][username]=carol&filters[$or][1][username]=nobody", Some(&api)).await;
+    assert_eq!((listed.status, listed.json().as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{}", listed.text);
+    for path in ["/admin/users?filters[$and][first][blocked]=false", "/admin/users/1?withDeleted=maybe"] {
+        assert_refused(&server.get(path, Some(&admin)).await, path);
+    }
+    for path in ["/admin/users?filters[$and][0][blocked]=false", "/admin/users/1?withDeleted=false"] {
+        let answer = server.get(path, Some(&admin)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.text);
+    }
+    let carol = server.get("/api/users?filters[username][$eq]=carol", Some(&api)).await.json()[0]["id"].clone();
+    let moved = server.put(&format!("/api/users/{carol}"), &json!({"role": {"connect": [1.5]}}), &api).await;
+    assert_refused(&moved, "a fractional role id");
+}
+
+/// Credentials are checked before the body: a request without them is a 401 whatever its body
+/// holds, even text the edge refuses.
+#[tokio::test]
+async fn a_request_without_credentials_is_unauthorized_before_its_body_is_judged() {
+    let (server, _admin, _api) = armed_server().await;
+    let request = server.client.put(server.url("/admin/users/1")).json(&json!({"firstname": "a\u{0}b"}));
+    let answer = server.send(request).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{}", answer.text);
+    let request = server.client.get(server.url("/admin/users?_q=a%00b"));
+    assert_eq!(server.send(request).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -226,13 +283,22 @@ async fn nul_in_any_body_string_of_any_writable_route_is_refused_and_writes_noth
 #[tokio::test]
 async fn nul_in_any_query_value_of_any_route_is_refused() {
     let (server, admin, api) = armed_server().await;
+    let carol =
+        server.post("/api/auth/local", &json!({"identifier": "carol", "password": PASSWORD}), None).await.json()["jwt"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let before = server.events().await.len();
     for route in ROUTES.iter().filter(|route| !ends_the_session(route)) {
         let token = credentials(route, &admin, &api);
         let path = with_id(route, "1");
         for query in ["_q=a%00b", "filters[username][$eq]=car%00ol", "filters[email][$containsi]=%00", "x%00=1"] {
             let target = format!("{path}?{query}");
-            let answer = call(&server, route, &target, token, None).await;
+            let mut answer = call(&server, route, &target, token, None).await;
+            if answer.status == StatusCode::UNAUTHORIZED {
+                // End-user-only routes take an end user's JWT, checked before the query.
+                answer = call(&server, route, &target, &carol, None).await;
+            }
             assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{} {target}: {}", route.method, answer.text);
             assert_refused_by(route.surface, &answer, &target);
         }

@@ -1,7 +1,7 @@
 //! `/admin/api-tokens*`: API tokens as Strapi's admin manages them; the secret appears once, as
 //! `accessKey`.
 
-use crate::http::admin::{path_id, DataResponse};
+use crate::http::admin::{path_id, DataListResponse, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
@@ -99,13 +99,13 @@ impl CreateApiTokenRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateApiTokenRequest {
     /// Unique name.
-    #[schema(min_length = 1, pattern = r"\S")]
+    #[schema(nullable = false, min_length = 1, pattern = r"\S")]
     pub name: Option<String>,
     /// Free text.
     pub description: Option<String>,
     /// What the token may do.
     #[serde(rename = "type")]
-    #[schema(value_type = Option<ApiTokenType>)]
+    #[schema(nullable = false, value_type = Option<ApiTokenType>)]
     pub kind: Option<ApiTokenKind>,
     /// Lifetime in milliseconds: 7, 30 or 90 days; null for unlimited, absent for unchanged.
     #[schema(schema_with = lifespan_schema)]
@@ -229,7 +229,7 @@ fn with_secret(status: StatusCode, data: Value) -> Response {
 /// Every API token (never the secrets).
 #[utoipa::path(get, path = "/admin/api-tokens", tag = "admin", operation_id = "list_api_tokens",
     responses(
-        (status = 200, description = "{data: [tokens]}", body = DataResponse),
+        (status = 200, description = "{data: [tokens]}", body = DataListResponse),
     ))]
 pub async fn list_api_tokens(
     State(state): State<AppState>,

@@ -88,10 +88,11 @@ impl AdminProfileFields {
 /// credentials are the same 400 as wrong ones.
 #[derive(ToSchema)]
 pub struct AdminLoginRequest {
-    /// The admin's email.
+    /// The admin's email (an empty one is "Missing credentials").
+    #[schema(min_length = 1)]
     pub email: String,
     /// The password.
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 1)]
     pub password: Secret,
     /// A 14-day refresh cookie instead of one for the browser session.
     #[serde(rename = "rememberMe")]
@@ -279,8 +280,9 @@ pub async fn admin_access_token(
 /// Query of `GET /admin/registration-info`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct RegistrationInfoQuery {
-    /// The invite's token.
+    /// The invite's token (without it the answer is 400, as Strapi).
     #[serde(rename = "registrationToken")]
+    #[param(required = true, min_length = 1)]
     pub registration_token: Option<String>,
 }
 

@@ -1,7 +1,7 @@
 //! The end-user realm seen from the admin realm: end-user roles (`/users-permissions/roles`, as
 //! Strapi's admin) and end users' sessions. Same domain calls as the content API, admin auth.
 
-use crate::http::admin::{path_id, DataResponse};
+use crate::http::admin::{path_id, DataListResponse, DataResponse};
 use crate::http::content::roles::{self, CreateRoleRequest, RoleDetailResponse, RolesResponse, UpdateRoleRequest};
 use crate::http::content::{ErrorResponse, OkResponse};
 use crate::http::error::ApiError;
@@ -93,7 +93,7 @@ pub async fn admin_delete_end_user_role(
 #[utoipa::path(get, path = "/admin/end-users/{id}/sessions", tag = "admin", operation_id = "list_end_user_sessions",
     params(("id" = i64, Path, description = "End-user id")),
     responses(
-        (status = 200, description = "{data: [sessions]}", body = DataResponse),
+        (status = 200, description = "{data: [sessions]}", body = DataListResponse),
         (status = 404, description = "No such user", body = ErrorResponse),
     ))]
 pub async fn list_end_user_sessions(

@@ -44,8 +44,8 @@ fn leaf<'a>(node: Option<&'a Node>, name: &str) -> Result<Option<&'a str>, Domai
 fn positive(node: Option<&Node>, name: &str, default: u64) -> Result<u64, DomainError> {
     match leaf(node, name)? {
         None | Some("") => Ok(default),
-        Some(text) => match text.parse::<u64>() {
-            Ok(value) if value >= 1 => Ok(value),
+        Some(text) => match text.parse::<i64>() {
+            Ok(value) if value >= 1 => Ok(value.unsigned_abs()),
             _ => Err(invalid(name, format!("{name} must be a positive integer"))),
         },
     }
@@ -106,12 +106,12 @@ fn parse_filters(node: &Node, conditions: &mut Vec<AdminCondition>) -> Result<()
     for (key, child) in map {
         match key.as_str() {
             "$and" => match child {
-                Node::Map(items) => {
+                Node::Map(items) if !items.is_empty() && items.keys().all(|key| key.parse::<u64>().is_ok()) => {
                     for item in items.values() {
                         parse_filters(item, conditions)?;
                     }
                 }
-                Node::Leaf(_) => return Err(DomainError::InvalidValue { path: "$and".into() }),
+                _ => return Err(DomainError::InvalidValue { path: "$and".into() }),
             },
             "isActive" => conditions.push(AdminCondition::IsActive(flag(child, "isActive")?)),
             "blocked" => conditions.push(AdminCondition::Blocked(flag(child, "blocked")?)),
@@ -207,5 +207,60 @@ mod tests {
         ] {
             assert!(parse_admin_list(raw).is_err(), "{raw}");
         }
+    }
+}
+
+/// The OpenAPI schemas of this grammar, from the same tables.
+pub mod schema {
+    use super::SORT_FIELDS;
+    use gatehouse_domain::query::Window;
+    use serde_json::json;
+    use utoipa::openapi::schema::Schema;
+
+    fn to_schema(schema: serde_json::Value) -> Schema {
+        crate::http::openapi::raw_schema(schema)
+    }
+
+    /// `page`: 1..=[`Window::MAX_PAGE`].
+    pub fn page() -> Schema {
+        to_schema(json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": Window::MAX_PAGE}))
+    }
+
+    /// `pageSize`: a positive integer (above 100 reads as 100).
+    pub fn page_size() -> Schema {
+        to_schema(json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX}))
+    }
+
+    /// `sort=field[:ASC|DESC]`, one field.
+    pub fn sort() -> Schema {
+        let fields = SORT_FIELDS.iter().map(|(name, _)| *name).collect::<Vec<_>>().join("|");
+        to_schema(
+            json!({"type": "string", "pattern": format!("^(?:{fields})(?::(?:[aA][sS][cC]|[dD][eE][sS][cC]))?$")}),
+        )
+    }
+
+    /// `filters[isActive]`, `filters[blocked]`, `filters[roles][id]` (bare or `[$eq]`), and
+    /// `filters[$and][n][…]` of the same.
+    pub fn filters() -> Schema {
+        let equal = |operand: serde_json::Value| json!({"anyOf": [operand, {"type": "object", "required": ["$eq"], "additionalProperties": false, "properties": {"$eq": operand}}]});
+        let flag = equal(json!({"type": "boolean"}));
+        let roles = json!({
+            "type": "object", "required": ["id"], "additionalProperties": false,
+            "properties": {"id": equal(json!({"type": "integer", "format": "int64"}))}
+        });
+        let item = json!({
+            "type": "object", "minProperties": 1, "additionalProperties": false,
+            "properties": {"isActive": flag, "blocked": flag, "roles": roles}
+        });
+        to_schema(json!({
+            "type": "object", "additionalProperties": false,
+            "properties": {
+                "isActive": flag, "blocked": flag, "roles": roles,
+                "$and": {
+                    "type": "object", "minProperties": 1, "propertyNames": {"pattern": "^[0-9]{1,4}$"},
+                    "additionalProperties": item
+                }
+            }
+        }))
     }
 }

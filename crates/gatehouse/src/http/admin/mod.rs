@@ -30,6 +30,14 @@ pub struct DataResponse {
     pub data: Value,
 }
 
+/// `{data: […]}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataListResponse {
+    /// The items.
+    #[schema(value_type = Vec<Object>)]
+    pub data: Vec<Value>,
+}
+
 /// The admin refresh cookie (as Strapi 5).
 pub const ADMIN_REFRESH_COOKIE: &str = "strapi_admin_refresh";
 
@@ -86,7 +94,11 @@ pub fn path_id(raw: &str) -> Result<i64, ApiError> {
 
 /// The schema of an id list as [`id_list`] reads it: ids as numbers, numeric text or `{id}`.
 pub fn id_list_schema() -> impl Into<RefOr<Schema>> {
-    let integer = || ObjectBuilder::new().schema_type(Type::Integer);
+    let integer = || {
+        ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+            utoipa::openapi::schema::SchemaFormat::KnownFormat(utoipa::openapi::schema::KnownFormat::Int64),
+        ))
+    };
     let item = AnyOfBuilder::new()
         .item(integer())
         .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^[+-]?[0-9]{1,18}$")))

@@ -1,6 +1,6 @@
 //! `/admin/roles*`: admin roles and their actions.
 
-use crate::http::admin::{path_id, DataResponse};
+use crate::http::admin::{path_id, DataListResponse, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
@@ -102,7 +102,7 @@ fn admin_permissions_schema() -> impl Into<RefOr<Schema>> {
 /// Every admin role with `usersCount`.
 #[utoipa::path(get, path = "/admin/roles", tag = "admin", operation_id = "list_admin_roles",
     responses(
-        (status = 200, description = "{data: [roles]}", body = DataResponse),
+        (status = 200, description = "{data: [roles]}", body = DataListResponse),
     ))]
 pub async fn list_admin_roles(
     State(state): State<AppState>,
@@ -134,7 +134,7 @@ pub async fn find_admin_role(
 #[utoipa::path(get, path = "/admin/roles/{id}/permissions", tag = "admin", operation_id = "list_admin_role_permissions",
     params(("id" = i64, Path, description = "Role id")),
     responses(
-        (status = 200, description = "{data: [{action, subject, properties, conditions}]}", body = DataResponse),
+        (status = 200, description = "{data: [{action, subject, properties, conditions}]}", body = DataListResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn list_admin_role_permissions(
@@ -151,7 +151,7 @@ pub async fn list_admin_role_permissions(
     params(("id" = i64, Path, description = "Role id")),
     request_body = AdminRolePermissionsRequest,
     responses(
-        (status = 200, description = "{data: [permissions]}", body = DataResponse),
+        (status = 200, description = "{data: [permissions]}", body = DataListResponse),
         (status = 400, description = "Unknown actions or the Super Admin role", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]

@@ -1,7 +1,7 @@
 //! `/admin/users*`: admin users — profile, list, invite, update, soft delete, restore, purge.
 
-use crate::http::admin::list_query::{parse_admin_list, AdminList};
-use crate::http::admin::{admin_json, id_list, id_list_schema, path_id, DataResponse};
+use crate::http::admin::list_query::{self, parse_admin_list, AdminList};
+use crate::http::admin::{admin_json, id_list, id_list_schema, path_id, DataListResponse, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
@@ -19,25 +19,31 @@ use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema,
 use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 
-/// Query of `GET /admin/users`.
+/// Query of `GET /admin/users`, its schemas from the parser's tables; any other parameter is
+/// a 400.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AdminListParams {
     /// Page from 1 (default 1).
+    #[param(schema_with = list_query::schema::page)]
     pub page: Option<String>,
     /// Page size (default 10, at most 100).
     #[serde(rename = "pageSize")]
+    #[param(schema_with = list_query::schema::page_size)]
     pub page_size: Option<String>,
     /// Search in names and email.
     #[serde(rename = "_q")]
     pub q: Option<String>,
     /// `field:ASC|DESC` (id, firstname, lastname, email, username, createdAt, updatedAt).
+    #[param(schema_with = list_query::schema::sort)]
     pub sort: Option<String>,
     /// `filters[$and][0][isActive][$eq]=true`, `filters[$and][1][roles][id][$eq]=3`,
     /// `filters[blocked][$eq]=false`; any other filter is a 400.
-    #[param(value_type = Option<Object>)]
+    #[param(style = DeepObject, explode, schema_with = list_query::schema::filters)]
     pub filters: Option<String>,
     /// Include soft-deleted admins.
     #[serde(rename = "withDeleted")]
+    #[param(value_type = Option<bool>)]
     pub with_deleted: Option<String>,
 }
 
@@ -47,12 +53,12 @@ pub struct AdminListParams {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAdminRequest {
     /// First name.
-    #[schema(min_length = 1)]
+    #[schema(nullable = false, min_length = 1)]
     pub firstname: Option<String>,
     /// Last name.
     pub lastname: Option<String>,
     /// A valid email address; stored lower-cased.
-    #[schema(format = Email, max_length = 254)]
+    #[schema(nullable = false, format = Email, max_length = 254)]
     pub email: Option<String>,
     /// Role ids (replaces the admin's roles).
     #[schema(schema_with = id_list_schema)]
@@ -64,7 +70,7 @@ pub struct UpdateAdminRequest {
     pub blocked: Option<bool>,
     /// A new password: 8 characters or more with a lower-case letter, an upper-case letter and
     /// a digit; one's own needs `currentPassword`.
-    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024, pattern = r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])")]
+    #[schema(nullable = false, value_type = Option<String>, format = Password, min_length = 8, max_length = 1024, pattern = r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9])")]
     pub password: Option<Secret>,
     /// The password in use (changing one's own password).
     #[serde(rename = "currentPassword")]
@@ -201,23 +207,36 @@ pub async fn create_admin(
     Ok((StatusCode::CREATED, Json(DataResponse { data })).into_response())
 }
 
+/// Query of `GET /admin/users/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FindAdminParams {
+    /// Find a soft-deleted admin too.
+    #[serde(rename = "withDeleted")]
+    #[param(value_type = Option<bool>)]
+    pub with_deleted: Option<String>,
+}
+
 /// One admin (soft-deleted ones with `?withDeleted=true`).
 #[utoipa::path(get, path = "/admin/users/{id}", tag = "admin", operation_id = "find_admin",
-    params(("id" = i64, Path, description = "Admin id"), AdminListParams),
+    params(("id" = i64, Path, description = "Admin id"), FindAdminParams),
     responses(
         (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 400, description = "`withDeleted` is neither true nor false", body = ErrorResponse),
         (status = 404, description = "No such admin", body = ErrorResponse),
     ))]
 pub async fn find_admin(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    Query(params): Query<AdminListParams>,
+    Query(params): Query<FindAdminParams>,
 ) -> Result<Json<DataResponse>, ApiError> {
-    let admin = state
-        .domain
-        .find_admin(&caller, AdminId(path_id(&id)?), params.with_deleted.as_deref() == Some("true"))
-        .await?;
+    let with_deleted = match params.with_deleted.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(DomainError::InvalidValue { path: "withDeleted".into() }.into()),
+    };
+    let admin = state.domain.find_admin(&caller, AdminId(path_id(&id)?), with_deleted).await?;
     Ok(Json(DataResponse { data: admin_json(&admin) }))
 }
 
@@ -276,8 +295,9 @@ pub async fn delete_admin(
 #[utoipa::path(post, path = "/admin/users/batch-delete", tag = "admin", operation_id = "batch_delete_admins",
     request_body = BatchDeleteRequest,
     responses(
-        (status = 200, description = "{data: [admins]}", body = DataResponse),
+        (status = 200, description = "{data: [admins]}", body = DataListResponse),
         (status = 400, description = "Bad ids or last super admin", body = ErrorResponse),
+        (status = 404, description = "One of the ids names no admin", body = ErrorResponse),
     ))]
 pub async fn batch_delete_admins(
     State(state): State<AppState>,
@@ -350,7 +370,11 @@ impl CreateAdminRequest {
 }
 
 fn required_roles_schema() -> impl Into<RefOr<Schema>> {
-    let integer = || ObjectBuilder::new().schema_type(Type::Integer);
+    let integer = || {
+        ObjectBuilder::new().schema_type(Type::Integer).format(Some(
+            utoipa::openapi::schema::SchemaFormat::KnownFormat(utoipa::openapi::schema::KnownFormat::Int64),
+        ))
+    };
     let item = AnyOfBuilder::new()
         .item(integer())
         .item(ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^[+-]?[0-9]{1,18}$")))

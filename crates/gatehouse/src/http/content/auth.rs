@@ -442,7 +442,8 @@ pub async fn change_password(
 /// Query of `GET /api/auth/email-confirmation`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ConfirmationQuery {
-    /// The token from the confirmation mail.
+    /// The token from the confirmation mail (without it the answer is 400, as Strapi).
+    #[param(required = true, min_length = 1)]
     pub confirmation: Option<String>,
 }
 

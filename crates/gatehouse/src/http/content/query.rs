@@ -160,8 +160,8 @@ pub fn parse_filters(node: &Node) -> Result<Filter, DomainError> {
     let mut all = Vec::new();
     for (key, child) in map {
         all.push(match key.as_str() {
-            "$and" => Filter::All(list_items(child).into_iter().map(parse_filters).collect::<Result<_, _>>()?),
-            "$or" => Filter::Any(list_items(child).into_iter().map(parse_filters).collect::<Result<_, _>>()?),
+            "$and" => Filter::All(filter_list(child, "$and")?),
+            "$or" => Filter::Any(filter_list(child, "$or")?),
             "$not" => Filter::Not(Box::new(parse_filters(child)?)),
             "role" => parse_role_filters(child)?,
             name => {
@@ -171,6 +171,14 @@ pub fn parse_filters(node: &Node) -> Result<Filter, DomainError> {
         });
     }
     Ok(if all.len() == 1 { all.remove(0) } else { Filter::All(all) })
+}
+
+/// The filters of `$and`/`$or`: a list (`[0]`, `[1]`, …); other keys are a 400, not ignored.
+fn filter_list(node: &Node, path: &str) -> Result<Vec<Filter>, DomainError> {
+    match node {
+        Node::Map(map) if is_list(map) => list_items(node).into_iter().map(parse_filters).collect(),
+        _ => Err(DomainError::InvalidValue { path: path.to_owned() }),
+    }
 }
 
 fn parse_role_filters(node: &Node) -> Result<Filter, DomainError> {
@@ -408,6 +416,186 @@ pub fn parse_user_query(raw_query: &str) -> Result<UserQuery, DomainError> {
     Ok(query)
 }
 
+/// The OpenAPI schemas of the same grammar, built from the tables the parser reads, so the
+/// document states exactly what is accepted: which fields filter and sort, which operators a
+/// field's type takes, what a value must parse as, and which pagination styles combine.
+pub mod schema {
+    use super::USER_FIELD_NAMES;
+    use gatehouse_domain::query::{FieldType, Operator, Window};
+    use serde_json::{json, Map, Value};
+    use utoipa::openapi::schema::Schema;
+
+    /// Every operator name the parser knows.
+    pub const OPERATOR_NAMES: [&str; 21] = [
+        "$eq",
+        "$eqi",
+        "$ne",
+        "$nei",
+        "$lt",
+        "$lte",
+        "$gt",
+        "$gte",
+        "$in",
+        "$notIn",
+        "$contains",
+        "$notContains",
+        "$containsi",
+        "$notContainsi",
+        "$null",
+        "$notNull",
+        "$between",
+        "$startsWith",
+        "$startsWithi",
+        "$endsWith",
+        "$endsWithi",
+    ];
+
+    /// The public role fields `filters[role][…]` takes, with their types.
+    const ROLE_FIELDS: [(&str, FieldType); 5] = [
+        ("id", FieldType::Integer),
+        ("documentId", FieldType::Text),
+        ("name", FieldType::Text),
+        ("type", FieldType::Text),
+        ("description", FieldType::Text),
+    ];
+
+    fn to_schema(schema: serde_json::Value) -> Schema {
+        crate::http::openapi::raw_schema(schema)
+    }
+
+    /// One operand of a field of `field_type`, as the query string carries it.
+    fn operand(field_type: FieldType) -> Value {
+        match field_type {
+            FieldType::Integer => json!({"type": "integer", "format": "int64"}),
+            FieldType::Text => json!({"type": "string"}),
+            FieldType::Boolean => json!({"type": "boolean"}),
+            FieldType::Timestamp => json!({
+                "type": "integer", "format": "int64",
+                "description": "Milliseconds since the Unix epoch (an RFC 3339 time or a date is read too)"
+            }),
+        }
+    }
+
+    /// `operator: operand` for each operator a field of `field_type` takes.
+    fn operator_properties(field_type: FieldType) -> Map<String, Value> {
+        let mut properties = Map::new();
+        for name in OPERATOR_NAMES {
+            let Some(operator) = Operator::from_name(name) else { continue };
+            if operator.is_textual() && field_type != FieldType::Text {
+                continue;
+            }
+            let value = match operator {
+                Operator::Null | Operator::NotNull => json!({"type": "boolean"}),
+                Operator::In | Operator::NotIn => json!({"type": "array", "minItems": 1, "items": operand(field_type)}),
+                Operator::Between => {
+                    json!({"type": "array", "minItems": 2, "maxItems": 2, "items": operand(field_type)})
+                }
+                _ => operand(field_type),
+            };
+            properties.insert(name.to_owned(), value);
+        }
+        properties
+    }
+
+    fn closed_object(properties: Map<String, Value>) -> Value {
+        json!({"type": "object", "minProperties": 1, "additionalProperties": false, "properties": properties})
+    }
+
+    /// `{operator: operand}` for the operators a field of `field_type` takes.
+    fn conditions(field_type: FieldType) -> Value {
+        closed_object(operator_properties(field_type))
+    }
+
+    /// A field's filter: a bare value (`$eq`) or its conditions.
+    fn field_filter(field_type: FieldType) -> Value {
+        json!({"anyOf": [operand(field_type), conditions(field_type)]})
+    }
+
+    fn role_filter() -> Value {
+        // Operators right under `role` compare its id.
+        let mut properties = operator_properties(FieldType::Integer);
+        for (name, field_type) in ROLE_FIELDS {
+            properties.insert(name.to_owned(), field_filter(field_type));
+        }
+        json!({"anyOf": [operand(FieldType::Integer), closed_object(properties)]})
+    }
+
+    /// The fields of one filter object (`$and`/`$or` items are such objects).
+    fn field_filters() -> Map<String, Value> {
+        let mut properties = Map::new();
+        for (field, name) in USER_FIELD_NAMES {
+            properties.insert(name.to_owned(), field_filter(field.field_type()));
+        }
+        properties.insert("role".to_owned(), role_filter());
+        properties
+    }
+
+    /// `filters[…]`: fields, `role`, and `$and`/`$or`/`$not` over filter objects. (The parser
+    /// nests these to any depth; the document shows one level.)
+    pub fn filters() -> Schema {
+        let item =
+            json!({"type": "object", "minProperties": 1, "additionalProperties": false, "properties": field_filters()});
+        // A list in brackets (`[$and][0][…]`): an object whose keys are indexes.
+        let list = json!({
+            "type": "object", "minProperties": 1, "propertyNames": {"pattern": "^[0-9]{1,4}$"},
+            "additionalProperties": item
+        });
+        let mut properties = field_filters();
+        properties.insert("$and".into(), list.clone());
+        properties.insert("$or".into(), list);
+        properties.insert("$not".into(), item);
+        to_schema(json!({"type": "object", "additionalProperties": false, "properties": properties}))
+    }
+
+    fn field_alternatives() -> String {
+        USER_FIELD_NAMES.iter().map(|(_, name)| *name).collect::<Vec<_>>().join("|")
+    }
+
+    /// `sort=field[:asc|desc][,…]`, at most 8 keys.
+    pub fn sort() -> Schema {
+        let key = format!("(?:{})(?::(?:[aA][sS][cC]|[dD][eE][sS][cC]))?", field_alternatives());
+        to_schema(json!({"type": "string", "pattern": format!("^(?:{key}(?:,{key}){{0,7}})?$")}))
+    }
+
+    /// `fields=name[,…]` of public fields.
+    pub fn fields() -> Schema {
+        let name = format!("(?:{})", field_alternatives());
+        to_schema(json!({"type": "string", "pattern": format!("^(?:{name}(?:,{name})*)?$")}))
+    }
+
+    /// `populate=role` (or `*`); empty or `false` loads nothing.
+    pub fn populate() -> Schema {
+        to_schema(json!({"type": "string", "enum": ["role", "*", "", "false"]}))
+    }
+
+    /// `pagination[page]`/`[pageSize]` or `pagination[start]`/`[limit]`, never both styles.
+    pub fn pagination() -> Schema {
+        let max = i64::MAX;
+        let size = |minimum: i64| json!({"type": "integer", "format": "int64", "anyOf": [{"const": -1}, {"minimum": minimum, "maximum": max}]});
+        let with_count = json!({"description": "Accepted and ignored"});
+        to_schema(json!({
+            "anyOf": [
+                {
+                    "type": "object", "additionalProperties": false,
+                    "properties": {
+                        "page": {"type": "integer", "format": "int64", "minimum": 1, "maximum": Window::MAX_PAGE},
+                        "pageSize": size(1),
+                        "withCount": with_count,
+                    }
+                },
+                {
+                    "type": "object", "additionalProperties": false,
+                    "properties": {
+                        "start": {"type": "integer", "format": "int64", "minimum": 0, "maximum": max},
+                        "limit": size(0),
+                        "withCount": with_count,
+                    }
+                }
+            ]
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,6 +684,13 @@ mod tests {
         assert!(parse_user_query("populate[0]=role").unwrap().with_role);
         assert!(parse_user_query("populate[role]=true").unwrap().with_role);
         assert_eq!(parse_user_query("sort=username:desc,email").unwrap().sort.len(), 2);
+    }
+
+    #[test]
+    fn every_documented_operator_is_one_the_parser_reads() {
+        for name in schema::OPERATOR_NAMES {
+            assert!(Operator::from_name(name).is_some(), "{name}");
+        }
     }
 
     #[test]

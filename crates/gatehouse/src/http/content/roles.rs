@@ -15,7 +15,7 @@ use gatehouse_domain::Caller;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
@@ -120,10 +120,10 @@ pub struct CreateRoleRequest {
     pub permissions: Option<Vec<String>>,
     /// Sent by Strapi's admin panel; ignored.
     #[serde(rename = "type")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Value>)]
     pub role_type: Option<Value>,
     /// Sent by Strapi's admin panel; ignored.
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Value>)]
     pub users: Option<Value>,
 }
 
@@ -147,7 +147,7 @@ impl CreateRoleRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
     /// Display name.
-    #[schema(min_length = 1)]
+    #[schema(nullable = false, min_length = 1)]
     pub name: Option<String>,
     /// Free text.
     pub description: Option<String>,
@@ -156,10 +156,10 @@ pub struct UpdateRoleRequest {
     pub permissions: Option<Vec<String>>,
     /// Sent by Strapi's admin panel; ignored.
     #[serde(rename = "type")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Value>)]
     pub role_type: Option<Value>,
     /// Sent by Strapi's admin panel; ignored.
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Value>)]
     pub users: Option<Value>,
 }
 
@@ -201,24 +201,27 @@ fn permission_tree_schema() -> impl Into<RefOr<Schema>> {
             plugins.entry(plugin).or_default().entry(controller).or_default().push(leaf);
         }
     }
+    // Below the top, the tree is read as Strapi reads it: an action is granted where its leaf's
+    // `enabled` is `true`; a branch that is not an object, a plugin or controller Gatehouse does
+    // not have (Strapi's admin panel sends its whole tree), and `policy` are ignored. So every
+    // node below the top admits any value, and the known ones are listed for the reader.
+    let any = || ObjectBuilder::new().schema_type(SchemaType::AnyValue);
     let leaf = || {
-        ObjectBuilder::new()
-            .property("enabled", ObjectBuilder::new().schema_type(Type::Boolean))
-            .property("policy", ObjectBuilder::new().schema_type(Type::String))
+        any()
+            .property("enabled", any().description(Some("`true` grants the action")))
+            .property("policy", any().description(Some("Ignored")))
     };
-    let mut tree = ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::Object, Type::Null]))
-        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    let mut tree = ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::Object, Type::Null]));
     for (plugin, controllers) in plugins {
-        let mut by_controller = ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let mut by_controller = any();
         for (controller, leaves) in controllers {
-            let mut actions = ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false)));
+            let mut actions = any();
             for name in leaves {
                 actions = actions.property(name, leaf());
             }
             by_controller = by_controller.property(controller, actions);
         }
-        tree = tree.property(plugin, ObjectBuilder::new().property("controllers", by_controller));
+        tree = tree.property(plugin, any().property("controllers", by_controller));
     }
     tree.description(Some("`{plugin: {controllers: {controller: {action: {enabled, policy}}}}}`")).build()
 }

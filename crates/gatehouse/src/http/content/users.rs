@@ -20,24 +20,28 @@ use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema,
 use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 
-/// Query parameters of the users routes (Strapi's bracket syntax; the most common shown).
+/// Query parameters of the users routes (Strapi's bracket syntax), their schemas built from
+/// the parser's own tables. Strapi's top-level `start` and `limit` are read too, as
+/// `pagination[start]`/`[limit]`; they are not listed because they cannot be combined with
+/// `pagination[page]`, which a list of independent parameters cannot say.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UsersQueryDoc {
     /// e.g. `filters[email][$eq]=a@b.c`, `filters[$or][0][username][$eq]=x`, `filters[role][type][$eq]=authenticated`.
-    #[param(rename = "filters")]
+    #[param(style = DeepObject, explode, schema_with = query::schema::filters)]
     pub filters: Option<String>,
-    /// `username:desc`, or `sort[0]=createdAt:asc&sort[1]=id:desc`.
+    /// `username:desc`, or `createdAt:asc,id:desc` (at most 8 keys).
+    #[param(schema_with = query::schema::sort)]
     pub sort: Option<String>,
-    /// `pagination[page]`, `pagination[pageSize]` (default 25, max 100), or `pagination[start]`/`pagination[limit]`.
+    /// `pagination[page]`, `pagination[pageSize]` (default 25, max 100; -1 means 100), or
+    /// `pagination[start]`/`pagination[limit]`.
+    #[param(style = DeepObject, explode, schema_with = query::schema::pagination)]
     pub pagination: Option<String>,
-    /// Offset (Strapi's top-level form).
-    pub start: Option<i64>,
-    /// Page size (Strapi's top-level form; -1 and values above 100 are clamped to 100).
-    pub limit: Option<i64>,
     /// `role` or `*`.
+    #[param(schema_with = query::schema::populate)]
     pub populate: Option<String>,
-    /// `fields[0]=username&fields[1]=email`; `id` and `documentId` are always kept.
+    /// `username,email`; `id` and `documentId` are always kept.
+    #[param(schema_with = query::schema::fields)]
     pub fields: Option<String>,
 }
 
@@ -91,7 +95,7 @@ fn role_ref(body: &Map<String, Value>, fields: &mut Fields<'_>) -> Option<RoleRe
         // `role: {id: 3}` and `role: {connect: [3]}` name a role too.
         Some(Value::Object(object)) => {
             match object.get("id").or_else(|| object.get("connect").and_then(|c| c.get(0))) {
-                Some(Value::Number(number)) => number.as_i64().map(RoleRef::Id),
+                Some(Value::Number(number)) if number.as_i64().is_some() => number.as_i64().map(RoleRef::Id),
                 _ => {
                     fields.type_error_named("role", "integer", &Value::Object(object.clone()));
                     None
@@ -263,14 +267,15 @@ pub struct UpdateUserRequest {
     #[schema(
         min_length = 3,
         max_length = 64,
-        pattern = r"^[^@\s\x00-\x1f\x7f][^@\x00-\x1f\x7f]{1,62}[^@\s\x00-\x1f\x7f]$"
+        pattern = r"^[^@\s\x00-\x1f\x7f][^@\x00-\x1f\x7f]{1,62}[^@\s\x00-\x1f\x7f]$",
+        nullable = false
     )]
     pub username: Option<String>,
     /// A valid email address; stored lower-cased.
-    #[schema(format = Email, max_length = 254)]
+    #[schema(nullable = false, format = Email, max_length = 254)]
     pub email: Option<String>,
     /// A new password (ends every session of the user).
-    #[schema(value_type = String, format = Password, min_length = 8, max_length = 1024)]
+    #[schema(nullable = false, value_type = Option<String>, format = Password, min_length = 8, max_length = 1024)]
     pub password: Option<Secret>,
     /// The role.
     #[schema(schema_with = role_ref_schema)]

@@ -168,10 +168,10 @@ pub struct V1DeletedResponse {
 #[into_params(parameter_in = Query)]
 pub struct V1ListQuery {
     /// Page number, from 1.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1_000_000_000, default = 1)]
     pub page: Option<u64>,
     /// Page size; values above 100 are clamped to 100 (and `meta.limit` says so).
-    #[param(minimum = 1, default = 20)]
+    #[param(schema_with = limit_schema)]
     pub limit: Option<u64>,
     /// Only users in this state.
     #[param(inline)]
@@ -238,10 +238,18 @@ impl V1ListQuery {
     }
 }
 
+/// `limit`: any positive signed 64-bit integer is read (above 100 as 100).
+fn limit_schema() -> utoipa::openapi::schema::Schema {
+    crate::http::openapi::raw_schema(serde_json::json!({
+        "type": "integer", "format": "int64", "minimum": 1, "maximum": i64::MAX, "default": DEFAULT_LIMIT
+    }))
+}
+
+/// A positive integer that fits a signed 64-bit number, as the schema says.
 fn positive(key: &str, value: &str) -> Result<u64, V1Error> {
-    match value.trim().parse::<u64>() {
-        Ok(number) if number >= 1 => Ok(number),
-        _ => Err(V1Error::invalid(key, format!("{key} must be an integer of at least 1"))),
+    match value.trim().parse::<i64>() {
+        Ok(number) if number >= 1 => Ok(number.unsigned_abs()),
+        _ => Err(V1Error::invalid(key, format!("{key} must be an integer from 1 to {}", i64::MAX))),
     }
 }
 
@@ -481,10 +489,21 @@ mod tests {
 
     #[test]
     fn malformed_list_parameters_are_refused() {
-        for raw in ["page=0", "page=-1", "page=x", "limit=0", "status=gone", "role=", "page=1&page=2"] {
+        for raw in [
+            "page=0",
+            "page=-1",
+            "page=x",
+            "limit=0",
+            "status=gone",
+            "role=",
+            "page=1&page=2",
+            "page=18446744073709551615",
+            "limit=9223372036854775808",
+        ] {
             assert!(V1ListQuery::parse(raw).is_err(), "{raw}");
         }
-        assert!(V1ListQuery::parse("page=18446744073709551615").unwrap().user_query().is_err());
+        // Within the integer range but beyond the last page that can be asked for.
+        assert!(V1ListQuery::parse("page=1000000001").unwrap().user_query().is_err());
     }
 
     #[test]
