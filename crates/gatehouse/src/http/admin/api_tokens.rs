@@ -1,7 +1,8 @@
 //! `/admin/api-tokens*`: API tokens as Strapi's admin manages them; the secret appears once, as
 //! `accessKey`.
 
-use crate::http::admin::{path_id, DataListResponse, DataResponse};
+use crate::http::admin::views::{ApiTokenView, Data};
+use crate::http::admin::{path_id, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
@@ -22,23 +23,7 @@ use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 fn token_json(token: &ApiToken, secret: Option<&str>) -> Value {
-    let mut data = json!({
-        "id": token.id.0,
-        "kind": "content-api",
-        "name": token.name,
-        "description": token.description,
-        "lastUsedAt": token.last_used_at,
-        "type": token.kind.as_str(),
-        "lifespan": token.lifespan_ms.map(|ms| ms.to_string()),
-        "expiresAt": token.expires_at,
-        "createdAt": token.created_at,
-        "updatedAt": token.updated_at,
-        "permissions": token.actions,
-    });
-    if let Some(secret) = secret {
-        data["accessKey"] = json!(secret);
-    }
-    data
+    serde_json::to_value(ApiTokenView::new(token, secret)).unwrap_or_default()
 }
 
 fn conflicts(error: DomainError) -> ApiError {
@@ -229,7 +214,7 @@ fn with_secret(status: StatusCode, data: Value) -> Response {
 /// Every API token (never the secrets).
 #[utoipa::path(get, path = "/admin/api-tokens", tag = "admin", operation_id = "list_api_tokens",
     responses(
-        (status = 200, description = "{data: [tokens]}", body = DataListResponse),
+        (status = 200, description = "{data: [tokens]}", body = Data<Vec<ApiTokenView>>),
     ))]
 pub async fn list_api_tokens(
     State(state): State<AppState>,
@@ -243,7 +228,7 @@ pub async fn list_api_tokens(
 #[utoipa::path(post, path = "/admin/api-tokens", tag = "admin", operation_id = "create_api_token",
     request_body = CreateApiTokenRequest,
     responses(
-        (status = 201, description = "{data: token with accessKey}", body = DataResponse),
+        (status = 201, description = "{data: token with accessKey}", body = Data<ApiTokenView>),
         (status = 400, description = "Invalid fields or name taken", body = ErrorResponse),
     ))]
 pub async fn create_api_token(
@@ -260,7 +245,7 @@ pub async fn create_api_token(
 #[utoipa::path(get, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "find_api_token",
     params(("id" = i64, Path, description = "Token id")),
     responses(
-        (status = 200, description = "{data: token}", body = DataResponse),
+        (status = 200, description = "{data: token}", body = Data<ApiTokenView>),
         (status = 404, description = "No such token", body = ErrorResponse),
     ))]
 pub async fn find_api_token(
@@ -277,7 +262,7 @@ pub async fn find_api_token(
     params(("id" = i64, Path, description = "Token id")),
     request_body = UpdateApiTokenRequest,
     responses(
-        (status = 200, description = "{data: token}", body = DataResponse),
+        (status = 200, description = "{data: token}", body = Data<ApiTokenView>),
         (status = 400, description = "Invalid fields or name taken", body = ErrorResponse),
         (status = 404, description = "No such token", body = ErrorResponse),
     ))]
@@ -297,7 +282,7 @@ pub async fn update_api_token(
 #[utoipa::path(delete, path = "/admin/api-tokens/{id}", tag = "admin", operation_id = "delete_api_token",
     params(("id" = i64, Path, description = "Token id")),
     responses(
-        (status = 200, description = "{data: token}", body = DataResponse),
+        (status = 200, description = "{data: token}", body = Data<ApiTokenView>),
         (status = 404, description = "No such token", body = ErrorResponse),
     ))]
 pub async fn delete_api_token(
@@ -313,7 +298,7 @@ pub async fn delete_api_token(
 #[utoipa::path(post, path = "/admin/api-tokens/{id}/regenerate", tag = "admin", operation_id = "regenerate_api_token",
     params(("id" = i64, Path, description = "Token id")),
     responses(
-        (status = 200, description = "{data: token with accessKey}", body = DataResponse),
+        (status = 200, description = "{data: token with accessKey}", body = Data<ApiTokenView>),
         (status = 404, description = "No such token", body = ErrorResponse),
     ))]
 pub async fn regenerate_api_token(

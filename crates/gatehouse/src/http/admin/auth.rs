@@ -1,5 +1,8 @@
 //! Admin bootstrap, login, logout, access tokens, and invite acceptance.
 
+use crate::http::admin::views::{
+    AccessTokenView, AdminInitView, AdminLoginView, Data, EmptyView, RegistrationInfoView,
+};
 use crate::http::admin::{admin_json, refresh_cookie, set_refresh_cookie, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
@@ -191,7 +194,7 @@ impl AcceptInviteRequest {
 
 /// Whether an admin exists.
 #[utoipa::path(get, path = "/admin/init", tag = "admin", operation_id = "admin_init",
-    responses((status = 200, description = "{data: {uuid, hasAdmin, menuLogo, authLogo}}", body = DataResponse)))]
+    responses((status = 200, description = "{data: {uuid, hasAdmin, menuLogo, authLogo}}", body = Data<AdminInitView>)))]
 pub async fn admin_init(State(state): State<AppState>) -> Result<Json<DataResponse>, ApiError> {
     let has_admin = state.domain.has_admin().await?;
     let uuid = state.domain.instance_id().await?;
@@ -203,7 +206,7 @@ pub async fn admin_init(State(state): State<AppState>) -> Result<Json<DataRespon
 #[utoipa::path(post, path = "/admin/register-admin", tag = "admin", operation_id = "register_admin",
     request_body = RegisterAdminRequest,
     responses(
-        (status = 200, description = "{data: {token, accessToken, user}} and the refresh cookie", body = DataResponse),
+        (status = 200, description = "{data: {token, accessToken, user}} and the refresh cookie", body = Data<AdminLoginView>),
         (status = 400, description = "Invalid fields", body = ErrorResponse),
         (status = 403, description = "An admin exists already", body = ErrorResponse),
     ))]
@@ -224,7 +227,7 @@ pub async fn register_admin(
 #[utoipa::path(post, path = "/admin/login", tag = "admin", operation_id = "admin_login",
     request_body = AdminLoginRequest,
     responses(
-        (status = 200, description = "{data: {token, accessToken, user}} and the refresh cookie", body = DataResponse),
+        (status = 200, description = "{data: {token, accessToken, user}} and the refresh cookie", body = Data<AdminLoginView>),
         (status = 400, description = "Invalid or missing credentials", body = ErrorResponse),
     ))]
 pub async fn admin_login(
@@ -241,7 +244,7 @@ pub async fn admin_login(
 
 /// End the calling admin session (its JWT and refresh cookie die).
 #[utoipa::path(post, path = "/admin/logout", tag = "admin", operation_id = "admin_logout",
-    responses((status = 200, description = "{data: {}}", body = DataResponse)))]
+    responses((status = 200, description = "{data: {}}", body = Data<EmptyView>)))]
 pub async fn admin_logout(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -255,7 +258,7 @@ pub async fn admin_logout(
 /// A new admin JWT from the refresh cookie.
 #[utoipa::path(post, path = "/admin/access-token", tag = "admin", operation_id = "admin_access_token", security(("adminRefreshCookie" = [])),
     responses(
-        (status = 200, description = "{data: {token}}", body = DataResponse),
+        (status = 200, description = "{data: {token}}", body = Data<AccessTokenView>),
         (status = 401, description = "Missing or invalid refresh token", body = ErrorResponse),
     ))]
 pub async fn admin_access_token(
@@ -290,7 +293,7 @@ pub struct RegistrationInfoQuery {
 #[utoipa::path(get, path = "/admin/registration-info", tag = "admin", operation_id = "registration_info",
     params(RegistrationInfoQuery),
     responses(
-        (status = 200, description = "{data: {email, firstname, lastname}}", body = DataResponse),
+        (status = 200, description = "{data: {email, firstname, lastname}}", body = Data<RegistrationInfoView>),
         (status = 400, description = "Invalid registrationToken", body = ErrorResponse),
     ))]
 pub async fn registration_info(
@@ -320,7 +323,7 @@ async fn accept(
 #[utoipa::path(post, path = "/admin/register", tag = "admin", operation_id = "register_invited_admin",
     request_body = AcceptRegistrationRequest,
     responses(
-        (status = 200, description = "{data: {token, accessToken, user}} and the refresh cookie", body = DataResponse),
+        (status = 200, description = "{data: {token, accessToken, user}} and the refresh cookie", body = Data<AdminLoginView>),
         (status = 400, description = "Invalid registration info, or a weak password", body = ErrorResponse),
     ))]
 pub async fn register_invited_admin(
@@ -338,7 +341,7 @@ pub async fn register_invited_admin(
 #[utoipa::path(post, path = "/admin/invites/accept", tag = "admin", operation_id = "accept_invite",
     request_body = AcceptInviteRequest,
     responses(
-        (status = 200, description = "{data: {token, accessToken, user}} and the refresh cookie", body = DataResponse),
+        (status = 200, description = "{data: {token, accessToken, user}} and the refresh cookie", body = Data<AdminLoginView>),
         (status = 400, description = "Invalid registration info, or a weak password", body = ErrorResponse),
     ))]
 pub async fn accept_invite(

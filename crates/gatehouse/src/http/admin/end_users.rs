@@ -1,7 +1,8 @@
 //! The end-user realm seen from the admin realm: end-user roles (`/users-permissions/roles`, as
 //! Strapi's admin) and end users' sessions. Same domain calls as the content API, admin auth.
 
-use crate::http::admin::{path_id, DataListResponse, DataResponse};
+use crate::http::admin::views::{Data, EndUserSessionView, RevokedView};
+use crate::http::admin::{path_id, DataResponse};
 use crate::http::content::roles::{self, CreateRoleRequest, RoleDetailResponse, RolesResponse, UpdateRoleRequest};
 use crate::http::content::{ErrorResponse, OkResponse};
 use crate::http::error::ApiError;
@@ -11,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::{Extension, Json};
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::Caller;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// End-user roles with their number of users.
 #[utoipa::path(get, path = "/users-permissions/roles", tag = "admin", operation_id = "admin_list_end_user_roles",
@@ -93,7 +94,7 @@ pub async fn admin_delete_end_user_role(
 #[utoipa::path(get, path = "/admin/end-users/{id}/sessions", tag = "admin", operation_id = "list_end_user_sessions",
     params(("id" = i64, Path, description = "End-user id")),
     responses(
-        (status = 200, description = "{data: [sessions]}", body = DataListResponse),
+        (status = 200, description = "{data: [sessions]}", body = Data<Vec<EndUserSessionView>>),
         (status = 404, description = "No such user", body = ErrorResponse),
     ))]
 pub async fn list_end_user_sessions(
@@ -102,21 +103,15 @@ pub async fn list_end_user_sessions(
     Path(id): Path<String>,
 ) -> Result<Json<DataResponse>, ApiError> {
     let sessions = state.domain.end_user_sessions(&caller, UserId(path_id(&id)?)).await?;
-    let data: Vec<Value> = sessions
-        .iter()
-        .map(|session| {
-            json!({"id": session.id.0, "deviceId": session.device_id, "loginAt": session.created_at,
-                   "lastActiveAt": session.last_active_at, "expiresAt": session.expires_at})
-        })
-        .collect();
-    Ok(Json(DataResponse { data: Value::Array(data) }))
+    let data: Vec<EndUserSessionView> = sessions.iter().map(EndUserSessionView::from).collect();
+    Ok(Json(DataResponse { data: serde_json::to_value(data).unwrap_or_default() }))
 }
 
 /// End every session of an end user, at once.
 #[utoipa::path(post, path = "/admin/end-users/{id}/revoke-sessions", tag = "admin", operation_id = "revoke_end_user_sessions",
     params(("id" = i64, Path, description = "End-user id")),
     responses(
-        (status = 200, description = "{data: {revoked: n}}", body = DataResponse),
+        (status = 200, description = "{data: {revoked: n}}", body = Data<RevokedView>),
         (status = 404, description = "No such user", body = ErrorResponse),
     ))]
 pub async fn revoke_end_user_sessions(

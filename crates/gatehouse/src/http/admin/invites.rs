@@ -1,7 +1,8 @@
 //! `/admin/invites*`: invites with status, resend, revoke (Medusa's lifecycle).
 
 use crate::http::admin::users::InviteRequest;
-use crate::http::admin::{admin_json, path_id, DataResponse};
+use crate::http::admin::views::{Data, InviteView, PageView};
+use crate::http::admin::{path_id, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::rejection::JsonObject;
@@ -31,28 +32,14 @@ pub(crate) async fn issue_invite(
 }
 
 fn invite_json(invite: &Invite, admin: &Admin, now: Timestamp, token: Option<&str>) -> Value {
-    let mut data = json!({
-        "id": invite.id.0,
-        "email": admin.email,
-        "firstname": admin.firstname,
-        "lastname": admin.lastname,
-        "status": invite.status(now),
-        "accepted": invite.accepted_at.is_some(),
-        "expiresAt": invite.expires_at,
-        "createdAt": invite.created_at,
-        "user": admin_json(admin),
-    });
-    if let Some(token) = token {
-        data["token"] = json!(token);
-    }
-    data
+    serde_json::to_value(InviteView::new(invite, admin, now, token)).unwrap_or_default()
 }
 
 /// Create an invite: `{data: {id, email, token, expiresAt, status: "pending", accepted: false}}`.
 #[utoipa::path(post, path = "/admin/invites", tag = "admin", operation_id = "create_invite",
     request_body = InviteRequest,
     responses(
-        (status = 201, description = "The invite with its token (shown once)", body = DataResponse),
+        (status = 201, description = "The invite with its token (shown once)", body = Data<InviteView>),
         (status = 400, description = "Invalid fields, unknown roles, or email taken", body = ErrorResponse),
     ))]
 pub async fn create_invite(
@@ -72,7 +59,7 @@ pub async fn create_invite(
 /// Every invite with its status (pending, accepted, expired, revoked).
 #[utoipa::path(get, path = "/admin/invites", tag = "admin", operation_id = "list_invites",
     responses(
-        (status = 200, description = "{data: {results, pagination}}", body = DataResponse),
+        (status = 200, description = "{data: {results, pagination}}", body = Data<PageView<InviteView>>),
     ))]
 pub async fn list_invites(
     State(state): State<AppState>,
@@ -91,7 +78,7 @@ pub async fn list_invites(
 #[utoipa::path(post, path = "/admin/invites/{id}/resend", tag = "admin", operation_id = "resend_invite",
     params(("id" = i64, Path, description = "Invite id")),
     responses(
-        (status = 200, description = "The invite with its new token", body = DataResponse),
+        (status = 200, description = "The invite with its new token", body = Data<InviteView>),
         (status = 400, description = "Already accepted", body = ErrorResponse),
         (status = 404, description = "No such invite", body = ErrorResponse),
     ))]
@@ -109,7 +96,7 @@ pub async fn resend_invite(
 #[utoipa::path(delete, path = "/admin/invites/{id}", tag = "admin", operation_id = "revoke_invite",
     params(("id" = i64, Path, description = "Invite id")),
     responses(
-        (status = 200, description = "The revoked invite", body = DataResponse),
+        (status = 200, description = "The revoked invite", body = Data<InviteView>),
         (status = 404, description = "No such invite (or already accepted)", body = ErrorResponse),
     ))]
 pub async fn revoke_invite(

@@ -9,6 +9,7 @@ pub mod invites;
 pub mod list_query;
 pub mod roles;
 pub mod users;
+pub mod views;
 
 use crate::http::cookies;
 use crate::http::error::ApiError;
@@ -16,7 +17,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use gatehouse_domain::model::{Admin, AdminRole};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::net::SocketAddr;
 use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::RefOr;
@@ -30,41 +31,17 @@ pub struct DataResponse {
     pub data: Value,
 }
 
-/// `{data: […]}`
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DataListResponse {
-    /// The items.
-    #[schema(value_type = Vec<Object>)]
-    pub data: Vec<Value>,
-}
-
 /// The admin refresh cookie (as Strapi 5).
 pub const ADMIN_REFRESH_COOKIE: &str = "strapi_admin_refresh";
 
 /// A role as listed on an admin.
 pub fn role_summary(role: &AdminRole) -> Value {
-    json!({"id": role.id.0, "name": role.name, "description": role.description, "code": role.code})
+    serde_json::to_value(views::AdminRoleSummary::from(role)).unwrap_or_default()
 }
 
 /// An admin as the admin API shows it (never a secret).
 pub fn admin_json(admin: &Admin) -> Value {
-    json!({
-        "id": admin.id.0,
-        "documentId": admin.document_id,
-        "firstname": admin.firstname,
-        "lastname": admin.lastname,
-        "username": admin.username,
-        "email": admin.email,
-        "isActive": admin.is_active,
-        "blocked": admin.blocked,
-        "preferedLanguage": admin.prefered_language,
-        "createdAt": admin.created_at,
-        "updatedAt": admin.updated_at,
-        "publishedAt": admin.published_at,
-        "locale": null,
-        "deletedAt": admin.deleted_at,
-        "roles": admin.roles.iter().map(role_summary).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(views::AdminView::from(admin)).unwrap_or_default()
 }
 
 /// Sets the admin refresh cookie (path `/admin`), expiring with the session.

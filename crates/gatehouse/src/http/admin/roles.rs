@@ -1,6 +1,7 @@
 //! `/admin/roles*`: admin roles and their actions.
 
-use crate::http::admin::{path_id, DataListResponse, DataResponse};
+use crate::http::admin::views::{AdminPermissionView, AdminRoleView, Data};
+use crate::http::admin::{path_id, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
@@ -13,36 +14,19 @@ use gatehouse_domain::action::{Action, ActionRegistry};
 use gatehouse_domain::ids::AdminRoleId;
 use gatehouse_domain::model::AdminRole;
 use gatehouse_domain::Caller;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 
 fn role_json(role: &AdminRole, users: Option<u64>) -> Value {
-    let mut data = json!({
-        "id": role.id.0,
-        "documentId": role.document_id,
-        "name": role.name,
-        "code": role.code,
-        "description": role.description,
-        "createdAt": role.created_at,
-        "updatedAt": role.updated_at,
-        "publishedAt": role.created_at,
-        "locale": null,
-    });
-    if let Some(users) = users {
-        data["usersCount"] = json!(users);
-    }
-    data
+    serde_json::to_value(AdminRoleView::new(role, users)).unwrap_or_default()
 }
 
 fn permissions_json(actions: &[Action]) -> Value {
-    Value::Array(
-        actions
-            .iter()
-            .map(|action| json!({"action": action.as_str(), "subject": null, "properties": {}, "conditions": []}))
-            .collect(),
-    )
+    let permissions: Vec<AdminPermissionView> =
+        actions.iter().map(|action| AdminPermissionView::new(action.as_str())).collect();
+    serde_json::to_value(permissions).unwrap_or_default()
 }
 
 /// Body of `POST /admin/roles`, as [`AdminRoleRequest::parse`] reads it.
@@ -102,7 +86,7 @@ fn admin_permissions_schema() -> impl Into<RefOr<Schema>> {
 /// Every admin role with `usersCount`.
 #[utoipa::path(get, path = "/admin/roles", tag = "admin", operation_id = "list_admin_roles",
     responses(
-        (status = 200, description = "{data: [roles]}", body = DataListResponse),
+        (status = 200, description = "{data: [roles]}", body = Data<Vec<AdminRoleView>>),
     ))]
 pub async fn list_admin_roles(
     State(state): State<AppState>,
@@ -118,7 +102,7 @@ pub async fn list_admin_roles(
 #[utoipa::path(get, path = "/admin/roles/{id}", tag = "admin", operation_id = "find_admin_role",
     params(("id" = i64, Path, description = "Role id")),
     responses(
-        (status = 200, description = "{data: role}", body = DataResponse),
+        (status = 200, description = "{data: role}", body = Data<AdminRoleView>),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn find_admin_role(
@@ -134,7 +118,7 @@ pub async fn find_admin_role(
 #[utoipa::path(get, path = "/admin/roles/{id}/permissions", tag = "admin", operation_id = "list_admin_role_permissions",
     params(("id" = i64, Path, description = "Role id")),
     responses(
-        (status = 200, description = "{data: [{action, subject, properties, conditions}]}", body = DataListResponse),
+        (status = 200, description = "{data: [{action, subject, properties, conditions}]}", body = Data<Vec<AdminPermissionView>>),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
 pub async fn list_admin_role_permissions(
@@ -151,7 +135,7 @@ pub async fn list_admin_role_permissions(
     params(("id" = i64, Path, description = "Role id")),
     request_body = AdminRolePermissionsRequest,
     responses(
-        (status = 200, description = "{data: [permissions]}", body = DataListResponse),
+        (status = 200, description = "{data: [permissions]}", body = Data<Vec<AdminPermissionView>>),
         (status = 400, description = "Unknown actions or the Super Admin role", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]
@@ -172,7 +156,7 @@ pub async fn update_admin_role_permissions(
 #[utoipa::path(post, path = "/admin/roles", tag = "admin", operation_id = "create_admin_role",
     request_body = AdminRoleRequest,
     responses(
-        (status = 201, description = "{data: role}", body = DataResponse),
+        (status = 201, description = "{data: role}", body = Data<AdminRoleView>),
         (status = 400, description = "Invalid name or code taken", body = ErrorResponse),
     ))]
 pub async fn create_admin_role(
@@ -189,7 +173,7 @@ pub async fn create_admin_role(
 #[utoipa::path(delete, path = "/admin/roles/{id}", tag = "admin", operation_id = "delete_admin_role",
     params(("id" = i64, Path, description = "Role id")),
     responses(
-        (status = 200, description = "{data: role}", body = DataResponse),
+        (status = 200, description = "{data: role}", body = Data<AdminRoleView>),
         (status = 400, description = "A built-in role", body = ErrorResponse),
         (status = 404, description = "No such role", body = ErrorResponse),
     ))]

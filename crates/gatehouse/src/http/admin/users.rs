@@ -1,7 +1,8 @@
 //! `/admin/users*`: admin users — profile, list, invite, update, soft delete, restore, purge.
 
 use crate::http::admin::list_query::{self, parse_admin_list, AdminList};
-use crate::http::admin::{admin_json, id_list, id_list_schema, path_id, DataListResponse, DataResponse};
+use crate::http::admin::views::{AdminView, Data, InvitedAdminView, PageView};
+use crate::http::admin::{admin_json, id_list, id_list_schema, path_id, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
 use crate::http::rejection::{Fields, JsonObject};
@@ -136,7 +137,7 @@ impl UpdateAdminRequest {
 
 /// One's own admin profile.
 #[utoipa::path(get, path = "/admin/users/me", tag = "admin", operation_id = "find_admin_me",
-    responses((status = 200, description = "{data: admin}", body = DataResponse)))]
+    responses((status = 200, description = "{data: admin}", body = Data<AdminView>)))]
 pub async fn find_admin_me(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -149,7 +150,7 @@ pub async fn find_admin_me(
 #[utoipa::path(put, path = "/admin/users/me", tag = "admin", operation_id = "update_admin_me",
     request_body = UpdateAdminRequest,
     responses(
-        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 200, description = "{data: admin}", body = Data<AdminView>),
         (status = 400, description = "Invalid fields or wrong current password", body = ErrorResponse),
     ))]
 pub async fn update_admin_me(
@@ -171,7 +172,7 @@ pub async fn update_admin_me(
 #[utoipa::path(get, path = "/admin/users", tag = "admin", operation_id = "list_admins",
     params(AdminListParams),
     responses(
-        (status = 200, description = "A page", body = DataResponse),
+        (status = 200, description = "A page", body = Data<PageView<AdminView>>),
         (status = 400, description = "Bad paging", body = ErrorResponse),
     ))]
 pub async fn list_admins(
@@ -192,7 +193,7 @@ pub async fn list_admins(
 #[utoipa::path(post, path = "/admin/users", tag = "admin", operation_id = "create_admin",
     request_body = CreateAdminRequest,
     responses(
-        (status = 201, description = "{data: admin with registrationToken}", body = DataResponse),
+        (status = 201, description = "{data: admin with registrationToken}", body = Data<InvitedAdminView>),
         (status = 400, description = "Invalid fields, unknown roles, or email taken", body = ErrorResponse),
     ))]
 pub async fn create_admin(
@@ -221,7 +222,7 @@ pub struct FindAdminParams {
 #[utoipa::path(get, path = "/admin/users/{id}", tag = "admin", operation_id = "find_admin",
     params(("id" = i64, Path, description = "Admin id"), FindAdminParams),
     responses(
-        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 200, description = "{data: admin}", body = Data<AdminView>),
         (status = 400, description = "`withDeleted` is neither true nor false", body = ErrorResponse),
         (status = 404, description = "No such admin", body = ErrorResponse),
     ))]
@@ -246,7 +247,7 @@ pub async fn find_admin(
     params(("id" = i64, Path, description = "Admin id")),
     request_body = UpdateAdminRequest,
     responses(
-        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 200, description = "{data: admin}", body = Data<AdminView>),
         (status = 400, description = "Invalid fields, last super admin, or own roles", body = ErrorResponse),
         (status = 404, description = "No such admin", body = ErrorResponse),
     ))]
@@ -272,7 +273,7 @@ pub struct DeleteParams {
 #[utoipa::path(delete, path = "/admin/users/{id}", tag = "admin", operation_id = "delete_admin",
     params(("id" = i64, Path, description = "Admin id"), DeleteParams),
     responses(
-        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 200, description = "{data: admin}", body = Data<AdminView>),
         (status = 400, description = "Last super admin, or purging an admin that is not deleted", body = ErrorResponse),
         (status = 404, description = "No such admin", body = ErrorResponse),
     ))]
@@ -295,7 +296,7 @@ pub async fn delete_admin(
 #[utoipa::path(post, path = "/admin/users/batch-delete", tag = "admin", operation_id = "batch_delete_admins",
     request_body = BatchDeleteRequest,
     responses(
-        (status = 200, description = "{data: [admins]}", body = DataListResponse),
+        (status = 200, description = "{data: [admins]}", body = Data<Vec<AdminView>>),
         (status = 400, description = "Bad ids or last super admin", body = ErrorResponse),
         (status = 404, description = "One of the ids names no admin", body = ErrorResponse),
     ))]
@@ -313,7 +314,7 @@ pub async fn batch_delete_admins(
 #[utoipa::path(post, path = "/admin/users/{id}/restore", tag = "admin", operation_id = "restore_admin",
     params(("id" = i64, Path, description = "Admin id")),
     responses(
-        (status = 200, description = "{data: admin}", body = DataResponse),
+        (status = 200, description = "{data: admin}", body = Data<AdminView>),
         (status = 404, description = "No such admin", body = ErrorResponse),
     ))]
 pub async fn restore_admin(
