@@ -6,10 +6,12 @@
 //! send is retried, never lost; sending never holds a database transaction open).
 
 use crate::accounts::Authenticated;
+use crate::audit::{emit, Origin};
 use crate::caller::Caller;
+use crate::caller::RequestContext;
 use crate::crypto::token::{random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
-use crate::events::{Actor, DomainEvent, EventType};
+use crate::events::{Actor, EventType};
 use crate::model::{MailKind, NewMail, NewUserToken, TokenPurpose, User, UserChanges};
 use crate::payloads;
 use crate::ports::StoreTx;
@@ -17,6 +19,7 @@ use crate::secret::Secret;
 use crate::service::Domain;
 use crate::values::{fold, identifier_key, Password, PasswordProblem};
 use serde_json::json;
+use std::sync::Arc;
 
 fn password_errors(field: &str, problem: PasswordProblem) -> DomainError {
     let message = match problem {
@@ -70,13 +73,8 @@ impl Domain {
             .ok_or_else(invalid)?;
         let changes = UserChanges { confirmed: Some(true), ..UserChanges::default() };
         let user = tx.update_user(user_id, &changes, now).await?.ok_or_else(invalid)?;
-        tx.insert_event(&DomainEvent::new(
-            EventType::UserConfirmed,
-            Actor::EndUser(user.id),
-            now,
-            payloads::user(&user),
-        ))
-        .await?;
+        let origin = Origin::system().as_actor(Actor::EndUser(user.id), Some(user.email.clone()));
+        emit(tx.as_mut(), &origin, EventType::UserConfirmed, now, payloads::user(&user)).await?;
         tx.commit().await?;
         self.sessions.forget_user(user.id);
         Ok(user)
@@ -135,13 +133,8 @@ impl Domain {
         });
         tx.enqueue_mail(&NewMail { kind: MailKind::ResetPassword, recipient: user.email.clone(), variables, now })
             .await?;
-        tx.insert_event(&DomainEvent::new(
-            EventType::UserPasswordResetRequested,
-            Actor::Anonymous,
-            now,
-            payloads::user(&user),
-        ))
-        .await?;
+        let origin = Origin::system().as_actor(Actor::Anonymous, None);
+        emit(tx.as_mut(), &origin, EventType::UserPasswordResetRequested, now, payloads::user(&user)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -151,6 +144,7 @@ impl Domain {
     /// Events: `user.password_changed`, `session.revoked`, `user.logged_in`.
     pub async fn reset_password(
         &self,
+        context: &RequestContext,
         code: &str,
         password: &str,
         confirmation: &str,
@@ -172,11 +166,10 @@ impl Domain {
             return Err(incorrect());
         }
         tx.invalidate_user_tokens(user.id, TokenPurpose::PasswordReset, now).await?;
-        let actor = Actor::EndUser(user.id);
-        tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, payloads::user(&user)))
-            .await?;
-        self.revoke_all_sessions_in(tx.as_mut(), user.id, "password_reset", actor).await?;
-        let tokens = self.open_session(tx.as_mut(), &user, None).await?;
+        let origin = Origin::new(Actor::EndUser(user.id), Some(user.email.clone()), Arc::new(context.clone()));
+        emit(tx.as_mut(), &origin, EventType::UserPasswordChanged, now, payloads::user(&user)).await?;
+        self.revoke_all_sessions_in(tx.as_mut(), user.id, "password_reset", &origin).await?;
+        let tokens = self.open_session(tx.as_mut(), &origin, &user, None).await?;
         tx.commit().await?;
         self.sessions.forget_user(user.id);
         Ok(Authenticated { user, jwt: Some(tokens.jwt.into()), refresh_token: tokens.refresh_token.map(Secret::from) })
@@ -213,18 +206,17 @@ impl Domain {
         }
         let hash = self.hasher.hash(&new_password).await?;
         let now = self.clock.now();
-        let actor = Actor::EndUser(user.id);
+        let origin = caller.origin();
         let mut tx = self.store.begin().await?;
         let changes = UserChanges { password_hash: Some(hash), ..UserChanges::default() };
         let user = tx.update_user(user.id, &changes, now).await?.ok_or(DomainError::Unauthorized)?;
-        tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, payloads::user(&user)))
-            .await?;
+        emit(tx.as_mut(), &origin, EventType::UserPasswordChanged, now, payloads::user(&user)).await?;
         let ended = tx.revoke_other_sessions(user.id, &session, now, "password_changed").await?;
         if !ended.is_empty() {
             let ids: Vec<&str> = ended.iter().map(|id| id.0.as_str()).collect();
             let data =
                 json!({"subject": {"realm": "api", "id": user.id.0}, "sessions": ids, "reason": "password_changed"});
-            tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, actor, now, data)).await?;
+            emit(tx.as_mut(), &origin, EventType::SessionRevoked, now, data).await?;
         }
         let tokens = self.issue_session_tokens(tx.as_mut(), &user, session, true).await?;
         tx.commit().await?;

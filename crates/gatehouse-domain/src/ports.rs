@@ -203,6 +203,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every invite with its admin, newest first.
     async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, StoreError>;
+
+    /// Audit rows matching `filter`, newest first, `limit` from `offset`; with the total.
+    async fn list_audit_entries(
+        &self,
+        filter: &crate::audit::AuditFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<crate::audit::AuditEntry>, u64), StoreError>;
+
+    /// Audit rows after position `after`, oldest first.
+    async fn audit_entries_after(&self, after: i64, limit: u64) -> Result<Vec<crate::audit::AuditEntry>, StoreError>;
+
+    /// Deletes the audit rows older than `before`; returns how many.
+    async fn prune_audit_entries(&self, before: Timestamp) -> Result<u64, StoreError>;
 }
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
@@ -443,6 +457,9 @@ pub trait StoreTx: Send {
 
     /// Appends an event to the outbox.
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError>;
+
+    /// Appends a row to the audit log.
+    async fn insert_audit_entry(&mut self, entry: &crate::audit::NewAuditEntry) -> Result<(), StoreError>;
 
     /// Makes every write of this transaction durable at once.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

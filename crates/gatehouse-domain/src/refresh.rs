@@ -3,10 +3,10 @@
 //! leaked — unless it is the one rotated last, within `auth.refresh_reuse_grace` (two tabs
 //! refreshing at once), which is a plain 401. Any other reuse ends the whole session.
 
+use crate::audit::Origin;
 use crate::caller::Caller;
 use crate::crypto::token::{random_hex, sha256_hex};
 use crate::error::DomainError;
-use crate::events::Actor;
 use crate::model::SessionRecord;
 use crate::secret::Secret;
 use crate::service::Domain;
@@ -57,7 +57,7 @@ impl Domain {
                 record.user_id,
                 &record.session_id,
                 "refresh_token_reuse",
-                Actor::System,
+                &Origin::system(),
             )
             .await?;
             tx.commit().await?;

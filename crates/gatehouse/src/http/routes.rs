@@ -16,7 +16,7 @@ use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter};
 use axum::Router;
 use gatehouse_domain::action::Action;
-use gatehouse_domain::DomainError;
+use gatehouse_domain::{DomainError, RequestContext};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -211,6 +211,8 @@ async fn guard(
         Ok(buffered) => buffered,
         Err(failure) => return named(route, route.surface.render_http(failure)),
     };
+    let context = request_context(&request);
+    request.extensions_mut().insert(context.clone());
     let limited = match &policy {
         Some(policy) => {
             let client = request.extensions().get::<ClientIp>().copied().unwrap_or(ClientIp([0, 0, 0, 0].into()));
@@ -233,7 +235,7 @@ async fn guard(
         let authorized = resolved.and_then(|caller| caller.authorize_in_realm(route.action).map(|()| caller));
         match authorized {
             Ok(caller) => {
-                request.extensions_mut().insert(caller);
+                request.extensions_mut().insert(caller.with_context(context));
                 route.surface.finish(next.run(request).await)
             }
             Err(error) => route.surface.render_domain(error),
@@ -243,6 +245,14 @@ async fn guard(
         info.apply(response.headers_mut(), route.surface.strapi_rate_limit_headers);
     }
     named(route, response)
+}
+
+/// Where a request came from, for the audit log: the client address decided by the outer layer
+/// (the trusted-proxy rule of [`ClientIp`]) and the `User-Agent` (capped by the domain).
+fn request_context(request: &Request) -> RequestContext {
+    let client = request.extensions().get::<ClientIp>().map(|ClientIp(address)| *address);
+    let agent = request.headers().get(axum::http::header::USER_AGENT).and_then(|value| value.to_str().ok());
+    RequestContext::new(client, agent)
 }
 
 fn named(route: &'static Route, mut response: Response) -> Response {

@@ -13,6 +13,7 @@ mod conformance;
 mod cors;
 mod durability;
 mod edge;
+mod events;
 mod http_basics;
 mod lifecycle;
 mod rate_limits;
