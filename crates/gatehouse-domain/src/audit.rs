@@ -12,6 +12,7 @@ use crate::caller::{Caller, Principal, RequestContext};
 use crate::error::{DomainError, FieldError, FieldErrors};
 use crate::events::{Actor, DomainEvent, EventType};
 use crate::ports::StoreTx;
+use crate::query::Window;
 use crate::service::Domain;
 use crate::time::Timestamp;
 use serde_json::Value;
@@ -310,16 +311,15 @@ pub struct AuditPage {
 }
 
 impl Domain {
-    /// A page of the audit log, newest first (`offset`/`limit` rows).
+    /// A page of the audit log, newest first.
     pub async fn list_audit_logs(
         &self,
         caller: &Caller,
         filter: &AuditFilter,
-        offset: u64,
-        limit: u64,
+        window: Window,
     ) -> Result<AuditPage, DomainError> {
         caller.authorize(Action::ADMIN_AUDIT_LOGS_READ)?;
-        let (entries, total) = self.store.list_audit_entries(filter, offset, limit).await?;
+        let (entries, total) = self.store.list_audit_entries(filter, window.offset(), window.limit()).await?;
         Ok(AuditPage { entries, total })
     }
 

@@ -150,6 +150,8 @@ pub static ROUTES: &[Route] = &[
     route!(STRAPI_ADMIN, DELETE "/users-permissions/roles/{id}" => admin_delete_end_user_role in admin::end_users, END_USER_ROLES_DELETE, Standard),
     route!(STRAPI_ADMIN, GET "/admin/end-users/{id}/sessions" => list_end_user_sessions in admin::end_users, END_USER_SESSIONS_READ, Standard),
     route!(STRAPI_ADMIN, POST "/admin/end-users/{id}/revoke-sessions" => revoke_end_user_sessions in admin::end_users, END_USER_SESSIONS_REVOKE, Standard),
+    // The audit log.
+    route!(STRAPI_ADMIN, GET "/admin/audit-logs" => list_audit_logs in admin::audit_logs, ADMIN_AUDIT_LOGS_READ, Standard),
 ];
 
 fn method_filter(method: &Method) -> MethodFilter {

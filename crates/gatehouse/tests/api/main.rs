@@ -6,6 +6,7 @@
 mod accounts;
 mod admin;
 mod api_tokens;
+mod audit_log;
 mod backend;
 mod cli;
 mod config;
