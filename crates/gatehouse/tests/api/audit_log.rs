@@ -237,3 +237,51 @@ async fn retention_prunes_rows_older_than_the_configured_age() {
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["subject"]["id"], user["id"].to_string());
 }
+
+#[tokio::test]
+async fn the_cli_tails_the_log_and_follows_new_rows() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let db = gatehouse_testkit::TestDb::new().await;
+    let server = TestServer::builder().on_database(db.url()).spawn().await;
+    let jwt = first_admin(&server).await;
+    let (_, user) = server.register("tailed").await;
+    block(&server, &jwt, &user, None).await;
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["audit", "tail", "--limit", "2", "--database-url", db.url()])
+        .env_remove("GATEHOUSE_CONFIG")
+        .env("GATEHOUSE_LOG__LEVEL", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines[0].contains("\tuser.blocked\t") && lines[1].contains("\tsession.revoked\t"),
+        "oldest first: {stdout}"
+    );
+    assert!(
+        lines[0].contains("(ada@example.com)") && lines[0].contains("\t127.0.0.1\tAuditTest/1.0\tsuccess"),
+        "{stdout}"
+    );
+
+    let mut follower = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["audit", "tail", "--follow", "--limit", "1", "--database-url", db.url()])
+        .env_remove("GATEHOUSE_CONFIG")
+        .env("GATEHOUSE_LOG__LEVEL", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(follower.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
+    assert!(first.contains("\tsession.revoked\t"), "{first}");
+    let refused =
+        server.post("/admin/login", &json!({"email": "ada@example.com", "password": "Wr0ngPass!!"}), None).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let next = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
+    assert!(next.contains("\tadmin.login_failed\tidentifier:") && next.ends_with("\tfailure"), "{next}");
+    follower.kill().await.unwrap();
+}
