@@ -29,6 +29,13 @@ fn password_errors(field: &str, problem: PasswordProblem) -> DomainError {
     DomainError::Validation(FieldErrors(vec![FieldError::new(field, message)]))
 }
 
+/// `user.updated`'s data: the user with the names of the fields that changed.
+fn updated(user: &User, changes: &[&str]) -> serde_json::Value {
+    let mut data = payloads::user(user);
+    data["changes"] = json!(changes);
+    data
+}
+
 fn mismatch() -> DomainError {
     DomainError::Validation(FieldErrors(vec![FieldError::new("password_confirmation", "Passwords do not match")]))
 }
@@ -62,7 +69,8 @@ impl Domain {
         Ok(())
     }
 
-    /// Confirms the email of the token's owner (single use). Events: `user.confirmed`.
+    /// Confirms the email of the token's owner (single use). Events: `user.updated` (changes
+    /// `confirmed`), then `user.confirmed`.
     pub async fn confirm_email(&self, token: &str) -> Result<User, DomainError> {
         let now = self.clock.now();
         let invalid = || DomainError::Validation(FieldErrors(vec![FieldError::new("confirmation", "Invalid token")]));
@@ -74,6 +82,7 @@ impl Domain {
         let changes = UserChanges { confirmed: Some(true), ..UserChanges::default() };
         let user = tx.update_user(user_id, &changes, now).await?.ok_or_else(invalid)?;
         let origin = Origin::system().as_actor(Actor::EndUser(user.id), Some(user.email.clone()));
+        emit(tx.as_mut(), &origin, EventType::UserUpdated, now, updated(&user, &["confirmed"])).await?;
         emit(tx.as_mut(), &origin, EventType::UserConfirmed, now, payloads::user(&user)).await?;
         tx.commit().await?;
         self.sessions.forget_user(user.id);
@@ -141,7 +150,8 @@ impl Domain {
 
     /// Sets a new password with a mailed code (single use, expiring), ends every session of the
     /// user and opens a new one. A wrong, used or expired code gives the same error.
-    /// Events: `user.password_changed`, `session.revoked`, `user.logged_in`.
+    /// Events: `user.updated` (changes `password`), `user.password_changed`, `session.revoked`,
+    /// `user.logged_in`.
     pub async fn reset_password(
         &self,
         context: &RequestContext,
@@ -167,6 +177,7 @@ impl Domain {
         }
         tx.invalidate_user_tokens(user.id, TokenPurpose::PasswordReset, now).await?;
         let origin = Origin::new(Actor::EndUser(user.id), Some(user.email.clone()), Arc::new(context.clone()));
+        emit(tx.as_mut(), &origin, EventType::UserUpdated, now, updated(&user, &["password"])).await?;
         emit(tx.as_mut(), &origin, EventType::UserPasswordChanged, now, payloads::user(&user)).await?;
         self.revoke_all_sessions_in(tx.as_mut(), user.id, "password_reset", &origin).await?;
         let tokens = self.open_session(tx.as_mut(), &origin, &user, None).await?;
@@ -176,8 +187,8 @@ impl Domain {
     }
 
     /// Changes the caller's password after checking the current one. The calling session stays
-    /// (with a fresh JWT); every other session ends. Events: `user.password_changed`, then
-    /// `session.revoked` when other sessions ended.
+    /// (with a fresh JWT); every other session ends. Events: `user.updated` (changes
+    /// `password`), `user.password_changed`, then `session.revoked` when other sessions ended.
     pub async fn change_password(
         &self,
         caller: &Caller,
@@ -210,6 +221,7 @@ impl Domain {
         let mut tx = self.store.begin().await?;
         let changes = UserChanges { password_hash: Some(hash), ..UserChanges::default() };
         let user = tx.update_user(user.id, &changes, now).await?.ok_or(DomainError::Unauthorized)?;
+        emit(tx.as_mut(), &origin, EventType::UserUpdated, now, updated(&user, &["password"])).await?;
         emit(tx.as_mut(), &origin, EventType::UserPasswordChanged, now, payloads::user(&user)).await?;
         let ended = tx.revoke_other_sessions(user.id, &session, now, "password_changed").await?;
         if !ended.is_empty() {

@@ -206,3 +206,60 @@ async fn the_command_line_acts_as_the_system() {
     assert_eq!(events[0].data["reason"], "user_deleted");
     assert!(events.iter().all(|event| event.actor == json!("system")));
 }
+
+#[tokio::test]
+async fn a_password_change_is_an_update_then_password_changed_then_the_other_sessions_end() {
+    let server = TestServer::spawn().await;
+    let (jwt, _) = server.register("pat").await;
+    let second = server.post("/api/auth/local", &json!({"identifier": "pat", "password": PASSWORD}), None).await;
+    assert_eq!(second.status, StatusCode::OK);
+    let before = server.events().await.len();
+    let changed = server
+        .post(
+            "/api/auth/change-password",
+            &json!({"currentPassword": PASSWORD, "password": "N3wPassword!", "passwordConfirmation": "N3wPassword!"}),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    let events = events_after(&server, before).await;
+    assert_eq!(types(&events), ["user.updated", "user.password_changed", "session.revoked"]);
+    assert_eq!(events[0].data["changes"], json!(["password"]));
+    assert_eq!(events[2].data["reason"], "password_changed");
+}
+
+#[tokio::test]
+async fn a_password_reset_is_an_update_then_password_changed_session_revoked_and_logged_in() {
+    use crate::support::smtp::SmtpSink;
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let server = TestServer::builder()
+        .with_config(move |config| {
+            config.mail.smtp_url = Some(url);
+            config.auth.reset_password_url = Some("https://app.example.com/reset".into());
+        })
+        .spawn()
+        .await;
+    server.register("rex").await;
+    let before = server.events().await.len();
+    server.post("/api/auth/forgot-password", &json!({"email": "rex@example.com"}), None).await;
+    let link = sink.wait_for("rex@example.com").await.link("https://app.example.com/reset?code=").unwrap();
+    let code = link.split("code=").nth(1).unwrap().to_owned();
+    let reset = server
+        .post(
+            "/api/auth/reset-password",
+            &json!({"code": code, "password": "brand new password", "passwordConfirmation": "brand new password"}),
+            None,
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text);
+    let events = events_after(&server, before).await;
+    assert_eq!(
+        types(&events),
+        ["user.password_reset_requested", "user.updated", "user.password_changed", "session.revoked", "user.logged_in"]
+    );
+    assert_eq!(events[1].data["changes"], json!(["password"]));
+    assert_eq!(events[3].data["reason"], "password_reset");
+    let text = serde_json::to_string(&events.iter().map(|event| &event.data).collect::<Vec<&Value>>()).unwrap();
+    assert!(!text.contains(&code), "no reset code in events");
+}

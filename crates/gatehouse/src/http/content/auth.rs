@@ -560,6 +560,7 @@ pub struct RefreshResponse {
 )]
 pub async fn refresh(
     State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
@@ -574,7 +575,7 @@ pub async fn refresh(
     let token = from_body
         .or(from_cookie)
         .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "BadRequestError", "Missing refresh token"))?;
-    let refreshed = state.domain.refresh(&token).await.map_err(|error| match error {
+    let refreshed = state.domain.refresh(&context, &token).await.map_err(|error| match error {
         DomainError::Unauthorized => ApiError::unauthorized().with_message("Invalid refresh token"),
         other => ApiError::from(other),
     })?;
