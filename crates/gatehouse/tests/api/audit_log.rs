@@ -285,3 +285,32 @@ async fn the_cli_tails_the_log_and_follows_new_rows() {
     assert!(next.contains("\tadmin.login_failed\tidentifier:") && next.ends_with("\tfailure"), "{next}");
     follower.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn token_and_role_changes_by_an_admin_or_the_cli_are_audited_with_their_subject() {
+    let server = TestServer::spawn().await;
+    let jwt = first_admin(&server).await;
+    let created = server.post("/admin/api-tokens", &json!({"name": "ci", "type": "read-only"}), Some(&jwt)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["data"]["id"].as_i64().unwrap();
+    let secret = created.json()["data"]["accessKey"].as_str().unwrap().to_owned();
+    let role = server.post("/users-permissions/roles", &json!({"name": "Auditors"}), Some(&jwt)).await;
+    assert_eq!(role.status, StatusCode::OK, "{}", role.text);
+    let (cli_token, _) = server.api_token("read-only", &[], None).await;
+
+    let tokens = rows(&server, &jwt, "?action=api_token.created").await;
+    assert_eq!(tokens.len(), 2);
+    assert_eq!(tokens[0]["subject"], json!({"type": "api_token", "id": cli_token.to_string()}));
+    assert_eq!(tokens[0]["actor"], json!({"type": "system", "id": null, "label": "cli"}));
+    assert_eq!(tokens[0]["ip"], Value::Null);
+    assert_eq!(tokens[1]["subject"], json!({"type": "api_token", "id": id.to_string()}));
+    assert_eq!(tokens[1]["actor"]["label"], "ada@example.com");
+    let roles = rows(&server, &jwt, "?action=role.created").await;
+    assert_eq!(roles.len(), 1);
+    assert_eq!(roles[0]["subject"]["type"], "role");
+    let everything = audit(&server, &jwt, "?pageSize=100").await.text;
+    assert!(!everything.contains(&secret), "no token secret in the audit log");
+    let logins = rows(&server, &jwt, "?action=admin.logged_in").await;
+    assert_eq!(logins.len(), 1, "registering the first admin logged it in");
+    assert_eq!(logins[0]["subject"]["type"], "admin");
+}
