@@ -254,6 +254,18 @@ mod tests {
     }
 
     #[test]
+    fn a_request_context_caps_the_user_agent_and_drops_control_characters() {
+        let long = "a".repeat(1000);
+        let context = RequestContext::new(Some([127, 0, 0, 1].into()), Some(&long));
+        assert_eq!(context.client_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(context.user_agent.map(|agent| agent.len()), Some(RequestContext::USER_AGENT_MAX));
+        let forged = RequestContext::new(None, Some("Agent\t1\r\nX-Fake: y"));
+        assert_eq!(forged.user_agent.as_deref(), Some("Agent1X-Fake: y"));
+        assert_eq!(RequestContext::new(None, Some("\n")).user_agent, None);
+        assert_eq!(Caller::system().context(), &RequestContext::cli());
+    }
+
+    #[test]
     fn the_command_line_holds_every_action_and_acts_as_the_system() {
         let system = Caller::system();
         assert!(system.authorize(Action::ADMIN_USERS_PURGE).is_ok());

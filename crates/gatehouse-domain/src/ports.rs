@@ -272,8 +272,8 @@ pub trait StoreTx: Send {
     /// Replaces the actions a role holds.
     async fn set_role_actions(&mut self, id: RoleId, actions: &[String]) -> Result<(), StoreError>;
 
-    /// Moves every user of role `from` to role `to`; returns how many moved.
-    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<u64, StoreError>;
+    /// Moves every user of role `from` to role `to`; returns the moved users as they are now.
+    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<Vec<User>, StoreError>;
 
     /// Deletes a role (its grants go with it); `false` when it did not exist.
     async fn delete_role(&mut self, id: RoleId) -> Result<bool, StoreError>;

@@ -135,7 +135,8 @@ impl Domain {
     }
 
     /// Deletes a custom role; its users move to `authenticated`. The built-in `public` and
-    /// `authenticated` roles cannot be deleted. Events: `role.deleted`.
+    /// `authenticated` roles cannot be deleted. Events: for each moved user `user.updated`
+    /// (changes `role`) and `user.role_changed`, then `role.deleted`.
     pub async fn delete_role(&self, caller: &Caller, id: RoleId) -> Result<Role, DomainError> {
         caller.authorize_in_realm(Action::ROLE_DELETE)?;
         let role = self.store.find_role(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
@@ -149,11 +150,20 @@ impl Domain {
         if !tx.delete_role(id).await? {
             return Err(DomainError::NotFound(NOT_FOUND));
         }
-        let data = json!({"role": payloads::role(&role), "usersMovedTo": fallback.id.0, "usersMoved": moved});
-        emit(tx.as_mut(), &caller.origin(), EventType::RoleDeleted, now, data).await?;
+        // Each moved user changed role: an update like any other, before the role goes.
+        let origin = caller.origin();
+        for user in &moved {
+            let mut data = payloads::user(user);
+            data["changes"] = json!(["role"]);
+            emit(tx.as_mut(), &origin, EventType::UserUpdated, now, data).await?;
+            let data = json!({"user": payloads::user(user), "previousRole": id.0, "role": fallback.id.0});
+            emit(tx.as_mut(), &origin, EventType::UserRoleChanged, now, data).await?;
+        }
+        let data = json!({"role": payloads::role(&role), "usersMovedTo": fallback.id.0, "usersMoved": moved.len()});
+        emit(tx.as_mut(), &origin, EventType::RoleDeleted, now, data).await?;
         tx.commit().await?;
         self.permissions.invalidate(id);
-        if moved > 0 {
+        if !moved.is_empty() {
             // Cached sessions still carry the old role id.
             self.sessions.forget_everyone();
         }

@@ -88,7 +88,7 @@ impl StoreTx for SqlTx {
         roles::set_role_actions(self, id, actions).await
     }
 
-    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<u64, StoreError> {
+    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<Vec<User>, StoreError> {
         roles::reassign_role_users(self, from, to, now).await
     }
 

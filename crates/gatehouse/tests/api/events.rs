@@ -263,3 +263,23 @@ async fn a_password_reset_is_an_update_then_password_changed_session_revoked_and
     let text = serde_json::to_string(&events.iter().map(|event| &event.data).collect::<Vec<&Value>>()).unwrap();
     assert!(!text.contains(&code), "no reset code in events");
 }
+
+#[tokio::test]
+async fn deleting_a_role_moves_its_users_with_their_role_changed_events_first() {
+    let server = TestServer::spawn().await;
+    let token = server.full_access().await;
+    let input = RoleInput { name: Some("Temp".into()), ..RoleInput::default() };
+    let temp = server.domain().create_role(&Caller::system(), input).await.unwrap();
+    let (_, user) = server.register("mover").await;
+    let moved = server.put(&format!("/api/users/{}", user["id"]), &json!({"role": temp.id.0}), &token).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    let before = server.events().await.len();
+    let deleted = server.delete(&format!("/api/users-permissions/roles/{}", temp.id.0), &token).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    let events = events_after(&server, before).await;
+    assert_eq!(types(&events), ["user.updated", "user.role_changed", "role.deleted"]);
+    assert_eq!(events[0].data["changes"], json!(["role"]));
+    assert_eq!(events[1].data["previousRole"], json!(temp.id.0));
+    assert_eq!(events[1].data["user"]["id"], user["id"]);
+    assert_eq!(events[2].data["usersMoved"], 1);
+}
