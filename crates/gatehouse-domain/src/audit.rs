@@ -341,6 +341,31 @@ impl Domain {
         Ok(self.store.prune_audit_entries(Timestamp::from_millis(cutoff_ms)).await?)
     }
 
+    /// Records that an admin was refused `action` for want of the grant (outcome `failure`,
+    /// the action's permission name as the audit action). Other callers are not recorded: a
+    /// refused end user or token is no admin-realm action. Best effort: a failed write is
+    /// returned for the caller to log, never to answer with.
+    pub async fn audit_refused(&self, caller: &Caller, action: Action) -> Result<(), DomainError> {
+        let Principal::Admin { .. } = caller.principal() else { return Ok(()) };
+        let origin = caller.origin();
+        let entry = NewAuditEntry {
+            occurred_at: self.clock.now(),
+            actor: origin.actor,
+            actor_label: origin.label,
+            action: action.as_str().to_owned(),
+            subject_type: None,
+            subject_id: None,
+            client_ip: origin.context.client_ip.clone(),
+            user_agent: origin.context.user_agent.clone(),
+            outcome: Outcome::Failure,
+            event_id: None,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_audit_entry(&entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Records a refused admin login (no event: the contract has none) in its own transaction.
     pub(crate) async fn audit_failed_admin_login(
         &self,

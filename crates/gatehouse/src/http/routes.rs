@@ -234,10 +234,27 @@ async fn guard(
         route.surface.finish(next.run(request).await)
     } else {
         let resolved = route.surface.resolve_caller(&state.domain, request.headers()).await;
-        let authorized = resolved.and_then(|caller| caller.authorize_in_realm(route.action).map(|()| caller));
+        let authorized = match resolved {
+            Ok(caller) => {
+                let caller = caller.with_context(context);
+                match caller.authorize_in_realm(route.action) {
+                    Ok(()) => Ok(caller),
+                    Err(error) => {
+                        // An admin refused for want of a grant is kept in the audit log.
+                        if matches!(error, DomainError::Forbidden) {
+                            if let Err(failed) = state.domain.audit_refused(&caller, route.action).await {
+                                tracing::warn!(error.cause = %failed, "could not audit a refused admin request");
+                            }
+                        }
+                        Err(error)
+                    }
+                }
+            }
+            Err(error) => Err(error),
+        };
         match authorized {
             Ok(caller) => {
-                request.extensions_mut().insert(caller.with_context(context));
+                request.extensions_mut().insert(caller);
                 route.surface.finish(next.run(request).await)
             }
             Err(error) => route.surface.render_domain(error),

@@ -190,6 +190,12 @@ async fn only_admins_holding_the_action_read_the_log() {
     let author_jwt = registered.json()["data"]["token"].as_str().unwrap().to_owned();
     assert_eq!(server.get("/admin/audit-logs", Some(&author_jwt)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(server.get("/admin/audit-logs", Some(&jwt)).await.status, StatusCode::OK);
+    let refused = rows(&server, &jwt, "?action=admin::audit-logs.read").await;
+    assert_eq!(refused.len(), 1, "the refused admin is audited, the allowed read is not");
+    assert_eq!(
+        (refused[0]["outcome"].as_str(), refused[0]["actor"]["label"].as_str()),
+        (Some("failure"), Some("au@example.com"))
+    );
 }
 
 #[tokio::test]
