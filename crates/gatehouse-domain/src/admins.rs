@@ -8,8 +8,7 @@
 
 use crate::action::{Action, ActionRealm};
 use crate::audit::{emit, Origin};
-use crate::caller::RequestContext;
-use crate::caller::{Caller, Grants, Principal};
+use crate::caller::{Caller, Grants, Principal, RequestContext};
 use crate::crypto::jwt::ClaimStyle;
 use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
@@ -557,9 +556,9 @@ impl Domain {
         profile: AdminProfile,
     ) -> Result<AdminLogin, DomainError> {
         let password = admin_password(profile.password.expose(), "password")?;
-        if self.usable_invite(token).await.is_none() {
+        let Some((_, invited)) = self.usable_invite(token).await else {
             return Err(DomainError::Rule(Rule::InvalidRegistration));
-        }
+        };
         let hash = self.hasher.hash(&password).await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
@@ -573,7 +572,7 @@ impl Domain {
             ..AdminChanges::default()
         };
         tx.update_admin(invite.admin_id, &changes, now).await?;
-        let origin = Origin::new(Actor::Admin(invite.admin_id), None, Arc::new(context.clone()));
+        let origin = Origin::new(Actor::Admin(invite.admin_id), Some(invited.email), Arc::new(context.clone()));
         emit(
             tx.as_mut(),
             &origin,

@@ -323,17 +323,6 @@ impl Domain {
         Ok(AuditPage { entries, total })
     }
 
-    /// Rows after position `after`, oldest first (`gatehouse audit tail --follow`).
-    pub async fn audit_entries_after(
-        &self,
-        caller: &Caller,
-        after: i64,
-        limit: u64,
-    ) -> Result<Vec<AuditEntry>, DomainError> {
-        caller.authorize(Action::ADMIN_AUDIT_LOGS_READ)?;
-        Ok(self.store.audit_entries_after(after, limit).await?)
-    }
-
     /// Deletes the rows older than `retention` by the injected clock; returns how many went.
     pub async fn prune_audit_log(&self, retention: Duration) -> Result<u64, DomainError> {
         let cutoff_ms =

@@ -7,8 +7,7 @@
 
 use crate::accounts::Authenticated;
 use crate::audit::{emit, Origin};
-use crate::caller::Caller;
-use crate::caller::RequestContext;
+use crate::caller::{Caller, RequestContext};
 use crate::crypto::token::{random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, EventType};
