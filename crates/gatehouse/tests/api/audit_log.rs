@@ -320,3 +320,17 @@ async fn token_and_role_changes_by_an_admin_or_the_cli_are_audited_with_their_su
     assert_eq!(logins.len(), 1, "registering the first admin logged it in");
     assert_eq!(logins[0]["subject"]["type"], "admin");
 }
+
+#[tokio::test]
+async fn a_refused_change_leaves_no_audit_row() {
+    let server = TestServer::spawn().await;
+    let jwt = first_admin(&server).await;
+    server.register("first").await;
+    let (_, second) = server.register("second").await;
+    let before = audit(&server, &jwt, "").await.json()["data"]["pagination"]["total"].clone();
+    let path = format!("/api/v1/users/usr_{}", second["id"]);
+    let conflict = server.put(&path, &json!({"email": "first@example.com", "status": "inactive"}), &jwt).await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT, "{}", conflict.text);
+    let after = audit(&server, &jwt, "").await.json()["data"]["pagination"]["total"].clone();
+    assert_eq!(before, after, "the rolled-back block wrote no audit row");
+}
