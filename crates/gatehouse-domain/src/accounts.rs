@@ -1,9 +1,10 @@
 //! Account use cases of the end-user realm: register, log in, read oneself.
 
+use crate::audit::{emit, Origin};
 use crate::caller::Caller;
 use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
-use crate::events::{Actor, DomainEvent, EventType};
+use crate::events::{Actor, EventType};
 use crate::ids::SessionId;
 use crate::model::{NewSession, NewUser, Role, User, UserWithRole};
 use crate::payloads;
@@ -75,7 +76,6 @@ impl Domain {
     /// Creates an account (role `authenticated`) and, unless email confirmation is required,
     /// logs it in. Events: `user.created`, then `user.logged_in` when a session was opened.
     pub async fn register(&self, caller: &Caller, input: Registration) -> Result<Authenticated, DomainError> {
-        let _ = caller;
         if !self.settings.allow_register {
             return Err(DomainError::Rule(Rule::RegistrationDisabled));
         }
@@ -108,13 +108,13 @@ impl Domain {
         };
         let mut tx = self.store.begin().await?;
         let user = tx.insert_user(&new_user).await?;
-        let actor = Actor::EndUser(user.id);
-        tx.insert_event(&DomainEvent::new(EventType::UserCreated, actor.clone(), now, payloads::user(&user))).await?;
+        let origin = caller.origin().as_actor(Actor::EndUser(user.id), Some(user.email.clone()));
+        emit(tx.as_mut(), &origin, EventType::UserCreated, now, payloads::user(&user)).await?;
         let answer = if self.settings.email_confirmation {
             self.queue_confirmation_mail(tx.as_mut(), &user).await?;
             Authenticated { user, jwt: None, refresh_token: None }
         } else {
-            let tokens = self.open_session(tx.as_mut(), &user, None).await?;
+            let tokens = self.open_session(tx.as_mut(), &origin, &user, None).await?;
             Authenticated { user, jwt: Some(tokens.jwt.into()), refresh_token: tokens.refresh_token.map(Secret::from) }
         };
         tx.commit().await?;
@@ -150,7 +150,7 @@ impl Domain {
     /// password give the same error after the same work; blocked and unconfirmed accounts are
     /// told so only once the password checked out.
     pub async fn login(&self, caller: &Caller, attempt: LoginAttempt) -> Result<Authenticated, DomainError> {
-        let _ = caller;
+        let anonymous = caller.origin().as_actor(Actor::Anonymous, None);
         // The identifier is normalised as at registration; one that could name no account
         // (invisible characters) still costs a dummy verification, like an unknown one.
         let folded = identifier_key(&attempt.identifier).unwrap_or_default();
@@ -177,18 +177,28 @@ impl Domain {
                 let data = json!({
                     "identifierHash": sha256_hex(&folded),
                     "userId": other.map(|credentials| credentials.user.id.0),
+                    "reason": "invalid_credentials",
                 });
-                tx.insert_event(&DomainEvent::new(EventType::UserLoginFailed, Actor::Anonymous, now, data)).await?;
+                emit(tx.as_mut(), &anonymous, EventType::UserLoginFailed, now, data).await?;
                 tx.commit().await?;
                 return Err(DomainError::Rule(Rule::InvalidCredentials));
             }
         };
         let user = credentials.user;
-        if user.blocked {
-            return Err(DomainError::Rule(Rule::AccountBlocked));
-        }
-        if self.settings.email_confirmation && !user.confirmed {
-            return Err(DomainError::Rule(Rule::EmailNotConfirmed));
+        let refused = if user.blocked {
+            Some(("blocked", Rule::AccountBlocked))
+        } else if self.settings.email_confirmation && !user.confirmed {
+            Some(("unconfirmed", Rule::EmailNotConfirmed))
+        } else {
+            None
+        };
+        if let Some((reason, rule)) = refused {
+            // The password was right, but the account may not log in: still a failed login.
+            let mut tx = self.store.begin().await?;
+            let data = json!({"identifierHash": sha256_hex(&folded), "userId": user.id.0, "reason": reason});
+            emit(tx.as_mut(), &anonymous, EventType::UserLoginFailed, now, data).await?;
+            tx.commit().await?;
+            return Err(DomainError::Rule(rule));
         }
         let rehash = match &credentials.password_hash {
             Some(hash) if self.hasher.settings().is_weaker_than_configured(hash.expose()) => {
@@ -204,7 +214,8 @@ impl Domain {
             tx.set_user_password_hash(user.id, hash.expose(), now).await?;
         }
         tx.set_user_last_login(user.id, now).await?;
-        let tokens = self.open_session(tx.as_mut(), &user, attempt.device_id).await?;
+        let origin = anonymous.as_actor(Actor::EndUser(user.id), Some(user.email.clone()));
+        let tokens = self.open_session(tx.as_mut(), &origin, &user, attempt.device_id).await?;
         tx.commit().await?;
         Ok(Authenticated {
             user: User { last_login_at: Some(now), ..user },
@@ -223,10 +234,11 @@ impl Domain {
     }
 
     /// Opens a session for `user` inside the caller's transaction, with its `user.logged_in`
-    /// event, and issues its tokens.
+    /// event (caused from `origin`, whose actor is the user), and issues its tokens.
     pub(crate) async fn open_session(
         &self,
         tx: &mut dyn crate::ports::StoreTx,
+        origin: &Origin,
         user: &User,
         device_id: Option<String>,
     ) -> Result<SessionTokens, DomainError> {
@@ -240,7 +252,7 @@ impl Domain {
         };
         tx.insert_session(&session).await?;
         let data = json!({"user": payloads::user(user), "sessionId": session.id.0, "deviceId": device_id});
-        tx.insert_event(&DomainEvent::new(EventType::UserLoggedIn, Actor::EndUser(user.id), now, data)).await?;
+        emit(tx, origin, EventType::UserLoggedIn, now, data).await?;
         self.issue_session_tokens(tx, user, session.id, false).await
     }
 

@@ -7,11 +7,12 @@
 //! traffic is small), so blocking, deactivating or deleting an admin ends its sessions at once.
 
 use crate::action::{Action, ActionRealm};
-use crate::caller::{Caller, Grants, Principal};
+use crate::audit::{emit, Origin};
+use crate::caller::{Caller, Grants, Principal, RequestContext};
 use crate::crypto::jwt::ClaimStyle;
 use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
-use crate::events::{Actor, DomainEvent, EventType};
+use crate::events::{Actor, EventType};
 use crate::ids::{AdminId, AdminRoleId, InviteId, SessionId, UserId};
 use crate::model::{
     Admin, AdminChanges, AdminListQuery, AdminRole, Invite, MailKind, NewAdmin, NewMail, SessionRecord,
@@ -209,6 +210,7 @@ impl Domain {
     async fn open_admin_session(
         &self,
         tx: &mut dyn StoreTx,
+        origin: &Origin,
         admin: AdminId,
         remember: bool,
     ) -> Result<(String, String, Timestamp), DomainError> {
@@ -218,7 +220,7 @@ impl Domain {
         let expires_at = now.plus(if remember { ADMIN_REMEMBERED_TTL } else { ADMIN_SESSION_TTL });
         tx.insert_admin_session(&session, admin, &sha256_hex(&refresh), now, expires_at).await?;
         let data = json!({"adminId": admin.0, "sessionId": session.0});
-        tx.insert_event(&DomainEvent::new(EventType::AdminLoggedIn, Actor::Admin(admin), now, data)).await?;
+        emit(tx, origin, EventType::AdminLoggedIn, now, data).await?;
         let jwt = self.admin_jwt.issue(ClaimStyle::Access, admin.0, &session, now, self.settings.admin_jwt_ttl)?;
         Ok((jwt, refresh, expires_at))
     }
@@ -266,7 +268,7 @@ impl Domain {
         profile: &AdminProfile,
         password: &Password,
         roles: &[AdminRoleId],
-        actor: Option<Actor>,
+        origin: &Origin,
     ) -> Result<AdminId, DomainError> {
         let hash = self.hasher.hash(password).await?;
         let now = self.clock.now();
@@ -285,13 +287,23 @@ impl Domain {
         tx.set_admin_roles(id, roles).await?;
         let data =
             json!({"id": id.0, "email": email.as_str(), "roles": roles.iter().map(|role| role.0).collect::<Vec<_>>()});
-        tx.insert_event(&DomainEvent::new(EventType::AdminCreated, actor.unwrap_or(Actor::Admin(id)), now, data))
-            .await?;
+        // Registering oneself (anonymous until now): the new admin is the actor.
+        let origin = match origin.actor {
+            Actor::Anonymous => origin.as_actor(Actor::Admin(id), Some(email.as_str().to_owned())),
+            _ => origin.clone(),
+        };
+        emit(tx, &origin, EventType::AdminCreated, now, data).await?;
         Ok(id)
     }
 
     /// Registers the first admin (Super Admin) and logs it in; only while no admin exists.
-    pub async fn register_first_admin(&self, email: &str, profile: AdminProfile) -> Result<AdminLogin, DomainError> {
+    pub async fn register_first_admin(
+        &self,
+        context: &RequestContext,
+        email: &str,
+        profile: AdminProfile,
+    ) -> Result<AdminLogin, DomainError> {
+        let context = Arc::new(context.clone());
         if self.store.has_admin().await? {
             return Err(DomainError::Rule(Rule::AdminExists));
         }
@@ -301,12 +313,14 @@ impl Domain {
         let super_admin = self.role_id_by_code(AdminRole::SUPER_ADMIN).await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        let id = self.create_active_admin(tx.as_mut(), &email, &profile, &password, &[super_admin], None).await?;
+        let anonymous = Origin::new(Actor::Anonymous, None, context.clone());
+        let id = self.create_active_admin(tx.as_mut(), &email, &profile, &password, &[super_admin], &anonymous).await?;
         match tx.claim_bootstrap(id, now).await {
             Err(StoreError::Conflict(_)) => return Err(DomainError::Rule(Rule::AdminExists)),
             other => other?,
         }
-        let admin = self.admin_in_tx_after_commit(tx, id, true).await?;
+        let origin = Origin::new(Actor::Admin(id), Some(email.as_str().to_owned()), context);
+        let admin = self.admin_in_tx_after_commit(tx, &origin, id, true).await?;
         Ok(admin)
     }
 
@@ -314,10 +328,11 @@ impl Domain {
     async fn admin_in_tx_after_commit(
         &self,
         mut tx: Box<dyn StoreTx>,
+        origin: &Origin,
         id: AdminId,
         remember: bool,
     ) -> Result<AdminLogin, DomainError> {
-        let (jwt, refresh, refresh_expires_at) = self.open_admin_session(tx.as_mut(), id, remember).await?;
+        let (jwt, refresh, refresh_expires_at) = self.open_admin_session(tx.as_mut(), origin, id, remember).await?;
         tx.commit().await?;
         let admin = self.load_admin(id).await?;
         Ok(AdminLogin { admin, jwt: jwt.into(), refresh: refresh.into(), refresh_expires_at })
@@ -325,21 +340,34 @@ impl Domain {
 
     /// Logs an admin in. Unknown email, wrong password, and inactive, blocked or deleted admins
     /// all get the same "Invalid credentials" after the same work.
-    pub async fn admin_login(&self, email: &str, password: &str, remember: bool) -> Result<AdminLogin, DomainError> {
+    /// A refused login is kept in the audit log (outcome `failure`, the email hashed).
+    pub async fn admin_login(
+        &self,
+        context: &RequestContext,
+        email: &str,
+        password: &str,
+        remember: bool,
+    ) -> Result<AdminLogin, DomainError> {
+        let context = Arc::new(context.clone());
         if email.trim().is_empty() || password.is_empty() {
             return Err(DomainError::Rule(Rule::AdminMissingCredentials));
         }
-        let found = self.store.find_admin_credentials(&identifier_key(email).unwrap_or_default()).await?;
+        let key = identifier_key(email).unwrap_or_default();
+        let found = self.store.find_admin_credentials(&key).await?;
         let verified = match &found {
             Some((_, Some(hash))) => self.hasher.verify(password, hash).await?,
             _ => self.hasher.verify_dummy(password).await?,
         };
         let admin = match found {
             Some((admin, _)) if verified && admin.is_active && !admin.blocked && admin.deleted_at.is_none() => admin,
-            _ => return Err(DomainError::Rule(Rule::AdminInvalidCredentials)),
+            _ => {
+                self.audit_failed_admin_login(&context, sha256_hex(&key)).await?;
+                return Err(DomainError::Rule(Rule::AdminInvalidCredentials));
+            }
         };
         let tx = self.store.begin().await?;
-        self.admin_in_tx_after_commit(tx, admin.id, remember).await
+        let origin = Origin::new(Actor::Admin(admin.id), Some(admin.email.clone()), context);
+        self.admin_in_tx_after_commit(tx, &origin, admin.id, remember).await
     }
 
     /// A new admin JWT from the refresh cookie of a live session; the cookie rotates.
@@ -372,8 +400,7 @@ impl Domain {
         tx.revoke_admin_session(session, self.clock.now(), "logout").await?;
         let data =
             json!({"subject": {"realm": "admin", "id": admin.id.0}, "sessions": [session.0], "reason": "logout"});
-        tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, Actor::Admin(admin.id), self.clock.now(), data))
-            .await?;
+        emit(tx.as_mut(), &caller.origin(), EventType::SessionRevoked, self.clock.now(), data).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -407,7 +434,7 @@ impl Domain {
         let now = self.clock.now();
         let token = random_hex(20);
         let expires_at = now.plus(self.settings.invite_ttl);
-        let actor = caller.actor();
+        let origin = caller.origin();
         let mut tx = self.store.begin().await?;
         let admin_id = tx
             .insert_admin(&NewAdmin {
@@ -424,19 +451,21 @@ impl Domain {
         tx.set_admin_roles(admin_id, &roles).await?;
         let invite_id = tx.insert_invite(admin_id, &sha256_hex(&token), now, expires_at).await?;
         self.queue_invite_mail(tx.as_mut(), &email, input.firstname.as_deref(), &token, expires_at).await?;
-        tx.insert_event(&DomainEvent::new(
+        emit(
+            tx.as_mut(),
+            &origin,
             EventType::AdminCreated,
-            actor.clone(),
             now,
             json!({"id": admin_id.0, "email": email.as_str(), "pending": true}),
-        ))
+        )
         .await?;
-        tx.insert_event(&DomainEvent::new(
+        emit(
+            tx.as_mut(),
+            &origin,
             EventType::InviteCreated,
-            actor,
             now,
             json!({"id": invite_id.0, "adminId": admin_id.0, "expiresAt": expires_at}),
-        ))
+        )
         .await?;
         tx.commit().await?;
         let (invite, admin) = self.store.find_invite(invite_id).await?.ok_or_else(not_found)?;
@@ -483,13 +512,8 @@ impl Domain {
         tx.reissue_invite(id, &sha256_hex(&token), now, expires_at).await?;
         self.queue_invite_mail(tx.as_mut(), &email_of(&admin.email)?, Some(&admin.firstname), &token, expires_at)
             .await?;
-        tx.insert_event(&DomainEvent::new(
-            EventType::InviteResent,
-            caller.actor(),
-            now,
-            json!({"id": id.0, "expiresAt": expires_at}),
-        ))
-        .await?;
+        emit(tx.as_mut(), &caller.origin(), EventType::InviteResent, now, json!({"id": id.0, "expiresAt": expires_at}))
+            .await?;
         tx.commit().await?;
         let (invite, admin) = self.store.find_invite(id).await?.ok_or(DomainError::NotFound("Invite not found"))?;
         Ok(IssuedInvite { invite, admin, token: token.into() })
@@ -502,7 +526,7 @@ impl Domain {
         if !tx.revoke_invite(id, now).await? {
             return Err(DomainError::NotFound("Invite not found"));
         }
-        tx.insert_event(&DomainEvent::new(EventType::InviteRevoked, caller.actor(), now, json!({"id": id.0}))).await?;
+        emit(tx.as_mut(), &caller.origin(), EventType::InviteRevoked, now, json!({"id": id.0})).await?;
         tx.commit().await?;
         self.store.find_invite(id).await?.ok_or(DomainError::NotFound("Invite not found"))
     }
@@ -525,11 +549,16 @@ impl Domain {
     /// Accepts an invite: the admin becomes active with its password and is logged in. Unknown,
     /// used, revoked, resent-away and expired tokens all give the same error.
     /// Events: `invite.accepted`, `admin.updated`.
-    pub async fn accept_invite(&self, token: &str, profile: AdminProfile) -> Result<AdminLogin, DomainError> {
+    pub async fn accept_invite(
+        &self,
+        context: &RequestContext,
+        token: &str,
+        profile: AdminProfile,
+    ) -> Result<AdminLogin, DomainError> {
         let password = admin_password(profile.password.expose(), "password")?;
-        if self.usable_invite(token).await.is_none() {
+        let Some((_, invited)) = self.usable_invite(token).await else {
             return Err(DomainError::Rule(Rule::InvalidRegistration));
-        }
+        };
         let hash = self.hasher.hash(&password).await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
@@ -543,22 +572,24 @@ impl Domain {
             ..AdminChanges::default()
         };
         tx.update_admin(invite.admin_id, &changes, now).await?;
-        let actor = Actor::Admin(invite.admin_id);
-        tx.insert_event(&DomainEvent::new(
+        let origin = Origin::new(Actor::Admin(invite.admin_id), Some(invited.email), Arc::new(context.clone()));
+        emit(
+            tx.as_mut(),
+            &origin,
             EventType::InviteAccepted,
-            actor.clone(),
             now,
             json!({"id": invite.id.0, "adminId": invite.admin_id.0}),
-        ))
+        )
         .await?;
-        tx.insert_event(&DomainEvent::new(
+        emit(
+            tx.as_mut(),
+            &origin,
             EventType::AdminUpdated,
-            actor,
             now,
             json!({"id": invite.admin_id.0, "changes": ["isActive", "password"]}),
-        ))
+        )
         .await?;
-        self.admin_in_tx_after_commit(tx, invite.admin_id, false).await
+        self.admin_in_tx_after_commit(tx, &origin, invite.admin_id, false).await
     }
 
     /// Refuses a change that would leave no active super admin (checked inside the transaction,
@@ -621,7 +652,7 @@ impl Domain {
             _ => None,
         };
         let now = self.clock.now();
-        let actor = caller.actor();
+        let origin = caller.origin();
         let mut tx = self.store.begin().await?;
         if !tx.update_admin(id, &changes, now).await? {
             return Err(not_found());
@@ -647,15 +678,9 @@ impl Domain {
                 changed.push(name);
             }
         }
-        tx.insert_event(&DomainEvent::new(
-            EventType::AdminUpdated,
-            actor.clone(),
-            now,
-            json!({"id": id.0, "changes": changed}),
-        ))
-        .await?;
+        emit(tx.as_mut(), &origin, EventType::AdminUpdated, now, json!({"id": id.0, "changes": changed})).await?;
         if ends_sessions {
-            self.end_admin_sessions(tx.as_mut(), id, "admin_updated", actor).await?;
+            self.end_admin_sessions(tx.as_mut(), id, "admin_updated", &origin).await?;
         }
         tx.commit().await?;
         self.load_admin(id).await
@@ -666,14 +691,14 @@ impl Domain {
         tx: &mut dyn StoreTx,
         id: AdminId,
         reason: &str,
-        actor: Actor,
+        origin: &Origin,
     ) -> Result<(), DomainError> {
         let now = self.clock.now();
         let ended = tx.revoke_admin_sessions(id, now, reason).await?;
         if !ended.is_empty() {
             let ids: Vec<&str> = ended.iter().map(|session| session.0.as_str()).collect();
             let data = json!({"subject": {"realm": "admin", "id": id.0}, "sessions": ids, "reason": reason});
-            tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, actor, now, data)).await?;
+            emit(tx, origin, EventType::SessionRevoked, now, data).await?;
         }
         Ok(())
     }
@@ -699,13 +724,12 @@ impl Domain {
             admins.push(self.store.find_admin(*id, false).await?.ok_or_else(not_found)?);
         }
         let now = self.clock.now();
-        let actor = caller.actor();
+        let origin = caller.origin();
         let mut tx = self.store.begin().await?;
         for admin in &admins {
             tx.set_admin_deleted(admin.id, Some(now), now).await?;
-            self.end_admin_sessions(tx.as_mut(), admin.id, "admin_deleted", actor.clone()).await?;
-            tx.insert_event(&DomainEvent::new(EventType::AdminDeleted, actor.clone(), now, payloads::admin(admin)))
-                .await?;
+            self.end_admin_sessions(tx.as_mut(), admin.id, "admin_deleted", &origin).await?;
+            emit(tx.as_mut(), &origin, EventType::AdminDeleted, now, payloads::admin(admin)).await?;
         }
         self.keep_a_super_admin(tx.as_mut()).await?;
         tx.commit().await?;
@@ -726,8 +750,7 @@ impl Domain {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.set_admin_deleted(id, None, now).await?;
-        tx.insert_event(&DomainEvent::new(EventType::AdminRestored, caller.actor(), now, payloads::admin(&admin)))
-            .await?;
+        emit(tx.as_mut(), &caller.origin(), EventType::AdminRestored, now, payloads::admin(&admin)).await?;
         tx.commit().await?;
         self.load_admin(id).await
     }
@@ -746,13 +769,7 @@ impl Domain {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.purge_admin(id).await?;
-        tx.insert_event(&DomainEvent::new(
-            EventType::AdminDeleted,
-            caller.actor(),
-            now,
-            json!({"id": id.0, "purged": true}),
-        ))
-        .await?;
+        emit(tx.as_mut(), &caller.origin(), EventType::AdminDeleted, now, json!({"id": id.0, "purged": true})).await?;
         tx.commit().await?;
         Ok(admin)
     }
@@ -797,12 +814,13 @@ impl Domain {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.set_admin_role_actions(id, &names).await?;
-        tx.insert_event(&DomainEvent::new(
+        emit(
+            tx.as_mut(),
+            &caller.origin(),
             EventType::RoleUpdated,
-            caller.actor(),
             now,
-            json!({"realm": "admin", "role": role.code, "permissions": names}),
-        ))
+            json!({"realm": "admin", "role": role.code, "permissions": names, "changes": ["permissions"]}),
+        )
         .await?;
         tx.commit().await?;
         Ok(())
@@ -826,13 +844,8 @@ impl Domain {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let id = tx.insert_admin_role(name, &code, description, now).await?;
-        tx.insert_event(&DomainEvent::new(
-            EventType::RoleCreated,
-            caller.actor(),
-            now,
-            json!({"realm": "admin", "role": code}),
-        ))
-        .await?;
+        emit(tx.as_mut(), &caller.origin(), EventType::RoleCreated, now, json!({"realm": "admin", "role": code}))
+            .await?;
         tx.commit().await?;
         self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))
     }
@@ -846,13 +859,8 @@ impl Domain {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.delete_admin_role(id).await?;
-        tx.insert_event(&DomainEvent::new(
-            EventType::RoleDeleted,
-            caller.actor(),
-            now,
-            json!({"realm": "admin", "role": role.code}),
-        ))
-        .await?;
+        emit(tx.as_mut(), &caller.origin(), EventType::RoleDeleted, now, json!({"realm": "admin", "role": role.code}))
+            .await?;
         tx.commit().await?;
         Ok(role)
     }
@@ -874,8 +882,7 @@ impl Domain {
         let first = !self.store.has_admin().await?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
-        let id =
-            self.create_active_admin(tx.as_mut(), &email, &profile, &password, &[role], Some(Actor::System)).await?;
+        let id = self.create_active_admin(tx.as_mut(), &email, &profile, &password, &[role], &cli_origin()).await?;
         if first {
             match tx.claim_bootstrap(id, now).await {
                 // Another first admin was created meanwhile: this transaction is spoilt, try again.
@@ -900,14 +907,15 @@ impl Domain {
         let mut tx = self.store.begin().await?;
         let changes = AdminChanges { password_hash: Some(hash), ..AdminChanges::default() };
         tx.update_admin(admin.id, &changes, now).await?;
-        tx.insert_event(&DomainEvent::new(
+        emit(
+            tx.as_mut(),
+            &cli_origin(),
             EventType::AdminUpdated,
-            Actor::System,
             now,
             json!({"id": admin.id.0, "changes": ["password"]}),
-        ))
+        )
         .await?;
-        self.end_admin_sessions(tx.as_mut(), admin.id, "password_reset", Actor::System).await?;
+        self.end_admin_sessions(tx.as_mut(), admin.id, "password_reset", &cli_origin()).await?;
         tx.commit().await?;
         self.load_admin(admin.id).await
     }
@@ -923,9 +931,14 @@ impl Domain {
     pub async fn revoke_end_user_sessions(&self, caller: &Caller, user: UserId) -> Result<usize, DomainError> {
         self.store.find_user(user).await?.ok_or(DomainError::NotFound("User not found"))?;
         let mut tx = self.store.begin().await?;
-        let ended = self.revoke_all_sessions_in(tx.as_mut(), user, "admin_revoked", caller.actor()).await?;
+        let ended = self.revoke_all_sessions_in(tx.as_mut(), user, "admin_revoked", &caller.origin()).await?;
         tx.commit().await?;
         self.sessions.forget_user(user);
         Ok(ended)
     }
+}
+
+/// The origin of the command line's admin changes.
+fn cli_origin() -> Origin {
+    Origin::new(Actor::System, Some("cli".to_owned()), Arc::new(RequestContext::cli()))
 }

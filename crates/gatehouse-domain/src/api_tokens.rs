@@ -4,10 +4,11 @@
 //! `lastUsedAt` is written at most once a minute.
 
 use crate::action::{Action, ActionRealm, ActionRegistry};
+use crate::audit::emit;
 use crate::caller::{Caller, Grants, Principal};
 use crate::crypto::token::{random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors};
-use crate::events::{DomainEvent, EventType};
+use crate::events::EventType;
 use crate::ids::ApiTokenId;
 use crate::model::{ApiToken, ApiTokenKind, NewApiToken};
 use crate::payloads;
@@ -20,6 +21,27 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// The names of the fields an update changed, for `api_token.updated`'s `changes`.
+fn api_token_changes(before: &ApiToken, after: &ApiToken) -> Vec<&'static str> {
+    let mut changes = Vec::new();
+    if before.name != after.name {
+        changes.push("name");
+    }
+    if before.description != after.description {
+        changes.push("description");
+    }
+    if before.kind != after.kind {
+        changes.push("type");
+    }
+    if before.lifespan_ms != after.lifespan_ms {
+        changes.push("lifespan");
+    }
+    if before.actions != after.actions {
+        changes.push("permissions");
+    }
+    changes
+}
 
 /// The prefix of every API token secret; never change it (secret scanners key on it).
 pub const SECRET_PREFIX: &str = "gat_";
@@ -153,13 +175,13 @@ impl Domain {
     /// Creates a token and returns it with its secret (shown once). Events: `api_token.created`.
     pub async fn create_api_token(&self, caller: &Caller, input: ApiTokenInput) -> Result<IssuedApiToken, DomainError> {
         caller.authorize(Action::ADMIN_API_TOKENS_CREATE)?;
-        let actor = caller.actor();
+        let origin = caller.origin();
         let secret = format!("{SECRET_PREFIX}{}", random_hex(32));
         let now = self.clock.now();
         let row = self.new_api_token_row(&input, sha256_hex(&secret), now)?;
         let mut tx = self.store.begin().await?;
         let token = tx.insert_api_token(&row).await?;
-        tx.insert_event(&DomainEvent::new(EventType::ApiTokenCreated, actor, now, payloads::api_token(&token))).await?;
+        emit(tx.as_mut(), &origin, EventType::ApiTokenCreated, now, payloads::api_token(&token)).await?;
         tx.commit().await?;
         Ok(IssuedApiToken { token, secret: secret.into() })
     }
@@ -189,20 +211,22 @@ impl Domain {
         patch: ApiTokenPatch,
     ) -> Result<ApiToken, DomainError> {
         caller.authorize(Action::ADMIN_API_TOKENS_UPDATE)?;
-        let actor = caller.actor();
+        let origin = caller.origin();
         let current = self.load_api_token(id).await?;
         let input = ApiTokenInput {
-            name: patch.name.unwrap_or(current.name),
-            description: patch.description.unwrap_or(current.description),
+            name: patch.name.unwrap_or_else(|| current.name.clone()),
+            description: patch.description.unwrap_or_else(|| current.description.clone()),
             kind: patch.kind.unwrap_or(current.kind),
             lifespan_ms: patch.lifespan_ms.unwrap_or(current.lifespan_ms),
-            actions: patch.actions.unwrap_or(current.actions),
+            actions: patch.actions.unwrap_or_else(|| current.actions.clone()),
         };
         let now = self.clock.now();
         let row = self.new_api_token_row(&input, String::new(), now)?;
         let mut tx = self.store.begin().await?;
         let token = tx.update_api_token(id, &row).await?.ok_or(DomainError::NotFound("API token not found"))?;
-        tx.insert_event(&DomainEvent::new(EventType::ApiTokenUpdated, actor, now, payloads::api_token(&token))).await?;
+        let mut data = payloads::api_token(&token);
+        data["changes"] = json!(api_token_changes(&current, &token));
+        emit(tx.as_mut(), &origin, EventType::ApiTokenUpdated, now, data).await?;
         tx.commit().await?;
         self.api_tokens.forget_all();
         Ok(token)
@@ -212,7 +236,7 @@ impl Domain {
     /// Events: `api_token.regenerated`.
     pub async fn regenerate_api_token(&self, caller: &Caller, id: ApiTokenId) -> Result<IssuedApiToken, DomainError> {
         caller.authorize(Action::ADMIN_API_TOKENS_REGENERATE)?;
-        let actor = caller.actor();
+        let origin = caller.origin();
         let current = self.load_api_token(id).await?;
         let secret = format!("{SECRET_PREFIX}{}", random_hex(32));
         let now = self.clock.now();
@@ -223,8 +247,7 @@ impl Domain {
             .set_api_token_secret(id, &sha256_hex(&secret), expires_at, now)
             .await?
             .ok_or(DomainError::NotFound("API token not found"))?;
-        tx.insert_event(&DomainEvent::new(EventType::ApiTokenRegenerated, actor, now, payloads::api_token(&token)))
-            .await?;
+        emit(tx.as_mut(), &origin, EventType::ApiTokenRegenerated, now, payloads::api_token(&token)).await?;
         tx.commit().await?;
         self.api_tokens.forget_all();
         Ok(IssuedApiToken { token, secret: secret.into() })
@@ -233,11 +256,11 @@ impl Domain {
     /// Deletes a token; it stops working at once. Events: `api_token.deleted`.
     pub async fn delete_api_token(&self, caller: &Caller, id: ApiTokenId) -> Result<ApiToken, DomainError> {
         caller.authorize(Action::ADMIN_API_TOKENS_DELETE)?;
-        let actor = caller.actor();
+        let origin = caller.origin();
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let token = tx.delete_api_token(id).await?.ok_or(DomainError::NotFound("API token not found"))?;
-        tx.insert_event(&DomainEvent::new(EventType::ApiTokenDeleted, actor, now, payloads::api_token(&token))).await?;
+        emit(tx.as_mut(), &origin, EventType::ApiTokenDeleted, now, payloads::api_token(&token)).await?;
         tx.commit().await?;
         self.api_tokens.forget_all();
         Ok(token)

@@ -53,17 +53,66 @@ pub enum Principal {
     },
 }
 
+/// Where a request came from, as its surface saw it: wire-neutral, for the audit log. The
+/// HTTP guard sets it on every request (the client address after the trusted-proxy rule, the
+/// `User-Agent` capped at [`RequestContext::USER_AGENT_MAX`] characters); the command line says
+/// `cli` and has no address.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The client's address, as text (`203.0.113.9`, `::1`).
+    pub client_ip: Option<String>,
+    /// The client's user agent.
+    pub user_agent: Option<String>,
+}
+
+impl RequestContext {
+    /// The longest user agent kept, in characters.
+    pub const USER_AGENT_MAX: usize = 256;
+
+    /// A context with an address and a user agent (cut to [`Self::USER_AGENT_MAX`]; control
+    /// characters dropped).
+    pub fn new(client_ip: Option<std::net::IpAddr>, user_agent: Option<&str>) -> Self {
+        let user_agent = user_agent
+            .map(|agent| agent.chars().filter(|c| !c.is_control()).take(Self::USER_AGENT_MAX).collect::<String>())
+            .filter(|agent| !agent.is_empty());
+        Self { client_ip: client_ip.map(|ip| ip.to_string()), user_agent }
+    }
+
+    /// The command line's context.
+    pub fn cli() -> Self {
+        Self { client_ip: None, user_agent: Some("cli".to_owned()) }
+    }
+}
+
 /// The resolved caller of one request.
 #[derive(Clone, Debug)]
 pub struct Caller {
     principal: Principal,
     grants: Arc<Grants>,
+    context: Arc<RequestContext>,
 }
 
 impl Caller {
-    /// A caller with its principal and grants.
+    /// A caller with its principal and grants (and an empty request context: see
+    /// [`Caller::with_context`]).
     pub fn new(principal: Principal, grants: Arc<Grants>) -> Self {
-        Self { principal, grants }
+        Self { principal, grants, context: Arc::new(RequestContext::default()) }
+    }
+
+    /// The same caller, with where its request came from.
+    pub fn with_context(mut self, context: RequestContext) -> Self {
+        self.context = Arc::new(context);
+        self
+    }
+
+    /// Where the caller's request came from.
+    pub fn context(&self) -> &RequestContext {
+        &self.context
+    }
+
+    /// Where the caller's request came from, shared.
+    pub fn context_arc(&self) -> Arc<RequestContext> {
+        self.context.clone()
     }
 
     /// Who the caller is.
@@ -73,7 +122,11 @@ impl Caller {
 
     /// The operator at the command line: holds every action, acts as [`Actor::System`].
     pub fn system() -> Self {
-        Self { principal: Principal::System, grants: Arc::new(Grants::default()) }
+        Self {
+            principal: Principal::System,
+            grants: Arc::new(Grants::default()),
+            context: Arc::new(RequestContext::cli()),
+        }
     }
 
     /// Whether the caller may perform `action`. Operations endpoints are open to all.
@@ -198,6 +251,18 @@ mod tests {
         assert!(matches!(caller.authorize(Action::USER_FIND), Err(DomainError::Forbidden)));
         let token = token_caller(&[Action::END_USERS_READ]);
         assert!(matches!(token.authorize_in_realm(Action::USER_FIND), Err(DomainError::Forbidden)));
+    }
+
+    #[test]
+    fn a_request_context_caps_the_user_agent_and_drops_control_characters() {
+        let long = "a".repeat(1000);
+        let context = RequestContext::new(Some([127, 0, 0, 1].into()), Some(&long));
+        assert_eq!(context.client_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(context.user_agent.map(|agent| agent.len()), Some(RequestContext::USER_AGENT_MAX));
+        let forged = RequestContext::new(None, Some("Agent\t1\r\nX-Fake: y"));
+        assert_eq!(forged.user_agent.as_deref(), Some("Agent1X-Fake: y"));
+        assert_eq!(RequestContext::new(None, Some("\n")).user_agent, None);
+        assert_eq!(Caller::system().context(), &RequestContext::cli());
     }
 
     #[test]

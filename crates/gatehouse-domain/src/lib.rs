@@ -12,6 +12,7 @@
 //! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
 //! - [`service`], [`accounts`], [`sessions`], [`permissions`], [`users`], [`roles`],
 //!   [`api_tokens`], [`lifecycle`], [`refresh`], [`admins`]: the use cases.
+//! - [`audit`]: the audit log, written beside the events, and the request context it records.
 //!
 //! This crate must not depend on HTTP, SQL or network crates (axum, hyper, sqlx, sea-query,
 //! reqwest, lettre); CI checks `cargo tree` for them.
@@ -20,6 +21,7 @@ pub mod accounts;
 pub mod action;
 pub mod admins;
 pub mod api_tokens;
+pub mod audit;
 pub mod caller;
 pub mod crypto;
 pub mod error;
@@ -42,7 +44,7 @@ pub mod time;
 pub mod users;
 pub mod values;
 
-pub use caller::Caller;
+pub use caller::{Caller, RequestContext};
 pub use error::{DomainError, FieldError, FieldErrors, QueryPart, Rule};
 pub use secret::Secret;
 pub use service::Domain;

@@ -6,10 +6,11 @@
 //! send is retried, never lost; sending never holds a database transaction open).
 
 use crate::accounts::Authenticated;
-use crate::caller::Caller;
+use crate::audit::{emit, Origin};
+use crate::caller::{Caller, RequestContext};
 use crate::crypto::token::{random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
-use crate::events::{Actor, DomainEvent, EventType};
+use crate::events::{Actor, EventType};
 use crate::model::{MailKind, NewMail, NewUserToken, TokenPurpose, User, UserChanges};
 use crate::payloads;
 use crate::ports::StoreTx;
@@ -17,6 +18,7 @@ use crate::secret::Secret;
 use crate::service::Domain;
 use crate::values::{fold, identifier_key, Password, PasswordProblem};
 use serde_json::json;
+use std::sync::Arc;
 
 fn password_errors(field: &str, problem: PasswordProblem) -> DomainError {
     let message = match problem {
@@ -24,6 +26,13 @@ fn password_errors(field: &str, problem: PasswordProblem) -> DomainError {
         PasswordProblem::TooLong => format!("Password must be less than {} bytes", Password::MAX_BYTES + 1),
     };
     DomainError::Validation(FieldErrors(vec![FieldError::new(field, message)]))
+}
+
+/// `user.updated`'s data: the user with the names of the fields that changed.
+fn updated(user: &User, changes: &[&str]) -> serde_json::Value {
+    let mut data = payloads::user(user);
+    data["changes"] = json!(changes);
+    data
 }
 
 fn mismatch() -> DomainError {
@@ -59,7 +68,8 @@ impl Domain {
         Ok(())
     }
 
-    /// Confirms the email of the token's owner (single use). Events: `user.confirmed`.
+    /// Confirms the email of the token's owner (single use). Events: `user.updated` (changes
+    /// `confirmed`), then `user.confirmed`.
     pub async fn confirm_email(&self, token: &str) -> Result<User, DomainError> {
         let now = self.clock.now();
         let invalid = || DomainError::Validation(FieldErrors(vec![FieldError::new("confirmation", "Invalid token")]));
@@ -70,13 +80,9 @@ impl Domain {
             .ok_or_else(invalid)?;
         let changes = UserChanges { confirmed: Some(true), ..UserChanges::default() };
         let user = tx.update_user(user_id, &changes, now).await?.ok_or_else(invalid)?;
-        tx.insert_event(&DomainEvent::new(
-            EventType::UserConfirmed,
-            Actor::EndUser(user.id),
-            now,
-            payloads::user(&user),
-        ))
-        .await?;
+        let origin = Origin::system().as_actor(Actor::EndUser(user.id), Some(user.email.clone()));
+        emit(tx.as_mut(), &origin, EventType::UserUpdated, now, updated(&user, &["confirmed"])).await?;
+        emit(tx.as_mut(), &origin, EventType::UserConfirmed, now, payloads::user(&user)).await?;
         tx.commit().await?;
         self.sessions.forget_user(user.id);
         Ok(user)
@@ -135,22 +141,19 @@ impl Domain {
         });
         tx.enqueue_mail(&NewMail { kind: MailKind::ResetPassword, recipient: user.email.clone(), variables, now })
             .await?;
-        tx.insert_event(&DomainEvent::new(
-            EventType::UserPasswordResetRequested,
-            Actor::Anonymous,
-            now,
-            payloads::user(&user),
-        ))
-        .await?;
+        let origin = Origin::system().as_actor(Actor::Anonymous, None);
+        emit(tx.as_mut(), &origin, EventType::UserPasswordResetRequested, now, payloads::user(&user)).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Sets a new password with a mailed code (single use, expiring), ends every session of the
     /// user and opens a new one. A wrong, used or expired code gives the same error.
-    /// Events: `user.password_changed`, `session.revoked`, `user.logged_in`.
+    /// Events: `user.updated` (changes `password`), `user.password_changed`, `session.revoked`,
+    /// `user.logged_in`.
     pub async fn reset_password(
         &self,
+        context: &RequestContext,
         code: &str,
         password: &str,
         confirmation: &str,
@@ -172,19 +175,19 @@ impl Domain {
             return Err(incorrect());
         }
         tx.invalidate_user_tokens(user.id, TokenPurpose::PasswordReset, now).await?;
-        let actor = Actor::EndUser(user.id);
-        tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, payloads::user(&user)))
-            .await?;
-        self.revoke_all_sessions_in(tx.as_mut(), user.id, "password_reset", actor).await?;
-        let tokens = self.open_session(tx.as_mut(), &user, None).await?;
+        let origin = Origin::new(Actor::EndUser(user.id), Some(user.email.clone()), Arc::new(context.clone()));
+        emit(tx.as_mut(), &origin, EventType::UserUpdated, now, updated(&user, &["password"])).await?;
+        emit(tx.as_mut(), &origin, EventType::UserPasswordChanged, now, payloads::user(&user)).await?;
+        self.revoke_all_sessions_in(tx.as_mut(), user.id, "password_reset", &origin).await?;
+        let tokens = self.open_session(tx.as_mut(), &origin, &user, None).await?;
         tx.commit().await?;
         self.sessions.forget_user(user.id);
         Ok(Authenticated { user, jwt: Some(tokens.jwt.into()), refresh_token: tokens.refresh_token.map(Secret::from) })
     }
 
     /// Changes the caller's password after checking the current one. The calling session stays
-    /// (with a fresh JWT); every other session ends. Events: `user.password_changed`, then
-    /// `session.revoked` when other sessions ended.
+    /// (with a fresh JWT); every other session ends. Events: `user.updated` (changes
+    /// `password`), `user.password_changed`, then `session.revoked` when other sessions ended.
     pub async fn change_password(
         &self,
         caller: &Caller,
@@ -213,18 +216,18 @@ impl Domain {
         }
         let hash = self.hasher.hash(&new_password).await?;
         let now = self.clock.now();
-        let actor = Actor::EndUser(user.id);
+        let origin = caller.origin();
         let mut tx = self.store.begin().await?;
         let changes = UserChanges { password_hash: Some(hash), ..UserChanges::default() };
         let user = tx.update_user(user.id, &changes, now).await?.ok_or(DomainError::Unauthorized)?;
-        tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, payloads::user(&user)))
-            .await?;
+        emit(tx.as_mut(), &origin, EventType::UserUpdated, now, updated(&user, &["password"])).await?;
+        emit(tx.as_mut(), &origin, EventType::UserPasswordChanged, now, payloads::user(&user)).await?;
         let ended = tx.revoke_other_sessions(user.id, &session, now, "password_changed").await?;
         if !ended.is_empty() {
             let ids: Vec<&str> = ended.iter().map(|id| id.0.as_str()).collect();
             let data =
                 json!({"subject": {"realm": "api", "id": user.id.0}, "sessions": ids, "reason": "password_changed"});
-            tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, actor, now, data)).await?;
+            emit(tx.as_mut(), &origin, EventType::SessionRevoked, now, data).await?;
         }
         let tokens = self.issue_session_tokens(tx.as_mut(), &user, session, true).await?;
         tx.commit().await?;

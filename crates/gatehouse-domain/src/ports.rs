@@ -203,6 +203,20 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every invite with its admin, newest first.
     async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, StoreError>;
+
+    /// Audit rows matching `filter`, newest first, `limit` from `offset`; with the total.
+    async fn list_audit_entries(
+        &self,
+        filter: &crate::audit::AuditFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<crate::audit::AuditEntry>, u64), StoreError>;
+
+    /// Audit rows after position `after`, oldest first.
+    async fn audit_entries_after(&self, after: i64, limit: u64) -> Result<Vec<crate::audit::AuditEntry>, StoreError>;
+
+    /// Deletes the audit rows older than `before`; returns how many.
+    async fn prune_audit_entries(&self, before: Timestamp) -> Result<u64, StoreError>;
 }
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
@@ -258,8 +272,8 @@ pub trait StoreTx: Send {
     /// Replaces the actions a role holds.
     async fn set_role_actions(&mut self, id: RoleId, actions: &[String]) -> Result<(), StoreError>;
 
-    /// Moves every user of role `from` to role `to`; returns how many moved.
-    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<u64, StoreError>;
+    /// Moves every user of role `from` to role `to`; returns the moved users as they are now.
+    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<Vec<User>, StoreError>;
 
     /// Deletes a role (its grants go with it); `false` when it did not exist.
     async fn delete_role(&mut self, id: RoleId) -> Result<bool, StoreError>;
@@ -443,6 +457,9 @@ pub trait StoreTx: Send {
 
     /// Appends an event to the outbox.
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError>;
+
+    /// Appends a row to the audit log.
+    async fn insert_audit_entry(&mut self, entry: &crate::audit::NewAuditEntry) -> Result<(), StoreError>;
 
     /// Makes every write of this transaction durable at once.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

@@ -3,7 +3,9 @@
 //! leaked — unless it is the one rotated last, within `auth.refresh_reuse_grace` (two tabs
 //! refreshing at once), which is a plain 401. Any other reuse ends the whole session.
 
+use crate::audit::Origin;
 use crate::caller::Caller;
+use crate::caller::RequestContext;
 use crate::crypto::token::{random_hex, sha256_hex};
 use crate::error::DomainError;
 use crate::events::Actor;
@@ -11,6 +13,7 @@ use crate::model::SessionRecord;
 use crate::secret::Secret;
 use crate::service::Domain;
 use crate::settings::JwtMode;
+use std::sync::Arc;
 
 /// A new access token and the refresh token that replaced the presented one.
 #[derive(Clone, Debug)]
@@ -31,8 +34,10 @@ pub struct SessionSummary {
 }
 
 impl Domain {
-    /// Trades a refresh token for a new access token and a new refresh token.
-    pub async fn refresh(&self, token: &str) -> Result<Refreshed, DomainError> {
+    /// Trades a refresh token for a new access token and a new refresh token. A replayed
+    /// (already rotated) token ends its session: `session.revoked` (reason
+    /// `refresh_token_reuse`), audited with the replaying client's address.
+    pub async fn refresh(&self, context: &RequestContext, token: &str) -> Result<Refreshed, DomainError> {
         if self.settings.jwt_mode == JwtMode::Legacy {
             return Err(DomainError::NotFound("Not Found"));
         }
@@ -57,7 +62,7 @@ impl Domain {
                 record.user_id,
                 &record.session_id,
                 "refresh_token_reuse",
-                Actor::System,
+                &Origin::new(Actor::System, None, Arc::new(context.clone())),
             )
             .await?;
             tx.commit().await?;

@@ -2,10 +2,11 @@
 //! grant cache of this node is dropped at once; other nodes within the cache TTL).
 
 use crate::action::{Action, ActionRealm};
+use crate::audit::emit;
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::{DomainError, FieldError, FieldErrors};
-use crate::events::{DomainEvent, EventType};
+use crate::events::EventType;
 use crate::ids::RoleId;
 use crate::model::{NewRole, Role, RoleWithCount};
 use crate::payloads;
@@ -90,12 +91,12 @@ impl Domain {
         let role = tx.insert_role(&new_role).await?;
         tx.set_role_actions(role.id, &actions).await?;
         let data = json!({"role": payloads::role(&role), "permissions": actions});
-        tx.insert_event(&DomainEvent::new(EventType::RoleCreated, caller.actor(), now, data)).await?;
+        emit(tx.as_mut(), &caller.origin(), EventType::RoleCreated, now, data).await?;
         tx.commit().await?;
         Ok(role)
     }
 
-    /// Renames a role or replaces its grants. Events: `role.updated`.
+    /// Renames a role or replaces its grants. Events: `role.updated` (with `changes`).
     pub async fn update_role(&self, caller: &Caller, id: RoleId, input: RoleInput) -> Result<Role, DomainError> {
         caller.authorize_in_realm(Action::ROLE_UPDATE)?;
         let actions = match &input.actions {
@@ -106,6 +107,7 @@ impl Domain {
         if name == Some("") {
             return Err(DomainError::Validation(FieldErrors(vec![FieldError::new("name", "name cannot be empty")])));
         }
+        let before = self.store.find_role(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let role = tx
@@ -115,15 +117,26 @@ impl Domain {
         if let Some(actions) = &actions {
             tx.set_role_actions(id, actions).await?;
         }
-        let data = json!({"role": payloads::role(&role), "permissions": actions});
-        tx.insert_event(&DomainEvent::new(EventType::RoleUpdated, caller.actor(), now, data)).await?;
+        let mut changes: Vec<&str> = Vec::new();
+        if role.name != before.name {
+            changes.push("name");
+        }
+        if role.description != before.description {
+            changes.push("description");
+        }
+        if actions.is_some() {
+            changes.push("permissions");
+        }
+        let data = json!({"role": payloads::role(&role), "permissions": actions, "changes": changes});
+        emit(tx.as_mut(), &caller.origin(), EventType::RoleUpdated, now, data).await?;
         tx.commit().await?;
         self.permissions.invalidate(id);
         Ok(role)
     }
 
     /// Deletes a custom role; its users move to `authenticated`. The built-in `public` and
-    /// `authenticated` roles cannot be deleted. Events: `role.deleted`.
+    /// `authenticated` roles cannot be deleted. Events: for each moved user `user.updated`
+    /// (changes `role`) and `user.role_changed`, then `role.deleted`.
     pub async fn delete_role(&self, caller: &Caller, id: RoleId) -> Result<Role, DomainError> {
         caller.authorize_in_realm(Action::ROLE_DELETE)?;
         let role = self.store.find_role(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
@@ -137,11 +150,20 @@ impl Domain {
         if !tx.delete_role(id).await? {
             return Err(DomainError::NotFound(NOT_FOUND));
         }
-        let data = json!({"role": payloads::role(&role), "usersMovedTo": fallback.id.0, "usersMoved": moved});
-        tx.insert_event(&DomainEvent::new(EventType::RoleDeleted, caller.actor(), now, data)).await?;
+        // Each moved user changed role: an update like any other, before the role goes.
+        let origin = caller.origin();
+        for user in &moved {
+            let mut data = payloads::user(user);
+            data["changes"] = json!(["role"]);
+            emit(tx.as_mut(), &origin, EventType::UserUpdated, now, data).await?;
+            let data = json!({"user": payloads::user(user), "previousRole": id.0, "role": fallback.id.0});
+            emit(tx.as_mut(), &origin, EventType::UserRoleChanged, now, data).await?;
+        }
+        let data = json!({"role": payloads::role(&role), "usersMovedTo": fallback.id.0, "usersMoved": moved.len()});
+        emit(tx.as_mut(), &origin, EventType::RoleDeleted, now, data).await?;
         tx.commit().await?;
         self.permissions.invalidate(id);
-        if moved > 0 {
+        if !moved.is_empty() {
             // Cached sessions still carry the old role id.
             self.sessions.forget_everyone();
         }

@@ -6,9 +6,10 @@
 //! are bounded by the cache TTL. A generation counter stops a load that raced a revocation
 //! from putting the stale entry back.
 
+use crate::audit::{emit, Origin};
 use crate::caller::{Caller, Principal};
 use crate::error::DomainError;
-use crate::events::{Actor, DomainEvent, EventType};
+use crate::events::EventType;
 use crate::ids::{SessionId, UserId};
 use crate::model::User;
 use crate::ports::StoreTx;
@@ -139,7 +140,7 @@ impl Domain {
     pub async fn logout(&self, caller: &Caller) -> Result<(), DomainError> {
         let (user, session) = caller.end_user()?;
         let mut tx = self.store.begin().await?;
-        self.revoke_session_in(tx.as_mut(), user.id, session, "logout", Actor::EndUser(user.id)).await?;
+        self.revoke_session_in(tx.as_mut(), user.id, session, "logout", &caller.origin()).await?;
         tx.commit().await?;
         self.sessions.forget_session(session);
         Ok(())
@@ -152,13 +153,13 @@ impl Domain {
         user: UserId,
         session: &SessionId,
         reason: &str,
-        actor: Actor,
+        origin: &Origin,
     ) -> Result<bool, DomainError> {
         let now = self.clock.now();
         let ended = tx.revoke_session(session, now, reason).await?;
         if ended {
             let data = json!({"subject": {"realm": "api", "id": user.0}, "sessions": [session.0], "reason": reason});
-            tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, actor, now, data)).await?;
+            emit(tx, origin, EventType::SessionRevoked, now, data).await?;
         }
         Ok(ended)
     }

@@ -3,10 +3,11 @@
 //! their tokens are refused from the next request on.
 
 use crate::action::Action;
+use crate::audit::{emit, Origin};
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::{DomainError, FieldError, FieldErrors};
-use crate::events::{DomainEvent, EventType};
+use crate::events::EventType;
 use crate::ids::{RoleId, UserId};
 use crate::model::{AccountState, NewUser, Role, User, UserChanges, UserWithRole};
 use crate::payloads;
@@ -260,8 +261,7 @@ impl Domain {
                 }
                 Err(error) => return Err(error.into()),
             };
-            let event = DomainEvent::new(EventType::UserCreated, caller.actor(), new_user.now, payloads::user(&user));
-            tx.insert_event(&event).await?;
+            emit(tx.as_mut(), &caller.origin(), EventType::UserCreated, new_user.now, payloads::user(&user)).await?;
             tx.commit().await?;
             return Ok(UserWithRole { user, role: Some(role) });
         }
@@ -394,25 +394,24 @@ impl Domain {
         if after.settings != before.settings {
             changed.push("settings");
         }
-        let actor = caller.actor();
+        let origin = caller.origin();
         let mut data = payloads::user(&after);
         data["changes"] = json!(changed);
-        tx.insert_event(&DomainEvent::new(EventType::UserUpdated, actor.clone(), now, data)).await?;
+        emit(tx.as_mut(), &origin, EventType::UserUpdated, now, data).await?;
         let subject = payloads::user(&after);
         if after.blocked != before.blocked {
             let kind = if after.blocked { EventType::UserBlocked } else { EventType::UserUnblocked };
-            tx.insert_event(&DomainEvent::new(kind, actor.clone(), now, subject.clone())).await?;
+            emit(tx.as_mut(), &origin, kind, now, subject.clone()).await?;
         }
         if after.confirmed && !before.confirmed {
-            tx.insert_event(&DomainEvent::new(EventType::UserConfirmed, actor.clone(), now, subject.clone())).await?;
+            emit(tx.as_mut(), &origin, EventType::UserConfirmed, now, subject.clone()).await?;
         }
         if after.role_id != before.role_id {
             let data = json!({"user": subject, "previousRole": before.role_id.0, "role": after.role_id.0});
-            tx.insert_event(&DomainEvent::new(EventType::UserRoleChanged, actor.clone(), now, data)).await?;
+            emit(tx.as_mut(), &origin, EventType::UserRoleChanged, now, data).await?;
         }
         if changes.password_hash.is_some() {
-            tx.insert_event(&DomainEvent::new(EventType::UserPasswordChanged, actor.clone(), now, subject.clone()))
-                .await?;
+            emit(tx.as_mut(), &origin, EventType::UserPasswordChanged, now, subject.clone()).await?;
         }
         let revoke_reason = if after.blocked && !before.blocked {
             Some("blocked")
@@ -422,7 +421,7 @@ impl Domain {
             None
         };
         if let Some(reason) = revoke_reason {
-            self.revoke_all_sessions_in(tx.as_mut(), id, reason, actor).await?;
+            self.revoke_all_sessions_in(tx.as_mut(), id, reason, &origin).await?;
         }
         tx.commit().await?;
         // The cached snapshot (role, blocked flag) is stale now, whatever changed.
@@ -439,11 +438,11 @@ impl Domain {
     pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<User, DomainError> {
         caller.authorize_in_realm(Action::USER_DESTROY)?;
         let now = self.clock.now();
-        let actor = caller.actor();
+        let origin = caller.origin();
         let mut tx = self.store.begin().await?;
-        self.revoke_all_sessions_in(tx.as_mut(), id, "user_deleted", actor.clone()).await?;
+        self.revoke_all_sessions_in(tx.as_mut(), id, "user_deleted", &origin).await?;
         let user = tx.delete_user(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
-        tx.insert_event(&DomainEvent::new(EventType::UserDeleted, actor, now, payloads::user(&user))).await?;
+        emit(tx.as_mut(), &origin, EventType::UserDeleted, now, payloads::user(&user)).await?;
         tx.commit().await?;
         self.sessions.forget_user(id);
         Ok(user)
@@ -456,14 +455,14 @@ impl Domain {
         tx: &mut dyn StoreTx,
         user: UserId,
         reason: &str,
-        actor: crate::events::Actor,
+        origin: &Origin,
     ) -> Result<usize, DomainError> {
         let now = self.clock.now();
         let ended = tx.revoke_user_sessions(user, now, reason).await?;
         if !ended.is_empty() {
             let ids: Vec<&str> = ended.iter().map(|session| session.0.as_str()).collect();
             let data = json!({"subject": {"realm": "api", "id": user.0}, "sessions": ids, "reason": reason});
-            tx.insert_event(&DomainEvent::new(EventType::SessionRevoked, actor, now, data)).await?;
+            emit(tx, origin, EventType::SessionRevoked, now, data).await?;
         }
         Ok(ended.len())
     }

@@ -11,7 +11,7 @@
 //! - One module per aggregate, each with its SQL, its column list (defined once) and its row
 //!   reader: `users` (with `users::query`, the query model rendered with sea-query), `roles`,
 //!   `sessions` (end-user sessions and refresh tokens), `user_tokens`, `api_tokens`, `admins`,
-//!   `admin_roles`, `admin_sessions`, `invites`, `mail`, `events`, `secrets`; `grants` holds the
+//!   `admin_roles`, `admin_sessions`, `invites`, `mail`, `events`, `audit`, `secrets`; `grants` holds the
 //!   three "actions of an owner" tables.
 //! - `db`: [`StoreOptions`], [`SqlStore`], [`SqlTx`], the `on_pool!`/`on_tx!` dispatch and the
 //!   fetch helpers.
@@ -25,6 +25,7 @@ mod admin_roles;
 mod admin_sessions;
 mod admins;
 mod api_tokens;
+mod audit;
 mod classify;
 mod conflict_keys;
 mod db;

@@ -5,7 +5,7 @@ use crate::db::{execute, fetch_all, fetch_one, fetch_optional, on_pool, on_tx, S
 use crate::grants::{self, ActionTable};
 use crate::rows::{Columns, RowExt};
 use gatehouse_domain::ids::RoleId;
-use gatehouse_domain::model::{NewRole, Role, RoleWithCount};
+use gatehouse_domain::model::{NewRole, Role, RoleWithCount, User};
 use gatehouse_domain::ports::StoreError;
 use gatehouse_domain::time::Timestamp;
 
@@ -52,7 +52,10 @@ const UPDATE_ROLE: &str = concat!(
      WHERE id = $4 RETURNING ",
     role_columns!()
 );
-const REASSIGN_USERS: &str = "UPDATE users SET role_id = $1, updated_at = $2 WHERE role_id = $3";
+const REASSIGN_USERS: &str = concat!(
+    "UPDATE users SET role_id = $1, updated_at = $2 WHERE role_id = $3 RETURNING ",
+    crate::users::user_columns!()
+);
 const DELETE_ROLE: &str = "DELETE FROM roles WHERE id = $1";
 
 /// See [`gatehouse_domain::ports::Store::find_role`].
@@ -123,8 +126,11 @@ pub(crate) async fn reassign_role_users(
     from: RoleId,
     to: RoleId,
     now: Timestamp,
-) -> Result<u64, StoreError> {
-    on_tx!(tx, |conn| execute(sqlx::query(REASSIGN_USERS).bind(to.0).bind(now.as_millis()).bind(from.0), conn).await)
+) -> Result<Vec<User>, StoreError> {
+    on_tx!(tx, |conn| {
+        let statement = sqlx::query(REASSIGN_USERS).bind(to.0).bind(now.as_millis()).bind(from.0);
+        fetch_all(statement, conn, crate::users::read).await
+    })
 }
 
 /// See [`gatehouse_domain::ports::StoreTx::delete_role`].

@@ -4,8 +4,8 @@
 
 use crate::db::{execute, on_pool, Pools, SqlStore};
 use crate::{
-    admin_roles, admin_sessions, admins, api_tokens, events, invites, mail, roles, secrets, seeded_actions, sessions,
-    users,
+    admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles, secrets, seeded_actions,
+    sessions, users,
 };
 use async_trait::async_trait;
 use gatehouse_domain::events::StoredEvent;
@@ -193,5 +193,26 @@ impl Store for SqlStore {
 
     async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, StoreError> {
         invites::list_invites(self).await
+    }
+
+    async fn list_audit_entries(
+        &self,
+        filter: &gatehouse_domain::audit::AuditFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<gatehouse_domain::audit::AuditEntry>, u64), StoreError> {
+        audit::list_audit_entries(self, filter, offset, limit).await
+    }
+
+    async fn audit_entries_after(
+        &self,
+        after: i64,
+        limit: u64,
+    ) -> Result<Vec<gatehouse_domain::audit::AuditEntry>, StoreError> {
+        audit::audit_entries_after(self, after, limit).await
+    }
+
+    async fn prune_audit_entries(&self, before: Timestamp) -> Result<u64, StoreError> {
+        audit::prune_audit_entries(self, before).await
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::db::SqlTx;
 use crate::{
-    admin_roles, admin_sessions, admins, api_tokens, events, invites, mail, roles, seeded_actions, sessions,
+    admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles, seeded_actions, sessions,
     user_tokens, users,
 };
 use async_trait::async_trait;
@@ -88,7 +88,7 @@ impl StoreTx for SqlTx {
         roles::set_role_actions(self, id, actions).await
     }
 
-    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<u64, StoreError> {
+    async fn reassign_role_users(&mut self, from: RoleId, to: RoleId, now: Timestamp) -> Result<Vec<User>, StoreError> {
         roles::reassign_role_users(self, from, to, now).await
     }
 
@@ -291,6 +291,10 @@ impl StoreTx for SqlTx {
 
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError> {
         events::insert_event(self, event).await
+    }
+
+    async fn insert_audit_entry(&mut self, entry: &gatehouse_domain::audit::NewAuditEntry) -> Result<(), StoreError> {
+        audit::insert_audit_entry(self, entry).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

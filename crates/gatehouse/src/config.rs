@@ -405,6 +405,13 @@ impl Default for AuditConfig {
     }
 }
 
+impl AuditConfig {
+    /// How long an audit row is kept.
+    pub fn retention(&self) -> Duration {
+        Duration::from_secs(u64::from(self.retention_days) * 86_400)
+    }
+}
+
 /// A duration written as `500ms`, `30s`, `10m`, `2h`, `14d` (or a bare number of seconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DurationText(pub Duration);
@@ -765,9 +772,6 @@ impl Config {
         }
         if self.webhooks != WebhooksConfig::default() {
             warnings.push("[webhooks] has no effect yet: webhooks are not built".into());
-        }
-        if self.audit != AuditConfig::default() {
-            warnings.push("audit.retention_days has no effect yet: there is no audit log".into());
         }
         let owasp = Argon2Settings::OWASP;
         let argon2 = &self.auth.argon2;

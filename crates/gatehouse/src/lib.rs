@@ -4,6 +4,7 @@
 //! `main` and the integration tests both use it, so tests run the real application.
 //! [`open_store`] opens the database alone, for the CLI commands that need no server.
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod http;
@@ -93,6 +94,7 @@ pub struct App {
     state: http::AppState,
     body_limit: usize,
     mail_sender: mail::sender::MailSender,
+    audit_retention: Duration,
 }
 
 impl App {
@@ -141,7 +143,12 @@ impl App {
             }),
             limits: Arc::new(http::ratelimit::RateLimits::new(&config.rate_limit, &limiter_clock)),
         });
-        Ok(App { state, body_limit: config.server.body_limit.0, mail_sender })
+        Ok(App {
+            state,
+            body_limit: config.server.body_limit.0,
+            mail_sender,
+            audit_retention: config.audit.retention(),
+        })
     }
 
     /// The domain (tests use it to read state through the front door).
@@ -155,14 +162,18 @@ impl App {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let domain = self.state.domain.clone();
         let router = http::app(self.state, self.body_limit);
         // The mail sender runs alongside the server and stops with it.
         let sender = tokio::spawn(self.mail_sender.run());
+        // So does the audit-log pruner.
+        let pruner = tokio::spawn(audit::prune_forever(domain, self.audit_retention));
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
             .context("server error");
         sender.abort();
+        pruner.abort();
         served
     }
 }

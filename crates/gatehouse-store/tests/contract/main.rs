@@ -7,6 +7,7 @@
 
 mod admins;
 mod api_tokens;
+mod audit;
 mod backend;
 mod events;
 mod invites;

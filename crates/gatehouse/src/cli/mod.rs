@@ -1,12 +1,12 @@
 //! The command line: `serve`, `migrate`, `config check`, `routes list`, `admin …`, `token …`,
-//! `mail list`, `dev seed`. Flags override the environment, which overrides the configuration
+//! `mail list`, `dev seed`, `audit tail`. Flags override the environment, which overrides the configuration
 //! file.
 //!
 //! Module map:
 //! - this file: the argument grammar (clap), configuration loading and the exit codes;
 //! - `open`: opening only what a command uses (the store, or the store and the domain with a
 //!   one-thread hash pool), never creating a database for a command that only reads;
-//! - `admin`, `token`, `mail`, `seed`: one file per command group;
+//! - `admin`, `token`, `mail`, `seed`, `audit`: one file per command group;
 //! - `serve`: the server and its start-up banner.
 //!
 //! Exit codes: 0 success, 1 failure, 2 invalid configuration or arguments. Data goes to
@@ -15,6 +15,7 @@
 //! The HTTP layer is not imported here except the route table.
 
 mod admin;
+mod audit;
 mod mail;
 mod open;
 mod seed;
@@ -89,6 +90,11 @@ enum Command {
         #[command(subcommand)]
         command: token::TokenCommand,
     },
+    /// Read the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +143,7 @@ impl Cli {
             Command::Dev { command } => seed::run(&config, command).await,
             Command::Admin { command } => admin::run(&config, command).await,
             Command::Serve { .. } => serve::run(&config).await,
+            Command::Audit { command } => audit::run(&config, command).await,
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -16,7 +16,7 @@ use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter};
 use axum::Router;
 use gatehouse_domain::action::Action;
-use gatehouse_domain::DomainError;
+use gatehouse_domain::{DomainError, RequestContext};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -150,6 +150,8 @@ pub static ROUTES: &[Route] = &[
     route!(STRAPI_ADMIN, DELETE "/users-permissions/roles/{id}" => admin_delete_end_user_role in admin::end_users, END_USER_ROLES_DELETE, Standard),
     route!(STRAPI_ADMIN, GET "/admin/end-users/{id}/sessions" => list_end_user_sessions in admin::end_users, END_USER_SESSIONS_READ, Standard),
     route!(STRAPI_ADMIN, POST "/admin/end-users/{id}/revoke-sessions" => revoke_end_user_sessions in admin::end_users, END_USER_SESSIONS_REVOKE, Standard),
+    // The audit log.
+    route!(STRAPI_ADMIN, GET "/admin/audit-logs" => list_audit_logs in admin::audit_logs, ADMIN_AUDIT_LOGS_READ, Standard),
 ];
 
 fn method_filter(method: &Method) -> MethodFilter {
@@ -210,6 +212,8 @@ async fn guard(
         Ok(buffered) => buffered,
         Err(failure) => return named(route, route.surface.render_http(failure)),
     };
+    let context = request_context(&request);
+    request.extensions_mut().insert(context.clone());
     let limited = match &policy {
         Some(policy) => {
             let client = request.extensions().get::<ClientIp>().copied().unwrap_or(ClientIp([0, 0, 0, 0].into()));
@@ -229,7 +233,24 @@ async fn guard(
         Ok(None)
     } else {
         let resolved = route.surface.resolve_caller(&state.domain, request.headers()).await;
-        resolved.and_then(|caller| caller.authorize_in_realm(route.action).map(|()| Some(caller)))
+        match resolved {
+            Ok(caller) => {
+                let caller = caller.with_context(context);
+                match caller.authorize_in_realm(route.action) {
+                    Ok(()) => Ok(Some(caller)),
+                    Err(error) => {
+                        // An admin refused for want of a grant is kept in the audit log.
+                        if matches!(error, DomainError::Forbidden) {
+                            if let Err(failed) = state.domain.audit_refused(&caller, route.action).await {
+                                tracing::warn!(error.cause = %failed, "could not audit a refused admin request");
+                            }
+                        }
+                        Err(error)
+                    }
+                }
+            }
+            Err(error) => Err(error),
+        }
     };
     let storable = refuse_unstorable_query(request.uri().query())
         .and_then(|()| body.as_deref().map_or(Ok(()), refuse_unstorable_json_text));
@@ -247,6 +268,14 @@ async fn guard(
         info.apply(response.headers_mut(), route.surface.strapi_rate_limit_headers);
     }
     named(route, response)
+}
+
+/// Where a request came from, for the audit log: the client address decided by the outer layer
+/// (the trusted-proxy rule of [`ClientIp`]) and the `User-Agent` (capped by the domain).
+fn request_context(request: &Request) -> RequestContext {
+    let client = request.extensions().get::<ClientIp>().map(|ClientIp(address)| *address);
+    let agent = request.headers().get(axum::http::header::USER_AGENT).and_then(|value| value.to_str().ok());
+    RequestContext::new(client, agent)
 }
 
 fn named(route: &'static Route, mut response: Response) -> Response {

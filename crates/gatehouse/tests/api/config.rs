@@ -201,10 +201,7 @@ fn keys_without_effect_are_accepted_with_a_warning() {
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(
-        stdout.lines().any(|line| line.starts_with("# warning: audit.retention_days") && line.contains("no effect")),
-        "audit.retention_days warned in: {stdout}"
-    );
+    assert!(!stdout.contains("# warning: audit.retention_days"), "the audit log is built: {stdout}");
     assert!(
         stdout.lines().any(|line| line.starts_with("# warning: rate_limit.enabled = false")),
         "switching the limiter off is warned in: {stdout}"

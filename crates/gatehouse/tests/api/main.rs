@@ -6,6 +6,7 @@
 mod accounts;
 mod admin;
 mod api_tokens;
+mod audit_log;
 mod backend;
 mod cli;
 mod config;
@@ -13,6 +14,7 @@ mod conformance;
 mod cors;
 mod durability;
 mod edge;
+mod events;
 mod http_basics;
 mod lifecycle;
 mod rate_limits;

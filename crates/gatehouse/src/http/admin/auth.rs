@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::admins::{AdminLogin, AdminProfile};
-use gatehouse_domain::{Caller, Secret};
+use gatehouse_domain::{Caller, RequestContext, Secret};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::net::SocketAddr;
@@ -212,6 +212,7 @@ pub async fn admin_init(State(state): State<AppState>) -> Result<Json<DataRespon
     ))]
 pub async fn register_admin(
     State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
@@ -219,7 +220,7 @@ pub async fn register_admin(
     let request = RegisterAdminRequest::parse(&body)?;
     let email = request.email;
     let profile = AdminProfileFields::profile(request.firstname, request.lastname, request.password);
-    let login = state.domain.register_first_admin(&email, profile).await?;
+    let login = state.domain.register_first_admin(&context, &email, profile).await?;
     Ok(login_answer(&headers, peer, state.domain.clock().now().as_secs(), login))
 }
 
@@ -232,13 +233,14 @@ pub async fn register_admin(
     ))]
 pub async fn admin_login(
     State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let request = AdminLoginRequest::parse(&body);
     let remember = request.remember_me.unwrap_or(false);
-    let login = state.domain.admin_login(&request.email, request.password.expose(), remember).await?;
+    let login = state.domain.admin_login(&context, &request.email, request.password.expose(), remember).await?;
     Ok(login_answer(&headers, peer, state.domain.clock().now().as_secs(), login))
 }
 
@@ -310,12 +312,13 @@ pub async fn registration_info(
 
 async fn accept(
     state: &AppState,
+    context: &RequestContext,
     headers: &HeaderMap,
     peer: SocketAddr,
     token: Secret,
     profile: AdminProfile,
 ) -> Result<Response, ApiError> {
-    let login = state.domain.accept_invite(token.expose(), profile).await?;
+    let login = state.domain.accept_invite(context, token.expose(), profile).await?;
     Ok(login_answer(headers, peer, state.domain.clock().now().as_secs(), login))
 }
 
@@ -328,13 +331,14 @@ async fn accept(
     ))]
 pub async fn register_invited_admin(
     State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let AcceptRegistrationRequest { registration_token, user_info } = AcceptRegistrationRequest::parse(&body)?;
     let profile = AdminProfileFields::profile(user_info.firstname, user_info.lastname, user_info.password);
-    accept(&state, &headers, peer, registration_token, profile).await
+    accept(&state, &context, &headers, peer, registration_token, profile).await
 }
 
 /// Accept an invite (Medusa's form).
@@ -346,10 +350,12 @@ pub async fn register_invited_admin(
     ))]
 pub async fn accept_invite(
     State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let AcceptInviteRequest { token, firstname, lastname, password } = AcceptInviteRequest::parse(&body)?;
-    accept(&state, &headers, peer, token, AdminProfileFields::profile(firstname, lastname, password)).await
+    let profile = AdminProfileFields::profile(firstname, lastname, password);
+    accept(&state, &context, &headers, peer, token, profile).await
 }

@@ -3,6 +3,7 @@
 //! envelope as the content API. Only admin JWTs are accepted here.
 
 pub mod api_tokens;
+pub mod audit_logs;
 pub mod auth;
 pub mod end_users;
 pub mod invites;

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::accounts::{Authenticated, LoginAttempt, Registration};
 use gatehouse_domain::ports::ConflictKey;
-use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors, Secret};
+use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors, RequestContext, Secret};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::net::SocketAddr;
@@ -360,6 +360,7 @@ impl ResetPasswordRequest {
 )]
 pub async fn reset_password(
     State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
@@ -367,7 +368,12 @@ pub async fn reset_password(
     let request = ResetPasswordRequest::parse(&body)?;
     let authenticated = state
         .domain
-        .reset_password(request.code.expose(), request.password.expose(), request.password_confirmation.expose())
+        .reset_password(
+            &context,
+            request.code.expose(),
+            request.password.expose(),
+            request.password_confirmation.expose(),
+        )
         .await?;
     Ok(auth_answer(&state, RefreshDelivery::of(&state, &headers, peer), RefreshPlacement::BodyAlways, authenticated))
 }
@@ -555,6 +561,7 @@ pub struct RefreshResponse {
 )]
 pub async fn refresh(
     State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
@@ -569,7 +576,7 @@ pub async fn refresh(
     let token = from_body
         .or(from_cookie)
         .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "BadRequestError", "Missing refresh token"))?;
-    let refreshed = state.domain.refresh(&token).await.map_err(|error| match error {
+    let refreshed = state.domain.refresh(&context, &token).await.map_err(|error| match error {
         DomainError::Unauthorized => ApiError::unauthorized().with_message("Invalid refresh token"),
         other => ApiError::from(other),
     })?;
