@@ -716,7 +716,7 @@ impl Config {
         }
 
         p.range("rate_limit.auth_per_minute", self.rate_limit.auth_per_minute, 1, 10_000);
-        p.range("rate_limit.api_per_minute", self.rate_limit.api_per_minute, 1, 1_000_000);
+        p.range("rate_limit.api_per_minute", self.rate_limit.api_per_minute, 1, 1_000_000_000);
         p.range("rate_limit.max_keys", self.rate_limit.max_keys, 1_000, 10_000_000);
         for (name, route) in &self.rate_limit.routes {
             let key = format!("rate_limit.routes.{name}");
