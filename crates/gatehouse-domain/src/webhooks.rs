@@ -427,8 +427,8 @@ impl Domain {
         self.store.find_webhook(id).await?.ok_or(NOT_FOUND)
     }
 
-    /// Creates an endpoint with a new signing secret, returned once. Events from the next
-    /// fan-out on are delivered to it (never older ones).
+    /// Creates an endpoint with a new signing secret, returned once. The events written after
+    /// it are delivered to it, never older ones.
     pub async fn create_webhook(&self, caller: &Caller, input: WebhookInput) -> Result<CreatedWebhook, DomainError> {
         caller.authorize(Action::ADMIN_WEBHOOKS_CREATE)?;
         let secret = new_secret();
@@ -559,6 +559,11 @@ impl Domain {
     /// The queue's state (metrics).
     pub async fn webhook_delivery_stats(&self) -> Result<DeliveryStats, DomainError> {
         Ok(self.store.delivery_stats().await?)
+    }
+
+    /// Every endpoint with its secret, for signing (dispatcher; no caller).
+    pub async fn webhooks_for_delivery(&self) -> Result<Vec<Webhook>, DomainError> {
+        Ok(self.store.list_webhooks().await?)
     }
 
     /// The current time of the injected clock (the dispatcher times attempts with it).

@@ -103,12 +103,15 @@ fn read_attempt(columns: &mut Columns<'_, impl RowExt>) -> Result<DeliveryAttemp
 }
 
 const LIST: &str = concat!("SELECT ", webhook_columns!(), " FROM webhooks ORDER BY webhooks.id");
-const LIST_ENABLED: &str =
-    concat!("SELECT ", webhook_columns!(), " FROM webhooks WHERE webhooks.enabled ORDER BY webhooks.id");
+const LIST_ENABLED: &str = concat!(
+    "SELECT ",
+    webhook_columns!(),
+    ", webhooks.from_seq FROM webhooks WHERE webhooks.enabled ORDER BY webhooks.id"
+);
 const FIND: &str = concat!("SELECT ", webhook_columns!(), " FROM webhooks WHERE webhooks.id = $1");
 const INSERT: &str = concat!(
-    "INSERT INTO webhooks (name, url, events, headers, enabled, secret, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ",
+    "INSERT INTO webhooks (name, url, events, headers, enabled, secret, created_at, updated_at, from_seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, (SELECT COALESCE(MAX(seq), 0) FROM events)) RETURNING ",
     webhook_columns!()
 );
 const UPDATE: &str = concat!(
@@ -298,9 +301,15 @@ pub(crate) async fn fan_out_events(store: &SqlStore, limit: i64, now: Timestamp)
     let Some(last) = batch.last().map(|event| event.seq) else {
         return Ok(0);
     };
-    let webhooks = on_tx!(tx, |conn| fetch_all(sqlx::query(LIST_ENABLED), conn, read_webhook).await)?;
+    let webhooks = on_tx!(tx, |conn| {
+        fetch_all(sqlx::query(LIST_ENABLED), conn, |columns| Ok((read_webhook(columns)?, columns.int()?))).await
+    })?;
     for event in &batch {
-        for webhook in webhooks.iter().filter(|webhook| webhook.subscribes_to(&event.event_type)) {
+        // An endpoint gets the events written after it was created, never older ones.
+        let subscribed = webhooks
+            .iter()
+            .filter(|(webhook, from_seq)| event.seq > *from_seq && webhook.subscribes_to(&event.event_type));
+        for (webhook, _) in subscribed {
             insert_delivery_in(&mut tx, &delivery_for(webhook, event, now)).await?;
         }
     }

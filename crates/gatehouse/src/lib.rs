@@ -9,6 +9,7 @@ pub mod config;
 pub mod http;
 pub mod mail;
 pub mod telemetry;
+pub mod webhooks;
 
 use anyhow::Context;
 use config::DatabaseTarget;
@@ -93,6 +94,7 @@ pub struct App {
     state: http::AppState,
     body_limit: usize,
     mail_sender: mail::sender::MailSender,
+    webhooks: webhooks::Dispatcher,
 }
 
 impl App {
@@ -127,9 +129,11 @@ impl App {
         let templates = Arc::new(mail::Templates::load(config.mail.templates_dir.as_deref())?);
         let mailer = mail::mailer_for(&config.mail)?;
         let mail_sender = mail::sender::MailSender::new(domain.clone(), templates, mailer);
+        let metrics = Arc::new(http::metrics::Metrics::default());
+        let webhooks = webhooks::Dispatcher::new(domain.clone(), &config.webhooks, metrics.clone())?;
         let state = http::AppState::new(http::Shared {
             domain,
-            metrics: Arc::new(http::metrics::Metrics::default()),
+            metrics,
             openapi: std::sync::OnceLock::new(),
             surface: Arc::new(http::SurfaceSettings {
                 refresh_cookie: config.auth.refresh_cookie,
@@ -141,7 +145,7 @@ impl App {
             }),
             limits: Arc::new(http::ratelimit::RateLimits::new(&config.rate_limit, &limiter_clock)),
         });
-        Ok(App { state, body_limit: config.server.body_limit.0, mail_sender })
+        Ok(App { state, body_limit: config.server.body_limit.0, mail_sender, webhooks })
     }
 
     /// The domain (tests use it to read state through the front door).
@@ -158,11 +162,14 @@ impl App {
         let router = http::app(self.state, self.body_limit);
         // The mail sender runs alongside the server and stops with it.
         let sender = tokio::spawn(self.mail_sender.run());
+        // So does the webhook dispatcher.
+        let dispatcher = tokio::spawn(self.webhooks.run());
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
             .context("server error");
         sender.abort();
+        dispatcher.abort();
         served
     }
 }

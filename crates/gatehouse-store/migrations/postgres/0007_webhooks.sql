@@ -12,6 +12,8 @@ CREATE TABLE webhooks (
     enabled    BOOLEAN NOT NULL DEFAULT TRUE,
     -- `whsec_…`, kept in clear: signing needs it (never shown after creation)
     secret     TEXT    NOT NULL,
+    -- the end of the outbox when it was created: older events are not sent to it
+    from_seq   BIGINT  NOT NULL DEFAULT 0,
     created_at BIGINT  NOT NULL,
     updated_at BIGINT  NOT NULL
 );

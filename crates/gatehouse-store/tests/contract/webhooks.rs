@@ -85,6 +85,7 @@ async fn events_fan_out_once_to_enabled_subscribed_endpoints() {
     let created_only = insert_webhook(&store, &new_webhook("created", &["user.created"], true)).await;
     let disabled = insert_webhook(&store, &new_webhook("off", &["*"], false)).await;
     let ids = emit(&store, &[EventType::UserCreated, EventType::UserUpdated, EventType::UserDeleted]).await;
+    let late = insert_webhook(&store, &new_webhook("late", &["*"], true)).await;
 
     assert_eq!(store.fan_out_events(2, NOW).await.unwrap(), 2);
     assert_eq!(store.fan_out_events(10, NOW).await.unwrap(), 1);
@@ -98,6 +99,7 @@ async fn events_fan_out_once_to_enabled_subscribed_endpoints() {
     assert_eq!(body, json!({"type": "user.created", "timestamp": NOW.to_rfc3339(), "data": {"n": 0}}));
     assert_eq!(store.list_deliveries(created_only.id, 10).await.unwrap().len(), 1);
     assert!(store.list_deliveries(disabled.id, 10).await.unwrap().is_empty());
+    assert!(store.list_deliveries(late.id, 10).await.unwrap().is_empty(), "older events are not sent to it");
     let stats = store.delivery_stats().await.unwrap();
     assert_eq!((stats.pending_first, stats.retrying, stats.oldest_undelivered), (4, 0, Some(NOW)));
 }

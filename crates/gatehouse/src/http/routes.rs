@@ -150,6 +150,15 @@ pub static ROUTES: &[Route] = &[
     route!(STRAPI_ADMIN, DELETE "/users-permissions/roles/{id}" => admin_delete_end_user_role in admin::end_users, END_USER_ROLES_DELETE, Standard),
     route!(STRAPI_ADMIN, GET "/admin/end-users/{id}/sessions" => list_end_user_sessions in admin::end_users, END_USER_SESSIONS_READ, Standard),
     route!(STRAPI_ADMIN, POST "/admin/end-users/{id}/revoke-sessions" => revoke_end_user_sessions in admin::end_users, END_USER_SESSIONS_REVOKE, Standard),
+    // Webhooks.
+    route!(STRAPI_ADMIN, GET "/admin/webhooks" => list_webhooks in admin::webhooks, ADMIN_WEBHOOKS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/webhooks" => create_webhook in admin::webhooks, ADMIN_WEBHOOKS_CREATE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/webhooks/{id}" => find_webhook in admin::webhooks, ADMIN_WEBHOOKS_READ, Standard),
+    route!(STRAPI_ADMIN, PUT "/admin/webhooks/{id}" => update_webhook in admin::webhooks, ADMIN_WEBHOOKS_UPDATE, Standard),
+    route!(STRAPI_ADMIN, DELETE "/admin/webhooks/{id}" => delete_webhook in admin::webhooks, ADMIN_WEBHOOKS_DELETE, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/trigger" => trigger_webhook in admin::webhooks, ADMIN_WEBHOOKS_TRIGGER, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/webhooks/{id}/deliveries" => list_webhook_deliveries in admin::webhooks, ADMIN_WEBHOOKS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/deliveries/{delivery}/resend" => resend_webhook_delivery in admin::webhooks, ADMIN_WEBHOOKS_TRIGGER, Standard),
 ];
 
 fn method_filter(method: &Method) -> MethodFilter {

@@ -9,6 +9,7 @@ pub mod invites;
 pub mod list_query;
 pub mod roles;
 pub mod users;
+pub mod webhooks;
 
 use crate::http::cookies;
 use crate::http::error::ApiError;

@@ -1,0 +1,125 @@
+//! A webhook receiver on `127.0.0.1:0`: records every request (headers and body) and answers
+//! each with the next status of a script (200 once the script is used up).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use parking_lot::Mutex;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub id: String,
+    pub timestamp: String,
+    pub signature: String,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Received {
+    /// The body's `type`.
+    pub fn event_type(&self) -> String {
+        let body: serde_json::Value = serde_json::from_str(&self.body).expect("JSON body");
+        body["type"].as_str().expect("type").to_owned()
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    received: Mutex<Vec<Received>>,
+    script: Mutex<VecDeque<u16>>,
+}
+
+/// The receiver; stops when dropped.
+pub struct Receiver {
+    /// `http://127.0.0.1:PORT/hook`
+    pub url: String,
+    inner: Arc<Inner>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).unwrap_or_default().to_owned();
+    let received = Received {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        headers: headers.clone(),
+    };
+    inner.received.lock().push(received);
+    let status = inner.script.lock().pop_front().unwrap_or(200);
+    StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
+}
+
+impl Receiver {
+    /// Starts a receiver that answers `script` in turn, then 200.
+    pub async fn start(script: &[u16]) -> Self {
+        let inner =
+            Arc::new(Inner { received: Mutex::default(), script: Mutex::new(script.iter().copied().collect()) });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+        let app = Router::new().route("/hook", post(receive)).with_state(inner.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { url, inner, task }
+    }
+
+    /// Everything received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.inner.received.lock().clone()
+    }
+
+    /// Waits (up to 20 s) until at least `count` requests arrived; returns them all.
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        for _ in 0..400 {
+            let received = self.received();
+            if received.len() >= count {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "expected {count} webhook requests, got {:?}",
+            self.received().iter().map(Received::event_type).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Checks a request's signature with `secret` using the standardwebhooks Python package
+/// (`scripts/verify-webhook.py`), when it is installed (`.ci/run` installs it); `None` when
+/// it is not available, so the Rust check alone runs.
+pub fn verify_with_python(secret: &str, received: &Received) -> Option<bool> {
+    let python = std::env::var("GATEHOUSE_WEBHOOK_VERIFY_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/verify-webhook.py");
+    let available = std::process::Command::new(&python)
+        .args(["-c", "import standardwebhooks"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !available {
+        return None;
+    }
+    let output = std::process::Command::new(&python)
+        .arg(script)
+        .env("WEBHOOK_SECRET", secret)
+        .env("WEBHOOK_ID", &received.id)
+        .env("WEBHOOK_TIMESTAMP", &received.timestamp)
+        .env("WEBHOOK_SIGNATURE", &received.signature)
+        .env("WEBHOOK_BODY", &received.body)
+        .output()
+        .expect("python runs");
+    Some(output.status.success())
+}
