@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `config check`, `routes list`, `admin …`, `token …`,
+//! The command line: `serve`, `migrate`, `config check`, `routes list`, `admin …`, `token …`, `webhook …`,
 //! `mail list`, `dev seed`. Flags override the environment, which overrides the configuration
 //! file.
 //!
@@ -6,7 +6,7 @@
 //! - this file: the argument grammar (clap), configuration loading and the exit codes;
 //! - `open`: opening only what a command uses (the store, or the store and the domain with a
 //!   one-thread hash pool), never creating a database for a command that only reads;
-//! - `admin`, `token`, `mail`, `seed`: one file per command group;
+//! - `admin`, `token`, `mail`, `seed`, `webhook`: one file per command group;
 //! - `serve`: the server and its start-up banner.
 //!
 //! Exit codes: 0 success, 1 failure, 2 invalid configuration or arguments. Data goes to
@@ -20,6 +20,7 @@ mod open;
 mod seed;
 mod serve;
 mod token;
+mod webhook;
 
 use crate::config::{Config, Overrides};
 use crate::http::routes::ROUTES;
@@ -89,6 +90,11 @@ enum Command {
         #[command(subcommand)]
         command: token::TokenCommand,
     },
+    /// Manage webhook endpoints and read their deliveries.
+    Webhook {
+        #[command(subcommand)]
+        command: webhook::WebhookCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +143,7 @@ impl Cli {
             Command::Dev { command } => seed::run(&config, command).await,
             Command::Admin { command } => admin::run(&config, command).await,
             Command::Serve { .. } => serve::run(&config).await,
+            Command::Webhook { command } => webhook::run(&config, command).await,
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

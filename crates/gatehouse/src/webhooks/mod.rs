@@ -28,8 +28,9 @@ pub const PER_ENDPOINT: i64 = 4;
 const FAN_OUT_BATCH: i64 = 500;
 /// Time between two looks at the outbox when there was nothing to do.
 const POLL: Duration = Duration::from_millis(200);
-/// How long a claim is held beyond the request timeout before another node may take it.
-const LEASE_MARGIN: Duration = Duration::from_secs(30);
+/// How long a claim is held beyond twice the request timeout before another node (or this one,
+/// restarted) may take it.
+const LEASE_MARGIN: Duration = Duration::from_secs(1);
 /// Longest error text kept per attempt.
 const MAX_ERROR_LEN: usize = 500;
 
@@ -64,7 +65,7 @@ impl Dispatcher {
             builder = builder.dns_resolver(Arc::new(target::FilteringResolver));
         }
         let client = builder.build()?;
-        let lease = config.timeout.0 + LEASE_MARGIN;
+        let lease = config.timeout.0 * 2 + LEASE_MARGIN;
         Ok(Self {
             inner: Arc::new(Inner {
                 domain,

@@ -281,3 +281,83 @@ async fn metrics_show_webhook_outcomes_queue_depth_and_lag() {
     assert!(metrics.contains("gatehouse_webhook_queue_depth{state=\"retrying\"} 0"));
     assert!(metrics.contains("gatehouse_webhook_outbox_lag_seconds "));
 }
+
+/// Starts the real binary on `database_url` with webhooks allowed to reach 127.0.0.1 and a
+/// 1 s timeout (so a claim left by a killed server is free again after 3 s).
+async fn start_binary(database_url: &str) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", database_url])
+        .env("GATEHOUSE_RATE_LIMIT__ENABLED", "false")
+        .env("GATEHOUSE_AUTH__ARGON2__MEMORY_KIB", "64")
+        .env("GATEHOUSE_AUTH__ARGON2__ITERATIONS", "1")
+        .env("GATEHOUSE_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
+        .env("GATEHOUSE_WEBHOOKS__TIMEOUT", "1s")
+        .env("GATEHOUSE_LOG__LEVEL", "warn")
+        .env_remove("GATEHOUSE_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the gatehouse binary starts");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await.unwrap().unwrap().unwrap();
+    (child, line.strip_prefix("listening on ").expect("the listening line").to_owned())
+}
+
+/// `gatehouse webhook ARGS --database-url URL`: (success, stdout, stderr).
+fn webhook_cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg("webhook")
+        .args(args)
+        .args(["--database-url", database_url])
+        .env_remove("GATEHOUSE_CONFIG")
+        .env("GATEHOUSE_LOG__LEVEL", "warn")
+        .output()
+        .unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (output.status.success(), text(&output.stdout), text(&output.stderr))
+}
+
+#[tokio::test]
+async fn an_event_whose_server_was_killed_mid_delivery_is_delivered_after_restart() {
+    let db = gatehouse_testkit::TestDb::new().await;
+    // The first request never gets an answer: the server is killed while it waits.
+    let receiver = Receiver::start(&[0]).await;
+    let (mut child, base) = start_binary(db.url()).await;
+    let (created, secret, _) =
+        webhook_cli(db.url(), &["create", "--name", "crm", "--url", &receiver.url, "--events", "user.created"]);
+    assert!(created && secret.trim().starts_with("whsec_"), "{secret}");
+    let (listed, rows, _) = webhook_cli(db.url(), &["list"]);
+    assert!(listed && rows.contains("crm") && !rows.contains("whsec_"), "{rows}");
+    let id = rows.split('\t').next().unwrap().trim().to_owned();
+
+    let client = reqwest::Client::new();
+    let body = json!({"username": "kim", "email": "kim@example.com", "password": crate::support::PASSWORD});
+    let registered = client.post(format!("{base}/api/auth/local/register")).json(&body).send().await.unwrap();
+    assert_eq!(registered.status(), StatusCode::OK, "the change committed");
+    let first = receiver.wait_for(1).await;
+    child.start_kill().expect("SIGKILL");
+    child.wait().await.unwrap();
+
+    let (mut restarted, _) = start_binary(db.url()).await;
+    let received = receiver.wait_for(2).await;
+    assert_eq!(received[1].id, first[0].id, "the same event, by id");
+    assert_eq!(received[1].event_type(), "user.created");
+    assert_signed(secret.trim(), &received[1]);
+
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = webhook_cli(db.url(), &["deliveries", &id]).1;
+        if shown.contains("succeeded") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(shown.contains(&first[0].id) && shown.contains("succeeded"), "{shown}");
+    restarted.start_kill().unwrap();
+    let (deleted, out, _) = webhook_cli(db.url(), &["delete", &id]);
+    assert!(deleted && out.starts_with("deleted"), "{out}");
+    let (refused, _, error) = webhook_cli(db.url(), &["create", "--name", "x", "--url", "ftp://x", "--events", "*"]);
+    assert!(!refused && error.contains("url"), "{error}");
+}

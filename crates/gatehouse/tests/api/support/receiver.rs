@@ -1,5 +1,5 @@
 //! A webhook receiver on `127.0.0.1:0`: records every request (headers and body) and answers
-//! each with the next status of a script (200 once the script is used up).
+//! each with the next status of a script (200 once the script is used up; 0 never answers).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -60,6 +60,10 @@ async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byte
     };
     inner.received.lock().push(received);
     let status = inner.script.lock().pop_front().unwrap_or(200);
+    if status == 0 {
+        // Never answers (the sender times out or dies first).
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+    }
     StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
 }
 
