@@ -103,10 +103,13 @@ impl Receiver {
 }
 
 /// Checks a request's signature with `secret` using the standardwebhooks Python package
-/// (`scripts/verify-webhook.py`), when it is installed (`.ci/run` installs it); `None` when
-/// it is not available, so the Rust check alone runs.
+/// (`scripts/verify-webhook.py`) when it is installed: with the python that
+/// `GATEHOUSE_WEBHOOK_VERIFY_PYTHON` names (`.ci/run` sets it from `scripts/webhook-verifier`;
+/// then the package must be there), else `python3` if it has the package; `None` when neither
+/// has it, so the Rust check alone runs.
 pub fn verify_with_python(secret: &str, received: &Received) -> Option<bool> {
-    let python = std::env::var("GATEHOUSE_WEBHOOK_VERIFY_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let required = std::env::var("GATEHOUSE_WEBHOOK_VERIFY_PYTHON").ok();
+    let python = required.clone().unwrap_or_else(|| "python3".to_owned());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/verify-webhook.py");
     let available = std::process::Command::new(&python)
         .args(["-c", "import standardwebhooks"])
@@ -114,6 +117,7 @@ pub fn verify_with_python(secret: &str, received: &Received) -> Option<bool> {
         .status()
         .is_ok_and(|status| status.success());
     if !available {
+        assert!(required.is_none(), "{python} cannot import standardwebhooks (run scripts/webhook-verifier)");
         return None;
     }
     let output = std::process::Command::new(&python)
