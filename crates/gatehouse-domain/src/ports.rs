@@ -226,13 +226,16 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_delivery(&self, delivery: &NewDelivery) -> Result<Delivery, StoreError>;
 
     /// Claims up to `limit` pending deliveries due at `now` whose endpoint is enabled and whose
-    /// lease (if any) ran out, leasing each to `node` until `now + lease_ms`. A first attempt is
+    /// lease (if any) ran out by `lease_now`, leasing each to `node` until `lease_now +
+    /// lease_ms`. Leases follow the real time (`lease_now`): they bound how long a node may
+    /// hold a delivery, which an injected clock moved by a test does not change. A first attempt is
     /// claimed only when no earlier first attempt of its endpoint is pending, so first attempts
     /// go out in event order; at most `per_webhook` deliveries of one endpoint are leased at
     /// once. PostgreSQL skips rows another node is claiming (`FOR UPDATE SKIP LOCKED`).
     async fn claim_deliveries(
         &self,
         now: Timestamp,
+        lease_now: Timestamp,
         node: &str,
         limit: i64,
         per_webhook: i64,

@@ -12,7 +12,7 @@ use crate::error::{DomainError, FieldError, FieldErrors};
 use crate::events::{EventType, StoredEvent};
 use crate::secret::Secret;
 use crate::service::Domain;
-use crate::time::Timestamp;
+use crate::time::{Clock, Timestamp};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -536,7 +536,9 @@ impl Domain {
     }
 
     /// Claims up to `limit` due deliveries of enabled endpoints, at most `per_webhook` in
-    /// flight per endpoint, leased to `node` for `lease_ms` (dispatcher).
+    /// flight per endpoint, leased to `node` for `lease_ms` of real time (dispatcher). Due
+    /// times follow the injected clock; leases the real one, so a test that moves the clock
+    /// does not expire the lease of a request still in flight.
     pub async fn claim_webhook_deliveries(
         &self,
         node: &str,
@@ -544,7 +546,8 @@ impl Domain {
         per_webhook: i64,
         lease_ms: i64,
     ) -> Result<Vec<Delivery>, DomainError> {
-        Ok(self.store.claim_deliveries(self.clock.now(), node, limit, per_webhook, lease_ms).await?)
+        let lease_now = crate::time::SystemClock.now();
+        Ok(self.store.claim_deliveries(self.clock.now(), lease_now, node, limit, per_webhook, lease_ms).await?)
     }
 
     /// Records one attempt and what follows from it (dispatcher).

@@ -219,12 +219,13 @@ impl Store for SqlStore {
     async fn claim_deliveries(
         &self,
         now: Timestamp,
+        lease_now: Timestamp,
         node: &str,
         limit: i64,
         per_webhook: i64,
         lease_ms: i64,
     ) -> Result<Vec<Delivery>, StoreError> {
-        webhooks::claim_deliveries(self, now, node, limit, per_webhook, lease_ms).await
+        webhooks::claim_deliveries(self, now, lease_now, node, limit, per_webhook, lease_ms).await
     }
 
     async fn record_delivery_attempt(

@@ -168,21 +168,22 @@ const NEWEST_EVENT: &str = "SELECT COALESCE(MAX(seq), 0), (SELECT seq FROM webho
 
 /// The deliveries that may be claimed: per endpoint its oldest pending first attempt (unless it
 /// is leased: then nothing newer goes either) and every retry that is due, minus the endpoints
-/// already at their limit of leased deliveries. `$1` now, `$3` limit, `$4` per endpoint.
+/// already at their limit of leased deliveries. `$1` now (due times), `$6` the real time
+/// (leases), `$3` limit, `$4` per endpoint.
 macro_rules! claimable {
     () => {
         "WITH candidates AS ( \
            SELECT d.id, d.webhook_id FROM webhook_deliveries d WHERE d.id IN \
              (SELECT MIN(f.id) FROM webhook_deliveries f WHERE f.status = 'pending' AND f.attempts = 0 \
               GROUP BY f.webhook_id) \
-           AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1) \
+           AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $6) \
            UNION ALL \
            SELECT d.id, d.webhook_id FROM webhook_deliveries d WHERE d.status = 'pending' AND d.attempts > 0 \
-           AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1) \
+           AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $6) \
          ), ranked AS ( \
            SELECT c.id, ROW_NUMBER() OVER (PARTITION BY c.webhook_id ORDER BY c.id) AS position, \
              (SELECT COUNT(*) FROM webhook_deliveries b WHERE b.webhook_id = c.webhook_id \
-              AND b.status = 'pending' AND b.lease_until > $1) AS busy \
+              AND b.status = 'pending' AND b.lease_until > $6) AS busy \
            FROM candidates c JOIN webhooks w ON w.id = c.webhook_id WHERE w.enabled \
          ) "
     };
@@ -190,7 +191,7 @@ macro_rules! claimable {
 
 const CLAIM_SQLITE: &str = concat!(
     claimable!(),
-    "UPDATE webhook_deliveries SET lease_until = $1 + $5, claimed_by = $2 WHERE id IN \
+    "UPDATE webhook_deliveries SET lease_until = $6 + $5, claimed_by = $2 WHERE id IN \
      (SELECT id FROM ranked WHERE position + busy <= $4 ORDER BY id LIMIT $3) RETURNING ",
     delivery_columns!()
 );
@@ -198,10 +199,10 @@ const CLAIM_SQLITE: &str = concat!(
 /// claimed since this statement's snapshot is left alone.
 const CLAIM_POSTGRES: &str = concat!(
     claimable!(),
-    "UPDATE webhook_deliveries SET lease_until = $1 + $5, claimed_by = $2 WHERE id IN \
+    "UPDATE webhook_deliveries SET lease_until = $6 + $5, claimed_by = $2 WHERE id IN \
      (SELECT l.id FROM webhook_deliveries l WHERE l.id IN \
        (SELECT id FROM ranked WHERE position + busy <= $4 ORDER BY id LIMIT $3) \
-      AND l.status = 'pending' AND (l.lease_until IS NULL OR l.lease_until <= $1) \
+      AND l.status = 'pending' AND (l.lease_until IS NULL OR l.lease_until <= $6) \
       FOR UPDATE SKIP LOCKED) RETURNING ",
     delivery_columns!()
 );
@@ -322,6 +323,7 @@ pub(crate) async fn fan_out_events(store: &SqlStore, limit: i64, now: Timestamp)
 pub(crate) async fn claim_deliveries(
     store: &SqlStore,
     now: Timestamp,
+    lease_now: Timestamp,
     node: &str,
     limit: i64,
     per_webhook: i64,
@@ -329,8 +331,13 @@ pub(crate) async fn claim_deliveries(
 ) -> Result<Vec<Delivery>, StoreError> {
     match &store.pools {
         Pools::Sqlite { write, .. } => {
-            let statement =
-                sqlx::query(CLAIM_SQLITE).bind(now.as_millis()).bind(node).bind(limit).bind(per_webhook).bind(lease_ms);
+            let statement = sqlx::query(CLAIM_SQLITE)
+                .bind(now.as_millis())
+                .bind(node)
+                .bind(limit)
+                .bind(per_webhook)
+                .bind(lease_ms)
+                .bind(lease_now.as_millis());
             fetch_all(statement, write, read_delivery).await
         }
         Pools::Postgres(pool) => {
@@ -339,7 +346,8 @@ pub(crate) async fn claim_deliveries(
                 .bind(node)
                 .bind(limit)
                 .bind(per_webhook)
-                .bind(lease_ms);
+                .bind(lease_ms)
+                .bind(lease_now.as_millis());
             fetch_all(statement, pool, read_delivery).await
         }
     }

@@ -112,23 +112,23 @@ async fn first_attempts_go_one_at_a_time_in_event_order_and_retries_do_not_hold_
     emit(&store, &[EventType::UserCreated, EventType::UserUpdated, EventType::UserDeleted]).await;
     store.fan_out_events(100, NOW).await.unwrap();
 
-    let claimed = store.claim_deliveries(NOW, "node-1", 10, 4, 30_000).await.unwrap();
+    let claimed = store.claim_deliveries(NOW, NOW, "node-1", 10, 4, 30_000).await.unwrap();
     let firsts: Vec<_> = claimed.iter().map(|d| (d.webhook_id, d.event_type.clone())).collect();
     assert_eq!(firsts, [(hook.id, "user.created".to_owned()), (other.id, "user.created".to_owned())]);
-    assert!(store.claim_deliveries(NOW, "node-2", 10, 4, 30_000).await.unwrap().is_empty(), "leased, in order");
+    assert!(store.claim_deliveries(NOW, NOW, "node-2", 10, 4, 30_000).await.unwrap().is_empty(), "leased, in order");
 
     // The first fails: it waits for its retry, and the next event goes at once.
     store
         .record_delivery_attempt(&attempt(claimed[0].id, 1, Some(500)), AttemptOutcome::RetryAt(later(5)), NOW)
         .await
         .unwrap();
-    let next = store.claim_deliveries(NOW, "node-1", 10, 4, 30_000).await.unwrap();
+    let next = store.claim_deliveries(NOW, NOW, "node-1", 10, 4, 30_000).await.unwrap();
     assert_eq!(next.iter().map(|d| d.event_type.as_str()).collect::<Vec<_>>(), ["user.updated"]);
     let stats = store.delivery_stats().await.unwrap();
     assert_eq!((stats.pending_first, stats.retrying), (3, 1));
 
     // A lease that ran out is claimed again (its node died); the due retry comes too.
-    let again = store.claim_deliveries(later(31), "node-2", 10, 4, 30_000).await.unwrap();
+    let again = store.claim_deliveries(later(31), later(31), "node-2", 10, 4, 30_000).await.unwrap();
     let mut ids: Vec<_> = again.iter().map(|d| d.id).collect();
     ids.sort_unstable();
     let mut expected = vec![claimed[0].id, claimed[1].id, next[0].id];
@@ -144,17 +144,17 @@ async fn an_endpoint_never_holds_more_leases_than_its_limit() {
     store.fan_out_events(100, NOW).await.unwrap();
     // Every delivery fails once, so all four become retries due at `later(1)`.
     for _ in 0..4 {
-        let claimed = store.claim_deliveries(NOW, "n", 10, 4, 30_000).await.unwrap();
+        let claimed = store.claim_deliveries(NOW, NOW, "n", 10, 4, 30_000).await.unwrap();
         assert_eq!(claimed.len(), 1);
         store
             .record_delivery_attempt(&attempt(claimed[0].id, 1, None), AttemptOutcome::RetryAt(later(1)), NOW)
             .await
             .unwrap();
     }
-    let retries = store.claim_deliveries(later(1), "n", 10, 2, 30_000).await.unwrap();
+    let retries = store.claim_deliveries(later(1), later(1), "n", 10, 2, 30_000).await.unwrap();
     assert_eq!(retries.len(), 2);
     assert!(retries.iter().all(|d| d.webhook_id == hook.id));
-    assert!(store.claim_deliveries(later(1), "n", 10, 2, 30_000).await.unwrap().is_empty());
+    assert!(store.claim_deliveries(later(1), later(1), "n", 10, 2, 30_000).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -163,18 +163,18 @@ async fn attempts_are_recorded_and_a_failed_delivery_can_be_sent_again() {
     let hook = insert_webhook(&store, &new_webhook("a", &["*"], true)).await;
     emit(&store, &[EventType::UserCreated]).await;
     store.fan_out_events(100, NOW).await.unwrap();
-    let delivery = store.claim_deliveries(NOW, "n", 10, 4, 30_000).await.unwrap().remove(0);
+    let delivery = store.claim_deliveries(NOW, NOW, "n", 10, 4, 30_000).await.unwrap().remove(0);
     store.record_delivery_attempt(&attempt(delivery.id, 1, Some(503)), AttemptOutcome::Failed, NOW).await.unwrap();
 
     let failed = store.find_delivery(delivery.id).await.unwrap().unwrap();
     assert_eq!((failed.status, failed.attempts, failed.last_status_code), (DeliveryStatus::Failed, 1, Some(503)));
     assert_eq!(failed.last_error.as_deref(), Some("HTTP 503"));
-    assert!(store.claim_deliveries(later(100), "n", 10, 4, 30_000).await.unwrap().is_empty());
+    assert!(store.claim_deliveries(later(100), later(100), "n", 10, 4, 30_000).await.unwrap().is_empty());
     assert_eq!(store.delivery_stats().await.unwrap().failed, 1);
 
     let resent = store.resend_delivery(delivery.id, later(10)).await.unwrap().unwrap();
     assert_eq!((resent.status, resent.next_attempt_at), (DeliveryStatus::Pending, later(10)));
-    let claimed = store.claim_deliveries(later(10), "n", 10, 4, 30_000).await.unwrap();
+    let claimed = store.claim_deliveries(later(10), later(10), "n", 10, 4, 30_000).await.unwrap();
     assert_eq!(claimed.len(), 1);
     store
         .record_delivery_attempt(&attempt(delivery.id, 2, Some(204)), AttemptOutcome::Succeeded, later(10))

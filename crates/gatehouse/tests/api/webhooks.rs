@@ -361,3 +361,59 @@ async fn an_event_whose_server_was_killed_mid_delivery_is_delivered_after_restar
     let (refused, _, error) = webhook_cli(db.url(), &["create", "--name", "x", "--url", "ftp://x", "--events", "*"]);
     assert!(!refused && error.contains("url"), "{error}");
 }
+
+#[tokio::test]
+async fn a_thousand_events_to_an_unreliable_receiver_are_each_delivered_once() {
+    let server = TestServer::builder()
+        .with_config(|config| {
+            config.webhooks.allow_private_targets = true;
+            config.webhooks.timeout = gatehouse::config::DurationText(Duration::from_secs(1));
+        })
+        .with_manual_clock()
+        .spawn()
+        .await;
+    // 15 % answered 500, 1 % never answered (timed out after 1 s), the rest 200.
+    let receiver = Receiver::start_unreliable(15, 1).await;
+    let jwt = admin(&server).await;
+    create(&server, &jwt, &receiver.url, json!(["user.updated"])).await;
+
+    let store = server.domain().store();
+    let mut emitted = Vec::new();
+    for batch in 0..10 {
+        let mut tx = store.begin().await.unwrap();
+        for n in 0..100 {
+            let data = json!({"n": batch * 100 + n});
+            let event = gatehouse_domain::events::DomainEvent::new(
+                gatehouse_domain::events::EventType::UserUpdated,
+                gatehouse_domain::events::Actor::System,
+                server.domain().now(),
+                data,
+            );
+            tx.insert_event(&event).await.unwrap();
+            emitted.push(event.id);
+        }
+        tx.commit().await.unwrap();
+    }
+
+    // Retries come due as the clock moves on; the real time spent is the sending itself.
+    let started = std::time::Instant::now();
+    let mut done = std::collections::BTreeSet::new();
+    while done.len() < emitted.len() && started.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        server.clock().advance(Duration::from_secs(600));
+        done = receiver.succeeded().into_iter().collect();
+    }
+    let succeeded = receiver.succeeded();
+    assert_eq!(done, emitted.iter().cloned().collect(), "every event got a 2xx");
+    assert_eq!(succeeded.len(), emitted.len(), "none was delivered again after its 2xx");
+    let first_attempts: Vec<String> = {
+        let mut seen = std::collections::HashSet::new();
+        receiver.received().into_iter().map(|r| r.id).filter(|id| seen.insert(id.clone())).collect()
+    };
+    assert_eq!(first_attempts, emitted, "first attempts in event order");
+    eprintln!(
+        "1000 events, {} requests, delivered in {:.1} s",
+        receiver.received().len(),
+        started.elapsed().as_secs_f64()
+    );
+}

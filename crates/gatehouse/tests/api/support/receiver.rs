@@ -33,6 +33,10 @@ impl Received {
 struct Inner {
     received: Mutex<Vec<Received>>,
     script: Mutex<VecDeque<u16>>,
+    /// Once the script is used up: per cent of requests answered 500, and left hanging.
+    chaos: Option<(u32, u32)>,
+    /// The `webhook-id` of every request answered 2xx.
+    succeeded: Mutex<Vec<String>>,
 }
 
 /// The receiver; stops when dropped.
@@ -58,20 +62,48 @@ async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byte
         body: String::from_utf8_lossy(&body).into_owned(),
         headers: headers.clone(),
     };
+    let id = received.id.clone();
     inner.received.lock().push(received);
-    let status = inner.script.lock().pop_front().unwrap_or(200);
+    let scripted = inner.script.lock().pop_front();
+    let status = match (scripted, inner.chaos) {
+        (Some(status), _) => status,
+        (None, None) => 200,
+        (None, Some((fail, hang))) => {
+            let roll = rand::random::<u32>() % 100;
+            if roll < hang {
+                0
+            } else if roll < hang + fail {
+                500
+            } else {
+                200
+            }
+        }
+    };
     if status == 0 {
         // Never answers (the sender times out or dies first).
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
-    StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    if status.is_success() {
+        inner.succeeded.lock().push(id);
+    }
+    status
 }
 
 impl Receiver {
     /// Starts a receiver that answers `script` in turn, then 200.
     pub async fn start(script: &[u16]) -> Self {
-        let inner =
-            Arc::new(Inner { received: Mutex::default(), script: Mutex::new(script.iter().copied().collect()) });
+        Self::start_with(Inner { script: Mutex::new(script.iter().copied().collect()), ..Inner::default() }).await
+    }
+
+    /// Starts a receiver that answers 500 to `fail_percent` of the requests at random, never
+    /// answers `hang_percent` of them, and 200 to the rest.
+    pub async fn start_unreliable(fail_percent: u32, hang_percent: u32) -> Self {
+        Self::start_with(Inner { chaos: Some((fail_percent, hang_percent)), ..Inner::default() }).await
+    }
+
+    async fn start_with(inner: Inner) -> Self {
+        let inner = Arc::new(inner);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}/hook", listener.local_addr().expect("address"));
         let app = Router::new().route("/hook", post(receive)).with_state(inner.clone());
@@ -79,6 +111,11 @@ impl Receiver {
             let _ = axum::serve(listener, app).await;
         });
         Self { url, inner, task }
+    }
+
+    /// The `webhook-id` of every request answered 2xx so far.
+    pub fn succeeded(&self) -> Vec<String> {
+        self.inner.succeeded.lock().clone()
     }
 
     /// Everything received so far.
