@@ -471,8 +471,8 @@ impl Domain {
         Ok(webhook)
     }
 
-    /// Queues a `webhook.test` event for this endpoint alone (sent even when it is disabled or
-    /// not subscribed to anything else).
+    /// Queues a `webhook.test` event for this endpoint alone, whatever it subscribes to (a
+    /// disabled endpoint gets it once enabled again).
     pub async fn trigger_webhook(&self, caller: &Caller, id: WebhookId) -> Result<Delivery, DomainError> {
         caller.authorize(Action::ADMIN_WEBHOOKS_TRIGGER)?;
         let webhook = self.store.find_webhook(id).await?.ok_or(NOT_FOUND)?;

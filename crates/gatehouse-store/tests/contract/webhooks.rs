@@ -213,3 +213,30 @@ async fn a_test_delivery_goes_to_one_endpoint_and_deleting_the_endpoint_drops_it
     tx.commit().await.unwrap();
     assert!(store.find_delivery(inserted.id).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn concurrent_claims_never_hand_out_the_same_delivery() {
+    let (_db, store) = open().await;
+    for n in 0..20 {
+        insert_webhook(&store, &new_webhook(&format!("h{n}"), &["*"], true)).await;
+    }
+    emit(&store, &[EventType::UserCreated]).await;
+    store.fan_out_events(100, NOW).await.unwrap();
+    let claims = (0..4).map(|node| {
+        let store = store.clone();
+        tokio::spawn(
+            async move { store.claim_deliveries(NOW, NOW, &format!("node-{node}"), 8, 4, 30_000).await.unwrap() },
+        )
+    });
+    let mut ids: Vec<i64> = Vec::new();
+    for claim in claims {
+        ids.extend(claim.await.unwrap().iter().map(|delivery| delivery.id));
+    }
+    // A node that found its candidates locked by others skipped them: the rest come next.
+    ids.extend(store.claim_deliveries(NOW, NOW, "node-5", 20, 4, 30_000).await.unwrap().iter().map(|d| d.id));
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "a delivery went to two nodes");
+    assert_eq!(count, 20, "every one was claimed once");
+}
