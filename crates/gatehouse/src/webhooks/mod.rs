@@ -55,16 +55,14 @@ struct Inner {
 impl Dispatcher {
     /// A dispatcher with the `[webhooks]` settings.
     pub fn new(domain: Arc<Domain>, config: &WebhooksConfig, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
-        let mut builder = reqwest::Client::builder()
+        let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout.0)
             .connect_timeout(config.timeout.0)
             .no_proxy()
-            .use_rustls_tls();
-        if !config.allow_private_targets {
-            builder = builder.dns_resolver(Arc::new(target::FilteringResolver));
-        }
-        let client = builder.build()?;
+            .use_rustls_tls()
+            .dns_resolver(Arc::new(target::FilteringResolver { allow_private: config.allow_private_targets }))
+            .build()?;
         let lease = config.timeout.0 * 2 + LEASE_MARGIN;
         Ok(Self {
             inner: Arc::new(Inner {

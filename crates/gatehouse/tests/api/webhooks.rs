@@ -150,7 +150,9 @@ async fn user_lifecycle_events_arrive_in_order_signed() {
     let server = server_allowing_loopback(false).await;
     let receiver = Receiver::start(&[]).await;
     let jwt = admin(&server).await;
-    let (_, secret) = create(&server, &jwt, &receiver.url, json!(["*"])).await;
+    // By name: the address the resolver gives (loopback, allowed here) is connected to.
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    let (_, secret) = create(&server, &jwt, &by_name, json!(["*"])).await;
     let already = server.events().await.len();
     let token = server.full_access().await;
 
