@@ -16,12 +16,20 @@ use gatehouse_domain::webhooks::{
     Delivery, DeliveryAttempt, DeliveryStatus, Webhook, WebhookId, WebhookInput, WebhookPatch, ALL_EVENTS,
 };
 use gatehouse_domain::{Caller, FieldError, FieldErrors};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
+
+/// `{data: […]}`: a list in the admin envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataListResponse {
+    /// The items.
+    #[schema(value_type = Vec<Object>)]
+    pub data: Value,
+}
 
 /// An endpoint as the admin API shows it (never its secret).
 pub fn webhook_json(webhook: &Webhook) -> Value {
@@ -68,7 +76,7 @@ pub struct CreateWebhookRequest {
     pub name: String,
     /// `http` or `https` URL, at most 2048 characters; private addresses are refused at send
     /// time unless `webhooks.allow_private_targets`.
-    #[schema(min_length = 1, max_length = 2048, pattern = "^https?://")]
+    #[schema(min_length = 1, max_length = 2048, pattern = r"^https?://[^\s/?#]+")]
     pub url: String,
     /// Event types, or `["*"]` for every event.
     #[schema(schema_with = events_schema)]
@@ -85,10 +93,10 @@ pub struct CreateWebhookRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhookRequest {
     /// Free name.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S", nullable = false)]
     pub name: Option<String>,
     /// `http` or `https` URL.
-    #[schema(min_length = 1, max_length = 2048, pattern = "^https?://")]
+    #[schema(min_length = 1, max_length = 2048, pattern = r"^https?://[^\s/?#]+", nullable = false)]
     pub url: Option<String>,
     /// Event types, or `["*"]`.
     #[schema(schema_with = events_schema)]
@@ -111,7 +119,7 @@ fn events_schema() -> impl Into<RefOr<Schema>> {
 
 fn headers_schema() -> impl Into<RefOr<Schema>> {
     ObjectBuilder::new()
-        .schema_type(Type::Object)
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Object, Type::Null]))
         .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)))
         .max_properties(Some(gatehouse_domain::webhooks::MAX_HEADERS))
         .build()
@@ -164,13 +172,13 @@ fn webhook_id(raw: &str) -> Result<WebhookId, ApiError> {
 
 /// Every webhook endpoint (never their secrets).
 #[utoipa::path(get, path = "/admin/webhooks", tag = "admin", operation_id = "list_webhooks",
-    responses((status = 200, description = "{data: [webhooks]}", body = DataResponse)))]
+    responses((status = 200, description = "{data: [webhooks]}", body = DataListResponse)))]
 pub async fn list_webhooks(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<DataResponse>, ApiError> {
+) -> Result<Json<DataListResponse>, ApiError> {
     let webhooks = state.domain.list_webhooks(&caller).await?;
-    Ok(Json(DataResponse { data: webhooks.iter().map(webhook_json).collect() }))
+    Ok(Json(DataListResponse { data: webhooks.iter().map(webhook_json).collect() }))
 }
 
 /// Create a webhook endpoint; its signing secret (`whsec_…`) appears once, as `secret`.
@@ -287,7 +295,7 @@ pub struct DeliveriesQuery {
 #[utoipa::path(get, path = "/admin/webhooks/{id}/deliveries", tag = "admin", operation_id = "list_webhook_deliveries",
     params(("id" = i64, Path, description = "Webhook id", minimum = 1), DeliveriesQuery),
     responses(
-        (status = 200, description = "{data: [deliveries with history]}", body = DataResponse),
+        (status = 200, description = "{data: [deliveries with history]}", body = DataListResponse),
         (status = 400, description = "Malformed id or limit", body = ErrorResponse),
         (status = 404, description = "No such webhook", body = ErrorResponse),
     ))]
@@ -296,7 +304,7 @@ pub async fn list_webhook_deliveries(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     query: Result<Query<DeliveriesQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<DataResponse>, ApiError> {
+) -> Result<Json<DataListResponse>, ApiError> {
     let id = webhook_id(&id)?;
     let limit = match query {
         Ok(Query(DeliveriesQuery { limit: None })) => 50,
@@ -305,7 +313,7 @@ pub async fn list_webhook_deliveries(
     };
     let deliveries = state.domain.list_webhook_deliveries(&caller, id, limit).await?;
     let data = deliveries.iter().map(|(delivery, attempts)| delivery_json(delivery, attempts)).collect();
-    Ok(Json(DataResponse { data }))
+    Ok(Json(DataListResponse { data }))
 }
 
 /// Send a delivery again now (a failed one gets one more attempt).
