@@ -419,3 +419,28 @@ async fn a_thousand_events_to_an_unreliable_receiver_are_each_delivered_once() {
         started.elapsed().as_secs_f64()
     );
 }
+
+#[tokio::test]
+async fn a_hanging_endpoint_does_not_delay_another() {
+    let server = TestServer::builder()
+        .with_config(|config| {
+            config.webhooks.allow_private_targets = true;
+            config.webhooks.timeout = gatehouse::config::DurationText(Duration::from_secs(10));
+        })
+        .spawn()
+        .await;
+    let stuck = Receiver::start_unreliable(0, 100).await;
+    let healthy = Receiver::start(&[]).await;
+    let jwt = admin(&server).await;
+    create(&server, &jwt, &stuck.url, json!(["user.created"])).await;
+    create(&server, &jwt, &healthy.url, json!(["user.created"])).await;
+
+    let started = std::time::Instant::now();
+    for name in ["user1", "user2", "user3", "user4", "user5"] {
+        server.register(name).await;
+    }
+    let received = healthy.wait_for(5).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "the healthy endpoint waited for the stuck one");
+    assert_eq!(received.len(), 5);
+    assert_eq!(stuck.received().len(), 1, "the stuck endpoint holds its first event; the next ones wait in order");
+}
