@@ -174,8 +174,8 @@ macro_rules! claimable {
     () => {
         "WITH candidates AS ( \
            SELECT d.id, d.webhook_id FROM webhook_deliveries d WHERE d.id IN \
-             (SELECT MIN(f.id) FROM webhook_deliveries f WHERE f.status = 'pending' AND f.attempts = 0 \
-              GROUP BY f.webhook_id) \
+             (SELECT (SELECT MIN(f.id) FROM webhook_deliveries f WHERE f.webhook_id = e.id \
+                AND f.status = 'pending' AND f.attempts = 0) FROM webhooks e WHERE e.enabled) \
            AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $6) \
            UNION ALL \
            SELECT d.id, d.webhook_id FROM webhook_deliveries d WHERE d.status = 'pending' AND d.attempts > 0 \
@@ -183,7 +183,7 @@ macro_rules! claimable {
          ), ranked AS ( \
            SELECT c.id, ROW_NUMBER() OVER (PARTITION BY c.webhook_id ORDER BY c.id) AS position, \
              (SELECT COUNT(*) FROM webhook_deliveries b WHERE b.webhook_id = c.webhook_id \
-              AND b.status = 'pending' AND b.lease_until > $6) AS busy \
+              AND b.lease_until IS NOT NULL AND b.lease_until > $6 AND b.status = 'pending') AS busy \
            FROM candidates c JOIN webhooks w ON w.id = c.webhook_id WHERE w.enabled \
          ) "
     };

@@ -37,8 +37,16 @@ CREATE TABLE webhook_deliveries (
     created_at       BIGINT  NOT NULL,
     updated_at       BIGINT  NOT NULL
 );
-CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (status, next_attempt_at);
-CREATE INDEX webhook_deliveries_webhook_idx ON webhook_deliveries (webhook_id, status, attempts, id);
+-- The claim reads three small sets, never the whole backlog: per endpoint its oldest pending
+-- first attempt, the retries that are due, and the leases held.
+CREATE INDEX webhook_deliveries_first_idx ON webhook_deliveries (webhook_id, id)
+    WHERE status = 'pending' AND attempts = 0;
+CREATE INDEX webhook_deliveries_retry_idx ON webhook_deliveries (next_attempt_at)
+    WHERE status = 'pending' AND attempts > 0;
+CREATE INDEX webhook_deliveries_leased_idx ON webhook_deliveries (webhook_id, lease_until)
+    WHERE lease_until IS NOT NULL;
+CREATE INDEX webhook_deliveries_webhook_idx ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_status_idx ON webhook_deliveries (status);
 CREATE UNIQUE INDEX webhook_deliveries_event_key ON webhook_deliveries (webhook_id, event_id);
 
 CREATE TABLE webhook_attempts (
