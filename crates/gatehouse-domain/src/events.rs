@@ -22,6 +22,9 @@ macro_rules! event_types {
                     $(EventType::$variant => $name,)*
                 }
             }
+
+            /// Every event type, in the contract's order (webhook subscriptions name them).
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant,)*];
         }
     };
 }

@@ -11,7 +11,7 @@
 //! - [`ports`]: the [`ports::Store`] trait the storage crate implements.
 //! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
 //! - [`service`], [`accounts`], [`sessions`], [`permissions`], [`users`], [`roles`],
-//!   [`api_tokens`], [`lifecycle`], [`refresh`], [`admins`]: the use cases.
+//!   [`api_tokens`], [`lifecycle`], [`refresh`], [`admins`], [`webhooks`]: the use cases.
 //! - [`audit`]: the audit log, written beside the events, and the request context it records.
 //!
 //! This crate must not depend on HTTP, SQL or network crates (axum, hyper, sqlx, sea-query,
@@ -43,6 +43,7 @@ pub mod settings;
 pub mod time;
 pub mod users;
 pub mod values;
+pub mod webhooks;
 
 pub use caller::{Caller, RequestContext};
 pub use error::{DomainError, FieldError, FieldErrors, QueryPart, Rule};

@@ -11,6 +11,9 @@ use crate::model::{
 };
 use crate::query::{Filter, UserQuery};
 use crate::time::Timestamp;
+use crate::webhooks::{
+    AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStats, NewDelivery, NewWebhook, Webhook, WebhookId,
+};
 use async_trait::async_trait;
 use std::fmt;
 
@@ -217,6 +220,65 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes the audit rows older than `before`; returns how many.
     async fn prune_audit_entries(&self, before: Timestamp) -> Result<u64, StoreError>;
+
+    // Webhooks (see `crate::webhooks`).
+
+    /// Every webhook endpoint, by id.
+    async fn list_webhooks(&self) -> Result<Vec<Webhook>, StoreError>;
+
+    /// One webhook endpoint.
+    async fn find_webhook(&self, id: WebhookId) -> Result<Option<Webhook>, StoreError>;
+
+    /// In one transaction: takes up to `limit` outbox events past the fan-out cursor, inserts a
+    /// delivery for each enabled endpoint subscribed to its type, and moves the cursor past
+    /// them; returns how many events it took. Events are taken in commit order (PostgreSQL:
+    /// the outbox is locked against writers for the moment of the read, so no event committed
+    /// late with a lower position is skipped), and one node at a time holds the cursor.
+    async fn fan_out_events(&self, limit: i64, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// Inserts one delivery outside the outbox (a test event), due at once.
+    async fn insert_delivery(&self, delivery: &NewDelivery) -> Result<Delivery, StoreError>;
+
+    /// Claims up to `limit` pending deliveries due at `now` whose endpoint is enabled and whose
+    /// lease (if any) ran out by `lease_now`, leasing each to `node` until `lease_now +
+    /// lease_ms`. Leases follow the real time (`lease_now`): they bound how long a node may
+    /// hold a delivery, which an injected clock moved by a test does not change. A first attempt is
+    /// claimed only when no earlier first attempt of its endpoint is pending, so first attempts
+    /// go out in event order; at most `per_webhook` deliveries of one endpoint are leased at
+    /// once. PostgreSQL skips rows another node is claiming (`FOR UPDATE SKIP LOCKED`).
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_now: Timestamp,
+        node: &str,
+        limit: i64,
+        per_webhook: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Records an attempt in the history and applies its outcome to the delivery (attempt
+    /// count, status, next due time, last code and error); the lease ends.
+    async fn record_delivery_attempt(
+        &self,
+        attempt: &DeliveryAttempt,
+        outcome: AttemptOutcome,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// One delivery.
+    async fn find_delivery(&self, id: i64) -> Result<Option<Delivery>, StoreError>;
+
+    /// Makes a delivery pending and due at `now` again; `None` when absent.
+    async fn resend_delivery(&self, id: i64, now: Timestamp) -> Result<Option<Delivery>, StoreError>;
+
+    /// The most recent deliveries of an endpoint, newest first.
+    async fn list_deliveries(&self, webhook: WebhookId, limit: i64) -> Result<Vec<Delivery>, StoreError>;
+
+    /// The most recent attempts of an endpoint's deliveries, newest first.
+    async fn list_webhook_attempts(&self, webhook: WebhookId, limit: i64) -> Result<Vec<DeliveryAttempt>, StoreError>;
+
+    /// Queue depths and the age of the oldest undelivered event.
+    async fn delivery_stats(&self) -> Result<DeliveryStats, StoreError>;
 }
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
@@ -460,6 +522,18 @@ pub trait StoreTx: Send {
 
     /// Appends a row to the audit log.
     async fn insert_audit_entry(&mut self, entry: &crate::audit::NewAuditEntry) -> Result<(), StoreError>;
+
+    // Webhooks (see `crate::webhooks`).
+
+    /// Inserts a webhook endpoint.
+    async fn insert_webhook(&mut self, webhook: &NewWebhook) -> Result<Webhook, StoreError>;
+
+    /// Rewrites an endpoint's name, URL, events, headers and enabled flag (the secret stays);
+    /// `None` when absent.
+    async fn update_webhook(&mut self, id: WebhookId, webhook: &NewWebhook) -> Result<Option<Webhook>, StoreError>;
+
+    /// Deletes an endpoint and its deliveries; returns it, `None` when absent.
+    async fn delete_webhook(&mut self, id: WebhookId) -> Result<Option<Webhook>, StoreError>;
 
     /// Makes every write of this transaction durable at once.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

@@ -49,3 +49,8 @@ pub(crate) async fn insert_event(tx: &mut SqlTx, event: &DomainEvent) -> Result<
     })?;
     Ok(())
 }
+
+/// Outbox events after position `after_seq`, oldest first, read in `tx` (the webhook fan-out).
+pub(crate) async fn list_events_in(tx: &mut SqlTx, after_seq: i64, limit: i64) -> Result<Vec<StoredEvent>, StoreError> {
+    on_tx!(tx, |conn| fetch_all(sqlx::query(LIST).bind(after_seq).bind(limit), conn, read).await)
+}

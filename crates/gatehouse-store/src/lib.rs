@@ -11,7 +11,8 @@
 //! - One module per aggregate, each with its SQL, its column list (defined once) and its row
 //!   reader: `users` (with `users::query`, the query model rendered with sea-query), `roles`,
 //!   `sessions` (end-user sessions and refresh tokens), `user_tokens`, `api_tokens`, `admins`,
-//!   `admin_roles`, `admin_sessions`, `invites`, `mail`, `events`, `audit`, `secrets`; `grants` holds the
+//!   `admin_roles`, `admin_sessions`, `invites`, `mail`, `events`, `audit`, `secrets`, `webhooks`;
+//!   `grants` holds the
 //!   three "actions of an owner" tables.
 //! - `db`: [`StoreOptions`], [`SqlStore`], [`SqlTx`], the `on_pool!`/`on_tx!` dispatch and the
 //!   fetch helpers.
@@ -45,6 +46,7 @@ mod store_impl;
 mod store_tx_impl;
 mod user_tokens;
 mod users;
+mod webhooks;
 
 use gatehouse_domain::ports::{Store, StoreError};
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 use crate::db::{execute, on_pool, Pools, SqlStore};
 use crate::{
     admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles, secrets, seeded_actions,
-    sessions, users,
+    sessions, users, webhooks,
 };
 use async_trait::async_trait;
 use gatehouse_domain::events::StoredEvent;
@@ -17,6 +17,9 @@ use gatehouse_domain::model::{
 use gatehouse_domain::ports::{Backend, Store, StoreError, StoreTx};
 use gatehouse_domain::query::{Filter, UserQuery};
 use gatehouse_domain::time::Timestamp;
+use gatehouse_domain::webhooks::{
+    AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStats, NewDelivery, Webhook, WebhookId,
+};
 
 #[async_trait]
 impl Store for SqlStore {
@@ -214,5 +217,64 @@ impl Store for SqlStore {
 
     async fn prune_audit_entries(&self, before: Timestamp) -> Result<u64, StoreError> {
         audit::prune_audit_entries(self, before).await
+    }
+
+    // Webhooks.
+
+    async fn list_webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
+        webhooks::list_webhooks(self).await
+    }
+
+    async fn find_webhook(&self, id: WebhookId) -> Result<Option<Webhook>, StoreError> {
+        webhooks::find_webhook(self, id).await
+    }
+
+    async fn fan_out_events(&self, limit: i64, now: Timestamp) -> Result<u64, StoreError> {
+        webhooks::fan_out_events(self, limit, now).await
+    }
+
+    async fn insert_delivery(&self, delivery: &NewDelivery) -> Result<Delivery, StoreError> {
+        webhooks::insert_delivery(self, delivery).await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_now: Timestamp,
+        node: &str,
+        limit: i64,
+        per_webhook: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        webhooks::claim_deliveries(self, now, lease_now, node, limit, per_webhook, lease_ms).await
+    }
+
+    async fn record_delivery_attempt(
+        &self,
+        attempt: &DeliveryAttempt,
+        outcome: AttemptOutcome,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        webhooks::record_delivery_attempt(self, attempt, outcome, now).await
+    }
+
+    async fn find_delivery(&self, id: i64) -> Result<Option<Delivery>, StoreError> {
+        webhooks::find_delivery(self, id).await
+    }
+
+    async fn resend_delivery(&self, id: i64, now: Timestamp) -> Result<Option<Delivery>, StoreError> {
+        webhooks::resend_delivery(self, id, now).await
+    }
+
+    async fn list_deliveries(&self, webhook: WebhookId, limit: i64) -> Result<Vec<Delivery>, StoreError> {
+        webhooks::list_deliveries(self, webhook, limit).await
+    }
+
+    async fn list_webhook_attempts(&self, webhook: WebhookId, limit: i64) -> Result<Vec<DeliveryAttempt>, StoreError> {
+        webhooks::list_webhook_attempts(self, webhook, limit).await
+    }
+
+    async fn delivery_stats(&self) -> Result<DeliveryStats, StoreError> {
+        webhooks::delivery_stats(self).await
     }
 }

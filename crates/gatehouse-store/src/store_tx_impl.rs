@@ -4,7 +4,7 @@
 use crate::db::SqlTx;
 use crate::{
     admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles, seeded_actions, sessions,
-    user_tokens, users,
+    user_tokens, users, webhooks,
 };
 use async_trait::async_trait;
 use gatehouse_domain::events::DomainEvent;
@@ -15,6 +15,7 @@ use gatehouse_domain::model::{
 };
 use gatehouse_domain::ports::{StoreError, StoreTx};
 use gatehouse_domain::time::Timestamp;
+use gatehouse_domain::webhooks::{NewWebhook, Webhook, WebhookId};
 
 #[async_trait]
 impl StoreTx for SqlTx {
@@ -295,6 +296,18 @@ impl StoreTx for SqlTx {
 
     async fn insert_audit_entry(&mut self, entry: &gatehouse_domain::audit::NewAuditEntry) -> Result<(), StoreError> {
         audit::insert_audit_entry(self, entry).await
+    }
+
+    async fn insert_webhook(&mut self, webhook: &NewWebhook) -> Result<Webhook, StoreError> {
+        webhooks::insert_webhook(self, webhook).await
+    }
+
+    async fn update_webhook(&mut self, id: WebhookId, webhook: &NewWebhook) -> Result<Option<Webhook>, StoreError> {
+        webhooks::update_webhook(self, id, webhook).await
+    }
+
+    async fn delete_webhook(&mut self, id: WebhookId) -> Result<Option<Webhook>, StoreError> {
+        webhooks::delete_webhook(self, id).await
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {

@@ -372,7 +372,7 @@ impl Default for AdminConfig {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct WebhooksConfig {
-    /// Allow targets on loopback/private addresses (tests).
+    /// Allow targets on loopback, private and link-local addresses (tests, internal receivers).
     pub allow_private_targets: bool,
     /// Delays between delivery attempts.
     pub retry_schedule: Vec<DurationText>,
@@ -769,9 +769,6 @@ impl Config {
         let mut warnings = Vec::new();
         if !self.rate_limit.enabled {
             warnings.push("rate_limit.enabled = false: no request is rate limited".into());
-        }
-        if self.webhooks != WebhooksConfig::default() {
-            warnings.push("[webhooks] has no effect yet: webhooks are not built".into());
         }
         let owasp = Argon2Settings::OWASP;
         let argon2 = &self.auth.argon2;

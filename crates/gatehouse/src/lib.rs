@@ -10,6 +10,7 @@ pub mod config;
 pub mod http;
 pub mod mail;
 pub mod telemetry;
+pub mod webhooks;
 
 use anyhow::Context;
 use config::DatabaseTarget;
@@ -95,6 +96,7 @@ pub struct App {
     body_limit: usize,
     mail_sender: mail::sender::MailSender,
     audit_retention: Duration,
+    webhooks: webhooks::Dispatcher,
 }
 
 impl App {
@@ -129,9 +131,11 @@ impl App {
         let templates = Arc::new(mail::Templates::load(config.mail.templates_dir.as_deref())?);
         let mailer = mail::mailer_for(&config.mail)?;
         let mail_sender = mail::sender::MailSender::new(domain.clone(), templates, mailer);
+        let metrics = Arc::new(http::metrics::Metrics::default());
+        let webhooks = webhooks::Dispatcher::new(domain.clone(), &config.webhooks, metrics.clone())?;
         let state = http::AppState::new(http::Shared {
             domain,
-            metrics: Arc::new(http::metrics::Metrics::default()),
+            metrics,
             openapi: std::sync::OnceLock::new(),
             surface: Arc::new(http::SurfaceSettings {
                 refresh_cookie: config.auth.refresh_cookie,
@@ -148,6 +152,7 @@ impl App {
             body_limit: config.server.body_limit.0,
             mail_sender,
             audit_retention: config.audit.retention(),
+            webhooks,
         })
     }
 
@@ -168,12 +173,15 @@ impl App {
         let sender = tokio::spawn(self.mail_sender.run());
         // So does the audit-log pruner.
         let pruner = tokio::spawn(audit::prune_forever(domain, self.audit_retention));
+        // So does the webhook dispatcher.
+        let dispatcher = tokio::spawn(self.webhooks.run());
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
             .context("server error");
         sender.abort();
         pruner.abort();
+        dispatcher.abort();
         served
     }
 }

@@ -15,6 +15,7 @@ mod mail;
 mod roles;
 mod sessions;
 mod users;
+mod webhooks;
 
 use gatehouse_domain::ids::{AdminId, RoleId};
 use gatehouse_domain::model::{NewAdmin, NewUser, User};

@@ -1,12 +1,12 @@
 //! The command line: `serve`, `migrate`, `config check`, `routes list`, `admin …`, `token …`,
-//! `mail list`, `dev seed`, `audit tail`. Flags override the environment, which overrides the configuration
+//! `webhook …`, `mail list`, `dev seed`, `audit tail`. Flags override the environment, which overrides the configuration
 //! file.
 //!
 //! Module map:
 //! - this file: the argument grammar (clap), configuration loading and the exit codes;
 //! - `open`: opening only what a command uses (the store, or the store and the domain with a
 //!   one-thread hash pool), never creating a database for a command that only reads;
-//! - `admin`, `token`, `mail`, `seed`, `audit`: one file per command group;
+//! - `admin`, `token`, `mail`, `seed`, `audit`, `webhook`: one file per command group;
 //! - `serve`: the server and its start-up banner.
 //!
 //! Exit codes: 0 success, 1 failure, 2 invalid configuration or arguments. Data goes to
@@ -21,6 +21,7 @@ mod open;
 mod seed;
 mod serve;
 mod token;
+mod webhook;
 
 use crate::config::{Config, Overrides};
 use crate::http::routes::ROUTES;
@@ -95,6 +96,11 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// Manage webhook endpoints and read their deliveries.
+    Webhook {
+        #[command(subcommand)]
+        command: webhook::WebhookCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +150,7 @@ impl Cli {
             Command::Admin { command } => admin::run(&config, command).await,
             Command::Serve { .. } => serve::run(&config).await,
             Command::Audit { command } => audit::run(&config, command).await,
+            Command::Webhook { command } => webhook::run(&config, command).await,
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -24,6 +24,15 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(&'static str, u16), Series>>,
     logins_succeeded: AtomicU64,
     logins_failed: AtomicU64,
+    webhooks: WebhookCounters,
+}
+
+/// Webhook attempts by outcome, counted by the dispatcher.
+#[derive(Default)]
+struct WebhookCounters {
+    succeeded: AtomicU64,
+    retried: AtomicU64,
+    failed: AtomicU64,
 }
 
 /// The route name a response was produced by, left in its extensions by the route guard.
@@ -96,6 +105,55 @@ impl Metrics {
         out.push_str("# HELP gatehouse_hash_queue_depth Password-hash jobs waiting for a hashing thread.\n");
         out.push_str("# TYPE gatehouse_hash_queue_depth gauge\n");
         let _ = writeln!(out, "gatehouse_hash_queue_depth {hash_queue_depth}");
+        out
+    }
+}
+
+impl Metrics {
+    /// Counts one webhook attempt by what followed it.
+    pub fn record_webhook_attempt(&self, outcome: gatehouse_domain::webhooks::AttemptOutcome) {
+        use gatehouse_domain::webhooks::AttemptOutcome;
+        let counter = match outcome {
+            AttemptOutcome::Succeeded => &self.webhooks.succeeded,
+            AttemptOutcome::RetryAt(_) => &self.webhooks.retried,
+            AttemptOutcome::Failed => &self.webhooks.failed,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The webhook series: attempts by outcome, the queue's depth, and the outbox lag (age of
+    /// the oldest event not yet delivered nor given up; 0 when there is none).
+    pub fn render_webhooks(
+        &self,
+        stats: Option<gatehouse_domain::webhooks::DeliveryStats>,
+        now: gatehouse_domain::time::Timestamp,
+    ) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP gatehouse_webhook_deliveries_total Webhook delivery attempts by outcome (succeeded, retried, failed: given up).\n");
+        out.push_str("# TYPE gatehouse_webhook_deliveries_total counter\n");
+        for (outcome, counter) in [
+            ("succeeded", &self.webhooks.succeeded),
+            ("retried", &self.webhooks.retried),
+            ("failed", &self.webhooks.failed),
+        ] {
+            let _ = writeln!(
+                out,
+                "gatehouse_webhook_deliveries_total{{outcome=\"{outcome}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+        let Some(stats) = stats else { return out };
+        out.push_str("# HELP gatehouse_webhook_queue_depth Webhook deliveries waiting, by state.\n");
+        out.push_str("# TYPE gatehouse_webhook_queue_depth gauge\n");
+        let _ = writeln!(out, "gatehouse_webhook_queue_depth{{state=\"pending\"}} {}", stats.pending_first);
+        let _ = writeln!(out, "gatehouse_webhook_queue_depth{{state=\"retrying\"}} {}", stats.retrying);
+        let _ = writeln!(out, "gatehouse_webhook_queue_depth{{state=\"failed\"}} {}", stats.failed);
+        out.push_str("# HELP gatehouse_webhook_outbox_lag_seconds Age of the oldest event not yet delivered.\n");
+        out.push_str("# TYPE gatehouse_webhook_outbox_lag_seconds gauge\n");
+        let lag_ms = stats.oldest_undelivered.map_or(0, |oldest| (now.as_millis() - oldest.as_millis()).max(0));
+        #[allow(clippy::cast_precision_loss)]
+        let lag = lag_ms as f64 / 1000.0;
+        let _ = writeln!(out, "gatehouse_webhook_outbox_lag_seconds {lag}");
         out
     }
 }

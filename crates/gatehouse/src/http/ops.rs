@@ -48,7 +48,9 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let text = state.metrics.render(state.domain.hasher().pool().queue_depth());
+    let mut text = state.metrics.render(state.domain.hasher().pool().queue_depth());
+    let webhooks = state.domain.webhook_delivery_stats().await.ok();
+    text.push_str(&state.metrics.render_webhooks(webhooks, state.domain.now()));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
 

@@ -152,6 +152,15 @@ pub static ROUTES: &[Route] = &[
     route!(STRAPI_ADMIN, POST "/admin/end-users/{id}/revoke-sessions" => revoke_end_user_sessions in admin::end_users, END_USER_SESSIONS_REVOKE, Standard),
     // The audit log.
     route!(STRAPI_ADMIN, GET "/admin/audit-logs" => list_audit_logs in admin::audit_logs, ADMIN_AUDIT_LOGS_READ, Standard),
+    // Webhooks.
+    route!(STRAPI_ADMIN, GET "/admin/webhooks" => list_webhooks in admin::webhooks, ADMIN_WEBHOOKS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/webhooks" => create_webhook in admin::webhooks, ADMIN_WEBHOOKS_CREATE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/webhooks/{id}" => find_webhook in admin::webhooks, ADMIN_WEBHOOKS_READ, Standard),
+    route!(STRAPI_ADMIN, PUT "/admin/webhooks/{id}" => update_webhook in admin::webhooks, ADMIN_WEBHOOKS_UPDATE, Standard),
+    route!(STRAPI_ADMIN, DELETE "/admin/webhooks/{id}" => delete_webhook in admin::webhooks, ADMIN_WEBHOOKS_DELETE, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/trigger" => trigger_webhook in admin::webhooks, ADMIN_WEBHOOKS_TRIGGER, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/webhooks/{id}/deliveries" => list_webhook_deliveries in admin::webhooks, ADMIN_WEBHOOKS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/deliveries/{delivery}/resend" => resend_webhook_delivery in admin::webhooks, ADMIN_WEBHOOKS_TRIGGER, Standard),
 ];
 
 fn method_filter(method: &Method) -> MethodFilter {

@@ -23,3 +23,4 @@ mod support;
 mod tokens;
 mod users;
 mod v1_users;
+mod webhooks;

@@ -11,6 +11,7 @@ pub mod list_query;
 pub mod roles;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use crate::http::cookies;
 use crate::http::error::ApiError;

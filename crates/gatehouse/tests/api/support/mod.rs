@@ -2,6 +2,7 @@
 //! `main` uses) on `127.0.0.1:0` over a fresh database — a SQLite file, or a PostgreSQL schema
 //! when `GATEHOUSE_TEST_DATABASE_URL` is set — and talks real HTTP to it.
 
+pub mod receiver;
 pub mod smtp;
 
 use gatehouse::config::{Config, Overrides};

@@ -1,0 +1,440 @@
+//! Webhooks (table `webhooks`), their deliveries (`webhook_deliveries`), the attempt history
+//! (`webhook_attempts`) and the fan-out cursor over the outbox (`webhook_cursor`).
+//!
+//! Deliveries are claimed under a lease, like mails: a dispatcher that dies leaves its claims
+//! to expire and be claimed again. On PostgreSQL the claim skips rows another node is locking
+//! (`FOR UPDATE SKIP LOCKED`), and the fan-out locks the cursor row, so several nodes share the
+//! work without sending an attempt twice.
+
+use crate::classify::classify;
+use crate::db::{execute, fetch_all, fetch_one, fetch_optional, on_pool, on_tx, Pools, SqlStore, SqlTx};
+use crate::events;
+use crate::rows::{Columns, RowExt};
+use gatehouse_domain::ports::StoreError;
+use gatehouse_domain::time::Timestamp;
+use gatehouse_domain::webhooks::{
+    delivery_for, AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStats, DeliveryStatus, NewDelivery, NewWebhook,
+    Webhook, WebhookId,
+};
+use gatehouse_domain::Secret;
+use sqlx::types::Json;
+
+/// The webhook columns, in the order [`read_webhook`] takes them.
+macro_rules! webhook_columns {
+    () => {
+        "webhooks.id, webhooks.name, webhooks.url, webhooks.events, webhooks.headers, webhooks.enabled, \
+         webhooks.secret, webhooks.created_at, webhooks.updated_at"
+    };
+}
+
+/// The delivery columns, in the order [`read_delivery`] takes them.
+macro_rules! delivery_columns {
+    () => {
+        "webhook_deliveries.id, webhook_deliveries.webhook_id, webhook_deliveries.event_id, \
+         webhook_deliveries.event_type, webhook_deliveries.occurred_at, webhook_deliveries.payload, \
+         webhook_deliveries.status, webhook_deliveries.attempts, webhook_deliveries.next_attempt_at, \
+         webhook_deliveries.last_status_code, webhook_deliveries.last_error, webhook_deliveries.created_at"
+    };
+}
+
+/// The attempt columns, in the order [`read_attempt`] takes them.
+macro_rules! attempt_columns {
+    () => {
+        "webhook_attempts.delivery_id, webhook_attempts.attempt, webhook_attempts.at, webhook_attempts.status_code, \
+         webhook_attempts.duration_ms, webhook_attempts.error"
+    };
+}
+
+fn decode_error(what: &str, error: impl std::fmt::Display) -> sqlx::Error {
+    sqlx::Error::Decode(format!("{what}: {error}").into())
+}
+
+/// Reads a webhook from the columns of [`webhook_columns!`].
+fn read_webhook(columns: &mut Columns<'_, impl RowExt>) -> Result<Webhook, sqlx::Error> {
+    Ok(Webhook {
+        id: WebhookId(columns.int()?),
+        name: columns.text()?,
+        url: columns.text()?,
+        events: serde_json::from_value(columns.json()?).map_err(|error| decode_error("webhooks.events", error))?,
+        headers: serde_json::from_value(columns.json()?).map_err(|error| decode_error("webhooks.headers", error))?,
+        enabled: columns.flag()?,
+        secret: Secret::new(columns.text()?),
+        created_at: columns.time()?,
+        updated_at: columns.time()?,
+    })
+}
+
+/// Reads a delivery from the columns of [`delivery_columns!`].
+fn read_delivery(columns: &mut Columns<'_, impl RowExt>) -> Result<Delivery, sqlx::Error> {
+    let id = columns.int()?;
+    let webhook_id = WebhookId(columns.int()?);
+    let event_id = columns.text()?;
+    let event_type = columns.text()?;
+    let occurred_at = columns.time()?;
+    let payload = columns.text()?;
+    let status = columns.text()?;
+    Ok(Delivery {
+        id,
+        webhook_id,
+        event_id,
+        event_type,
+        occurred_at,
+        payload,
+        status: DeliveryStatus::from_name(&status)
+            .ok_or_else(|| decode_error("webhook_deliveries.status", format!("unknown {status:?}")))?,
+        attempts: columns.int()?,
+        next_attempt_at: columns.time()?,
+        last_status_code: columns.opt_int()?,
+        last_error: columns.opt_text()?,
+        created_at: columns.time()?,
+    })
+}
+
+/// Reads an attempt from the columns of [`attempt_columns!`].
+fn read_attempt(columns: &mut Columns<'_, impl RowExt>) -> Result<DeliveryAttempt, sqlx::Error> {
+    Ok(DeliveryAttempt {
+        delivery_id: columns.int()?,
+        attempt: columns.int()?,
+        at: columns.time()?,
+        status_code: columns.opt_int()?,
+        duration_ms: columns.int()?,
+        error: columns.opt_text()?,
+    })
+}
+
+const LIST: &str = concat!("SELECT ", webhook_columns!(), " FROM webhooks ORDER BY webhooks.id");
+const LIST_ENABLED: &str = concat!(
+    "SELECT ",
+    webhook_columns!(),
+    ", webhooks.from_seq FROM webhooks WHERE webhooks.enabled ORDER BY webhooks.id"
+);
+const FIND: &str = concat!("SELECT ", webhook_columns!(), " FROM webhooks WHERE webhooks.id = $1");
+const INSERT: &str = concat!(
+    "INSERT INTO webhooks (name, url, events, headers, enabled, secret, created_at, updated_at, from_seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, (SELECT COALESCE(MAX(seq), 0) FROM events)) RETURNING ",
+    webhook_columns!()
+);
+const UPDATE: &str = concat!(
+    "UPDATE webhooks SET name = $2, url = $3, events = $4, headers = $5, enabled = $6, updated_at = $7 \
+     WHERE id = $1 RETURNING ",
+    webhook_columns!()
+);
+const DELETE: &str = concat!("DELETE FROM webhooks WHERE id = $1 RETURNING ", webhook_columns!());
+
+const INSERT_DELIVERY: &str = concat!(
+    "INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, occurred_at, payload, status, attempts, \
+     next_attempt_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6, $6) \
+     ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING ",
+    delivery_columns!()
+);
+const FIND_DELIVERY: &str =
+    concat!("SELECT ", delivery_columns!(), " FROM webhook_deliveries WHERE webhook_deliveries.id = $1");
+const LIST_DELIVERIES: &str = concat!(
+    "SELECT ",
+    delivery_columns!(),
+    " FROM webhook_deliveries WHERE webhook_deliveries.webhook_id = $1 ORDER BY webhook_deliveries.id DESC LIMIT $2"
+);
+const LIST_ATTEMPTS: &str = concat!(
+    "SELECT ",
+    attempt_columns!(),
+    " FROM webhook_attempts JOIN webhook_deliveries ON webhook_deliveries.id = webhook_attempts.delivery_id \
+     WHERE webhook_deliveries.webhook_id = $1 ORDER BY webhook_attempts.id DESC LIMIT $2"
+);
+const RESEND: &str = concat!(
+    "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2, lease_until = NULL, claimed_by = NULL, \
+     updated_at = $2 WHERE id = $1 RETURNING ",
+    delivery_columns!()
+);
+const INSERT_ATTEMPT: &str =
+    "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, duration_ms, error) \
+                              VALUES ($1, $2, $3, $4, $5, $6)";
+const APPLY_OUTCOME: &str = "UPDATE webhook_deliveries SET attempts = $2, status = $3, next_attempt_at = $4, \
+                             lease_until = NULL, claimed_by = NULL, last_status_code = $5, last_error = $6, \
+                             updated_at = $7 WHERE id = $1";
+const STATS: &str = "SELECT \
+     (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending' AND attempts = 0), \
+     (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'pending' AND attempts > 0), \
+     (SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'failed'), \
+     (SELECT MIN(occurred_at) FROM webhook_deliveries WHERE status = 'pending'), \
+     (SELECT MIN(occurred_at) FROM events WHERE seq > (SELECT seq FROM webhook_cursor WHERE id = 1))";
+
+const CURSOR_SQLITE: &str = "SELECT seq FROM webhook_cursor WHERE id = 1";
+const CURSOR_POSTGRES: &str = "SELECT seq FROM webhook_cursor WHERE id = 1 FOR UPDATE";
+/// Waits for every transaction writing events to end and holds new writers back until this
+/// one commits, so no event with a lower position can commit after the cursor passed it.
+const LOCK_EVENTS_POSTGRES: &str = "LOCK TABLE events IN SHARE MODE";
+const MOVE_CURSOR: &str = "UPDATE webhook_cursor SET seq = $1 WHERE id = 1";
+const NEWEST_EVENT: &str = "SELECT COALESCE(MAX(seq), 0), (SELECT seq FROM webhook_cursor WHERE id = 1) FROM events";
+
+/// The deliveries that may be claimed: per endpoint its oldest pending first attempt (unless it
+/// is leased: then nothing newer goes either) and every retry that is due, minus the endpoints
+/// already at their limit of leased deliveries. `$1` now (due times), `$6` the real time
+/// (leases), `$3` limit, `$4` per endpoint.
+macro_rules! claimable {
+    () => {
+        "WITH candidates AS ( \
+           SELECT d.id, d.webhook_id FROM webhook_deliveries d WHERE d.id IN \
+             (SELECT (SELECT MIN(f.id) FROM webhook_deliveries f WHERE f.webhook_id = e.id \
+                AND f.status = 'pending' AND f.attempts = 0) FROM webhooks e WHERE e.enabled) \
+           AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $6) \
+           UNION ALL \
+           SELECT d.id, d.webhook_id FROM webhook_deliveries d WHERE d.status = 'pending' AND d.attempts > 0 \
+           AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $6) \
+         ), ranked AS ( \
+           SELECT c.id, ROW_NUMBER() OVER (PARTITION BY c.webhook_id ORDER BY c.id) AS position, \
+             (SELECT COUNT(*) FROM webhook_deliveries b WHERE b.webhook_id = c.webhook_id \
+              AND b.lease_until IS NOT NULL AND b.lease_until > $6 AND b.status = 'pending') AS busy \
+           FROM candidates c JOIN webhooks w ON w.id = c.webhook_id WHERE w.enabled \
+         ) "
+    };
+}
+
+const CLAIM_SQLITE: &str = concat!(
+    claimable!(),
+    "UPDATE webhook_deliveries SET lease_until = $6 + $5, claimed_by = $2 WHERE id IN \
+     (SELECT id FROM ranked WHERE position + busy <= $4 ORDER BY id LIMIT $3) RETURNING ",
+    delivery_columns!()
+);
+/// As [`CLAIM_SQLITE`]; the lease is checked again on the locked row, so a row another node
+/// claimed since this statement's snapshot is left alone.
+const CLAIM_POSTGRES: &str = concat!(
+    claimable!(),
+    "UPDATE webhook_deliveries SET lease_until = $6 + $5, claimed_by = $2 WHERE id IN \
+     (SELECT l.id FROM webhook_deliveries l WHERE l.id IN \
+       (SELECT id FROM ranked WHERE position + busy <= $4 ORDER BY id LIMIT $3) \
+      AND l.status = 'pending' AND (l.lease_until IS NULL OR l.lease_until <= $6) \
+      FOR UPDATE SKIP LOCKED) RETURNING ",
+    delivery_columns!()
+);
+
+/// See [`gatehouse_domain::ports::Store::list_webhooks`].
+pub(crate) async fn list_webhooks(store: &SqlStore) -> Result<Vec<Webhook>, StoreError> {
+    on_pool!(store, |pool| fetch_all(sqlx::query(LIST), pool, read_webhook).await)
+}
+
+/// See [`gatehouse_domain::ports::Store::find_webhook`].
+pub(crate) async fn find_webhook(store: &SqlStore, id: WebhookId) -> Result<Option<Webhook>, StoreError> {
+    on_pool!(store, |pool| fetch_optional(sqlx::query(FIND).bind(id.0), pool, read_webhook).await)
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::insert_webhook`].
+pub(crate) async fn insert_webhook(tx: &mut SqlTx, webhook: &NewWebhook) -> Result<Webhook, StoreError> {
+    on_tx!(tx, |conn| {
+        let statement = sqlx::query(INSERT)
+            .bind(&webhook.name)
+            .bind(&webhook.url)
+            .bind(Json(&webhook.events))
+            .bind(Json(&webhook.headers))
+            .bind(webhook.enabled)
+            .bind(webhook.secret.expose())
+            .bind(webhook.now.as_millis());
+        fetch_one(statement, conn, read_webhook).await
+    })
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::update_webhook`].
+pub(crate) async fn update_webhook(
+    tx: &mut SqlTx,
+    id: WebhookId,
+    webhook: &NewWebhook,
+) -> Result<Option<Webhook>, StoreError> {
+    on_tx!(tx, |conn| {
+        let statement = sqlx::query(UPDATE)
+            .bind(id.0)
+            .bind(&webhook.name)
+            .bind(&webhook.url)
+            .bind(Json(&webhook.events))
+            .bind(Json(&webhook.headers))
+            .bind(webhook.enabled)
+            .bind(webhook.now.as_millis());
+        fetch_optional(statement, conn, read_webhook).await
+    })
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::delete_webhook`].
+pub(crate) async fn delete_webhook(tx: &mut SqlTx, id: WebhookId) -> Result<Option<Webhook>, StoreError> {
+    on_tx!(tx, |conn| fetch_optional(sqlx::query(DELETE).bind(id.0), conn, read_webhook).await)
+}
+
+/// Inserts a delivery in `tx`; `None` when the endpoint already has this event.
+async fn insert_delivery_in(tx: &mut SqlTx, delivery: &NewDelivery) -> Result<Option<Delivery>, StoreError> {
+    on_tx!(tx, |conn| {
+        let statement = sqlx::query(INSERT_DELIVERY)
+            .bind(delivery.webhook_id.0)
+            .bind(&delivery.event_id)
+            .bind(&delivery.event_type)
+            .bind(delivery.occurred_at.as_millis())
+            .bind(&delivery.payload)
+            .bind(delivery.now.as_millis());
+        fetch_optional(statement, conn, read_delivery).await
+    })
+}
+
+/// See [`gatehouse_domain::ports::Store::insert_delivery`].
+pub(crate) async fn insert_delivery(store: &SqlStore, delivery: &NewDelivery) -> Result<Delivery, StoreError> {
+    let mut tx = store.begin_tx().await?;
+    let inserted = insert_delivery_in(&mut tx, delivery).await?;
+    tx.commit_tx().await?;
+    inserted.ok_or_else(|| StoreError::Other("the delivery exists already".into()))
+}
+
+/// See [`gatehouse_domain::ports::Store::fan_out_events`].
+pub(crate) async fn fan_out_events(store: &SqlStore, limit: i64, now: Timestamp) -> Result<u64, StoreError> {
+    // Cheap look first: no transaction (and no lock on PostgreSQL) while nothing is new.
+    let (newest, cursor) = on_pool!(store, |pool| {
+        fetch_one(sqlx::query(NEWEST_EVENT), pool, |columns| Ok((columns.int()?, columns.int()?))).await
+    })?;
+    if newest <= cursor {
+        return Ok(0);
+    }
+    let mut tx = store.begin_tx().await?;
+    let cursor = match &mut tx.inner {
+        crate::db::TxInner::Sqlite(conn) => {
+            fetch_one(sqlx::query(CURSOR_SQLITE), &mut **conn, |columns| columns.int()).await?
+        }
+        crate::db::TxInner::Postgres(conn) => {
+            let cursor = fetch_one(sqlx::query(CURSOR_POSTGRES), &mut **conn, |columns| columns.int()).await?;
+            sqlx::query(LOCK_EVENTS_POSTGRES).execute(&mut **conn).await.map_err(classify)?;
+            cursor
+        }
+    };
+    let batch = events::list_events_in(&mut tx, cursor, limit).await?;
+    let Some(last) = batch.last().map(|event| event.seq) else {
+        return Ok(0);
+    };
+    let webhooks = on_tx!(tx, |conn| {
+        fetch_all(sqlx::query(LIST_ENABLED), conn, |columns| Ok((read_webhook(columns)?, columns.int()?))).await
+    })?;
+    for event in &batch {
+        // An endpoint gets the events written after it was created, never older ones.
+        let subscribed = webhooks
+            .iter()
+            .filter(|(webhook, from_seq)| event.seq > *from_seq && webhook.subscribes_to(&event.event_type));
+        for (webhook, _) in subscribed {
+            insert_delivery_in(&mut tx, &delivery_for(webhook, event, now)).await?;
+        }
+    }
+    on_tx!(tx, |conn| execute(sqlx::query(MOVE_CURSOR).bind(last), conn).await)?;
+    tx.commit_tx().await?;
+    Ok(u64::try_from(batch.len()).unwrap_or_default())
+}
+
+/// See [`gatehouse_domain::ports::Store::claim_deliveries`].
+pub(crate) async fn claim_deliveries(
+    store: &SqlStore,
+    now: Timestamp,
+    lease_now: Timestamp,
+    node: &str,
+    limit: i64,
+    per_webhook: i64,
+    lease_ms: i64,
+) -> Result<Vec<Delivery>, StoreError> {
+    match &store.pools {
+        Pools::Sqlite { write, .. } => {
+            let statement = sqlx::query(CLAIM_SQLITE)
+                .bind(now.as_millis())
+                .bind(node)
+                .bind(limit)
+                .bind(per_webhook)
+                .bind(lease_ms)
+                .bind(lease_now.as_millis());
+            fetch_all(statement, write, read_delivery).await
+        }
+        Pools::Postgres(pool) => {
+            let statement = sqlx::query(CLAIM_POSTGRES)
+                .bind(now.as_millis())
+                .bind(node)
+                .bind(limit)
+                .bind(per_webhook)
+                .bind(lease_ms)
+                .bind(lease_now.as_millis());
+            fetch_all(statement, pool, read_delivery).await
+        }
+    }
+}
+
+/// See [`gatehouse_domain::ports::Store::record_delivery_attempt`].
+pub(crate) async fn record_delivery_attempt(
+    store: &SqlStore,
+    attempt: &DeliveryAttempt,
+    outcome: AttemptOutcome,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let (status, next) = match outcome {
+        AttemptOutcome::Succeeded => (DeliveryStatus::Succeeded, now),
+        AttemptOutcome::RetryAt(at) => (DeliveryStatus::Pending, at),
+        AttemptOutcome::Failed => (DeliveryStatus::Failed, now),
+    };
+    let mut tx = store.begin_tx().await?;
+    on_tx!(tx, |conn| {
+        let statement = sqlx::query(INSERT_ATTEMPT)
+            .bind(attempt.delivery_id)
+            .bind(attempt.attempt)
+            .bind(attempt.at.as_millis())
+            .bind(attempt.status_code)
+            .bind(attempt.duration_ms)
+            .bind(attempt.error.as_deref());
+        execute(statement, conn).await
+    })?;
+    on_tx!(tx, |conn| {
+        let statement = sqlx::query(APPLY_OUTCOME)
+            .bind(attempt.delivery_id)
+            .bind(attempt.attempt)
+            .bind(status.as_str())
+            .bind(next.as_millis())
+            .bind(attempt.status_code)
+            .bind(attempt.error.as_deref())
+            .bind(now.as_millis());
+        execute(statement, conn).await
+    })?;
+    tx.commit_tx().await
+}
+
+/// See [`gatehouse_domain::ports::Store::find_delivery`].
+pub(crate) async fn find_delivery(store: &SqlStore, id: i64) -> Result<Option<Delivery>, StoreError> {
+    on_pool!(store, |pool| fetch_optional(sqlx::query(FIND_DELIVERY).bind(id), pool, read_delivery).await)
+}
+
+/// See [`gatehouse_domain::ports::Store::resend_delivery`].
+pub(crate) async fn resend_delivery(store: &SqlStore, id: i64, now: Timestamp) -> Result<Option<Delivery>, StoreError> {
+    let mut tx = store.begin_tx().await?;
+    let found = on_tx!(tx, |conn| {
+        fetch_optional(sqlx::query(RESEND).bind(id).bind(now.as_millis()), conn, read_delivery).await
+    })?;
+    tx.commit_tx().await?;
+    Ok(found)
+}
+
+/// See [`gatehouse_domain::ports::Store::list_deliveries`].
+pub(crate) async fn list_deliveries(
+    store: &SqlStore,
+    webhook: WebhookId,
+    limit: i64,
+) -> Result<Vec<Delivery>, StoreError> {
+    on_pool!(store, |pool| {
+        fetch_all(sqlx::query(LIST_DELIVERIES).bind(webhook.0).bind(limit), pool, read_delivery).await
+    })
+}
+
+/// See [`gatehouse_domain::ports::Store::list_webhook_attempts`].
+pub(crate) async fn list_webhook_attempts(
+    store: &SqlStore,
+    webhook: WebhookId,
+    limit: i64,
+) -> Result<Vec<DeliveryAttempt>, StoreError> {
+    on_pool!(store, |pool| fetch_all(sqlx::query(LIST_ATTEMPTS).bind(webhook.0).bind(limit), pool, read_attempt).await)
+}
+
+/// See [`gatehouse_domain::ports::Store::delivery_stats`].
+pub(crate) async fn delivery_stats(store: &SqlStore) -> Result<DeliveryStats, StoreError> {
+    on_pool!(store, |pool| {
+        fetch_one(sqlx::query(STATS), pool, |columns| {
+            let pending_first = columns.count()?;
+            let retrying = columns.count()?;
+            let failed = columns.count()?;
+            let oldest = [columns.opt_time()?, columns.opt_time()?].into_iter().flatten().min();
+            Ok(DeliveryStats { pending_first, retrying, failed, oldest_undelivered: oldest })
+        })
+        .await
+    })
+}

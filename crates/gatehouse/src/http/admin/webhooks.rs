@@ -1,0 +1,338 @@
+//! `/admin/webhooks*`: webhook endpoints, their deliveries with the attempt history, a test
+//! event and a manual resend. The signing secret (`whsec_…`) appears once, in the answer to
+//! the creation; it is never shown again.
+
+use crate::http::admin::{path_id, DataResponse};
+use crate::http::content::ErrorResponse;
+use crate::http::error::ApiError;
+use crate::http::rejection::{Fields, JsonObject};
+use crate::http::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use gatehouse_domain::events::EventType;
+use gatehouse_domain::webhooks::{
+    Delivery, DeliveryAttempt, DeliveryStatus, Webhook, WebhookId, WebhookInput, WebhookPatch, ALL_EVENTS,
+};
+use gatehouse_domain::{Caller, FieldError, FieldErrors};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{IntoParams, ToSchema};
+
+/// `{data: […]}`: a list in the admin envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataListResponse {
+    /// The items.
+    #[schema(value_type = Vec<Object>)]
+    pub data: Value,
+}
+
+/// An endpoint as the admin API shows it (never its secret).
+pub fn webhook_json(webhook: &Webhook) -> Value {
+    json!({
+        "id": webhook.id.0,
+        "name": webhook.name,
+        "url": webhook.url,
+        "events": webhook.events,
+        "headers": webhook.headers,
+        "enabled": webhook.enabled,
+        "createdAt": webhook.created_at,
+        "updatedAt": webhook.updated_at,
+    })
+}
+
+/// A delivery with its attempts, newest first.
+pub fn delivery_json(delivery: &Delivery, attempts: &[DeliveryAttempt]) -> Value {
+    json!({
+        "id": delivery.id,
+        "eventId": delivery.event_id,
+        "eventType": delivery.event_type,
+        "status": delivery.status.as_str(),
+        "attempts": delivery.attempts,
+        "nextAttemptAt": (delivery.status == DeliveryStatus::Pending).then_some(delivery.next_attempt_at),
+        "lastStatusCode": delivery.last_status_code,
+        "lastError": delivery.last_error,
+        "createdAt": delivery.created_at,
+        "history": attempts.iter().map(|attempt| json!({
+            "attempt": attempt.attempt,
+            "at": attempt.at,
+            "statusCode": attempt.status_code,
+            "durationMs": attempt.duration_ms,
+            "error": attempt.error,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Body of `POST /admin/webhooks`, as [`CreateWebhookRequest::parse`] reads it.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhookRequest {
+    /// Free name.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: String,
+    /// `http` or `https` URL, at most 2048 characters; private addresses are refused at send
+    /// time unless `webhooks.allow_private_targets`.
+    #[schema(min_length = 1, max_length = 2048, pattern = r"^https?://[^\s/?#]+")]
+    pub url: String,
+    /// Event types, or `["*"]` for every event.
+    #[schema(schema_with = events_schema)]
+    pub events: Vec<String>,
+    /// Extra request headers (not hop-by-hop ones, nor `webhook-*`).
+    #[schema(schema_with = headers_schema)]
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Whether deliveries are sent (default true).
+    pub enabled: Option<bool>,
+}
+
+/// Body of `PUT /admin/webhooks/{id}`: every key optional; headers replace the old ones.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhookRequest {
+    /// Free name.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S", nullable = false)]
+    pub name: Option<String>,
+    /// `http` or `https` URL.
+    #[schema(min_length = 1, max_length = 2048, pattern = r"^https?://[^\s/?#]+", nullable = false)]
+    pub url: Option<String>,
+    /// Event types, or `["*"]`.
+    #[schema(schema_with = events_schema)]
+    pub events: Option<Vec<String>>,
+    /// Extra request headers.
+    #[schema(schema_with = headers_schema)]
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Whether deliveries are sent.
+    pub enabled: Option<bool>,
+}
+
+fn events_schema() -> impl Into<RefOr<Schema>> {
+    let mut names: Vec<&str> = vec![ALL_EVENTS];
+    names.extend(EventType::ALL.iter().map(|kind| kind.as_str()));
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)))
+        .min_items(Some(1))
+        .build()
+}
+
+fn headers_schema() -> impl Into<RefOr<Schema>> {
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Object, Type::Null]))
+        .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .max_properties(Some(gatehouse_domain::webhooks::MAX_HEADERS))
+        .build()
+}
+
+const KEYS: &[&str] = &["name", "url", "events", "headers", "enabled"];
+
+/// Reads a webhook body: every key it names, the rest left `None`.
+fn read_webhook(body: &Map<String, Value>, creating: bool) -> Result<WebhookPatch, ApiError> {
+    Fields::refuse_other_keys(body, KEYS)?;
+    let mut fields = Fields::new(body);
+    let name = if creating { fields.required_string("name") } else { fields.present_string("name") };
+    let url = if creating { fields.required_string("url") } else { fields.present_string("url") };
+    let enabled = fields.optional_bool("enabled");
+    fields.finish()?;
+    let mut errors = FieldErrors::default();
+    let events = match body.get("events") {
+        None if !creating => None,
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new("events", "events is a required field"));
+            None
+        }
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
+            Some(items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        }
+        Some(other) => {
+            errors.push(FieldError::new("events", "events must be a list of event types").with_value(other.clone()));
+            None
+        }
+    };
+    let headers = match body.get("headers") {
+        None => None,
+        Some(Value::Null) => Some(BTreeMap::new()),
+        Some(Value::Object(map)) if map.values().all(Value::is_string) => {
+            Some(map.iter().map(|(key, value)| (key.clone(), value.as_str().unwrap_or_default().to_owned())).collect())
+        }
+        Some(other) => {
+            let message = "headers must be an object whose values are strings";
+            errors.push(FieldError::new("headers", message).with_value(other.clone()));
+            None
+        }
+    };
+    errors.into_result()?;
+    Ok(WebhookPatch { name, url, events, headers, enabled })
+}
+
+fn webhook_id(raw: &str) -> Result<WebhookId, ApiError> {
+    Ok(WebhookId(path_id(raw)?))
+}
+
+/// Every webhook endpoint (never their secrets).
+#[utoipa::path(get, path = "/admin/webhooks", tag = "admin", operation_id = "list_webhooks",
+    responses((status = 200, description = "{data: [webhooks]}", body = DataListResponse)))]
+pub async fn list_webhooks(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<DataListResponse>, ApiError> {
+    let webhooks = state.domain.list_webhooks(&caller).await?;
+    Ok(Json(DataListResponse { data: webhooks.iter().map(webhook_json).collect() }))
+}
+
+/// Create a webhook endpoint; its signing secret (`whsec_…`) appears once, as `secret`.
+#[utoipa::path(post, path = "/admin/webhooks", tag = "admin", operation_id = "create_webhook",
+    request_body = CreateWebhookRequest,
+    responses(
+        (status = 201, description = "{data: webhook with secret}", body = DataResponse),
+        (status = 400, description = "Invalid name, url, events or headers", body = ErrorResponse),
+    ))]
+pub async fn create_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    let patch = read_webhook(&body, true)?;
+    let input = WebhookInput {
+        name: patch.name.unwrap_or_default(),
+        url: patch.url.unwrap_or_default(),
+        events: patch.events.unwrap_or_default(),
+        headers: patch.headers.unwrap_or_default(),
+        enabled: patch.enabled.unwrap_or(true),
+    };
+    let created = state.domain.create_webhook(&caller, input).await?;
+    let mut data = webhook_json(&created.webhook);
+    data["secret"] = json!(created.secret.expose());
+    let mut response = (StatusCode::CREATED, Json(DataResponse { data })).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// One webhook endpoint.
+#[utoipa::path(get, path = "/admin/webhooks/{id}", tag = "admin", operation_id = "find_webhook",
+    params(("id" = i64, Path, description = "Webhook id", minimum = 1)),
+    responses(
+        (status = 200, description = "{data: webhook}", body = DataResponse),
+        (status = 400, description = "Malformed id", body = ErrorResponse),
+        (status = 404, description = "No such webhook", body = ErrorResponse),
+    ))]
+pub async fn find_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let webhook = state.domain.find_webhook(&caller, webhook_id(&id)?).await?;
+    Ok(Json(DataResponse { data: webhook_json(&webhook) }))
+}
+
+/// Change a webhook endpoint (the secret stays).
+#[utoipa::path(put, path = "/admin/webhooks/{id}", tag = "admin", operation_id = "update_webhook",
+    params(("id" = i64, Path, description = "Webhook id", minimum = 1)),
+    request_body = UpdateWebhookRequest,
+    responses(
+        (status = 200, description = "{data: webhook}", body = DataResponse),
+        (status = 400, description = "Malformed id, or invalid name, url, events or headers", body = ErrorResponse),
+        (status = 404, description = "No such webhook", body = ErrorResponse),
+    ))]
+pub async fn update_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<DataResponse>, ApiError> {
+    let id = webhook_id(&id)?;
+    let patch = read_webhook(&body, false)?;
+    let webhook = state.domain.update_webhook(&caller, id, patch).await?;
+    Ok(Json(DataResponse { data: webhook_json(&webhook) }))
+}
+
+/// Delete a webhook endpoint and its deliveries.
+#[utoipa::path(delete, path = "/admin/webhooks/{id}", tag = "admin", operation_id = "delete_webhook",
+    params(("id" = i64, Path, description = "Webhook id", minimum = 1)),
+    responses(
+        (status = 200, description = "{data: webhook}", body = DataResponse),
+        (status = 400, description = "Malformed id", body = ErrorResponse),
+        (status = 404, description = "No such webhook", body = ErrorResponse),
+    ))]
+pub async fn delete_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<DataResponse>, ApiError> {
+    let webhook = state.domain.delete_webhook(&caller, webhook_id(&id)?).await?;
+    Ok(Json(DataResponse { data: webhook_json(&webhook) }))
+}
+
+/// Send a `webhook.test` event to this endpoint; answers with the queued delivery.
+#[utoipa::path(post, path = "/admin/webhooks/{id}/trigger", tag = "admin", operation_id = "trigger_webhook",
+    params(("id" = i64, Path, description = "Webhook id", minimum = 1)),
+    responses(
+        (status = 202, description = "{data: delivery}", body = DataResponse),
+        (status = 400, description = "Malformed id", body = ErrorResponse),
+        (status = 404, description = "No such webhook", body = ErrorResponse),
+    ))]
+pub async fn trigger_webhook(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<DataResponse>), ApiError> {
+    let delivery = state.domain.trigger_webhook(&caller, webhook_id(&id)?).await?;
+    Ok((StatusCode::ACCEPTED, Json(DataResponse { data: delivery_json(&delivery, &[]) })))
+}
+
+/// `?limit=` of the deliveries list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveriesQuery {
+    /// How many deliveries, newest first (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+}
+
+/// The most recent deliveries of an endpoint with their attempts: event id, status code,
+/// duration, error, next retry.
+#[utoipa::path(get, path = "/admin/webhooks/{id}/deliveries", tag = "admin", operation_id = "list_webhook_deliveries",
+    params(("id" = i64, Path, description = "Webhook id", minimum = 1), DeliveriesQuery),
+    responses(
+        (status = 200, description = "{data: [deliveries with history]}", body = DataListResponse),
+        (status = 400, description = "Malformed id or limit", body = ErrorResponse),
+        (status = 404, description = "No such webhook", body = ErrorResponse),
+    ))]
+pub async fn list_webhook_deliveries(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    query: Result<Query<DeliveriesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<DataListResponse>, ApiError> {
+    let id = webhook_id(&id)?;
+    let limit = match query {
+        Ok(Query(DeliveriesQuery { limit: None })) => 50,
+        Ok(Query(DeliveriesQuery { limit: Some(limit) })) if (1..=500).contains(&limit) => limit,
+        _ => return Err(ApiError::validation("limit must be an integer from 1 to 500")),
+    };
+    let deliveries = state.domain.list_webhook_deliveries(&caller, id, limit).await?;
+    let data = deliveries.iter().map(|(delivery, attempts)| delivery_json(delivery, attempts)).collect();
+    Ok(Json(DataListResponse { data }))
+}
+
+/// Send a delivery again now (a failed one gets one more attempt).
+#[utoipa::path(post, path = "/admin/webhooks/{id}/deliveries/{delivery}/resend", tag = "admin",
+    operation_id = "resend_webhook_delivery",
+    params(("id" = i64, Path, description = "Webhook id", minimum = 1),
+           ("delivery" = i64, Path, description = "Delivery id", minimum = 1)),
+    responses(
+        (status = 202, description = "{data: delivery}", body = DataResponse),
+        (status = 400, description = "Malformed id", body = ErrorResponse),
+        (status = 404, description = "No such webhook or delivery", body = ErrorResponse),
+    ))]
+pub async fn resend_webhook_delivery(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((id, delivery)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<DataResponse>), ApiError> {
+    let id = webhook_id(&id)?;
+    let delivery = path_id(&delivery)?;
+    let resent = state.domain.resend_webhook_delivery(&caller, id, delivery).await?;
+    Ok((StatusCode::ACCEPTED, Json(DataResponse { data: delivery_json(&resent, &[]) })))
+}

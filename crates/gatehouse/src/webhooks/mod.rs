@@ -1,0 +1,249 @@
+//! The webhook dispatcher: a background task started by `serve` beside the mail sender. Each
+//! round it fans new outbox events out into delivery rows, claims the deliveries that are due
+//! (under a lease, so a node that dies leaves them to others), and sends each one on its own
+//! task with Standard Webhooks headers. The rules (signature, schedule, claim order) are the
+//! domain's ([`gatehouse_domain::webhooks`]); this module only does the HTTP.
+//!
+//! Concurrency is bounded overall ([`MAX_IN_FLIGHT`]) and per endpoint ([`PER_ENDPOINT`], in
+//! the claim itself), so one slow endpoint holds at most its own slots. Time comes from the
+//! domain's clock, so tests drive the retry schedule without waiting.
+
+pub mod target;
+
+use crate::config::WebhooksConfig;
+use crate::http::metrics::Metrics;
+use gatehouse_domain::webhooks::{sign, AttemptOutcome, Delivery, DeliveryAttempt, RetrySchedule, Webhook};
+use gatehouse_domain::Domain;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, Semaphore};
+
+/// Deliveries in flight at once on this node.
+pub const MAX_IN_FLIGHT: usize = 32;
+/// Deliveries of one endpoint in flight at once (first attempts go one at a time, in order).
+pub const PER_ENDPOINT: i64 = 4;
+/// Events fanned out per transaction.
+const FAN_OUT_BATCH: i64 = 500;
+/// Time between two looks at the outbox when there was nothing to do.
+const POLL: Duration = Duration::from_millis(200);
+/// How long a claim is held beyond twice the request timeout before another node (or this one,
+/// restarted) may take it.
+const LEASE_MARGIN: Duration = Duration::from_secs(1);
+/// Longest error text kept per attempt.
+const MAX_ERROR_LEN: usize = 500;
+
+/// Delivers webhooks.
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    domain: Arc<Domain>,
+    client: reqwest::Client,
+    schedule: RetrySchedule,
+    allow_private: bool,
+    lease_ms: i64,
+    node: String,
+    metrics: Arc<Metrics>,
+    slots: Arc<Semaphore>,
+    finished: Notify,
+}
+
+impl Dispatcher {
+    /// A dispatcher with the `[webhooks]` settings.
+    pub fn new(domain: Arc<Domain>, config: &WebhooksConfig, metrics: Arc<Metrics>) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout.0)
+            .connect_timeout(config.timeout.0)
+            .no_proxy()
+            .use_rustls_tls()
+            .dns_resolver(Arc::new(target::FilteringResolver { allow_private: config.allow_private_targets }))
+            .build()?;
+        let lease = config.timeout.0 * 2 + LEASE_MARGIN;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                domain,
+                client,
+                schedule: RetrySchedule {
+                    delays: config.retry_schedule.iter().map(|delay| delay.0).collect(),
+                    jitter_percent: 10,
+                },
+                allow_private: config.allow_private_targets,
+                lease_ms: i64::try_from(lease.as_millis()).unwrap_or(i64::MAX),
+                node: format!("{}-{}", std::process::id(), gatehouse_domain::crypto::token::random_hex(4)),
+                metrics,
+                slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+                finished: Notify::new(),
+            }),
+        })
+    }
+
+    /// Runs until the task is dropped.
+    pub async fn run(self) {
+        loop {
+            let busy = self.round().await;
+            if !busy {
+                // Woken early when a send finishes (its endpoint may have its next event due).
+                let _ = tokio::time::timeout(POLL, self.inner.finished.notified()).await;
+            }
+        }
+    }
+
+    /// One round: fan out, claim, start sends. Whether anything was done.
+    pub async fn round(&self) -> bool {
+        let inner = &self.inner;
+        let fanned = match inner.domain.fan_out_webhook_events(FAN_OUT_BATCH).await {
+            Ok(count) => count,
+            Err(error) => {
+                tracing::warn!(error.cause = %error, "cannot fan webhook events out");
+                0
+            }
+        };
+        let free = inner.slots.available_permits();
+        if free == 0 {
+            return fanned > 0;
+        }
+        let limit = i64::try_from(free).unwrap_or(1);
+        let claimed =
+            match inner.domain.claim_webhook_deliveries(&inner.node, limit, PER_ENDPOINT, inner.lease_ms).await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::warn!(error.cause = %error, "cannot claim webhook deliveries");
+                    return fanned > 0;
+                }
+            };
+        if claimed.is_empty() {
+            return fanned > 0;
+        }
+        let webhooks: HashMap<_, _> = match inner.domain.webhooks_for_delivery().await {
+            Ok(list) => list.into_iter().map(|webhook| (webhook.id, Arc::new(webhook))).collect(),
+            Err(error) => {
+                tracing::warn!(error.cause = %error, "cannot read webhooks");
+                return true;
+            }
+        };
+        for delivery in claimed {
+            let Some(webhook) = webhooks.get(&delivery.webhook_id).cloned() else { continue };
+            let Ok(permit) = inner.slots.clone().acquire_owned().await else { return true };
+            let this = self.clone();
+            tokio::spawn(async move {
+                this.deliver(&webhook, &delivery).await;
+                drop(permit);
+                this.inner.finished.notify_one();
+            });
+        }
+        true
+    }
+
+    /// Sends one delivery and records the attempt.
+    async fn deliver(&self, webhook: &Webhook, delivery: &Delivery) {
+        let inner = &self.inner;
+        let started_at = inner.domain.now();
+        let started = Instant::now();
+        let result = self.send(webhook, delivery, started_at.as_secs()).await;
+        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let number = delivery.attempts + 1;
+        let (status_code, error) = match result {
+            Ok(status) if (200..300).contains(&status) => (Some(i64::from(status)), None),
+            Ok(status) => (Some(i64::from(status)), Some(format!("HTTP {status}"))),
+            Err(error) => (None, Some(error)),
+        };
+        let outcome = match &error {
+            None => AttemptOutcome::Succeeded,
+            Some(_) => inner.schedule.after_failure(number, inner.domain.now()),
+        };
+        inner.metrics.record_webhook_attempt(outcome);
+        match (&outcome, &error) {
+            (AttemptOutcome::Succeeded, _) => {
+                tracing::debug!(webhook.id = webhook.id.0, event.id = %delivery.event_id, "webhook delivered");
+            }
+            (AttemptOutcome::RetryAt(at), Some(error)) => tracing::info!(
+                webhook.id = webhook.id.0, event.id = %delivery.event_id, attempt = number, error.cause = %error,
+                retry.at = %at.to_rfc3339(), "webhook delivery failed; will retry"
+            ),
+            (_, error) => tracing::warn!(
+                webhook.id = webhook.id.0, event.id = %delivery.event_id, attempt = number,
+                error.cause = error.as_deref().unwrap_or_default(), "webhook delivery given up"
+            ),
+        }
+        let attempt = DeliveryAttempt {
+            delivery_id: delivery.id,
+            attempt: number,
+            at: started_at,
+            status_code,
+            duration_ms,
+            error,
+        };
+        if let Err(error) = inner.domain.record_webhook_attempt(&attempt, outcome).await {
+            // The lease runs out and the delivery is tried again: at least once, never lost.
+            tracing::warn!(error.cause = %error, delivery.id = delivery.id, "cannot record a webhook attempt");
+        }
+    }
+
+    /// POSTs the delivery; the status code, or why no answer came.
+    async fn send(&self, webhook: &Webhook, delivery: &Delivery, timestamp: i64) -> Result<u16, String> {
+        let url = reqwest::Url::parse(&webhook.url).map_err(|error| format!("invalid url: {error}"))?;
+        if !self.inner.allow_private {
+            // An address written in the URL is never resolved: check it here.
+            let literal = match url.host() {
+                Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+                Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+                _ => None,
+            };
+            if let Some(why) = literal.and_then(|ip| target::refusal(ip).map(|why| (ip, why))) {
+                return Err(target::Refused(format!("{} is {}", why.0, why.1)).to_string());
+            }
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &webhook.headers {
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name.as_str()), HeaderValue::try_from(value.as_str()))
+            {
+                headers.insert(name, value);
+            }
+        }
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, HeaderValue::from_static(concat!("Gatehouse-Webhooks/", env!("CARGO_PKG_VERSION"))));
+        let signature = sign(&webhook.secret, &delivery.event_id, timestamp, &delivery.payload);
+        for (name, value) in [
+            ("webhook-id", delivery.event_id.clone()),
+            ("webhook-timestamp", timestamp.to_string()),
+            ("webhook-signature", signature),
+        ] {
+            let value = HeaderValue::try_from(value).map_err(|error| format!("header {name}: {error}"))?;
+            headers.insert(HeaderName::from_static(name), value);
+        }
+        let response = self
+            .inner
+            .client
+            .post(url)
+            .headers(headers)
+            .body(delivery.payload.clone())
+            .send()
+            .await
+            .map_err(|error| describe(&error))?;
+        Ok(response.status().as_u16())
+    }
+}
+
+/// An error and its causes on one line, cut to [`MAX_ERROR_LEN`].
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() { "timed out".to_owned() } else { error.to_string() };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if text.len() > MAX_ERROR_LEN {
+        let mut cut = MAX_ERROR_LEN;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
