@@ -36,7 +36,7 @@ pub const MAX_HEADERS: usize = 20;
 
 /// Headers an endpoint may not set: hop-by-hop ones, those the transport computes, and the
 /// Standard Webhooks ones the dispatcher writes (`webhook-*`, checked by prefix).
-const RESERVED_HEADERS: &[&str] = &[
+pub const RESERVED_HEADERS: &[&str] = &[
     "connection",
     "keep-alive",
     "proxy-authenticate",

@@ -75,8 +75,13 @@ pub struct CreateWebhookRequest {
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// `http` or `https` URL, at most 2048 characters; private addresses are refused at send
-    /// time unless `webhooks.allow_private_targets`.
-    #[schema(min_length = 1, max_length = 2048, pattern = r"^https?://[^\s/?#]+")]
+    /// time unless `webhooks.allow_private_targets`. The pattern shows the usual form (a DNS
+    /// name, a port, a path); an IP literal or an internationalized name is accepted too.
+    #[schema(
+        min_length = 1,
+        max_length = 2048,
+        pattern = r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?::[0-9]{1,4})?(?:[/?#]\S*)?$"
+    )]
     pub url: String,
     /// Event types, or `["*"]` for every event.
     #[schema(schema_with = events_schema)]
@@ -96,7 +101,12 @@ pub struct UpdateWebhookRequest {
     #[schema(min_length = 1, max_length = 200, pattern = r"\S", nullable = false)]
     pub name: Option<String>,
     /// `http` or `https` URL.
-    #[schema(min_length = 1, max_length = 2048, pattern = r"^https?://[^\s/?#]+", nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 2048,
+        pattern = r"^https?://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?::[0-9]{1,4})?(?:[/?#]\S*)?$",
+        nullable = false
+    )]
     pub url: Option<String>,
     /// Event types, or `["*"]`.
     #[schema(schema_with = events_schema)]
@@ -117,12 +127,40 @@ fn events_schema() -> impl Into<RefOr<Schema>> {
         .build()
 }
 
+/// Names are RFC 9110 tokens other than the reserved ones (in any case), values printable
+/// ASCII of at most 4096 characters: what `check_header` in the domain accepts.
 fn headers_schema() -> impl Into<RefOr<Schema>> {
-    ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([Type::Object, Type::Null]))
-        .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)))
-        .max_properties(Some(gatehouse_domain::webhooks::MAX_HEADERS))
-        .build()
+    let any_case = |name: &str| -> String {
+        name.chars()
+            .map(|c| {
+                if c.is_ascii_alphabetic() {
+                    format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                } else {
+                    regex_escape(c)
+                }
+            })
+            .collect()
+    };
+    let mut reserved: Vec<String> =
+        gatehouse_domain::webhooks::RESERVED_HEADERS.iter().map(|name| any_case(name)).collect();
+    reserved.push(format!("{}.*", any_case("webhook-")));
+    crate::http::openapi::raw_schema(serde_json::json!({
+        "type": ["object", "null"],
+        "maxProperties": gatehouse_domain::webhooks::MAX_HEADERS,
+        "propertyNames": {
+            "pattern": "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+            "not": {"pattern": format!("^(?:{})$", reserved.join("|"))}
+        },
+        "additionalProperties": {"type": "string", "maxLength": 4096, "pattern": "^[\\t\\x20-\\x7e]*$"}
+    }))
+}
+
+fn regex_escape(c: char) -> String {
+    if "\\^$.|?*+()[]{}".contains(c) {
+        format!("\\{c}")
+    } else {
+        c.to_string()
+    }
 }
 
 const KEYS: &[&str] = &["name", "url", "events", "headers", "enabled"];
