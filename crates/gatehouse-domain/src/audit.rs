@@ -301,6 +301,31 @@ pub(crate) async fn emit(
     Ok(())
 }
 
+/// Writes the audit row of an admin-realm change that has no event of its own (the contract
+/// lists none for webhook endpoints), in `tx`, so it exists if and only if the change does.
+pub(crate) async fn record(
+    tx: &mut dyn StoreTx,
+    origin: &Origin,
+    action: &str,
+    subject: (&str, String),
+    now: Timestamp,
+) -> Result<(), DomainError> {
+    let entry = NewAuditEntry {
+        occurred_at: now,
+        actor: origin.actor.clone(),
+        actor_label: origin.label.clone(),
+        action: action.to_owned(),
+        subject_type: Some(subject.0.to_owned()),
+        subject_id: Some(subject.1),
+        client_ip: origin.context.client_ip.clone(),
+        user_agent: origin.context.user_agent.clone(),
+        outcome: Outcome::Success,
+        event_id: None,
+    };
+    tx.insert_audit_entry(&entry).await?;
+    Ok(())
+}
+
 /// One page of the audit log, newest first.
 #[derive(Clone, Debug)]
 pub struct AuditPage {

@@ -7,6 +7,7 @@
 //! `webhook-id`.
 
 use crate::action::Action;
+use crate::audit;
 use crate::caller::Caller;
 use crate::error::{DomainError, FieldError, FieldErrors};
 use crate::events::{EventType, StoredEvent};
@@ -435,6 +436,8 @@ impl Domain {
         let row = validate(&input, secret.clone(), self.clock.now())?;
         let mut tx = self.store.begin().await?;
         let webhook = tx.insert_webhook(&row).await?;
+        audit::record(&mut *tx, &caller.origin(), "webhook.created", ("webhook", webhook.id.0.to_string()), row.now)
+            .await?;
         tx.commit().await?;
         Ok(CreatedWebhook { webhook, secret })
     }
@@ -458,6 +461,7 @@ impl Domain {
         let row = validate(&input, current.secret, self.clock.now())?;
         let mut tx = self.store.begin().await?;
         let webhook = tx.update_webhook(id, &row).await?.ok_or(NOT_FOUND)?;
+        audit::record(&mut *tx, &caller.origin(), "webhook.updated", ("webhook", id.0.to_string()), row.now).await?;
         tx.commit().await?;
         Ok(webhook)
     }
@@ -467,6 +471,8 @@ impl Domain {
         caller.authorize(Action::ADMIN_WEBHOOKS_DELETE)?;
         let mut tx = self.store.begin().await?;
         let webhook = tx.delete_webhook(id).await?.ok_or(NOT_FOUND)?;
+        audit::record(&mut *tx, &caller.origin(), "webhook.deleted", ("webhook", id.0.to_string()), self.clock.now())
+            .await?;
         tx.commit().await?;
         Ok(webhook)
     }

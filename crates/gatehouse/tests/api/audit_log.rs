@@ -334,3 +334,33 @@ async fn a_refused_change_leaves_no_audit_row() {
     let after = audit(&server, &jwt, "").await.json()["data"]["pagination"]["total"].clone();
     assert_eq!(before, after, "the rolled-back block wrote no audit row");
 }
+
+#[tokio::test]
+async fn webhook_changes_are_audited_with_their_admin() {
+    let server = TestServer::spawn().await;
+    let jwt = first_admin(&server).await;
+    let created = server
+        .post(
+            "/admin/webhooks",
+            &json!({"name": "sink", "url": "https://hooks.example.com/in", "events": ["*"]}),
+            Some(&jwt),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let id = created.json()["data"]["id"].to_string();
+    let updated = server.put(&format!("/admin/webhooks/{id}"), &json!({"enabled": false}), &jwt).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    let request = server.client.delete(server.url(&format!("/admin/webhooks/{id}"))).bearer_auth(&jwt);
+    assert_eq!(server.send(request).await.status, StatusCode::OK);
+
+    let rows = rows(&server, &jwt, &format!("?subject=webhook:{id}")).await;
+    let actions: Vec<&str> = rows.iter().map(|row| row["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["webhook.deleted", "webhook.updated", "webhook.created"], "newest first");
+    for row in &rows {
+        assert_eq!(
+            (row["actor"]["label"].as_str(), row["outcome"].as_str()),
+            (Some("ada@example.com"), Some("success"))
+        );
+        assert!(!row.to_string().contains("whsec_"), "no signing secret in the log: {row}");
+    }
+}
