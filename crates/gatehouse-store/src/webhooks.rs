@@ -145,6 +145,7 @@ const RESEND: &str = concat!(
      updated_at = $2 WHERE id = $1 RETURNING ",
     delivery_columns!()
 );
+const ANY_DUE: &str = "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 LIMIT 1";
 const RELEASE: &str =
     "UPDATE webhook_deliveries SET lease_until = NULL, claimed_by = NULL WHERE id = $1 AND status = 'pending'";
 const INSERT_ATTEMPT: &str =
@@ -338,6 +339,13 @@ pub(crate) async fn claim_deliveries(
     limits: ClaimLimits,
 ) -> Result<Vec<Delivery>, StoreError> {
     let ClaimLimits { limit, per_webhook, first_batch, lease_ms } = limits;
+    // A read first: an idle dispatcher never takes the write lock (SQLite's one writer).
+    let due = on_pool!(store, |pool| {
+        fetch_optional(sqlx::query(ANY_DUE).bind(now.as_millis()), pool, |columns| columns.int()).await
+    })?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     match &store.pools {
         Pools::Sqlite { write, .. } => {
             let statement = sqlx::query(CLAIM_SQLITE)
