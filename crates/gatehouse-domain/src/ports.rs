@@ -12,7 +12,7 @@ use crate::model::{
 use crate::query::{Filter, UserQuery};
 use crate::time::Timestamp;
 use crate::webhooks::{
-    AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStats, NewDelivery, NewWebhook, Webhook, WebhookId,
+    AttemptOutcome, ClaimLimits, Delivery, DeliveryAttempt, DeliveryStats, NewDelivery, NewWebhook, Webhook, WebhookId,
 };
 use async_trait::async_trait;
 use std::fmt;
@@ -239,21 +239,20 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts one delivery outside the outbox (a test event), due at once.
     async fn insert_delivery(&self, delivery: &NewDelivery) -> Result<Delivery, StoreError>;
 
-    /// Claims up to `limit` pending deliveries due at `now` whose endpoint is enabled and whose
-    /// lease (if any) ran out by `lease_now`, leasing each to `node` until `lease_now +
-    /// lease_ms`. Leases follow the real time (`lease_now`): they bound how long a node may
-    /// hold a delivery, which an injected clock moved by a test does not change. A first attempt is
-    /// claimed only when no earlier first attempt of its endpoint is pending, so first attempts
-    /// go out in event order; at most `per_webhook` deliveries of one endpoint are leased at
-    /// once. PostgreSQL skips rows another node is claiming (`FOR UPDATE SKIP LOCKED`).
+    /// Claims up to `limits.limit` pending deliveries due at `now` of enabled endpoints, leasing
+    /// each to `node` until `lease_now + limits.lease_ms`. Leases follow the real time (`lease_now`): they
+    /// bound how long a node may hold a delivery, which an injected clock moved by a test does
+    /// not change; a lease that ran out is claimed again. First attempts: the oldest
+    /// `first_batch` pending ones of each endpoint none of whose first attempts is leased, so
+    /// that one sender sends them in event order. Retries: those due, at most `per_webhook`
+    /// leased per endpoint. PostgreSQL skips rows and endpoints another node is claiming
+    /// (`FOR UPDATE SKIP LOCKED`).
     async fn claim_deliveries(
         &self,
         now: Timestamp,
         lease_now: Timestamp,
         node: &str,
-        limit: i64,
-        per_webhook: i64,
-        lease_ms: i64,
+        limits: ClaimLimits,
     ) -> Result<Vec<Delivery>, StoreError>;
 
     /// Records an attempt in the history and applies its outcome to the delivery (attempt
@@ -264,6 +263,10 @@ pub trait Store: Send + Sync + 'static {
         outcome: AttemptOutcome,
         now: Timestamp,
     ) -> Result<(), StoreError>;
+
+    /// Ends the lease of a pending delivery its holder will not send after all, so it can be
+    /// claimed again at once.
+    async fn release_delivery(&self, id: i64) -> Result<(), StoreError>;
 
     /// One delivery.
     async fn find_delivery(&self, id: i64) -> Result<Option<Delivery>, StoreError>;

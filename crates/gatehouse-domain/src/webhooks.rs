@@ -247,6 +247,19 @@ pub enum AttemptOutcome {
     Failed,
 }
 
+/// How much one claim may take (see [`crate::ports::Store::claim_deliveries`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimLimits {
+    /// Deliveries in all.
+    pub limit: i64,
+    /// Retries of one endpoint leased at once.
+    pub per_webhook: i64,
+    /// First attempts of one endpoint claimed together.
+    pub first_batch: i64,
+    /// Lease length, in milliseconds of real time.
+    pub lease_ms: i64,
+}
+
 /// What the delivery queue holds, for metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DeliveryStats {
@@ -541,19 +554,25 @@ impl Domain {
         Ok(self.store.fan_out_events(limit, self.clock.now()).await?)
     }
 
-    /// Claims up to `limit` due deliveries of enabled endpoints, at most `per_webhook` in
-    /// flight per endpoint, leased to `node` for `lease_ms` of real time (dispatcher). Due
-    /// times follow the injected clock; leases the real one, so a test that moves the clock
+    /// Claims due deliveries of enabled endpoints (dispatcher): up to `limit` in all, the
+    /// next `first_batch` first attempts of each endpoint whose first attempts are not in
+    /// flight (to be sent one after the other, in event order), and due retries, at most
+    /// `per_webhook` in flight per endpoint ([`ClaimLimits`]); each leased to `node` for `lease_ms` of real time.
+    /// Due times follow the injected clock; leases the real one, so a test that moves the clock
     /// does not expire the lease of a request still in flight.
     pub async fn claim_webhook_deliveries(
         &self,
         node: &str,
-        limit: i64,
-        per_webhook: i64,
-        lease_ms: i64,
+        limits: ClaimLimits,
     ) -> Result<Vec<Delivery>, DomainError> {
         let lease_now = crate::time::SystemClock.now();
-        Ok(self.store.claim_deliveries(self.clock.now(), lease_now, node, limit, per_webhook, lease_ms).await?)
+        Ok(self.store.claim_deliveries(self.clock.now(), lease_now, node, limits).await?)
+    }
+
+    /// Gives back a claimed delivery that will not be sent now (dispatcher), so it is claimed
+    /// again at once rather than when its lease ends.
+    pub async fn release_webhook_delivery(&self, id: i64) -> Result<(), DomainError> {
+        Ok(self.store.release_delivery(id).await?)
     }
 
     /// Records one attempt and what follows from it (dispatcher).

@@ -18,7 +18,7 @@ use gatehouse_domain::ports::{Backend, Store, StoreError, StoreTx};
 use gatehouse_domain::query::{Filter, UserQuery};
 use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::webhooks::{
-    AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStats, NewDelivery, Webhook, WebhookId,
+    AttemptOutcome, ClaimLimits, Delivery, DeliveryAttempt, DeliveryStats, NewDelivery, Webhook, WebhookId,
 };
 
 #[async_trait]
@@ -242,11 +242,9 @@ impl Store for SqlStore {
         now: Timestamp,
         lease_now: Timestamp,
         node: &str,
-        limit: i64,
-        per_webhook: i64,
-        lease_ms: i64,
+        limits: ClaimLimits,
     ) -> Result<Vec<Delivery>, StoreError> {
-        webhooks::claim_deliveries(self, now, lease_now, node, limit, per_webhook, lease_ms).await
+        webhooks::claim_deliveries(self, now, lease_now, node, limits).await
     }
 
     async fn record_delivery_attempt(
@@ -256,6 +254,10 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         webhooks::record_delivery_attempt(self, attempt, outcome, now).await
+    }
+
+    async fn release_delivery(&self, id: i64) -> Result<(), StoreError> {
+        webhooks::release_delivery(self, id).await
     }
 
     async fn find_delivery(&self, id: i64) -> Result<Option<Delivery>, StoreError> {

@@ -7,14 +7,14 @@
 //! work without sending an attempt twice.
 
 use crate::classify::classify;
-use crate::db::{execute, fetch_all, fetch_one, fetch_optional, on_pool, on_tx, Pools, SqlStore, SqlTx};
+use crate::db::{execute, fetch_all, fetch_one, fetch_optional, on_pool, on_tx, on_write_pool, Pools, SqlStore, SqlTx};
 use crate::events;
 use crate::rows::{Columns, RowExt};
 use gatehouse_domain::ports::StoreError;
 use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::webhooks::{
-    delivery_for, AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStats, DeliveryStatus, NewDelivery, NewWebhook,
-    Webhook, WebhookId,
+    delivery_for, AttemptOutcome, ClaimLimits, Delivery, DeliveryAttempt, DeliveryStats, DeliveryStatus, NewDelivery,
+    NewWebhook, Webhook, WebhookId,
 };
 use gatehouse_domain::Secret;
 use sqlx::types::Json;
@@ -145,6 +145,9 @@ const RESEND: &str = concat!(
      updated_at = $2 WHERE id = $1 RETURNING ",
     delivery_columns!()
 );
+const ANY_DUE: &str = "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 LIMIT 1";
+const RELEASE: &str =
+    "UPDATE webhook_deliveries SET lease_until = NULL, claimed_by = NULL WHERE id = $1 AND status = 'pending'";
 const INSERT_ATTEMPT: &str =
     "INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, duration_ms, error) \
                               VALUES ($1, $2, $3, $4, $5, $6)";
@@ -166,42 +169,50 @@ const LOCK_EVENTS_POSTGRES: &str = "LOCK TABLE events IN SHARE MODE";
 const MOVE_CURSOR: &str = "UPDATE webhook_cursor SET seq = $1 WHERE id = 1";
 const NEWEST_EVENT: &str = "SELECT COALESCE(MAX(seq), 0), (SELECT seq FROM webhook_cursor WHERE id = 1) FROM events";
 
-/// The deliveries that may be claimed: per endpoint its oldest pending first attempt (unless it
-/// is leased: then nothing newer goes either) and every retry that is due, minus the endpoints
-/// already at their limit of leased deliveries. `$1` now (due times), `$6` the real time
-/// (leases), `$3` limit, `$4` per endpoint.
+/// The deliveries that may be claimed. First attempts: per enabled endpoint whose first
+/// attempts are not in flight (none leased), its oldest `$7` pending ones, in event order (the
+/// dispatcher sends them one after the other). Retries: those due, at most `$4` leased per
+/// endpoint. `$1` now (due times), `$6` the real time (leases), `$3` limit. `$lock` locks the
+/// endpoints whose first attempts are being claimed (PostgreSQL), so two nodes never claim
+/// parts of one endpoint's stream at once.
 macro_rules! claimable {
-    () => {
-        "WITH candidates AS ( \
-           SELECT d.id, d.webhook_id FROM webhook_deliveries d WHERE d.id IN \
-             (SELECT (SELECT MIN(f.id) FROM webhook_deliveries f WHERE f.webhook_id = e.id \
-                AND f.status = 'pending' AND f.attempts = 0) FROM webhooks e WHERE e.enabled) \
-           AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $6) \
-           UNION ALL \
-           SELECT d.id, d.webhook_id FROM webhook_deliveries d WHERE d.status = 'pending' AND d.attempts > 0 \
-           AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $6) \
-         ), ranked AS ( \
-           SELECT c.id, ROW_NUMBER() OVER (PARTITION BY c.webhook_id ORDER BY c.id) AS position, \
-             (SELECT COUNT(*) FROM webhook_deliveries b WHERE b.webhook_id = c.webhook_id \
-              AND b.lease_until IS NOT NULL AND b.lease_until > $6 AND b.status = 'pending') AS busy \
-           FROM candidates c JOIN webhooks w ON w.id = c.webhook_id WHERE w.enabled \
-         ) "
+    ($lock:literal) => {
+        concat!(
+            "WITH hooks AS (SELECT e.id FROM webhooks e WHERE e.enabled ",
+            $lock,
+            "), firsts AS ( \
+               SELECT f.id, ROW_NUMBER() OVER (PARTITION BY f.webhook_id ORDER BY f.id) AS position \
+               FROM webhook_deliveries f JOIN hooks h ON h.id = f.webhook_id \
+               WHERE f.status = 'pending' AND f.attempts = 0 AND f.next_attempt_at <= $1 \
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries b WHERE b.webhook_id = f.webhook_id \
+                 AND b.lease_until IS NOT NULL AND b.lease_until > $6 AND b.status = 'pending' AND b.attempts = 0) \
+             ), retries AS ( \
+               SELECT d.id, ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.id) \
+                 + (SELECT COUNT(*) FROM webhook_deliveries b WHERE b.webhook_id = d.webhook_id \
+                    AND b.lease_until IS NOT NULL AND b.lease_until > $6 AND b.status = 'pending' AND b.attempts > 0) \
+                 AS position \
+               FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+               WHERE w.enabled AND d.status = 'pending' AND d.attempts > 0 AND d.next_attempt_at <= $1 \
+               AND (d.lease_until IS NULL OR d.lease_until <= $6) \
+             ), chosen AS ( \
+               SELECT id FROM firsts WHERE position <= $7 UNION ALL SELECT id FROM retries WHERE position <= $4 \
+             ) "
+        )
     };
 }
 
 const CLAIM_SQLITE: &str = concat!(
-    claimable!(),
+    claimable!(""),
     "UPDATE webhook_deliveries SET lease_until = $6 + $5, claimed_by = $2 WHERE id IN \
-     (SELECT id FROM ranked WHERE position + busy <= $4 ORDER BY id LIMIT $3) RETURNING ",
+     (SELECT id FROM chosen ORDER BY id LIMIT $3) RETURNING ",
     delivery_columns!()
 );
 /// As [`CLAIM_SQLITE`]; the lease is checked again on the locked row, so a row another node
 /// claimed since this statement's snapshot is left alone.
 const CLAIM_POSTGRES: &str = concat!(
-    claimable!(),
+    claimable!("FOR UPDATE SKIP LOCKED"),
     "UPDATE webhook_deliveries SET lease_until = $6 + $5, claimed_by = $2 WHERE id IN \
-     (SELECT l.id FROM webhook_deliveries l WHERE l.id IN \
-       (SELECT id FROM ranked WHERE position + busy <= $4 ORDER BY id LIMIT $3) \
+     (SELECT l.id FROM webhook_deliveries l WHERE l.id IN (SELECT id FROM chosen ORDER BY id LIMIT $3) \
       AND l.status = 'pending' AND (l.lease_until IS NULL OR l.lease_until <= $6) \
       FOR UPDATE SKIP LOCKED) RETURNING ",
     delivery_columns!()
@@ -325,10 +336,16 @@ pub(crate) async fn claim_deliveries(
     now: Timestamp,
     lease_now: Timestamp,
     node: &str,
-    limit: i64,
-    per_webhook: i64,
-    lease_ms: i64,
+    limits: ClaimLimits,
 ) -> Result<Vec<Delivery>, StoreError> {
+    let ClaimLimits { limit, per_webhook, first_batch, lease_ms } = limits;
+    // A read first: an idle dispatcher never takes the write lock (SQLite's one writer).
+    let due = on_pool!(store, |pool| {
+        fetch_optional(sqlx::query(ANY_DUE).bind(now.as_millis()), pool, |columns| columns.int()).await
+    })?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     match &store.pools {
         Pools::Sqlite { write, .. } => {
             let statement = sqlx::query(CLAIM_SQLITE)
@@ -337,7 +354,8 @@ pub(crate) async fn claim_deliveries(
                 .bind(limit)
                 .bind(per_webhook)
                 .bind(lease_ms)
-                .bind(lease_now.as_millis());
+                .bind(lease_now.as_millis())
+                .bind(first_batch);
             fetch_all(statement, write, read_delivery).await
         }
         Pools::Postgres(pool) => {
@@ -347,7 +365,8 @@ pub(crate) async fn claim_deliveries(
                 .bind(limit)
                 .bind(per_webhook)
                 .bind(lease_ms)
-                .bind(lease_now.as_millis());
+                .bind(lease_now.as_millis())
+                .bind(first_batch);
             fetch_all(statement, pool, read_delivery).await
         }
     }
@@ -388,6 +407,12 @@ pub(crate) async fn record_delivery_attempt(
         execute(statement, conn).await
     })?;
     tx.commit_tx().await
+}
+
+/// See [`gatehouse_domain::ports::Store::release_delivery`].
+pub(crate) async fn release_delivery(store: &SqlStore, id: i64) -> Result<(), StoreError> {
+    on_write_pool!(store, |pool| execute(sqlx::query(RELEASE).bind(id), pool).await)?;
+    Ok(())
 }
 
 /// See [`gatehouse_domain::ports::Store::find_delivery`].

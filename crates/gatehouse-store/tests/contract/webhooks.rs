@@ -4,7 +4,7 @@
 use crate::{later, open, NOW};
 use gatehouse_domain::events::{Actor, DomainEvent, EventType};
 use gatehouse_domain::ports::Store;
-use gatehouse_domain::webhooks::{AttemptOutcome, DeliveryAttempt, DeliveryStatus, NewWebhook, Webhook};
+use gatehouse_domain::webhooks::{AttemptOutcome, ClaimLimits, DeliveryAttempt, DeliveryStatus, NewWebhook, Webhook};
 use gatehouse_domain::Secret;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -39,6 +39,10 @@ async fn emit(store: &Arc<dyn Store>, types: &[EventType]) -> Vec<String> {
     }
     tx.commit().await.unwrap();
     ids
+}
+
+fn limits(limit: i64, per_webhook: i64, first_batch: i64) -> ClaimLimits {
+    ClaimLimits { limit, per_webhook, first_batch, lease_ms: 30_000 }
 }
 
 fn attempt(delivery_id: i64, attempt: i64, code: Option<i64>) -> DeliveryAttempt {
@@ -105,56 +109,66 @@ async fn events_fan_out_once_to_enabled_subscribed_endpoints() {
 }
 
 #[tokio::test]
-async fn first_attempts_go_one_at_a_time_in_event_order_and_retries_do_not_hold_them_back() {
+async fn first_attempts_are_claimed_in_order_as_one_batch_and_retries_do_not_hold_them_back() {
     let (_db, store) = open().await;
     let hook = insert_webhook(&store, &new_webhook("a", &["*"], true)).await;
     let other = insert_webhook(&store, &new_webhook("b", &["user.created"], true)).await;
     emit(&store, &[EventType::UserCreated, EventType::UserUpdated, EventType::UserDeleted]).await;
     store.fan_out_events(100, NOW).await.unwrap();
 
-    let claimed = store.claim_deliveries(NOW, NOW, "node-1", 10, 4, 30_000).await.unwrap();
-    let firsts: Vec<_> = claimed.iter().map(|d| (d.webhook_id, d.event_type.clone())).collect();
-    assert_eq!(firsts, [(hook.id, "user.created".to_owned()), (other.id, "user.created".to_owned())]);
-    assert!(store.claim_deliveries(NOW, NOW, "node-2", 10, 4, 30_000).await.unwrap().is_empty(), "leased, in order");
+    let mut claimed = store.claim_deliveries(NOW, NOW, "node-1", limits(10, 4, 2)).await.unwrap();
+    claimed.sort_by_key(|d| d.id);
+    let of = |claimed: &[gatehouse_domain::webhooks::Delivery], id| {
+        claimed.iter().filter(|d| d.webhook_id == id).map(|d| d.event_type.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(of(&claimed, hook.id), ["user.created", "user.updated"], "the oldest two, in order");
+    assert_eq!(of(&claimed, other.id), ["user.created"]);
+    assert!(
+        store.claim_deliveries(NOW, NOW, "node-2", limits(10, 4, 2)).await.unwrap().is_empty(),
+        "nothing more while an endpoint's first attempts are leased"
+    );
 
-    // The first fails: it waits for its retry, and the next event goes at once.
+    // The first fails and waits for its retry; the second succeeds; the next event goes at once.
+    let mine: Vec<_> = claimed.iter().filter(|d| d.webhook_id == hook.id).collect();
+    let (first, second) = (mine[0], mine[1]);
     store
-        .record_delivery_attempt(&attempt(claimed[0].id, 1, Some(500)), AttemptOutcome::RetryAt(later(5)), NOW)
+        .record_delivery_attempt(&attempt(first.id, 1, Some(500)), AttemptOutcome::RetryAt(later(5)), NOW)
         .await
         .unwrap();
-    let next = store.claim_deliveries(NOW, NOW, "node-1", 10, 4, 30_000).await.unwrap();
-    assert_eq!(next.iter().map(|d| d.event_type.as_str()).collect::<Vec<_>>(), ["user.updated"]);
+    store.record_delivery_attempt(&attempt(second.id, 1, Some(200)), AttemptOutcome::Succeeded, NOW).await.unwrap();
+    let next = store.claim_deliveries(NOW, NOW, "node-1", limits(10, 4, 2)).await.unwrap();
+    assert_eq!(next.iter().map(|d| d.event_type.as_str()).collect::<Vec<_>>(), ["user.deleted"]);
     let stats = store.delivery_stats().await.unwrap();
-    assert_eq!((stats.pending_first, stats.retrying), (3, 1));
+    assert_eq!((stats.pending_first, stats.retrying), (2, 1));
 
-    // A lease that ran out is claimed again (its node died); the due retry comes too.
-    let again = store.claim_deliveries(later(31), later(31), "node-2", 10, 4, 30_000).await.unwrap();
+    // Leases that ran out are claimed again (their node died); the due retry comes too.
+    let again = store.claim_deliveries(later(31), later(31), "node-2", limits(10, 4, 2)).await.unwrap();
     let mut ids: Vec<_> = again.iter().map(|d| d.id).collect();
     ids.sort_unstable();
-    let mut expected = vec![claimed[0].id, claimed[1].id, next[0].id];
+    let mut expected = vec![first.id, next[0].id, claimed.iter().find(|d| d.webhook_id == other.id).unwrap().id];
     expected.sort_unstable();
     assert_eq!(ids, expected);
 }
 
 #[tokio::test]
-async fn an_endpoint_never_holds_more_leases_than_its_limit() {
+async fn an_endpoint_never_holds_more_retry_leases_than_its_limit() {
     let (_db, store) = open().await;
     let hook = insert_webhook(&store, &new_webhook("a", &["*"], true)).await;
     emit(&store, &[EventType::UserCreated; 4]).await;
     store.fan_out_events(100, NOW).await.unwrap();
     // Every delivery fails once, so all four become retries due at `later(1)`.
-    for _ in 0..4 {
-        let claimed = store.claim_deliveries(NOW, NOW, "n", 10, 4, 30_000).await.unwrap();
-        assert_eq!(claimed.len(), 1);
+    let claimed = store.claim_deliveries(NOW, NOW, "n", limits(10, 4, 16)).await.unwrap();
+    assert_eq!(claimed.len(), 4);
+    for delivery in &claimed {
         store
-            .record_delivery_attempt(&attempt(claimed[0].id, 1, None), AttemptOutcome::RetryAt(later(1)), NOW)
+            .record_delivery_attempt(&attempt(delivery.id, 1, None), AttemptOutcome::RetryAt(later(1)), NOW)
             .await
             .unwrap();
     }
-    let retries = store.claim_deliveries(later(1), later(1), "n", 10, 2, 30_000).await.unwrap();
+    let retries = store.claim_deliveries(later(1), later(1), "n", limits(10, 2, 16)).await.unwrap();
     assert_eq!(retries.len(), 2);
     assert!(retries.iter().all(|d| d.webhook_id == hook.id));
-    assert!(store.claim_deliveries(later(1), later(1), "n", 10, 2, 30_000).await.unwrap().is_empty());
+    assert!(store.claim_deliveries(later(1), later(1), "n", limits(10, 2, 16)).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -163,18 +177,18 @@ async fn attempts_are_recorded_and_a_failed_delivery_can_be_sent_again() {
     let hook = insert_webhook(&store, &new_webhook("a", &["*"], true)).await;
     emit(&store, &[EventType::UserCreated]).await;
     store.fan_out_events(100, NOW).await.unwrap();
-    let delivery = store.claim_deliveries(NOW, NOW, "n", 10, 4, 30_000).await.unwrap().remove(0);
+    let delivery = store.claim_deliveries(NOW, NOW, "n", limits(10, 4, 16)).await.unwrap().remove(0);
     store.record_delivery_attempt(&attempt(delivery.id, 1, Some(503)), AttemptOutcome::Failed, NOW).await.unwrap();
 
     let failed = store.find_delivery(delivery.id).await.unwrap().unwrap();
     assert_eq!((failed.status, failed.attempts, failed.last_status_code), (DeliveryStatus::Failed, 1, Some(503)));
     assert_eq!(failed.last_error.as_deref(), Some("HTTP 503"));
-    assert!(store.claim_deliveries(later(100), later(100), "n", 10, 4, 30_000).await.unwrap().is_empty());
+    assert!(store.claim_deliveries(later(100), later(100), "n", limits(10, 4, 16)).await.unwrap().is_empty());
     assert_eq!(store.delivery_stats().await.unwrap().failed, 1);
 
     let resent = store.resend_delivery(delivery.id, later(10)).await.unwrap().unwrap();
     assert_eq!((resent.status, resent.next_attempt_at), (DeliveryStatus::Pending, later(10)));
-    let claimed = store.claim_deliveries(later(10), later(10), "n", 10, 4, 30_000).await.unwrap();
+    let claimed = store.claim_deliveries(later(10), later(10), "n", limits(10, 4, 16)).await.unwrap();
     assert_eq!(claimed.len(), 1);
     store
         .record_delivery_attempt(&attempt(delivery.id, 2, Some(204)), AttemptOutcome::Succeeded, later(10))
@@ -224,19 +238,33 @@ async fn concurrent_claims_never_hand_out_the_same_delivery() {
     store.fan_out_events(100, NOW).await.unwrap();
     let claims = (0..4).map(|node| {
         let store = store.clone();
-        tokio::spawn(
-            async move { store.claim_deliveries(NOW, NOW, &format!("node-{node}"), 8, 4, 30_000).await.unwrap() },
-        )
+        tokio::spawn(async move {
+            store.claim_deliveries(NOW, NOW, &format!("node-{node}"), limits(8, 4, 16)).await.unwrap()
+        })
     });
     let mut ids: Vec<i64> = Vec::new();
     for claim in claims {
         ids.extend(claim.await.unwrap().iter().map(|delivery| delivery.id));
     }
     // A node that found its candidates locked by others skipped them: the rest come next.
-    ids.extend(store.claim_deliveries(NOW, NOW, "node-5", 20, 4, 30_000).await.unwrap().iter().map(|d| d.id));
+    ids.extend(store.claim_deliveries(NOW, NOW, "node-5", limits(20, 4, 16)).await.unwrap().iter().map(|d| d.id));
     let count = ids.len();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), count, "a delivery went to two nodes");
     assert_eq!(count, 20, "every one was claimed once");
+}
+
+#[tokio::test]
+async fn a_released_delivery_is_claimed_again_at_once() {
+    let (_db, store) = open().await;
+    insert_webhook(&store, &new_webhook("a", &["*"], true)).await;
+    emit(&store, &[EventType::UserCreated, EventType::UserUpdated]).await;
+    store.fan_out_events(100, NOW).await.unwrap();
+    let claimed = store.claim_deliveries(NOW, NOW, "n", limits(10, 4, 16)).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    for delivery in &claimed {
+        store.release_delivery(delivery.id).await.unwrap();
+    }
+    assert_eq!(store.claim_deliveries(NOW, NOW, "n", limits(10, 4, 16)).await.unwrap().len(), 2);
 }

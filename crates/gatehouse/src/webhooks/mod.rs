@@ -4,18 +4,22 @@
 //! task with Standard Webhooks headers. The rules (signature, schedule, claim order) are the
 //! domain's ([`gatehouse_domain::webhooks`]); this module only does the HTTP.
 //!
-//! Concurrency is bounded overall ([`MAX_IN_FLIGHT`]) and per endpoint ([`PER_ENDPOINT`], in
-//! the claim itself), so one slow endpoint holds at most its own slots. Time comes from the
+//! An endpoint's first attempts are claimed in batches ([`FIRST_BATCH`]) that one task sends in
+//! event order; retries go on their own tasks. Concurrency is bounded overall
+//! ([`MAX_IN_FLIGHT`] tasks) and per endpoint (one first-attempt batch and [`PER_ENDPOINT`]
+//! retries, in the claim itself), so one slow endpoint holds at most its own slots. Time comes from the
 //! domain's clock, so tests drive the retry schedule without waiting.
 
 pub mod target;
 
 use crate::config::WebhooksConfig;
 use crate::http::metrics::Metrics;
-use gatehouse_domain::webhooks::{sign, AttemptOutcome, Delivery, DeliveryAttempt, RetrySchedule, Webhook};
+use gatehouse_domain::webhooks::{
+    sign, AttemptOutcome, ClaimLimits, Delivery, DeliveryAttempt, RetrySchedule, Webhook, WebhookId,
+};
 use gatehouse_domain::Domain;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, Semaphore};
@@ -24,6 +28,9 @@ use tokio::sync::{Notify, Semaphore};
 pub const MAX_IN_FLIGHT: usize = 32;
 /// Deliveries of one endpoint in flight at once (first attempts go one at a time, in order).
 pub const PER_ENDPOINT: i64 = 4;
+/// First attempts of one endpoint claimed together, sent one after the other in event order.
+pub const FIRST_BATCH: usize = 16;
+const FIRST_BATCH_ROWS: i64 = 16;
 /// Events fanned out per transaction.
 const FAN_OUT_BATCH: i64 = 500;
 /// Time between two looks at the outbox when there was nothing to do.
@@ -45,6 +52,8 @@ struct Inner {
     client: reqwest::Client,
     schedule: RetrySchedule,
     allow_private: bool,
+    timeout: Duration,
+    lease: Duration,
     lease_ms: i64,
     node: String,
     metrics: Arc<Metrics>,
@@ -73,6 +82,8 @@ impl Dispatcher {
                     jitter_percent: 10,
                 },
                 allow_private: config.allow_private_targets,
+                timeout: config.timeout.0,
+                lease,
                 lease_ms: i64::try_from(lease.as_millis()).unwrap_or(i64::MAX),
                 node: format!("{}-{}", std::process::id(), gatehouse_domain::crypto::token::random_hex(4)),
                 metrics,
@@ -107,15 +118,26 @@ impl Dispatcher {
         if free == 0 {
             return fanned > 0;
         }
-        let limit = i64::try_from(free).unwrap_or(1);
-        let claimed =
-            match inner.domain.claim_webhook_deliveries(&inner.node, limit, PER_ENDPOINT, inner.lease_ms).await {
-                Ok(claimed) => claimed,
-                Err(error) => {
-                    tracing::warn!(error.cause = %error, "cannot claim webhook deliveries");
-                    return fanned > 0;
-                }
-            };
+        let limit = i64::try_from(free.saturating_mul(FIRST_BATCH)).unwrap_or(i64::MAX);
+        let claimed = match inner
+            .domain
+            .claim_webhook_deliveries(
+                &inner.node,
+                ClaimLimits {
+                    limit,
+                    per_webhook: PER_ENDPOINT,
+                    first_batch: FIRST_BATCH_ROWS,
+                    lease_ms: inner.lease_ms,
+                },
+            )
+            .await
+        {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::warn!(error.cause = %error, "cannot claim webhook deliveries");
+                return fanned > 0;
+            }
+        };
         if claimed.is_empty() {
             return fanned > 0;
         }
@@ -126,12 +148,41 @@ impl Dispatcher {
                 return true;
             }
         };
+        // One job per endpoint for its first attempts (sent in event order), one per retry.
+        let mut firsts: BTreeMap<WebhookId, Vec<Delivery>> = BTreeMap::new();
+        let mut jobs: Vec<Vec<Delivery>> = Vec::new();
         for delivery in claimed {
-            let Some(webhook) = webhooks.get(&delivery.webhook_id).cloned() else { continue };
+            if delivery.attempts == 0 {
+                firsts.entry(delivery.webhook_id).or_default().push(delivery);
+            } else {
+                jobs.push(vec![delivery]);
+            }
+        }
+        for mut batch in firsts.into_values() {
+            batch.sort_by_key(|delivery| delivery.id);
+            jobs.push(batch);
+        }
+        for job in jobs {
+            let Some(webhook) = job.first().and_then(|delivery| webhooks.get(&delivery.webhook_id)).cloned() else {
+                continue;
+            };
             let Ok(permit) = inner.slots.clone().acquire_owned().await else { return true };
             let this = self.clone();
             tokio::spawn(async move {
-                this.deliver(&webhook, &delivery).await;
+                let started = Instant::now();
+                for (done, delivery) in job.iter().enumerate() {
+                    // Never send on a lease that may run out meanwhile: give the rest back, in
+                    // order, to be claimed again at once.
+                    if started.elapsed() + this.inner.timeout + LEASE_MARGIN > this.inner.lease {
+                        for rest in &job[done..] {
+                            if let Err(error) = this.inner.domain.release_webhook_delivery(rest.id).await {
+                                tracing::warn!(error.cause = %error, delivery.id = rest.id, "cannot release a delivery");
+                            }
+                        }
+                        break;
+                    }
+                    this.deliver(&webhook, delivery).await;
+                }
                 drop(permit);
                 this.inner.finished.notify_one();
             });
