@@ -818,7 +818,7 @@ impl Config {
         let route_name = |name: &str| {
             crate::http::routes::ROUTES
                 .iter()
-                .find(|route| route.name == name || route.handler == name)
+                .find(|route| route.name == name || route.handler.eq_ignore_ascii_case(name))
                 .map(|route| route.name.to_owned())
         };
         effective.routes = self

@@ -247,7 +247,8 @@ impl RouteTable {
         let mut problems = Vec::new();
         for (handler, settings) in config {
             let key = format!("routes.{handler:?}");
-            let Some(entry) = table.entries.iter_mut().find(|entry| entry.route.handler == handler.as_str()) else {
+            let Some(entry) = table.entries.iter_mut().find(|entry| entry.route.handler.eq_ignore_ascii_case(handler))
+            else {
                 let known: Vec<&str> = ROUTES.iter().map(|route| route.handler).collect();
                 problems.push(format!("{key}: no route has this handler name (known: {})", known.join(", ")));
                 continue;
@@ -272,11 +273,6 @@ impl RouteTable {
     /// Every route, in the order of [`ROUTES`].
     pub fn entries(&self) -> &[ConfiguredRoute] {
         &self.entries
-    }
-
-    /// Whether `route` is enabled.
-    pub fn is_enabled(&self, route: &Route) -> bool {
-        self.entries.iter().find(|entry| std::ptr::eq(entry.route, route)).is_none_or(|entry| entry.enabled)
     }
 
     /// The table as `gatehouse routes list --json` and `GET /admin/routes` show it, with each
@@ -339,16 +335,15 @@ pub fn router(state: AppState) -> Router<AppState> {
             disabled.entry(route.path).or_default().push(route);
             continue;
         }
-        let policy = state.limits.policy(route);
-        let policies = entry.policies.clone();
-        let path_id = path_id_segment(route.path);
-        let endpoint = (route.mount)(method_filter(&route.method)).route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            move |state, request, next| {
-                let checks = Checks { rate: policy.clone(), policies: policies.clone(), path_id };
-                guard(state, route, checks, request, next)
-            },
-        ));
+        let checks = Arc::new(Checks {
+            rate: state.limits.policy(route),
+            policies: entry.policies.clone(),
+            path_id: path_id_segment(route.path),
+        });
+        let endpoint = (route.mount)(method_filter(&route.method))
+            .route_layer(middleware::from_fn_with_state(state.clone(), move |state, request, next| {
+                guard(state, route, checks.clone(), request, next)
+            }));
         let merged = match by_path.remove(route.path) {
             Some(existing) => existing.merge(endpoint),
             None => endpoint,
@@ -357,14 +352,43 @@ pub fn router(state: AppState) -> Router<AppState> {
     }
     for (path, routes) in disabled {
         let endpoint = match by_path.remove(path) {
-            Some(existing) => routes.iter().fold(existing, |endpoint, route| {
-                endpoint.merge(axum::routing::on(method_filter(&route.method), super::not_found))
-            }),
+            Some(existing) => {
+                let allowed = allowed_methods(state.routes.entries(), path);
+                routes
+                    .iter()
+                    .fold(existing, |endpoint, route| {
+                        endpoint.merge(axum::routing::on(method_filter(&route.method), super::not_found))
+                    })
+                    .fallback(move || method_not_allowed(allowed.clone()))
+            }
             None => axum::routing::any(super::not_found),
         };
         by_path.insert(path, endpoint);
     }
     by_path.into_iter().fold(Router::new(), |router, (path, endpoint)| router.route(path, endpoint))
+}
+
+/// The enabled methods of `path`, as `Allow` lists them (`HEAD` beside `GET`, as the router).
+fn allowed_methods(entries: &[ConfiguredRoute], path: &str) -> String {
+    let mut methods = Vec::new();
+    for entry in entries.iter().filter(|entry| entry.enabled && entry.route.path == path) {
+        methods.push(entry.route.method.as_str());
+        if entry.route.method == Method::GET {
+            methods.push("HEAD");
+        }
+    }
+    methods.join(",")
+}
+
+/// The 405 of a path with a disabled method: its `Allow` names only the enabled ones (the
+/// router would list the disabled method too, revealing the route).
+async fn method_not_allowed(allowed: String) -> Response {
+    use axum::response::IntoResponse;
+    let mut response = surface::HttpFailure::MethodNotAllowed.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&allowed) {
+        response.headers_mut().insert(axum::http::header::ALLOW, value);
+    }
+    response
 }
 
 /// Which segment of a route's path is the id a policy such as `is-own-user` compares
@@ -395,7 +419,7 @@ struct Checks {
 async fn guard(
     State(state): State<AppState>,
     route: &'static Route,
-    checks: Checks,
+    checks: Arc<Checks>,
     request: Request,
     next: Next,
 ) -> Response {

@@ -163,7 +163,12 @@ async fn a_disabled_method_beside_enabled_ones_is_a_404_and_the_others_still_ans
     let deleted = server.delete(&format!("/api/users/{}", bob["id"]), &admin).await;
 
     assert_eq!((deleted.status, deleted.text), (StatusCode::NOT_FOUND, unknown.text));
+    assert!(deleted.headers.get("allow").is_none());
     assert_eq!(server.get(&format!("/api/users/{}", bob["id"]), Some(&admin)).await.status, StatusCode::OK);
+    let patched = server.send(server.client.patch(server.url(&format!("/api/users/{}", bob["id"])))).await;
+    assert_eq!(patched.status, StatusCode::METHOD_NOT_ALLOWED);
+    let allow = patched.headers["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("PUT") && !allow.contains("DELETE"), "{allow}");
 }
 
 #[tokio::test]
@@ -321,6 +326,37 @@ fn config_check_refuses_an_unknown_policy_or_handler_by_name() {
     let output = gatehouse_with("[routes.\"user.me\"]\npolicies = [\"ip-allow(10.0.0.0/40)\"]\n", &["config", "check"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("10.0.0.0/40"));
+}
+
+#[tokio::test]
+async fn handler_names_match_whatever_their_case_so_environment_variables_can_name_them() {
+    let server = TestServer::builder()
+        .with_config(|config| {
+            config.routes.insert("user.findone".into(), RouteConfig { enabled: false, ..RouteConfig::default() });
+        })
+        .spawn()
+        .await;
+    let admin = server.full_access().await;
+    let (_, bob) = server.register("bob").await;
+    assert_eq!(server.get(&format!("/api/users/{}", bob["id"]), Some(&admin)).await.status, StatusCode::NOT_FOUND);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("gatehouse.toml");
+    std::fs::write(&file, "").unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+    for (key, _) in std::env::vars().filter(|(key, _)| key.starts_with("GATEHOUSE_") && key.contains("__")) {
+        command.env_remove(key);
+    }
+    let output = command
+        .current_dir(dir.path())
+        .args(["--config", file.to_str().unwrap(), "routes", "list", "--json"])
+        .env("GATEHOUSE_ROUTES__USER.COUNT__ENABLED", "false")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let routes: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
+    let count = routes.iter().find(|route| route["handler"] == "user.count").unwrap();
+    assert_eq!(count["enabled"], false);
 }
 
 #[test]
