@@ -853,6 +853,33 @@ impl Config {
             ));
         }
         warnings.extend(self.link_warnings());
+        warnings.extend(self.route_warnings());
+        warnings
+    }
+
+    /// `[routes]` settings that cannot do what they say: a rate limit while rate limiting is
+    /// off, and a policy that needs a caller on a route open to everyone (which resolves none,
+    /// so the policy refuses every request).
+    pub fn route_warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for (handler, route) in &self.routes {
+            if route.rate_limit.is_some() && !self.rate_limit.enabled {
+                warnings.push(format!("routes.{handler:?}.rate_limit has no effect: rate_limit.enabled = false"));
+            }
+            let open = crate::http::routes::ROUTES
+                .iter()
+                .find(|known| known.handler.eq_ignore_ascii_case(handler))
+                .is_some_and(|known| known.action.is_open());
+            let needs_caller = route.policies.iter().filter(|policy| {
+                let name = policy.split('(').next().unwrap_or_default().trim();
+                matches!(name, "is-authenticated" | "is-own-user" | "has-role")
+            });
+            for policy in needs_caller.filter(|_| open) {
+                warnings.push(format!(
+                    "routes.{handler:?}.policies: {policy:?} refuses every request, as the route is open to everyone and resolves no caller"
+                ));
+            }
+        }
         warnings
     }
 
@@ -1278,6 +1305,27 @@ mod tests {
         let config = Config::load_from(&Overrides::default(), &vars).unwrap();
         let error = config.validate().unwrap_err().to_string();
         assert!(error.contains("server.bind") && error.contains("database.url"), "{error}");
+    }
+
+    #[test]
+    fn route_settings_that_cannot_work_are_warned_about() {
+        let mut config = Config::load_from(&Overrides::default(), &[]).unwrap();
+        config.rate_limit.enabled = false;
+        config.routes.insert(
+            "admin.login".into(),
+            RouteConfig {
+                policies: vec!["is-own-user".into(), "ip-allow(10.0.0.0/8)".into()],
+                rate_limit: RateText::parse("5/min"),
+                ..RouteConfig::default()
+            },
+        );
+        let warnings = config.route_warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("rate_limit has no effect"), "{warnings:?}");
+        assert!(warnings[1].contains("\"is-own-user\" refuses every request"), "{warnings:?}");
+        assert_eq!(RateText::parse("5/min"), Some(RateText { count: 5, window: MINUTE }));
+        assert_eq!(RateText::parse("100/hour"), Some(RateText { count: 100, window: HOUR }));
+        assert_eq!(RateText::parse("5/fortnight"), None);
     }
 
     #[test]
