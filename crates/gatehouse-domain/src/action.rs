@@ -444,6 +444,12 @@ impl Action {
         &ActionSpec::granted("admin::audit-logs.read", ActionRealm::Admin, "Read the audit log.")
             .granted_by_default_to(&[AdminRole::EDITOR]),
     );
+    /// Read the effective route table (`GET /admin/routes`).
+    pub const ADMIN_ROUTES_READ: Action = Action(&ActionSpec::granted(
+        "admin::routes.read",
+        ActionRealm::Admin,
+        "Read the route table: handlers, actions, policies, rate limits, enabled.",
+    ));
     /// Admin: read end users.
     pub const END_USERS_READ: Action = Action(
         &ActionSpec::granted("plugin::users-permissions.users.read", ActionRealm::Admin, "Admin: read end users.")
@@ -564,6 +570,7 @@ const BUILTIN: &[Action] = &[
     Action::ADMIN_WEBHOOKS_DELETE,
     Action::ADMIN_WEBHOOKS_TRIGGER,
     Action::ADMIN_AUDIT_LOGS_READ,
+    Action::ADMIN_ROUTES_READ,
     Action::END_USERS_READ,
     Action::END_USERS_CREATE,
     Action::END_USERS_UPDATE,

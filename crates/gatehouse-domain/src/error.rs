@@ -179,6 +179,10 @@ pub enum DomainError {
     /// 403: the caller is known but lacks the permission.
     #[error("forbidden")]
     Forbidden,
+    /// 403: a policy attached to the route by configuration refused the caller; the message
+    /// says why (`You can only modify your own account`).
+    #[error("refused by a route policy: {0}")]
+    PolicyRefused(&'static str),
     /// 429 with `Retry-After`.
     #[error("rate limited for {retry_after_secs} s")]
     RateLimited {

@@ -12,6 +12,7 @@
 //! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
 //! - [`service`], [`accounts`], [`sessions`], [`permissions`], [`users`], [`roles`],
 //!   [`api_tokens`], [`lifecycle`], [`refresh`], [`admins`], [`webhooks`]: the use cases.
+//! - [`route_policy`]: the built-in policies an operator attaches to a route by configuration.
 //! - [`audit`]: the audit log, written beside the events, and the request context it records.
 //!
 //! This crate must not depend on HTTP, SQL or network crates (axum, hyper, sqlx, sea-query,
@@ -36,6 +37,7 @@ pub mod ports;
 pub mod query;
 pub mod refresh;
 pub mod roles;
+pub mod route_policy;
 pub mod secret;
 pub mod service;
 pub mod sessions;

@@ -42,6 +42,32 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     /// `[audit]`
     pub audit: AuditConfig,
+    /// `[routes."<handler>"]`: per-route policies, enabled flag and rate limit.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub routes: BTreeMap<String, RouteConfig>,
+}
+
+/// `[routes."<handler>"]` (handler names as `gatehouse routes list` prints them): what this
+/// installation changes about one route. Takes effect on restart.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct RouteConfig {
+    /// Built-in policies run after the permission check, in order (`is-authenticated`,
+    /// `is-own-user`, `has-role(<type>,…)`, `ip-allow(<cidr>,…)`, `deny`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<String>,
+    /// `false`: the route answers 404 as if it never existed, and OpenAPI leaves it out.
+    pub enabled: bool,
+    /// Requests per window per client (`5/min`, `10/1m`): the route's per-client limit, as
+    /// `[rate_limit.routes."<handler>"] per_client`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateText>,
+}
+
+impl Default for RouteConfig {
+    fn default() -> Self {
+        Self { policies: Vec::new(), enabled: true, rate_limit: None }
+    }
 }
 
 /// `[server]`
@@ -283,11 +309,19 @@ impl RateText {
         Self { count, window: MINUTE }
     }
 
-    /// Parses `COUNT/WINDOW`.
+    /// Parses `COUNT/WINDOW`; the window may also be a bare unit (`5/min`, `100/hour`).
     pub fn parse(text: &str) -> Option<Self> {
         let (count, window) = text.split_once('/')?;
         let count = count.trim().parse().ok()?;
-        let window = DurationText::parse(window)?;
+        let window = window.trim();
+        let window = match window {
+            "ms" | "s" | "m" | "h" | "d" => DurationText::parse(&format!("1{window}"))?,
+            "sec" | "second" => SECOND,
+            "min" | "minute" => MINUTE,
+            "hour" => HOUR,
+            "day" => DAY,
+            _ => DurationText::parse(window)?,
+        };
         Some(Self { count, window })
     }
 }
@@ -720,7 +754,10 @@ impl Config {
         p.range("rate_limit.max_keys", self.rate_limit.max_keys, 1_000, 10_000_000);
         for (name, route) in &self.rate_limit.routes {
             let key = format!("rate_limit.routes.{name}");
-            let Some(found) = crate::http::routes::ROUTES.iter().find(|route| route.name == name.as_str()) else {
+            let Some(found) = crate::http::routes::ROUTES
+                .iter()
+                .find(|route| route.name == name.as_str() || route.handler == name.as_str())
+            else {
                 p.push(&key, "no route handler has this name (gatehouse routes list names them)");
                 continue;
             };
@@ -760,7 +797,41 @@ impl Config {
         p.duration("webhooks.timeout", self.webhooks.timeout.0, SECOND, 5 * MINUTE);
 
         p.range("audit.retention_days", self.audit.retention_days, 1, 3650);
+
+        if let Err(problems) = crate::http::routes::RouteTable::from_config(&self.routes) {
+            p.0.extend(problems);
+        }
+        for (handler, route) in &self.routes {
+            if let Some(rate) = route.rate_limit {
+                let key = format!("routes.{handler:?}.rate_limit");
+                p.range(&format!("{key} (count)"), rate.count, 1, 1_000_000);
+                p.duration(&format!("{key} (window)"), rate.window, SECOND, DAY);
+            }
+        }
         p.0
+    }
+
+    /// `[rate_limit]` with `[routes."<handler>"] rate_limit` folded in (as each route's
+    /// per-client limit) and every route keyed by its route name, as the limiters read it.
+    pub fn effective_rate_limit(&self) -> RateLimitConfig {
+        let mut effective = self.rate_limit.clone();
+        let route_name = |name: &str| {
+            crate::http::routes::ROUTES
+                .iter()
+                .find(|route| route.name == name || route.handler.eq_ignore_ascii_case(name))
+                .map(|route| route.name.to_owned())
+        };
+        effective.routes = self
+            .rate_limit
+            .routes
+            .iter()
+            .map(|(name, limits)| (route_name(name).unwrap_or_else(|| name.clone()), limits.clone()))
+            .collect();
+        for (handler, route) in &self.routes {
+            let (Some(rate), Some(name)) = (route.rate_limit, route_name(handler)) else { continue };
+            effective.routes.entry(name).or_default().per_client = Some(rate);
+        }
+        effective
     }
 
     /// Keys that are accepted but do nothing (yet), rate limiting switched off, mail links to pages Gatehouse does not
@@ -779,6 +850,33 @@ impl Config {
             ));
         }
         warnings.extend(self.link_warnings());
+        warnings.extend(self.route_warnings());
+        warnings
+    }
+
+    /// `[routes]` settings that cannot do what they say: a rate limit while rate limiting is
+    /// off, and a policy that needs a caller on a route open to everyone (which resolves none,
+    /// so the policy refuses every request).
+    pub fn route_warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        for (handler, route) in &self.routes {
+            if route.rate_limit.is_some() && !self.rate_limit.enabled {
+                warnings.push(format!("routes.{handler:?}.rate_limit has no effect: rate_limit.enabled = false"));
+            }
+            let open = crate::http::routes::ROUTES
+                .iter()
+                .find(|known| known.handler.eq_ignore_ascii_case(handler))
+                .is_some_and(|known| known.action.is_open());
+            let needs_caller = route.policies.iter().filter(|policy| {
+                let name = policy.split('(').next().unwrap_or_default().trim();
+                matches!(name, "is-authenticated" | "is-own-user" | "has-role")
+            });
+            for policy in needs_caller.filter(|_| open) {
+                warnings.push(format!(
+                    "routes.{handler:?}.policies: {policy:?} refuses every request, as the route is open to everyone and resolves no caller"
+                ));
+            }
+        }
         warnings
     }
 
@@ -1204,6 +1302,27 @@ mod tests {
         let config = Config::load_from(&Overrides::default(), &vars).unwrap();
         let error = config.validate().unwrap_err().to_string();
         assert!(error.contains("server.bind") && error.contains("database.url"), "{error}");
+    }
+
+    #[test]
+    fn route_settings_that_cannot_work_are_warned_about() {
+        let mut config = Config::load_from(&Overrides::default(), &[]).unwrap();
+        config.rate_limit.enabled = false;
+        config.routes.insert(
+            "admin.login".into(),
+            RouteConfig {
+                policies: vec!["is-own-user".into(), "ip-allow(10.0.0.0/8)".into()],
+                rate_limit: RateText::parse("5/min"),
+                ..RouteConfig::default()
+            },
+        );
+        let warnings = config.route_warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("rate_limit has no effect"), "{warnings:?}");
+        assert!(warnings[1].contains("\"is-own-user\" refuses every request"), "{warnings:?}");
+        assert_eq!(RateText::parse("5/min"), Some(RateText { count: 5, window: MINUTE }));
+        assert_eq!(RateText::parse("100/hour"), Some(RateText { count: 100, window: HOUR }));
+        assert_eq!(RateText::parse("5/fortnight"), None);
     }
 
     #[test]

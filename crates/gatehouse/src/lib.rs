@@ -145,7 +145,11 @@ impl App {
                 trusted_proxies: http::client_ip::TrustedProxies::parse(&config.server.trusted_proxies)
                     .map_err(|problem| anyhow::anyhow!("server.trusted_proxies: {problem}"))?,
             }),
-            limits: Arc::new(http::ratelimit::RateLimits::new(&config.rate_limit, &limiter_clock)),
+            limits: Arc::new(http::ratelimit::RateLimits::new(&config.effective_rate_limit(), &limiter_clock)),
+            routes: Arc::new(
+                http::routes::RouteTable::from_config(&config.routes)
+                    .map_err(|problems| anyhow::anyhow!("invalid [routes]: {}", problems.join("; ")))?,
+            ),
         });
         Ok(App {
             state,

@@ -24,7 +24,8 @@ mod token;
 mod webhook;
 
 use crate::config::{Config, Overrides};
-use crate::http::routes::ROUTES;
+use crate::http::ratelimit::{LimiterClock, RateLimits};
+use crate::http::routes::RouteTable;
 use clap::{Args, Parser, Subcommand};
 use gatehouse_domain::DomainError;
 use std::io::Write;
@@ -112,8 +113,14 @@ enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 enum RoutesCommand {
-    /// Print every route with its method, path and action.
-    List,
+    /// Print the effective route table: handler, method, path, action, policies, rate limit,
+    /// enabled and surface of every route, as configured.
+    List {
+        /// Print a JSON array of `{handler, method, path, action, policies, rate_limit,
+        /// enabled, surface}` instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl Cli {
@@ -142,7 +149,7 @@ impl Cli {
         };
         let result = match self.command {
             Command::Config { command: ConfigCommand::Check } => check_config(&config, &warnings),
-            Command::Routes { command: RoutesCommand::List } => list_routes(),
+            Command::Routes { command: RoutesCommand::List { json } } => list_routes(&config, json),
             Command::Migrate => migrate(&config).await,
             Command::Token { command } => token::run(&config, command).await,
             Command::Mail { command } => mail::run(&config, command).await,
@@ -172,10 +179,53 @@ fn check_config(config: &Config, warnings: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn list_routes() -> anyhow::Result<()> {
+fn list_routes(config: &Config, json: bool) -> anyhow::Result<()> {
+    let table =
+        RouteTable::from_config(&config.routes).map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
+    let limits = RateLimits::new(&config.effective_rate_limit(), &LimiterClock::monotonic());
+    let views = table.views(&limits);
     let mut out = std::io::stdout().lock();
-    for route in ROUTES {
-        writeln!(out, "{:<7} {:<32} {:<12} {}", route.method.as_str(), route.path, route.name, route.action)?;
+    if json {
+        serde_json::to_writer_pretty(&mut out, &views)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let policies = |view: &crate::http::routes::RouteView| {
+        if view.policies.is_empty() {
+            "-".to_owned()
+        } else {
+            view.policies.join(" ")
+        }
+    };
+    let header = ["HANDLER", "METHOD", "PATH", "ACTION", "POLICIES", "RATE LIMIT", "ENABLED", "SURFACE"];
+    let rows: Vec<[String; 8]> = views
+        .iter()
+        .map(|view| {
+            [
+                view.handler.clone(),
+                view.method.clone(),
+                view.path.clone(),
+                view.action.clone(),
+                policies(view),
+                view.rate_limit.clone().unwrap_or_else(|| "-".to_owned()),
+                if view.enabled { "yes" } else { "no" }.to_owned(),
+                view.surface.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(&header.map(str::to_owned)))?;
+    for row in &rows {
+        writeln!(out, "{}", line(row))?;
     }
     Ok(())
 }

@@ -194,6 +194,7 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(message) => Self::not_found(message),
             DomainError::Unauthorized => Self::unauthorized(),
             DomainError::Forbidden => Self::forbidden(),
+            DomainError::PolicyRefused(message) => Self::new(StatusCode::FORBIDDEN, "PolicyError", message),
             DomainError::RateLimited { retry_after_secs } => Self {
                 retry_after_secs: Some(retry_after_secs),
                 ..Self::new(

@@ -70,6 +70,8 @@ pub struct Shared {
     pub surface: Arc<SurfaceSettings>,
     /// Every route's rate limits (read once, when the router is built).
     pub limits: Arc<ratelimit::RateLimits>,
+    /// The route table as configured: enabled routes and their policies.
+    pub routes: Arc<routes::RouteTable>,
 }
 
 /// Configuration the HTTP surfaces need beyond the domain's.
@@ -123,7 +125,8 @@ fn request_id(request: &Request) -> String {
         .to_owned()
 }
 
-async fn not_found() -> HttpFailure {
+/// The answer of a path no route has (and of a disabled route): the path's surface renders it.
+pub(crate) async fn not_found() -> HttpFailure {
     HttpFailure::NotFound
 }
 

@@ -7,7 +7,7 @@
 //! guard's 401/403, the 429 of a rate-limited route, the 400/413/415 of a body, and the links
 //! of the stateful flows.
 
-use crate::http::routes::{RateLimitClass, Route, ROUTES};
+use crate::http::routes::{RateLimitClass, Route, RouteTable};
 use crate::http::surface::CredentialRule;
 use gatehouse_domain::action::Access;
 use utoipa::openapi::content::ContentBuilder;
@@ -102,12 +102,17 @@ pub fn describe<P: utoipa::Path + utoipa::__dev::SchemaReferences>() -> Describe
 }
 
 /// The document as JSON text, with the running version: the common parts from [`ApiDoc`],
-/// and one operation per row of the route table.
-pub fn document() -> String {
+/// and one operation per enabled route of the configured table (a disabled route does not
+/// exist for clients). A route with configured policies documents their 403.
+pub fn document(table: &RouteTable) -> String {
     let mut doc = ApiDoc::openapi();
     let components = doc.components.get_or_insert_with(Default::default);
-    for route in ROUTES {
+    for entry in table.entries().iter().filter(|entry| entry.enabled) {
+        let route = entry.route;
         let mut described = (route.describe)();
+        if !entry.policies.is_empty() {
+            add_error(route, &mut described.operation, "403", "A policy configured on this route refused the caller");
+        }
         add_security(route, &mut described.operation);
         add_guard_responses(route, &mut described.operation);
         add_body_responses(route, &mut described.operation);
@@ -400,7 +405,7 @@ mod tests {
 
     #[test]
     fn every_annotation_names_its_routes_method_path_and_operation_id() {
-        for route in ROUTES {
+        for route in crate::http::routes::ROUTES {
             let described = (route.describe)();
             assert_eq!(described.path, route.path, "{}", route.name);
             let methods: Vec<String> = described
@@ -430,7 +435,7 @@ mod tests {
 
     #[test]
     fn numeric_path_ids_are_positive_and_their_400_is_documented() {
-        let document: serde_json::Value = serde_json::from_str(&document()).unwrap();
+        let document: serde_json::Value = serde_json::from_str(&document(&RouteTable::default())).unwrap();
         let find_user = &document["paths"]["/api/users/{id}"]["get"];
         let id = find_user["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "id").unwrap();
         assert_eq!(id["schema"]["minimum"], 1, "{id}");
@@ -441,7 +446,7 @@ mod tests {
 
     #[test]
     fn every_schema_reference_resolves() {
-        let document: serde_json::Value = serde_json::from_str(&document()).unwrap();
+        let document: serde_json::Value = serde_json::from_str(&document(&RouteTable::default())).unwrap();
         let mut found = Vec::new();
         refs(&document, &mut found);
         assert!(!found.is_empty());

@@ -58,7 +58,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 #[utoipa::path(get, path = "/openapi.json", tag = "operations", operation_id = "openapi",
     responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi(State(state): State<AppState>) -> Response {
-    let document = state.openapi.get_or_init(|| Bytes::from(crate::http::openapi::document()));
+    let document = state.openapi.get_or_init(|| Bytes::from(crate::http::openapi::document(&state.routes)));
     ([(header::CONTENT_TYPE, "application/json")], document.clone()).into_response()
 }
 

@@ -194,6 +194,7 @@ pub enum Verdict {
 pub struct Limiter {
     name: String,
     limit: u32,
+    window: Duration,
     interval: Duration,
     keys: Arc<Keys>,
     governor: RateLimiter<u64, SharedKeys, LimiterClock, StateInformationMiddleware>,
@@ -220,6 +221,7 @@ impl Limiter {
         Self {
             name: name.into(),
             limit: limit.get(),
+            window: rate.window,
             interval,
             keys,
             governor,
@@ -227,6 +229,11 @@ impl Limiter {
             next_sweep: AtomicU64::new(0),
             next_full_sweep: AtomicU64::new(0),
         }
+    }
+
+    /// The rate it was built with.
+    pub fn rate(&self) -> RateText {
+        RateText { count: self.limit, window: self.window }
     }
 
     /// Which limiter this is (`api`, `login per IP`, …).
@@ -466,6 +473,25 @@ impl RateLimits {
     /// The policy of `route`, if it is limited.
     pub fn policy(&self, route: &Route) -> Option<Arc<RoutePolicy>> {
         self.policies.get(route.name).cloned()
+    }
+
+    /// The limits of `route` in words (`10/1m per IP, 10/1m per identifier`), or `None` when
+    /// it is not limited.
+    pub fn describe(&self, route: &Route) -> Option<String> {
+        let policy = self.policies.get(route.name)?;
+        let mut parts = Vec::new();
+        if let Some((limiter, key)) = &policy.client {
+            let per = match key {
+                ClientKey::Ip => "per IP",
+                ClientKey::TokenOrIp => "per token or IP",
+            };
+            parts.push(format!("{} {per}", limiter.rate()));
+        }
+        if let Some(identifier) = &policy.identifier {
+            let per = if identifier.with_ip { "per email + IP" } else { "per identifier" };
+            parts.push(format!("{} {per}", identifier.limiter.rate()));
+        }
+        Some(parts.join(", "))
     }
 
     /// Every limiter (each route's own, and the shared one).

@@ -1,11 +1,29 @@
 //! The route table: every route's handler name, method, path and action in one place. The
-//! router, `gatehouse routes list`, role permissions and the OpenAPI check all read it, so a
-//! route without an action cannot exist.
+//! router, `gatehouse routes list`, `GET /admin/routes`, role permissions and the OpenAPI
+//! document all read it, so a route without an action cannot exist.
+//!
+//! Each row has two names. Its **handler name** is what configuration and `routes list` use
+//! (`[routes."user.update"]`), in Strapi's dotted style:
+//! - Strapi content API: Strapi's own `<controller>.<action>` (`user.find`, `user.findOne`,
+//!   `user.destroy`, `auth.callback` for the login, `role.createRole`), which is the route's
+//!   action name without `plugin::users-permissions.`;
+//! - every other surface: `<surface>.<resource>.<verb>` with camelCase resources and the verbs
+//!   `list`, `get`, `create`, `update`, `delete` or the operation's own word (`restore`,
+//!   `resend`, `regenerate`, `batchDelete`): `admin.users.create`, `admin.apiTokens.regenerate`,
+//!   `v1.users.list`; the admin API's own session routes are `admin.login`, `admin.logout`, …;
+//! - operations endpoints: `ops.<what>` (`ops.health`, `ops.openapi`).
+//!
+//! Its **route name** is the Rust handler's name (`update_user`): the OpenAPI operation id, the
+//! metrics label, and still accepted in `[rate_limit.routes."<name>"]`.
+//!
+//! [`RouteTable`] is the table as configured (`[routes."<handler>"]`): which routes are enabled
+//! and which policies each runs.
 
+use crate::config::RouteConfig;
 use crate::http::client_ip::ClientIp;
 use crate::http::metrics::RouteName;
 use crate::http::openapi::{self, Described};
-use crate::http::ratelimit::{self, RoutePolicy, Verdict};
+use crate::http::ratelimit::{self, RoutePolicy as RatePolicy, Verdict};
 use crate::http::rejection::{buffer_body, refuse_unstorable_json_text, refuse_unstorable_query};
 use crate::http::surface::{self, Surface};
 use crate::http::{admin, content, ops, v1, AppState};
@@ -16,9 +34,12 @@ use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter};
 use axum::Router;
 use gatehouse_domain::action::Action;
+use gatehouse_domain::route_policy::{PolicyRequest, RoutePolicy};
 use gatehouse_domain::{DomainError, RequestContext};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use utoipa::ToSchema;
 
 /// Which rate-limit policy a route falls under by default (`http/ratelimit.rs` builds the
 /// limiters; `[rate_limit.routes."<handler>"]` changes one route's).
@@ -35,8 +56,10 @@ pub enum RateLimitClass {
 
 /// One route.
 pub struct Route {
-    /// Handler name, also the OpenAPI operation id.
+    /// The Rust handler's name: the OpenAPI operation id and the metrics label.
     pub name: &'static str,
+    /// The configurable handler name (`user.update`; see the module header for the scheme).
+    pub handler: &'static str,
     /// HTTP method.
     pub method: Method,
     /// Path, in axum's syntax (`/api/users/{id}`).
@@ -47,27 +70,40 @@ pub struct Route {
     pub surface: &'static Surface,
     /// The rate-limit policy.
     pub rate_limit: RateLimitClass,
-    /// Named policies checked after the action (configured per route; none built in yet).
+    /// Policies every installation runs on this route (none built in; configuration adds them,
+    /// see [`RouteTable`]).
     pub policies: &'static [&'static str],
-    handler: fn(MethodFilter) -> MethodRouter<AppState>,
+    mount: fn(MethodFilter) -> MethodRouter<AppState>,
     /// The handler's OpenAPI description (from its `#[utoipa::path]` annotation).
     pub describe: fn() -> Described,
 }
 
-/// `route!(SURFACE, METHOD "/path" => handler in module, ACTION, RateLimitClass)`: the handler's
-/// name is the route's name and OpenAPI operation id, and its annotation describes the route.
+impl std::fmt::Debug for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route")
+            .field("handler", &self.handler)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `route!(SURFACE, METHOD "/path" => handler in module as "handler.name", ACTION, RateLimitClass)`:
+/// the Rust handler's name is the route's name and OpenAPI operation id, and its annotation
+/// describes the route.
 macro_rules! route {
-    ($surface:ident, $method:ident $path:literal => $name:ident in $($module:ident)::+, $action:ident, $limit:ident) => {
+    ($surface:ident, $method:ident $path:literal => $name:ident in $($module:ident)::+ as $handler:literal, $action:ident, $limit:ident) => {
         paste::paste! {
             Route {
                 name: stringify!($name),
+                handler: $handler,
                 method: Method::$method,
                 path: $path,
                 action: Action::$action,
                 surface: &surface::$surface,
                 rate_limit: RateLimitClass::$limit,
                 policies: &[],
-                handler: |filter| axum::routing::on(filter, $($module::)+ $name),
+                mount: |filter| axum::routing::on(filter, $($module::)+ $name),
                 describe: openapi::describe::<$($module::)+ [<__path_ $name>]>,
             }
         }
@@ -76,91 +112,93 @@ macro_rules! route {
 
 /// Every route Gatehouse serves.
 pub static ROUTES: &[Route] = &[
-    route!(STRAPI_CONTENT, GET "/_health" => health in ops, HEALTH, Unlimited),
-    route!(STRAPI_CONTENT, GET "/readyz" => ready in ops, READY, Unlimited),
-    route!(STRAPI_CONTENT, GET "/metrics" => metrics in ops, METRICS, Unlimited),
-    route!(STRAPI_CONTENT, GET "/openapi.json" => openapi in ops, OPEN_API, Unlimited),
-    route!(STRAPI_CONTENT, GET "/docs" => docs in ops, OPEN_API, Unlimited),
-    route!(STRAPI_CONTENT, GET "/docs/{asset}" => docs_asset in ops, OPEN_API, Unlimited),
-    route!(STRAPI_CONTENT, POST "/api/auth/local/register" => register in content::auth, AUTH_REGISTER, Auth),
-    route!(STRAPI_CONTENT, POST "/api/auth/local" => login in content::auth, AUTH_CALLBACK, Auth),
-    route!(STRAPI_CONTENT, POST "/api/auth/logout" => logout in content::auth, AUTH_LOGOUT, Standard),
-    route!(STRAPI_CONTENT, POST "/api/auth/forgot-password" => forgot_password in content::auth, AUTH_FORGOT_PASSWORD, Auth),
-    route!(STRAPI_CONTENT, POST "/api/auth/reset-password" => reset_password in content::auth, AUTH_RESET_PASSWORD, Auth),
-    route!(STRAPI_CONTENT, POST "/api/auth/change-password" => change_password in content::auth, AUTH_CHANGE_PASSWORD, Auth),
-    route!(STRAPI_CONTENT, GET "/api/auth/email-confirmation" => confirm_email in content::auth, AUTH_EMAIL_CONFIRMATION, Auth),
-    route!(STRAPI_CONTENT, POST "/api/auth/send-email-confirmation" => send_email_confirmation in content::auth, AUTH_SEND_EMAIL_CONFIRMATION, Auth),
-    route!(STRAPI_CONTENT, POST "/api/auth/refresh" => refresh in content::auth, AUTH_REFRESH, Auth),
-    route!(STRAPI_CONTENT, GET "/api/auth/sessions" => list_sessions in content::auth, AUTH_GET_SESSIONS, Standard),
-    route!(STRAPI_CONTENT, GET "/api/users/me" => find_me in content::users, USER_ME, Standard),
-    route!(STRAPI_CONTENT, GET "/api/users/count" => count_users in content::users, USER_COUNT, Standard),
-    route!(STRAPI_CONTENT, GET "/api/users" => list_users in content::users, USER_FIND, Standard),
-    route!(STRAPI_CONTENT, POST "/api/users" => create_user in content::users, USER_CREATE, Standard),
-    route!(STRAPI_CONTENT, GET "/api/users/{id}" => find_user in content::users, USER_FIND_ONE, Standard),
-    route!(STRAPI_CONTENT, PUT "/api/users/{id}" => update_user in content::users, USER_UPDATE, Standard),
-    route!(STRAPI_CONTENT, DELETE "/api/users/{id}" => delete_user in content::users, USER_DESTROY, Standard),
-    route!(STRAPI_CONTENT, GET "/api/users-permissions/roles" => list_roles in content::roles, ROLE_FIND, Standard),
-    route!(STRAPI_CONTENT, POST "/api/users-permissions/roles" => create_role in content::roles, ROLE_CREATE, Standard),
-    route!(STRAPI_CONTENT, GET "/api/users-permissions/roles/{id}" => find_role in content::roles, ROLE_FIND_ONE, Standard),
-    route!(STRAPI_CONTENT, PUT "/api/users-permissions/roles/{id}" => update_role in content::roles, ROLE_UPDATE, Standard),
-    route!(STRAPI_CONTENT, DELETE "/api/users-permissions/roles/{id}" => delete_role in content::roles, ROLE_DELETE, Standard),
-    route!(STRAPI_CONTENT, GET "/api/users-permissions/permissions" => list_permissions in content::roles, PERMISSIONS_GET, Standard),
-    route!(V1, GET "/api/v1/users" => v1_list_users in v1::users, USER_FIND, Standard),
-    route!(V1, POST "/api/v1/users" => v1_create_user in v1::users, USER_CREATE, Standard),
-    route!(V1, GET "/api/v1/users/{user_id}" => v1_find_user in v1::users, USER_FIND_ONE, Standard),
-    route!(V1, PUT "/api/v1/users/{user_id}" => v1_update_user in v1::users, USER_UPDATE, Standard),
-    route!(V1, DELETE "/api/v1/users/{user_id}" => v1_delete_user in v1::users, USER_DESTROY, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/init" => admin_init in admin::auth, ADMIN_INIT, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/register-admin" => register_admin in admin::auth, ADMIN_REGISTER_FIRST, Auth),
-    route!(STRAPI_ADMIN, POST "/admin/login" => admin_login in admin::auth, ADMIN_LOGIN, Auth),
-    route!(STRAPI_ADMIN, POST "/admin/logout" => admin_logout in admin::auth, ADMIN_SELF, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/access-token" => admin_access_token in admin::auth, ADMIN_ACCESS_TOKEN, Auth),
-    route!(STRAPI_ADMIN, GET "/admin/registration-info" => registration_info in admin::auth, ADMIN_REGISTRATION_INFO, Auth),
-    route!(STRAPI_ADMIN, POST "/admin/register" => register_invited_admin in admin::auth, ADMIN_REGISTER, Auth),
-    route!(STRAPI_ADMIN, POST "/admin/invites/accept" => accept_invite in admin::auth, ADMIN_REGISTER, Auth),
-    route!(STRAPI_ADMIN, GET "/admin/users/me" => find_admin_me in admin::users, ADMIN_SELF, Standard),
-    route!(STRAPI_ADMIN, PUT "/admin/users/me" => update_admin_me in admin::users, ADMIN_SELF, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/users" => list_admins in admin::users, ADMIN_USERS_READ, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/users" => create_admin in admin::users, ADMIN_USERS_CREATE, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/users/batch-delete" => batch_delete_admins in admin::users, ADMIN_USERS_DELETE, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/users/{id}" => find_admin in admin::users, ADMIN_USERS_READ, Standard),
-    route!(STRAPI_ADMIN, PUT "/admin/users/{id}" => update_admin in admin::users, ADMIN_USERS_UPDATE, Standard),
-    route!(STRAPI_ADMIN, DELETE "/admin/users/{id}" => delete_admin in admin::users, ADMIN_USERS_DELETE, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/users/{id}/restore" => restore_admin in admin::users, ADMIN_USERS_RESTORE, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/invites" => list_invites in admin::invites, ADMIN_INVITES_READ, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/invites" => create_invite in admin::invites, ADMIN_INVITES_CREATE, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/invites/{id}/resend" => resend_invite in admin::invites, ADMIN_INVITES_RESEND, Standard),
-    route!(STRAPI_ADMIN, DELETE "/admin/invites/{id}" => revoke_invite in admin::invites, ADMIN_INVITES_DELETE, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/roles" => list_admin_roles in admin::roles, ADMIN_ROLES_READ, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/roles" => create_admin_role in admin::roles, ADMIN_ROLES_CREATE, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/roles/{id}" => find_admin_role in admin::roles, ADMIN_ROLES_READ, Standard),
-    route!(STRAPI_ADMIN, DELETE "/admin/roles/{id}" => delete_admin_role in admin::roles, ADMIN_ROLES_DELETE, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/roles/{id}/permissions" => list_admin_role_permissions in admin::roles, ADMIN_ROLES_READ, Standard),
-    route!(STRAPI_ADMIN, PUT "/admin/roles/{id}/permissions" => update_admin_role_permissions in admin::roles, ADMIN_ROLES_UPDATE, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/api-tokens" => list_api_tokens in admin::api_tokens, ADMIN_API_TOKENS_READ, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/api-tokens" => create_api_token in admin::api_tokens, ADMIN_API_TOKENS_CREATE, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/api-tokens/{id}" => find_api_token in admin::api_tokens, ADMIN_API_TOKENS_READ, Standard),
-    route!(STRAPI_ADMIN, PUT "/admin/api-tokens/{id}" => update_api_token in admin::api_tokens, ADMIN_API_TOKENS_UPDATE, Standard),
-    route!(STRAPI_ADMIN, DELETE "/admin/api-tokens/{id}" => delete_api_token in admin::api_tokens, ADMIN_API_TOKENS_DELETE, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/api-tokens/{id}/regenerate" => regenerate_api_token in admin::api_tokens, ADMIN_API_TOKENS_REGENERATE, Standard),
-    route!(STRAPI_ADMIN, GET "/users-permissions/roles" => admin_list_end_user_roles in admin::end_users, END_USER_ROLES_READ, Standard),
-    route!(STRAPI_ADMIN, POST "/users-permissions/roles" => admin_create_end_user_role in admin::end_users, END_USER_ROLES_CREATE, Standard),
-    route!(STRAPI_ADMIN, GET "/users-permissions/roles/{id}" => admin_find_end_user_role in admin::end_users, END_USER_ROLES_READ, Standard),
-    route!(STRAPI_ADMIN, PUT "/users-permissions/roles/{id}" => admin_update_end_user_role in admin::end_users, END_USER_ROLES_UPDATE, Standard),
-    route!(STRAPI_ADMIN, DELETE "/users-permissions/roles/{id}" => admin_delete_end_user_role in admin::end_users, END_USER_ROLES_DELETE, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/end-users/{id}/sessions" => list_end_user_sessions in admin::end_users, END_USER_SESSIONS_READ, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/end-users/{id}/revoke-sessions" => revoke_end_user_sessions in admin::end_users, END_USER_SESSIONS_REVOKE, Standard),
+    route!(STRAPI_CONTENT, GET "/_health" => health in ops as "ops.health", HEALTH, Unlimited),
+    route!(STRAPI_CONTENT, GET "/readyz" => ready in ops as "ops.ready", READY, Unlimited),
+    route!(STRAPI_CONTENT, GET "/metrics" => metrics in ops as "ops.metrics", METRICS, Unlimited),
+    route!(STRAPI_CONTENT, GET "/openapi.json" => openapi in ops as "ops.openapi", OPEN_API, Unlimited),
+    route!(STRAPI_CONTENT, GET "/docs" => docs in ops as "ops.docs", OPEN_API, Unlimited),
+    route!(STRAPI_CONTENT, GET "/docs/{asset}" => docs_asset in ops as "ops.docsAsset", OPEN_API, Unlimited),
+    route!(STRAPI_CONTENT, POST "/api/auth/local/register" => register in content::auth as "auth.register", AUTH_REGISTER, Auth),
+    route!(STRAPI_CONTENT, POST "/api/auth/local" => login in content::auth as "auth.callback", AUTH_CALLBACK, Auth),
+    route!(STRAPI_CONTENT, POST "/api/auth/logout" => logout in content::auth as "auth.logout", AUTH_LOGOUT, Standard),
+    route!(STRAPI_CONTENT, POST "/api/auth/forgot-password" => forgot_password in content::auth as "auth.forgotPassword", AUTH_FORGOT_PASSWORD, Auth),
+    route!(STRAPI_CONTENT, POST "/api/auth/reset-password" => reset_password in content::auth as "auth.resetPassword", AUTH_RESET_PASSWORD, Auth),
+    route!(STRAPI_CONTENT, POST "/api/auth/change-password" => change_password in content::auth as "auth.changePassword", AUTH_CHANGE_PASSWORD, Auth),
+    route!(STRAPI_CONTENT, GET "/api/auth/email-confirmation" => confirm_email in content::auth as "auth.emailConfirmation", AUTH_EMAIL_CONFIRMATION, Auth),
+    route!(STRAPI_CONTENT, POST "/api/auth/send-email-confirmation" => send_email_confirmation in content::auth as "auth.sendEmailConfirmation", AUTH_SEND_EMAIL_CONFIRMATION, Auth),
+    route!(STRAPI_CONTENT, POST "/api/auth/refresh" => refresh in content::auth as "auth.refresh", AUTH_REFRESH, Auth),
+    route!(STRAPI_CONTENT, GET "/api/auth/sessions" => list_sessions in content::auth as "auth.getSessions", AUTH_GET_SESSIONS, Standard),
+    route!(STRAPI_CONTENT, GET "/api/users/me" => find_me in content::users as "user.me", USER_ME, Standard),
+    route!(STRAPI_CONTENT, GET "/api/users/count" => count_users in content::users as "user.count", USER_COUNT, Standard),
+    route!(STRAPI_CONTENT, GET "/api/users" => list_users in content::users as "user.find", USER_FIND, Standard),
+    route!(STRAPI_CONTENT, POST "/api/users" => create_user in content::users as "user.create", USER_CREATE, Standard),
+    route!(STRAPI_CONTENT, GET "/api/users/{id}" => find_user in content::users as "user.findOne", USER_FIND_ONE, Standard),
+    route!(STRAPI_CONTENT, PUT "/api/users/{id}" => update_user in content::users as "user.update", USER_UPDATE, Standard),
+    route!(STRAPI_CONTENT, DELETE "/api/users/{id}" => delete_user in content::users as "user.destroy", USER_DESTROY, Standard),
+    route!(STRAPI_CONTENT, GET "/api/users-permissions/roles" => list_roles in content::roles as "role.find", ROLE_FIND, Standard),
+    route!(STRAPI_CONTENT, POST "/api/users-permissions/roles" => create_role in content::roles as "role.createRole", ROLE_CREATE, Standard),
+    route!(STRAPI_CONTENT, GET "/api/users-permissions/roles/{id}" => find_role in content::roles as "role.findOne", ROLE_FIND_ONE, Standard),
+    route!(STRAPI_CONTENT, PUT "/api/users-permissions/roles/{id}" => update_role in content::roles as "role.updateRole", ROLE_UPDATE, Standard),
+    route!(STRAPI_CONTENT, DELETE "/api/users-permissions/roles/{id}" => delete_role in content::roles as "role.deleteRole", ROLE_DELETE, Standard),
+    route!(STRAPI_CONTENT, GET "/api/users-permissions/permissions" => list_permissions in content::roles as "permissions.getPermissions", PERMISSIONS_GET, Standard),
+    route!(V1, GET "/api/v1/users" => v1_list_users in v1::users as "v1.users.list", USER_FIND, Standard),
+    route!(V1, POST "/api/v1/users" => v1_create_user in v1::users as "v1.users.create", USER_CREATE, Standard),
+    route!(V1, GET "/api/v1/users/{user_id}" => v1_find_user in v1::users as "v1.users.get", USER_FIND_ONE, Standard),
+    route!(V1, PUT "/api/v1/users/{user_id}" => v1_update_user in v1::users as "v1.users.update", USER_UPDATE, Standard),
+    route!(V1, DELETE "/api/v1/users/{user_id}" => v1_delete_user in v1::users as "v1.users.delete", USER_DESTROY, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/init" => admin_init in admin::auth as "admin.init", ADMIN_INIT, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/register-admin" => register_admin in admin::auth as "admin.registerAdmin", ADMIN_REGISTER_FIRST, Auth),
+    route!(STRAPI_ADMIN, POST "/admin/login" => admin_login in admin::auth as "admin.login", ADMIN_LOGIN, Auth),
+    route!(STRAPI_ADMIN, POST "/admin/logout" => admin_logout in admin::auth as "admin.logout", ADMIN_SELF, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/access-token" => admin_access_token in admin::auth as "admin.accessToken", ADMIN_ACCESS_TOKEN, Auth),
+    route!(STRAPI_ADMIN, GET "/admin/registration-info" => registration_info in admin::auth as "admin.registrationInfo", ADMIN_REGISTRATION_INFO, Auth),
+    route!(STRAPI_ADMIN, POST "/admin/register" => register_invited_admin in admin::auth as "admin.register", ADMIN_REGISTER, Auth),
+    route!(STRAPI_ADMIN, POST "/admin/invites/accept" => accept_invite in admin::auth as "admin.invites.accept", ADMIN_REGISTER, Auth),
+    route!(STRAPI_ADMIN, GET "/admin/users/me" => find_admin_me in admin::users as "admin.users.me", ADMIN_SELF, Standard),
+    route!(STRAPI_ADMIN, PUT "/admin/users/me" => update_admin_me in admin::users as "admin.users.updateMe", ADMIN_SELF, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/users" => list_admins in admin::users as "admin.users.list", ADMIN_USERS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/users" => create_admin in admin::users as "admin.users.create", ADMIN_USERS_CREATE, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/users/batch-delete" => batch_delete_admins in admin::users as "admin.users.batchDelete", ADMIN_USERS_DELETE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/users/{id}" => find_admin in admin::users as "admin.users.get", ADMIN_USERS_READ, Standard),
+    route!(STRAPI_ADMIN, PUT "/admin/users/{id}" => update_admin in admin::users as "admin.users.update", ADMIN_USERS_UPDATE, Standard),
+    route!(STRAPI_ADMIN, DELETE "/admin/users/{id}" => delete_admin in admin::users as "admin.users.delete", ADMIN_USERS_DELETE, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/users/{id}/restore" => restore_admin in admin::users as "admin.users.restore", ADMIN_USERS_RESTORE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/invites" => list_invites in admin::invites as "admin.invites.list", ADMIN_INVITES_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/invites" => create_invite in admin::invites as "admin.invites.create", ADMIN_INVITES_CREATE, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/invites/{id}/resend" => resend_invite in admin::invites as "admin.invites.resend", ADMIN_INVITES_RESEND, Standard),
+    route!(STRAPI_ADMIN, DELETE "/admin/invites/{id}" => revoke_invite in admin::invites as "admin.invites.revoke", ADMIN_INVITES_DELETE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/roles" => list_admin_roles in admin::roles as "admin.roles.list", ADMIN_ROLES_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/roles" => create_admin_role in admin::roles as "admin.roles.create", ADMIN_ROLES_CREATE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/roles/{id}" => find_admin_role in admin::roles as "admin.roles.get", ADMIN_ROLES_READ, Standard),
+    route!(STRAPI_ADMIN, DELETE "/admin/roles/{id}" => delete_admin_role in admin::roles as "admin.roles.delete", ADMIN_ROLES_DELETE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/roles/{id}/permissions" => list_admin_role_permissions in admin::roles as "admin.roles.permissions.list", ADMIN_ROLES_READ, Standard),
+    route!(STRAPI_ADMIN, PUT "/admin/roles/{id}/permissions" => update_admin_role_permissions in admin::roles as "admin.roles.permissions.update", ADMIN_ROLES_UPDATE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/api-tokens" => list_api_tokens in admin::api_tokens as "admin.apiTokens.list", ADMIN_API_TOKENS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/api-tokens" => create_api_token in admin::api_tokens as "admin.apiTokens.create", ADMIN_API_TOKENS_CREATE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/api-tokens/{id}" => find_api_token in admin::api_tokens as "admin.apiTokens.get", ADMIN_API_TOKENS_READ, Standard),
+    route!(STRAPI_ADMIN, PUT "/admin/api-tokens/{id}" => update_api_token in admin::api_tokens as "admin.apiTokens.update", ADMIN_API_TOKENS_UPDATE, Standard),
+    route!(STRAPI_ADMIN, DELETE "/admin/api-tokens/{id}" => delete_api_token in admin::api_tokens as "admin.apiTokens.delete", ADMIN_API_TOKENS_DELETE, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/api-tokens/{id}/regenerate" => regenerate_api_token in admin::api_tokens as "admin.apiTokens.regenerate", ADMIN_API_TOKENS_REGENERATE, Standard),
+    route!(STRAPI_ADMIN, GET "/users-permissions/roles" => admin_list_end_user_roles in admin::end_users as "admin.endUserRoles.list", END_USER_ROLES_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/users-permissions/roles" => admin_create_end_user_role in admin::end_users as "admin.endUserRoles.create", END_USER_ROLES_CREATE, Standard),
+    route!(STRAPI_ADMIN, GET "/users-permissions/roles/{id}" => admin_find_end_user_role in admin::end_users as "admin.endUserRoles.get", END_USER_ROLES_READ, Standard),
+    route!(STRAPI_ADMIN, PUT "/users-permissions/roles/{id}" => admin_update_end_user_role in admin::end_users as "admin.endUserRoles.update", END_USER_ROLES_UPDATE, Standard),
+    route!(STRAPI_ADMIN, DELETE "/users-permissions/roles/{id}" => admin_delete_end_user_role in admin::end_users as "admin.endUserRoles.delete", END_USER_ROLES_DELETE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/end-users/{id}/sessions" => list_end_user_sessions in admin::end_users as "admin.endUsers.sessions.list", END_USER_SESSIONS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/end-users/{id}/revoke-sessions" => revoke_end_user_sessions in admin::end_users as "admin.endUsers.sessions.revoke", END_USER_SESSIONS_REVOKE, Standard),
     // The audit log.
-    route!(STRAPI_ADMIN, GET "/admin/audit-logs" => list_audit_logs in admin::audit_logs, ADMIN_AUDIT_LOGS_READ, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/audit-logs" => list_audit_logs in admin::audit_logs as "admin.auditLogs.list", ADMIN_AUDIT_LOGS_READ, Standard),
+    // The route table itself.
+    route!(STRAPI_ADMIN, GET "/admin/routes" => list_routes in admin::routes as "admin.routes.list", ADMIN_ROUTES_READ, Standard),
     // Webhooks.
-    route!(STRAPI_ADMIN, GET "/admin/webhooks" => list_webhooks in admin::webhooks, ADMIN_WEBHOOKS_READ, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/webhooks" => create_webhook in admin::webhooks, ADMIN_WEBHOOKS_CREATE, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/webhooks/{id}" => find_webhook in admin::webhooks, ADMIN_WEBHOOKS_READ, Standard),
-    route!(STRAPI_ADMIN, PUT "/admin/webhooks/{id}" => update_webhook in admin::webhooks, ADMIN_WEBHOOKS_UPDATE, Standard),
-    route!(STRAPI_ADMIN, DELETE "/admin/webhooks/{id}" => delete_webhook in admin::webhooks, ADMIN_WEBHOOKS_DELETE, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/trigger" => trigger_webhook in admin::webhooks, ADMIN_WEBHOOKS_TRIGGER, Standard),
-    route!(STRAPI_ADMIN, GET "/admin/webhooks/{id}/deliveries" => list_webhook_deliveries in admin::webhooks, ADMIN_WEBHOOKS_READ, Standard),
-    route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/deliveries/{delivery}/resend" => resend_webhook_delivery in admin::webhooks, ADMIN_WEBHOOKS_TRIGGER, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/webhooks" => list_webhooks in admin::webhooks as "admin.webhooks.list", ADMIN_WEBHOOKS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/webhooks" => create_webhook in admin::webhooks as "admin.webhooks.create", ADMIN_WEBHOOKS_CREATE, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/webhooks/{id}" => find_webhook in admin::webhooks as "admin.webhooks.get", ADMIN_WEBHOOKS_READ, Standard),
+    route!(STRAPI_ADMIN, PUT "/admin/webhooks/{id}" => update_webhook in admin::webhooks as "admin.webhooks.update", ADMIN_WEBHOOKS_UPDATE, Standard),
+    route!(STRAPI_ADMIN, DELETE "/admin/webhooks/{id}" => delete_webhook in admin::webhooks as "admin.webhooks.delete", ADMIN_WEBHOOKS_DELETE, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/trigger" => trigger_webhook in admin::webhooks as "admin.webhooks.trigger", ADMIN_WEBHOOKS_TRIGGER, Standard),
+    route!(STRAPI_ADMIN, GET "/admin/webhooks/{id}/deliveries" => list_webhook_deliveries in admin::webhooks as "admin.webhooks.deliveries.list", ADMIN_WEBHOOKS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/deliveries/{delivery}/resend" => resend_webhook_delivery in admin::webhooks as "admin.webhooks.deliveries.resend", ADMIN_WEBHOOKS_TRIGGER, Standard),
 ];
 
 fn method_filter(method: &Method) -> MethodFilter {
@@ -182,14 +220,138 @@ pub fn route_name_for(matched_path: Option<&str>, method: &Method) -> &'static s
     on_path().find(|route| route.method == *method).or_else(|| on_path().next()).map_or("unmatched", |route| route.name)
 }
 
-/// The router built from [`ROUTES`], each route behind its guard.
+/// The route table as configured: each row of [`ROUTES`] with whether it is enabled and the
+/// policies it runs (`[routes."<handler>"]`), in the order of [`ROUTES`].
+#[derive(Clone, Debug)]
+pub struct RouteTable {
+    entries: Vec<ConfiguredRoute>,
+}
+
+/// One route as configured.
+#[derive(Clone, Debug)]
+pub struct ConfiguredRoute {
+    /// The row.
+    pub route: &'static Route,
+    /// `false`: the route answers 404 as if it never existed, and OpenAPI leaves it out.
+    pub enabled: bool,
+    /// Checked in order after the permission check, before the handler.
+    pub policies: Arc<[RoutePolicy]>,
+}
+
+impl Default for RouteTable {
+    fn default() -> Self {
+        let entries = ROUTES
+            .iter()
+            .map(|route| ConfiguredRoute { route, enabled: true, policies: Arc::from(Vec::new()) })
+            .collect();
+        Self { entries }
+    }
+}
+
+impl RouteTable {
+    /// The table `[routes]` describes; every unknown handler name, unknown policy and bad
+    /// argument is one problem (`routes."<handler>"…: why`), naming what exists.
+    pub fn from_config(config: &BTreeMap<String, RouteConfig>) -> Result<Self, Vec<String>> {
+        let mut table = Self::default();
+        let mut problems = Vec::new();
+        for (handler, settings) in config {
+            let key = format!("routes.{handler:?}");
+            let Some(entry) = table.entries.iter_mut().find(|entry| entry.route.handler.eq_ignore_ascii_case(handler))
+            else {
+                let known: Vec<&str> = ROUTES.iter().map(|route| route.handler).collect();
+                problems.push(format!("{key}: no route has this handler name (known: {})", known.join(", ")));
+                continue;
+            };
+            entry.enabled = settings.enabled;
+            let mut policies = Vec::new();
+            for text in &settings.policies {
+                match RoutePolicy::parse(text) {
+                    Ok(policy) => policies.push(policy),
+                    Err(error) => problems.push(format!("{key}.policies: {error}")),
+                }
+            }
+            entry.policies = Arc::from(policies);
+        }
+        if problems.is_empty() {
+            Ok(table)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Every route, in the order of [`ROUTES`].
+    pub fn entries(&self) -> &[ConfiguredRoute] {
+        &self.entries
+    }
+
+    /// The table as `gatehouse routes list --json` and `GET /admin/routes` show it, with each
+    /// route's effective rate limit from `limits`.
+    pub fn views(&self, limits: &ratelimit::RateLimits) -> Vec<RouteView> {
+        self.entries
+            .iter()
+            .map(|entry| RouteView {
+                handler: entry.route.handler.to_owned(),
+                method: entry.route.method.as_str().to_owned(),
+                path: entry.route.path.to_owned(),
+                action: entry.route.action.as_str().to_owned(),
+                policies: entry.policies.iter().map(ToString::to_string).collect(),
+                rate_limit: limits.describe(entry.route),
+                enabled: entry.enabled,
+                surface: entry.route.surface.name.to_owned(),
+            })
+            .collect()
+    }
+}
+
+/// One route of the effective table, as `gatehouse routes list --json` prints it and
+/// `GET /admin/routes` answers it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RouteView {
+    /// The handler name configuration uses (`user.update`).
+    #[schema(example = "user.update")]
+    pub handler: String,
+    /// The HTTP method.
+    #[schema(example = "PUT")]
+    pub method: String,
+    /// The path, parameters in braces.
+    #[schema(example = "/api/users/{id}")]
+    pub path: String,
+    /// The permission a caller must hold.
+    #[schema(example = "plugin::users-permissions.user.update")]
+    pub action: String,
+    /// The configured policies, in the order they run.
+    #[schema(example = json!(["is-own-user"]))]
+    pub policies: Vec<String>,
+    /// The effective limits (`600/1m per token or IP`), or null when the route is not limited.
+    #[schema(example = "600/1m per token or IP")]
+    pub rate_limit: Option<String>,
+    /// `false`: the route answers 404 as if it did not exist.
+    pub enabled: bool,
+    /// The surface (wire dialect) that serves it.
+    #[schema(example = "strapi-content")]
+    pub surface: String,
+}
+
+/// The router built from the configured table, each enabled route behind its guard. A disabled
+/// route answers exactly as a path that never existed: its method (or, when every method of
+/// its path is disabled, any method) is the 404 of the surface, with no `Allow`.
 pub fn router(state: AppState) -> Router<AppState> {
     let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
-    for route in ROUTES {
-        let policy = state.limits.policy(route);
-        let endpoint = (route.handler)(method_filter(&route.method))
+    let mut disabled: BTreeMap<&'static str, Vec<&'static Route>> = BTreeMap::new();
+    for entry in state.routes.entries() {
+        let route = entry.route;
+        if !entry.enabled {
+            disabled.entry(route.path).or_default().push(route);
+            continue;
+        }
+        let checks = Arc::new(Checks {
+            rate: state.limits.policy(route),
+            policies: entry.policies.clone(),
+            path_id: path_id_segment(route.path),
+        });
+        let endpoint = (route.mount)(method_filter(&route.method))
             .route_layer(middleware::from_fn_with_state(state.clone(), move |state, request, next| {
-                guard(state, route, policy.clone(), request, next)
+                guard(state, route, checks.clone(), request, next)
             }));
         let merged = match by_path.remove(route.path) {
             Some(existing) => existing.merge(endpoint),
@@ -197,7 +359,58 @@ pub fn router(state: AppState) -> Router<AppState> {
         };
         by_path.insert(route.path, merged);
     }
+    for (path, routes) in disabled {
+        let endpoint = match by_path.remove(path) {
+            Some(existing) => {
+                let allowed = allowed_methods(state.routes.entries(), path);
+                routes
+                    .iter()
+                    .fold(existing, |endpoint, route| {
+                        endpoint.merge(axum::routing::on(method_filter(&route.method), super::not_found))
+                    })
+                    .fallback(move || method_not_allowed(allowed.clone()))
+            }
+            None => axum::routing::any(super::not_found),
+        };
+        by_path.insert(path, endpoint);
+    }
     by_path.into_iter().fold(Router::new(), |router, (path, endpoint)| router.route(path, endpoint))
+}
+
+/// The enabled methods of `path`, as `Allow` lists them (`HEAD` beside `GET`, as the router).
+fn allowed_methods(entries: &[ConfiguredRoute], path: &str) -> String {
+    let mut methods = Vec::new();
+    for entry in entries.iter().filter(|entry| entry.enabled && entry.route.path == path) {
+        methods.push(entry.route.method.as_str());
+        if entry.route.method == Method::GET {
+            methods.push("HEAD");
+        }
+    }
+    methods.join(",")
+}
+
+/// The 405 of a path with a disabled method: its `Allow` names only the enabled ones (the
+/// router would list the disabled method too, revealing the route).
+async fn method_not_allowed(allowed: String) -> Response {
+    use axum::response::IntoResponse;
+    let mut response = surface::HttpFailure::MethodNotAllowed.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&allowed) {
+        response.headers_mut().insert(axum::http::header::ALLOW, value);
+    }
+    response
+}
+
+/// Which segment of a route's path is the id a policy such as `is-own-user` compares
+/// (`{id}`, or v1's `{user_id}`).
+fn path_id_segment(path: &str) -> Option<usize> {
+    path.split('/').position(|segment| segment == "{id}" || segment == "{user_id}")
+}
+
+/// What the guard checks besides the action: the rate limits and the configured policies.
+struct Checks {
+    rate: Option<Arc<RatePolicy>>,
+    policies: Arc<[RoutePolicy]>,
+    path_id: Option<usize>,
 }
 
 /// Resolves the caller once, checks the route's action (an admin on a surface open to both
@@ -209,11 +422,13 @@ pub fn router(state: AppState) -> Router<AppState> {
 /// refused request costs no database read and no password hash), and every limited answer
 /// carries their headers; then the caller is resolved and authorized, so a request without its
 /// credentials is a 401/403 whatever it holds; then a query string or JSON body holding text
-/// no backend can store is refused, on every route alike, before the handler runs.
+/// no backend can store is refused, on every route alike, before the handler runs. The
+/// route's configured policies run after the permission check, in order; a refusal is a 403
+/// before the handler, so nothing is written.
 async fn guard(
     State(state): State<AppState>,
     route: &'static Route,
-    policy: Option<Arc<RoutePolicy>>,
+    checks: Arc<Checks>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -223,7 +438,7 @@ async fn guard(
     };
     let context = request_context(&request);
     request.extensions_mut().insert(context.clone());
-    let limited = match &policy {
+    let limited = match &checks.rate {
         Some(policy) => {
             let client = request.extensions().get::<ClientIp>().copied().unwrap_or(ClientIp([0, 0, 0, 0].into()));
             match policy.check(client, request.headers(), body.as_deref()) {
@@ -260,6 +475,19 @@ async fn guard(
             }
             Err(error) => Err(error),
         }
+    };
+    let authorized = match authorized {
+        Ok(caller) if !checks.policies.is_empty() => {
+            let policy_request = PolicyRequest {
+                caller: caller.as_ref(),
+                path_id: checks.path_id.and_then(|index| {
+                    request.uri().path().split('/').nth(index).and_then(|raw| (route.surface.path_id)(raw))
+                }),
+                client_ip: request.extensions().get::<ClientIp>().map(|ClientIp(address)| *address),
+            };
+            state.domain.check_route_policies(&checks.policies, policy_request).await.map(|()| caller)
+        }
+        other => other,
     };
     let storable = refuse_unstorable_query(request.uri().query())
         .and_then(|()| body.as_deref().map_or(Ok(()), refuse_unstorable_json_text));

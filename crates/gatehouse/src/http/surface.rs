@@ -96,6 +96,9 @@ pub struct Surface {
     /// Whether limited answers also carry Strapi's `X-RateLimit-*` headers (beside the
     /// standard `RateLimit-*` that every surface sends).
     pub strapi_rate_limit_headers: bool,
+    /// The numeric id a path segment such as `{id}` names in this surface's id format (for
+    /// route policies such as `is-own-user`); `None` when it names none.
+    pub path_id: fn(&str) -> Option<i64>,
     render_domain: fn(DomainError) -> Response,
     render_http: fn(HttpFailure) -> Response,
 }
@@ -160,6 +163,7 @@ pub static STRAPI_CONTENT: Surface = Surface {
     credentials: CredentialRule::EndUserOrApiToken,
     error_schema: "ErrorResponse",
     strapi_rate_limit_headers: true,
+    path_id: |raw| raw.parse().ok(),
     render_domain: |error| ApiError::from(error).into_response(),
     render_http: |failure| ApiError::from(failure).into_response(),
 };
@@ -170,6 +174,7 @@ pub static STRAPI_ADMIN: Surface = Surface {
     credentials: CredentialRule::AdminJwt,
     error_schema: "ErrorResponse",
     strapi_rate_limit_headers: true,
+    path_id: |raw| raw.parse().ok(),
     render_domain: |error| ApiError::from(error).into_response(),
     render_http: |failure| ApiError::from(failure).into_response(),
 };
@@ -180,6 +185,7 @@ pub static V1: Surface = Surface {
     credentials: CredentialRule::AnyBearer,
     error_schema: "V1ErrorResponse",
     strapi_rate_limit_headers: false,
+    path_id: |raw| raw.strip_prefix("usr_").and_then(|digits| digits.parse().ok()),
     render_domain: |error| V1Error::from(error).into_response(),
     render_http: |failure| V1Error::from(failure).into_response(),
 };

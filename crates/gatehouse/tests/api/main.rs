@@ -19,6 +19,7 @@ mod http_basics;
 mod lifecycle;
 mod rate_limits;
 mod roles;
+mod routes_config;
 mod support;
 mod tokens;
 mod users;

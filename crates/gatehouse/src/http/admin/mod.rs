@@ -9,6 +9,7 @@ pub mod end_users;
 pub mod invites;
 pub mod list_query;
 pub mod roles;
+pub mod routes;
 pub mod users;
 pub mod views;
 pub mod webhooks;

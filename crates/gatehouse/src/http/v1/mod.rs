@@ -188,6 +188,7 @@ impl From<DomainError> for V1Error {
             DomainError::NotFound(message) => Self::new(StatusCode::NOT_FOUND, message),
             DomainError::Unauthorized => Self::new(StatusCode::UNAUTHORIZED, "Authentication required"),
             DomainError::Forbidden => Self::new(StatusCode::FORBIDDEN, "Insufficient permissions"),
+            DomainError::PolicyRefused(message) => Self::new(StatusCode::FORBIDDEN, message),
             DomainError::RateLimited { retry_after_secs } => Self {
                 retry_after_secs: Some(retry_after_secs),
                 ..Self::new(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded")
