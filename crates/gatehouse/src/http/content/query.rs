@@ -486,6 +486,10 @@ pub mod schema {
             }
             let value = match operator {
                 Operator::Null | Operator::NotNull => json!({"type": "boolean"}),
+                // An empty list is spelled like one empty value, a valid text operand.
+                Operator::In | Operator::NotIn if field_type == FieldType::Text => {
+                    json!({"type": "array", "items": operand(field_type)})
+                }
                 Operator::In | Operator::NotIn => json!({"type": "array", "minItems": 1, "items": operand(field_type)}),
                 Operator::Between => {
                     json!({"type": "array", "minItems": 2, "maxItems": 2, "items": operand(field_type)})
@@ -501,9 +505,17 @@ pub mod schema {
         json!({"type": "object", "minProperties": 1, "additionalProperties": false, "properties": properties})
     }
 
-    /// `{operator: operand}` for the operators a field of `field_type` takes.
+    /// `{operator: operand}` for the operators a field of `field_type` takes. An empty object
+    /// is spelled `filters[field]=` in brackets, the same as the bare empty value: for a text
+    /// field that is a valid `$eq ""`, so the document cannot call it invalid there.
     fn conditions(field_type: FieldType) -> Value {
-        closed_object(operator_properties(field_type))
+        let mut object = closed_object(operator_properties(field_type));
+        if field_type == FieldType::Text {
+            if let Value::Object(map) = &mut object {
+                map.remove("minProperties");
+            }
+        }
+        object
     }
 
     /// A field's filter: a bare value (`$eq`) or its conditions.
