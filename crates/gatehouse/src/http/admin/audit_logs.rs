@@ -4,7 +4,7 @@
 //! `to` (RFC 3339). Anything else, or a value that does not parse, is a 400.
 
 use crate::http::admin::list_query;
-use crate::http::admin::list_query::DEFAULT_PAGE_SIZE;
+use crate::http::admin::list_query::{invalid, leaf, positive, DEFAULT_PAGE_SIZE};
 use crate::http::admin::views::{Data, PageView};
 use crate::http::admin::DataResponse;
 use crate::http::content::query::{parse_tree, Node};
@@ -16,7 +16,7 @@ use axum::{Extension, Json};
 use gatehouse_domain::audit::{AuditEntry, AuditFilter};
 use gatehouse_domain::query::Window;
 use gatehouse_domain::time::Timestamp;
-use gatehouse_domain::{Caller, DomainError, FieldError, FieldErrors, QueryPart};
+use gatehouse_domain::{Caller, DomainError, QueryPart};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -49,30 +49,8 @@ pub struct AuditLogParams {
     pub to: Option<String>,
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> DomainError {
-    DomainError::Validation(FieldErrors(vec![FieldError::new(path, message)]))
-}
-
-fn leaf<'a>(root: &'a BTreeMap<String, Node>, name: &str) -> Result<Option<&'a str>, DomainError> {
-    match root.get(name) {
-        None => Ok(None),
-        Some(Node::Leaf(text)) => Ok(Some(text)),
-        Some(Node::Map(_)) => Err(invalid(name, format!("{name} must be a single value"))),
-    }
-}
-
-fn positive(root: &BTreeMap<String, Node>, name: &str, default: u64) -> Result<u64, DomainError> {
-    match leaf(root, name)? {
-        None | Some("") => Ok(default),
-        Some(text) => match text.parse::<i64>() {
-            Ok(value) if value >= 1 => Ok(value.unsigned_abs()),
-            _ => Err(invalid(name, format!("{name} must be a positive integer"))),
-        },
-    }
-}
-
 fn time(root: &BTreeMap<String, Node>, name: &str) -> Result<Option<Timestamp>, DomainError> {
-    match leaf(root, name)? {
+    match leaf(root.get(name), name)? {
         None => Ok(None),
         Some(text) => Timestamp::parse(text.trim())
             .map(Some)
@@ -88,21 +66,21 @@ fn parse(raw: &str) -> Result<(AuditFilter, u64, Window), DomainError> {
             return Err(DomainError::InvalidKey { key: key.clone(), path: None, part: QueryPart::Filter });
         }
     }
-    let page = positive(&root, "page", 1)?;
-    let page_size = positive(&root, "pageSize", DEFAULT_PAGE_SIZE)?;
+    let page = positive(root.get("page"), "page", 1)?;
+    let page_size = positive(root.get("pageSize"), "pageSize", DEFAULT_PAGE_SIZE)?;
     let window = Window::page(page, page_size)
         .ok_or_else(|| invalid("page", "page is beyond the last page that can be asked for"))?;
     let mut filter = AuditFilter::default();
-    if let Some(action) = leaf(&root, "action")? {
+    if let Some(action) = leaf(root.get("action"), "action")? {
         if action.trim().is_empty() {
             return Err(invalid("action", "action must not be empty"));
         }
         filter.action = Some(action.trim().to_owned());
     }
-    if let Some(actor) = leaf(&root, "actor")? {
+    if let Some(actor) = leaf(root.get("actor"), "actor")? {
         filter = filter.with_actor(actor)?;
     }
-    if let Some(subject) = leaf(&root, "subject")? {
+    if let Some(subject) = leaf(root.get("subject"), "subject")? {
         filter = filter.with_subject(subject)?;
     }
     filter.from = time(&root, "from")?;

@@ -25,7 +25,7 @@ pub struct AdminList {
     pub page_size: u64,
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> DomainError {
+pub(crate) fn invalid(path: &str, message: impl Into<String>) -> DomainError {
     DomainError::Validation(FieldErrors(vec![FieldError::new(path, message)]))
 }
 
@@ -33,7 +33,7 @@ fn invalid_key(key: &str, path: Option<&str>, part: QueryPart) -> DomainError {
     DomainError::InvalidKey { key: key.to_owned(), path: path.map(str::to_owned), part }
 }
 
-fn leaf<'a>(node: Option<&'a Node>, name: &str) -> Result<Option<&'a str>, DomainError> {
+pub(crate) fn leaf<'a>(node: Option<&'a Node>, name: &str) -> Result<Option<&'a str>, DomainError> {
     match node {
         None => Ok(None),
         Some(Node::Leaf(text)) => Ok(Some(text)),
@@ -41,7 +41,7 @@ fn leaf<'a>(node: Option<&'a Node>, name: &str) -> Result<Option<&'a str>, Domai
     }
 }
 
-fn positive(node: Option<&Node>, name: &str, default: u64) -> Result<u64, DomainError> {
+pub(crate) fn positive(node: Option<&Node>, name: &str, default: u64) -> Result<u64, DomainError> {
     match leaf(node, name)? {
         None | Some("") => Ok(default),
         Some(text) => match text.parse::<i64>() {
@@ -217,9 +217,7 @@ pub mod schema {
     use serde_json::json;
     use utoipa::openapi::schema::Schema;
 
-    fn to_schema(schema: serde_json::Value) -> Schema {
-        crate::http::openapi::raw_schema(schema)
-    }
+    use crate::http::openapi::raw_schema as to_schema;
 
     /// `page`: 1..=[`Window::MAX_PAGE`].
     pub fn page() -> Schema {

@@ -459,9 +459,7 @@ pub mod schema {
         ("description", FieldType::Text),
     ];
 
-    fn to_schema(schema: serde_json::Value) -> Schema {
-        crate::http::openapi::raw_schema(schema)
-    }
+    use crate::http::openapi::raw_schema as to_schema;
 
     /// One operand of a field of `field_type`, as the query string carries it.
     fn operand(field_type: FieldType) -> Value {
