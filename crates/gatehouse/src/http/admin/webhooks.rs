@@ -2,6 +2,7 @@
 //! event and a manual resend. The signing secret (`whsec_…`) appears once, in the answer to
 //! the creation; it is never shown again.
 
+use crate::http::admin::views::Data;
 use crate::http::admin::{path_id, DataResponse};
 use crate::http::content::ErrorResponse;
 use crate::http::error::ApiError;
@@ -12,59 +13,142 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use gatehouse_domain::events::EventType;
+use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::webhooks::{
     Delivery, DeliveryAttempt, DeliveryStatus, Webhook, WebhookId, WebhookInput, WebhookPatch, ALL_EVENTS,
 };
 use gatehouse_domain::{Caller, FieldError, FieldErrors};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{IntoParams, ToSchema};
 
-/// `{data: […]}`: a list in the admin envelope.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DataListResponse {
-    /// The items.
-    #[schema(value_type = Vec<Object>)]
-    pub data: Value,
-}
-
 /// An endpoint as the admin API shows it (never its secret).
 pub fn webhook_json(webhook: &Webhook) -> Value {
-    json!({
-        "id": webhook.id.0,
-        "name": webhook.name,
-        "url": webhook.url,
-        "events": webhook.events,
-        "headers": webhook.headers,
-        "enabled": webhook.enabled,
-        "createdAt": webhook.created_at,
-        "updatedAt": webhook.updated_at,
-    })
+    serde_json::to_value(WebhookView::from(webhook)).unwrap_or_default()
 }
 
 /// A delivery with its attempts, newest first.
 pub fn delivery_json(delivery: &Delivery, attempts: &[DeliveryAttempt]) -> Value {
-    json!({
-        "id": delivery.id,
-        "eventId": delivery.event_id,
-        "eventType": delivery.event_type,
-        "status": delivery.status.as_str(),
-        "attempts": delivery.attempts,
-        "nextAttemptAt": (delivery.status == DeliveryStatus::Pending).then_some(delivery.next_attempt_at),
-        "lastStatusCode": delivery.last_status_code,
-        "lastError": delivery.last_error,
-        "createdAt": delivery.created_at,
-        "history": attempts.iter().map(|attempt| json!({
-            "attempt": attempt.attempt,
-            "at": attempt.at,
-            "statusCode": attempt.status_code,
-            "durationMs": attempt.duration_ms,
-            "error": attempt.error,
-        })).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(DeliveryView::new(delivery, attempts)).unwrap_or_default()
+}
+
+/// A webhook endpoint as the admin API shows it (its secret only at creation).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookView {
+    /// Integer id.
+    #[schema(minimum = 1)]
+    pub id: i64,
+    /// Free name.
+    pub name: String,
+    /// Where deliveries go.
+    pub url: String,
+    /// Event types, or `*`.
+    pub events: Vec<String>,
+    /// Extra request headers.
+    pub headers: BTreeMap<String, String>,
+    /// Whether deliveries are made.
+    pub enabled: bool,
+    /// RFC 3339 UTC with milliseconds.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    /// RFC 3339 UTC with milliseconds.
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    /// The signing secret (`whsec_…`): present only in the answer that made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl From<&Webhook> for WebhookView {
+    fn from(webhook: &Webhook) -> Self {
+        Self {
+            id: webhook.id.0,
+            name: webhook.name.clone(),
+            url: webhook.url.clone(),
+            events: webhook.events.clone(),
+            headers: webhook.headers.clone(),
+            enabled: webhook.enabled,
+            created_at: webhook.created_at,
+            updated_at: webhook.updated_at,
+            secret: None,
+        }
+    }
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptView {
+    /// 1 for the first.
+    pub attempt: i64,
+    /// RFC 3339 UTC with milliseconds.
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// The receiver's status code, if it answered.
+    pub status_code: Option<i64>,
+    /// How long it took.
+    pub duration_ms: i64,
+    /// Why it failed, if it did.
+    pub error: Option<String>,
+}
+
+/// A delivery of one event to one endpoint, with its attempts.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    /// Integer id.
+    pub id: i64,
+    /// The event's id (the `webhook-id` header).
+    pub event_id: String,
+    /// The event's type.
+    pub event_type: String,
+    /// `pending`, `succeeded` or `failed`.
+    #[schema(value_type = String)]
+    pub status: &'static str,
+    /// Attempts made.
+    pub attempts: i64,
+    /// When the next attempt is due, while pending.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub next_attempt_at: Option<Timestamp>,
+    /// The last answer's status code.
+    pub last_status_code: Option<i64>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// RFC 3339 UTC with milliseconds.
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    /// The attempts, newest first.
+    pub history: Vec<AttemptView>,
+}
+
+impl DeliveryView {
+    fn new(delivery: &Delivery, attempts: &[DeliveryAttempt]) -> Self {
+        Self {
+            id: delivery.id,
+            event_id: delivery.event_id.clone(),
+            event_type: delivery.event_type.clone(),
+            status: delivery.status.as_str(),
+            attempts: delivery.attempts,
+            next_attempt_at: (delivery.status == DeliveryStatus::Pending).then_some(delivery.next_attempt_at),
+            last_status_code: delivery.last_status_code,
+            last_error: delivery.last_error.clone(),
+            created_at: delivery.created_at,
+            history: attempts
+                .iter()
+                .map(|attempt| AttemptView {
+                    attempt: attempt.attempt,
+                    at: attempt.at,
+                    status_code: attempt.status_code,
+                    duration_ms: attempt.duration_ms,
+                    error: attempt.error.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Body of `POST /admin/webhooks`, as [`CreateWebhookRequest::parse`] reads it.
@@ -210,20 +294,20 @@ fn webhook_id(raw: &str) -> Result<WebhookId, ApiError> {
 
 /// Every webhook endpoint (never their secrets).
 #[utoipa::path(get, path = "/admin/webhooks", tag = "admin", operation_id = "list_webhooks",
-    responses((status = 200, description = "{data: [webhooks]}", body = DataListResponse)))]
+    responses((status = 200, description = "{data: [webhooks]}", body = Data<Vec<WebhookView>>)))]
 pub async fn list_webhooks(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-) -> Result<Json<DataListResponse>, ApiError> {
+) -> Result<Json<DataResponse>, ApiError> {
     let webhooks = state.domain.list_webhooks(&caller).await?;
-    Ok(Json(DataListResponse { data: webhooks.iter().map(webhook_json).collect() }))
+    Ok(Json(DataResponse { data: Value::Array(webhooks.iter().map(webhook_json).collect()) }))
 }
 
 /// Create a webhook endpoint; its signing secret (`whsec_…`) appears once, as `secret`.
 #[utoipa::path(post, path = "/admin/webhooks", tag = "admin", operation_id = "create_webhook",
     request_body = CreateWebhookRequest,
     responses(
-        (status = 201, description = "{data: webhook with secret}", body = DataResponse),
+        (status = 201, description = "{data: webhook with secret}", body = Data<WebhookView>),
         (status = 400, description = "Invalid name, url, events or headers", body = ErrorResponse),
     ))]
 pub async fn create_webhook(
@@ -240,8 +324,8 @@ pub async fn create_webhook(
         enabled: patch.enabled.unwrap_or(true),
     };
     let created = state.domain.create_webhook(&caller, input).await?;
-    let mut data = webhook_json(&created.webhook);
-    data["secret"] = json!(created.secret.expose());
+    let view = WebhookView { secret: Some(created.secret.expose().to_owned()), ..WebhookView::from(&created.webhook) };
+    let data = serde_json::to_value(view).unwrap_or_default();
     let mut response = (StatusCode::CREATED, Json(DataResponse { data })).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
@@ -251,7 +335,7 @@ pub async fn create_webhook(
 #[utoipa::path(get, path = "/admin/webhooks/{id}", tag = "admin", operation_id = "find_webhook",
     params(("id" = i64, Path, description = "Webhook id", minimum = 1)),
     responses(
-        (status = 200, description = "{data: webhook}", body = DataResponse),
+        (status = 200, description = "{data: webhook}", body = Data<WebhookView>),
         (status = 400, description = "Malformed id", body = ErrorResponse),
         (status = 404, description = "No such webhook", body = ErrorResponse),
     ))]
@@ -269,7 +353,7 @@ pub async fn find_webhook(
     params(("id" = i64, Path, description = "Webhook id", minimum = 1)),
     request_body = UpdateWebhookRequest,
     responses(
-        (status = 200, description = "{data: webhook}", body = DataResponse),
+        (status = 200, description = "{data: webhook}", body = Data<WebhookView>),
         (status = 400, description = "Malformed id, or invalid name, url, events or headers", body = ErrorResponse),
         (status = 404, description = "No such webhook", body = ErrorResponse),
     ))]
@@ -289,7 +373,7 @@ pub async fn update_webhook(
 #[utoipa::path(delete, path = "/admin/webhooks/{id}", tag = "admin", operation_id = "delete_webhook",
     params(("id" = i64, Path, description = "Webhook id", minimum = 1)),
     responses(
-        (status = 200, description = "{data: webhook}", body = DataResponse),
+        (status = 200, description = "{data: webhook}", body = Data<WebhookView>),
         (status = 400, description = "Malformed id", body = ErrorResponse),
         (status = 404, description = "No such webhook", body = ErrorResponse),
     ))]
@@ -306,7 +390,7 @@ pub async fn delete_webhook(
 #[utoipa::path(post, path = "/admin/webhooks/{id}/trigger", tag = "admin", operation_id = "trigger_webhook",
     params(("id" = i64, Path, description = "Webhook id", minimum = 1)),
     responses(
-        (status = 202, description = "{data: delivery}", body = DataResponse),
+        (status = 202, description = "{data: delivery}", body = Data<DeliveryView>),
         (status = 400, description = "Malformed id", body = ErrorResponse),
         (status = 404, description = "No such webhook", body = ErrorResponse),
     ))]
@@ -333,7 +417,7 @@ pub struct DeliveriesQuery {
 #[utoipa::path(get, path = "/admin/webhooks/{id}/deliveries", tag = "admin", operation_id = "list_webhook_deliveries",
     params(("id" = i64, Path, description = "Webhook id", minimum = 1), DeliveriesQuery),
     responses(
-        (status = 200, description = "{data: [deliveries with history]}", body = DataListResponse),
+        (status = 200, description = "{data: [deliveries with history]}", body = Data<Vec<DeliveryView>>),
         (status = 400, description = "Malformed id or limit", body = ErrorResponse),
         (status = 404, description = "No such webhook", body = ErrorResponse),
     ))]
@@ -342,7 +426,7 @@ pub async fn list_webhook_deliveries(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
     query: Result<Query<DeliveriesQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<DataListResponse>, ApiError> {
+) -> Result<Json<DataResponse>, ApiError> {
     let id = webhook_id(&id)?;
     let limit = match query {
         Ok(Query(DeliveriesQuery { limit: None })) => 50,
@@ -350,8 +434,8 @@ pub async fn list_webhook_deliveries(
         _ => return Err(ApiError::validation("limit must be an integer from 1 to 500")),
     };
     let deliveries = state.domain.list_webhook_deliveries(&caller, id, limit).await?;
-    let data = deliveries.iter().map(|(delivery, attempts)| delivery_json(delivery, attempts)).collect();
-    Ok(Json(DataListResponse { data }))
+    let data: Vec<Value> = deliveries.iter().map(|(delivery, attempts)| delivery_json(delivery, attempts)).collect();
+    Ok(Json(DataResponse { data: Value::Array(data) }))
 }
 
 /// Send a delivery again now (a failed one gets one more attempt).
@@ -360,7 +444,7 @@ pub async fn list_webhook_deliveries(
     params(("id" = i64, Path, description = "Webhook id", minimum = 1),
            ("delivery" = i64, Path, description = "Delivery id", minimum = 1)),
     responses(
-        (status = 202, description = "{data: delivery}", body = DataResponse),
+        (status = 202, description = "{data: delivery}", body = Data<DeliveryView>),
         (status = 400, description = "Malformed id", body = ErrorResponse),
         (status = 404, description = "No such webhook or delivery", body = ErrorResponse),
     ))]
