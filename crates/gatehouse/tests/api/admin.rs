@@ -1,7 +1,7 @@
 //! The admin realm over real HTTP: bootstrap, login, realm separation, RBAC, invites with
 //! expiry, soft delete and restore, the last-super-admin guard, and the admin CLI.
 
-use crate::support::{Answer, TestServer, PASSWORD};
+use crate::support::{gatehouse_cli, Answer, CliOutput, TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -412,38 +412,34 @@ async fn admins_manage_api_tokens_end_user_roles_and_sessions() {
 #[tokio::test]
 async fn the_cli_creates_an_admin_who_can_log_in() {
     let db = gatehouse_testkit::TestDb::new().await;
-    let run = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-            .args(args)
-            .args(["--database-url", db.url()])
-            .env_remove("GATEHOUSE_CONFIG")
-            .env("GATEHOUSE_LOG__LEVEL", "warn")
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
-    let (ok, out, err) = run(&[
-        "admin",
-        "create",
-        "--email",
-        "ops@example.com",
-        "--password",
-        "OpsPass123",
-        "--firstname",
-        "Ops",
-        "--role",
-        "super-admin",
-    ]);
+    let CliOutput { ok, stdout: out, stderr: err } = gatehouse_cli(
+        db.url(),
+        &[
+            "admin",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--password",
+            "OpsPass123",
+            "--firstname",
+            "Ops",
+            "--role",
+            "super-admin",
+        ],
+    )
+    .await;
     assert!(ok, "{out}{err}");
-    let (ok, _, err) =
-        run(&["admin", "create", "--email", "ops@example.com", "--password", "OpsPass123", "--firstname", "Ops"]);
+    let CliOutput { ok, stderr: err, .. } = gatehouse_cli(
+        db.url(),
+        &["admin", "create", "--email", "ops@example.com", "--password", "OpsPass123", "--firstname", "Ops"],
+    )
+    .await;
     assert!(!ok && err.contains("exists"), "{err}");
-    let (ok, _, err) =
-        run(&["admin", "create", "--email", "weak@example.com", "--password", "weak", "--firstname", "W"]);
+    let CliOutput { ok, stderr: err, .. } = gatehouse_cli(
+        db.url(),
+        &["admin", "create", "--email", "weak@example.com", "--password", "weak", "--firstname", "W"],
+    )
+    .await;
     assert!(!ok && err.contains("password"), "{err}");
 
     let server = TestServer::builder().on_database(db.url()).spawn().await;
@@ -452,11 +448,15 @@ async fn the_cli_creates_an_admin_who_can_log_in() {
     assert_eq!(login.status, StatusCode::OK, "{}", login.text);
     let jwt = login.json()["data"]["token"].as_str().unwrap().to_owned();
 
-    let (ok, out, err) = run(&["admin", "reset-password", "--email", "ops@example.com", "--password", "NewOpsPass1"]);
+    let CliOutput { ok, stdout: out, stderr: err } = gatehouse_cli(
+        db.url(),
+        &["admin", "reset-password", "--email", "ops@example.com", "--password", "NewOpsPass1"],
+    )
+    .await;
     assert!(ok, "{out}{err}");
     assert_eq!(server.get("/admin/users/me", Some(&jwt)).await.status, StatusCode::UNAUTHORIZED, "its sessions end");
     assert_eq!(admin_login(&server, "ops@example.com", "NewOpsPass1").await.status, StatusCode::OK);
-    let (ok, listed, _) = run(&["admin", "list"]);
+    let CliOutput { ok, stdout: listed, .. } = gatehouse_cli(db.url(), &["admin", "list"]).await;
     assert!(
         ok && listed.contains("ops@example.com") && listed.contains("active") && listed.contains("strapi-super-admin"),
         "{listed}"

@@ -1,7 +1,7 @@
 //! API tokens: read-only, full-access and custom permissions; expiry, regeneration, deletion;
 //! `lastUsedAt`; the CLI.
 
-use crate::support::{TestServer, PASSWORD};
+use crate::support::{gatehouse_cli_ok, TestServer, PASSWORD};
 use gatehouse_domain::Caller;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -134,43 +134,36 @@ async fn token_rules_refuse_bad_lifespans_duplicate_names_and_open_actions() {
 async fn the_cli_creates_lists_regenerates_and_deletes_tokens() {
     let db = gatehouse_testkit::TestDb::new().await;
     let server = TestServer::builder().on_database(db.url()).spawn().await;
-    let run = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-            .args(args)
-            .args(["--database-url", db.url()])
-            .env_remove("GATEHOUSE_CONFIG")
-            .env("GATEHOUSE_LOG__LEVEL", "warn")
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    };
-    let secret = run(&[
-        "token",
-        "create",
-        "--name",
-        "ci",
-        "--type",
-        "custom",
-        "--actions",
-        "plugin::users-permissions.user.count",
-        "--lifespan-days",
-        "30",
-    ]);
+    let secret = gatehouse_cli_ok(
+        db.url(),
+        &[
+            "token",
+            "create",
+            "--name",
+            "ci",
+            "--type",
+            "custom",
+            "--actions",
+            "plugin::users-permissions.user.count",
+            "--lifespan-days",
+            "30",
+        ],
+    )
+    .await;
     let secret = secret.trim();
     assert!(secret.starts_with("gat_"));
     assert_eq!(server.get("/api/users/count", Some(secret)).await.status, StatusCode::OK);
     assert_eq!(server.get("/api/users", Some(secret)).await.status, StatusCode::FORBIDDEN);
 
-    let listed = run(&["token", "list"]);
+    let listed = gatehouse_cli_ok(db.url(), &["token", "list"]).await;
     assert!(listed.contains("ci\tcustom\texpires") && !listed.contains(secret), "{listed}");
     let id = listed.split('\t').next().unwrap().trim();
-    let renewed = run(&["token", "regenerate", id]);
+    let renewed = gatehouse_cli_ok(db.url(), &["token", "regenerate", id]).await;
     // Another process changed the token: the server sees it once its cache entry expires
     // (`auth.cache_ttl`, 1 s).
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(server.get("/api/users/count", Some(secret)).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(server.get("/api/users/count", Some(renewed.trim())).await.status, StatusCode::OK);
-    run(&["token", "delete", id]);
-    assert!(run(&["token", "list"]).trim().is_empty());
+    gatehouse_cli_ok(db.url(), &["token", "delete", id]).await;
+    assert!(gatehouse_cli_ok(db.url(), &["token", "list"]).await.trim().is_empty());
 }

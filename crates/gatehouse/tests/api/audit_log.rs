@@ -1,7 +1,7 @@
 //! The audit log over real HTTP: who did what from where, failed logins, the filters and
 //! paging of `GET /admin/audit-logs`, who may read it, and retention.
 
-use crate::support::{Answer, TestServer, PASSWORD};
+use crate::support::{gatehouse_cli_ok, Answer, TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -253,14 +253,7 @@ async fn the_cli_tails_the_log_and_follows_new_rows() {
     let (_, user) = server.register("tailed").await;
     block(&server, &jwt, &user, None).await;
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .args(["audit", "tail", "--limit", "2", "--database-url", db.url()])
-        .env_remove("GATEHOUSE_CONFIG")
-        .env("GATEHOUSE_LOG__LEVEL", "warn")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = gatehouse_cli_ok(db.url(), &["audit", "tail", "--limit", "2"]).await;
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
     assert!(

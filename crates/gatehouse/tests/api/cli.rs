@@ -2,7 +2,7 @@
 //! print, the same admin rules as the API, token lifespans, seed progress, the start-up banner
 //! and error messages that say what happened.
 
-use crate::support::TestServer;
+use crate::support::{gatehouse_cli, TestServer};
 use gatehouse_testkit::TestDb;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -28,16 +28,9 @@ fn gatehouse_in(dir: &Path, args: &[&str]) -> Output {
 }
 
 /// `gatehouse ARGS --database-url URL`: (success, stdout, stderr).
-fn gatehouse(db: &TestDb, args: &[&str]) -> (bool, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut all = args.to_vec();
-    all.extend(["--database-url", db.url()]);
-    let output = gatehouse_in(dir.path(), &all);
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+async fn gatehouse(db: &TestDb, args: &[&str]) -> (bool, String, String) {
+    let output = gatehouse_cli(db.url(), args).await;
+    (output.ok, output.stdout, output.stderr)
 }
 
 #[test]
@@ -53,17 +46,17 @@ fn read_only_commands_never_create_a_database() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "the folder is still empty");
 }
 
-#[test]
-fn lists_of_an_empty_database_print_a_header_and_say_so() {
-    let db = tokio::runtime::Runtime::new().unwrap().block_on(TestDb::new());
-    let (ok, _, err) = gatehouse(&db, &["migrate"]);
+#[tokio::test]
+async fn lists_of_an_empty_database_print_a_header_and_say_so() {
+    let db = TestDb::new().await;
+    let (ok, _, err) = gatehouse(&db, &["migrate"]).await;
     assert!(ok, "{err}");
     for (command, header, empty) in [
         (["admin", "list"], "id\temail", "no admins"),
         (["token", "list"], "id\tname", "no API tokens"),
         (["mail", "list"], "id\tcreated", "no mails"),
     ] {
-        let (ok, out, err) = gatehouse(&db, &command);
+        let (ok, out, err) = gatehouse(&db, &command).await;
         assert!(ok, "{command:?}: {err}");
         assert!(out.is_empty(), "standard output holds rows only: {out:?}");
         assert!(err.starts_with(header) && err.contains(empty), "{command:?}: {err}");
@@ -76,7 +69,8 @@ async fn admin_create_refuses_a_blank_first_name_as_the_api_does() {
     let (ok, _, err) = gatehouse(
         &db,
         &["admin", "create", "--email", "ops@example.com", "--password", "OpsPass123", "--firstname", " "],
-    );
+    )
+    .await;
     assert!(!ok, "refused");
     assert!(err.contains("firstname is a required field"), "{err}");
 
@@ -96,21 +90,21 @@ async fn admin_create_refuses_a_blank_first_name_as_the_api_does() {
 #[tokio::test]
 async fn admin_create_gives_exactly_one_role_and_refuses_unknown_ones() {
     let db = TestDb::new().await;
-    let create = |email: &str, role: Option<&str>| {
+    let create = async |email: &str, role: Option<&str>| {
         let mut args = vec!["admin", "create", "--email", email, "--password", "OpsPass123", "--firstname", "Ops"];
         if let Some(role) = role {
             args.extend(["--role", role]);
         }
-        gatehouse(&db, &args)
+        gatehouse(&db, &args).await
     };
-    let (ok, _, err) = create("nobody@example.com", Some("janitor"));
+    let (ok, _, err) = create("nobody@example.com", Some("janitor")).await;
     assert!(!ok && err.contains("no admin role \"janitor\""), "{err}");
-    let (ok, out, err) = create("first@example.com", None);
+    let (ok, out, err) = create("first@example.com", None).await;
     assert!(ok && out.contains("(strapi-super-admin)"), "the documented default: {out}{err}");
-    let (ok, out, err) = create("editor@example.com", Some("editor"));
+    let (ok, out, err) = create("editor@example.com", Some("editor")).await;
     assert!(ok && out.contains("(strapi-editor)"), "{out}{err}");
 
-    let (ok, listed, err) = gatehouse(&db, &["admin", "list"]);
+    let (ok, listed, err) = gatehouse(&db, &["admin", "list"]).await;
     assert!(ok, "{err}");
     let rows: Vec<&str> = listed.lines().collect();
     assert_eq!(rows.len(), 2, "the refused admin does not exist: {listed}");
@@ -123,15 +117,16 @@ async fn admin_create_gives_exactly_one_role_and_refuses_unknown_ones() {
 async fn token_lifespans_are_refused_clearly_unless_7_30_90_or_unlimited() {
     let db = TestDb::new().await;
     let (ok, out, err) =
-        gatehouse(&db, &["token", "create", "--name", "ci", "--type", "read-only", "--lifespan-days", "5"]);
+        gatehouse(&db, &["token", "create", "--name", "ci", "--type", "read-only", "--lifespan-days", "5"]).await;
     assert!(!ok && out.is_empty(), "refused: {out}");
     assert!(err.contains("7, 30 or 90") && err.contains("unlimited"), "{err}");
     assert!(!err.contains("604800000"), "no milliseconds: {err}");
 
     let (ok, secret, err) =
-        gatehouse(&db, &["token", "create", "--name", "ci", "--type", "read-only", "--lifespan-days", "unlimited"]);
+        gatehouse(&db, &["token", "create", "--name", "ci", "--type", "read-only", "--lifespan-days", "unlimited"])
+            .await;
     assert!(ok && secret.trim().starts_with("gat_"), "{err}");
-    let (ok, listed, _) = gatehouse(&db, &["token", "list"]);
+    let (ok, listed, _) = gatehouse(&db, &["token", "list"]).await;
     assert!(ok && listed.contains("ci\tread-only\tnever expires"), "{listed}");
 }
 
@@ -141,11 +136,11 @@ async fn dev_seed_reports_progress_and_names_users_as_its_help_says() {
     let server = TestServer::builder().on_database(db.url()).spawn().await;
     server.register("alice").await;
 
-    let (ok, help, _) = gatehouse(&db, &["dev", "seed", "--help"]);
+    let (ok, help, _) = gatehouse(&db, &["dev", "seed", "--help"]).await;
     assert!(ok && help.contains("numbered on from the number of users already there"), "{help}");
     assert!(help.contains("seed0000000 first on an empty database"), "{help}");
 
-    let (ok, out, err) = gatehouse(&db, &["dev", "seed", "--users", "3"]);
+    let (ok, out, err) = gatehouse(&db, &["dev", "seed", "--users", "3"]).await;
     assert!(ok, "{err}");
     assert!(out.lines().any(|line| line == "seeded 3 of 3 users"), "plain progress lines off a terminal: {out}");
     assert!(!out.contains('\x1b'), "no terminal codes: {out:?}");

@@ -2,7 +2,7 @@
 //! reset password, change password, refresh tokens and sessions.
 
 use crate::support::smtp::SmtpSink;
-use crate::support::{TestServer, PASSWORD};
+use crate::support::{gatehouse_cli_ok, TestServer, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::json;
 use std::time::Duration;
@@ -416,13 +416,7 @@ async fn without_smtp_mails_are_logged_and_listed_by_the_cli() {
     })
     .await
     .expect("the log mailer delivers");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .args(["mail", "list", "--database-url", db.url()])
-        .env_remove("GATEHOUSE_CONFIG")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let listed = String::from_utf8(output.stdout).unwrap();
+    let listed = gatehouse_cli_ok(db.url(), &["mail", "list"]).await;
     assert!(
         listed.contains("olga@example.com") && listed.contains("reset_password") && listed.contains("code="),
         "{listed}"

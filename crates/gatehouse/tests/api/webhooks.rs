@@ -4,7 +4,7 @@
 //! of private targets, and nothing sent for a rolled-back change.
 
 use crate::support::receiver::{verify_with_python, Received, Receiver};
-use crate::support::TestServer;
+use crate::support::{gatehouse_cli, TestServer};
 use gatehouse_domain::webhooks::sign;
 use gatehouse_domain::Secret;
 use reqwest::StatusCode;
@@ -308,17 +308,9 @@ async fn start_binary(database_url: &str) -> (tokio::process::Child, String) {
 }
 
 /// `gatehouse webhook ARGS --database-url URL`: (success, stdout, stderr).
-fn webhook_cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .arg("webhook")
-        .args(args)
-        .args(["--database-url", database_url])
-        .env_remove("GATEHOUSE_CONFIG")
-        .env("GATEHOUSE_LOG__LEVEL", "warn")
-        .output()
-        .unwrap();
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    (output.status.success(), text(&output.stdout), text(&output.stderr))
+async fn webhook_cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
+    let output = gatehouse_cli(database_url, &[&["webhook"], args].concat()).await;
+    (output.ok, output.stdout, output.stderr)
 }
 
 #[tokio::test]
@@ -328,9 +320,9 @@ async fn an_event_whose_server_was_killed_mid_delivery_is_delivered_after_restar
     let receiver = Receiver::start(&[0]).await;
     let (mut child, base) = start_binary(db.url()).await;
     let (created, secret, _) =
-        webhook_cli(db.url(), &["create", "--name", "crm", "--url", &receiver.url, "--events", "user.created"]);
+        webhook_cli(db.url(), &["create", "--name", "crm", "--url", &receiver.url, "--events", "user.created"]).await;
     assert!(created && secret.trim().starts_with("whsec_"), "{secret}");
-    let (listed, rows, _) = webhook_cli(db.url(), &["list"]);
+    let (listed, rows, _) = webhook_cli(db.url(), &["list"]).await;
     assert!(listed && rows.contains("crm") && !rows.contains("whsec_"), "{rows}");
     let id = rows.split('\t').next().unwrap().trim().to_owned();
 
@@ -350,7 +342,7 @@ async fn an_event_whose_server_was_killed_mid_delivery_is_delivered_after_restar
 
     let mut shown = String::new();
     for _ in 0..100 {
-        shown = webhook_cli(db.url(), &["deliveries", &id]).1;
+        shown = webhook_cli(db.url(), &["deliveries", &id]).await.1;
         if shown.contains("succeeded") {
             break;
         }
@@ -358,9 +350,10 @@ async fn an_event_whose_server_was_killed_mid_delivery_is_delivered_after_restar
     }
     assert!(shown.contains(&first[0].id) && shown.contains("succeeded"), "{shown}");
     restarted.start_kill().unwrap();
-    let (deleted, out, _) = webhook_cli(db.url(), &["delete", &id]);
+    let (deleted, out, _) = webhook_cli(db.url(), &["delete", &id]).await;
     assert!(deleted && out.starts_with("deleted"), "{out}");
-    let (refused, _, error) = webhook_cli(db.url(), &["create", "--name", "x", "--url", "ftp://x", "--events", "*"]);
+    let (refused, _, error) =
+        webhook_cli(db.url(), &["create", "--name", "x", "--url", "ftp://x", "--events", "*"]).await;
     assert!(!refused && error.contains("url"), "{error}");
 }
 

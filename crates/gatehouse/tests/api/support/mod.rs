@@ -258,3 +258,43 @@ impl TestServer {
 
 /// The password [`TestServer::register`] uses.
 pub const PASSWORD: &str = "Passw0rd!";
+
+/// What a run of the `gatehouse` binary printed.
+pub struct CliOutput {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `gatehouse ARGS --database-url URL` in an empty folder with cheap argon2 and no
+/// inherited configuration. It awaits the process instead of blocking: a test's server runs on
+/// the test's own runtime, and a blocked runtime stalls that server mid-transaction, holding
+/// PostgreSQL locks the command may wait for.
+pub async fn gatehouse_cli(database_url: &str, args: &[&str]) -> CliOutput {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+    command.current_dir(dir.path()).args(args).args(["--database-url", database_url]);
+    for (key, _) in std::env::vars().filter(|(key, _)| key.starts_with("GATEHOUSE_") && key.contains("__")) {
+        command.env_remove(key);
+    }
+    let output = command
+        .env_remove("GATEHOUSE_CONFIG")
+        .env("GATEHOUSE_AUTH__ARGON2__MEMORY_KIB", "64")
+        .env("GATEHOUSE_AUTH__ARGON2__ITERATIONS", "1")
+        .env("GATEHOUSE_LOG__LEVEL", "warn")
+        .output()
+        .await
+        .unwrap();
+    CliOutput {
+        ok: output.status.success(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// [`gatehouse_cli`] that must succeed: its standard output.
+pub async fn gatehouse_cli_ok(database_url: &str, args: &[&str]) -> String {
+    let output = gatehouse_cli(database_url, args).await;
+    assert!(output.ok, "gatehouse {args:?}: {}", output.stderr);
+    output.stdout
+}
