@@ -255,12 +255,12 @@ pub trait Store: Send + Sync + 'static {
         limits: ClaimLimits,
     ) -> Result<Vec<Delivery>, StoreError>;
 
-    /// Records an attempt in the history and applies its outcome to the delivery (attempt
-    /// count, status, next due time, last code and error); the lease ends.
-    async fn record_delivery_attempt(
+    /// Records attempts in the history and applies each one's outcome to its delivery (attempt
+    /// count, status, next due time, last code and error); their leases end. One transaction
+    /// for them all: a dispatcher records a batch it sent at once.
+    async fn record_delivery_attempts(
         &self,
-        attempt: &DeliveryAttempt,
-        outcome: AttemptOutcome,
+        attempts: &[(DeliveryAttempt, AttemptOutcome)],
         now: Timestamp,
     ) -> Result<(), StoreError>;
 

@@ -575,13 +575,12 @@ impl Domain {
         Ok(self.store.release_delivery(id).await?)
     }
 
-    /// Records one attempt and what follows from it (dispatcher).
-    pub async fn record_webhook_attempt(
+    /// Records attempts and what follows from each, in one transaction (dispatcher).
+    pub async fn record_webhook_attempts(
         &self,
-        attempt: &DeliveryAttempt,
-        outcome: AttemptOutcome,
+        attempts: &[(DeliveryAttempt, AttemptOutcome)],
     ) -> Result<(), DomainError> {
-        Ok(self.store.record_delivery_attempt(attempt, outcome, self.clock.now()).await?)
+        Ok(self.store.record_delivery_attempts(attempts, self.clock.now()).await?)
     }
 
     /// The queue's state (metrics).

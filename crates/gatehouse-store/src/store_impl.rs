@@ -247,13 +247,12 @@ impl Store for SqlStore {
         webhooks::claim_deliveries(self, now, lease_now, node, limits).await
     }
 
-    async fn record_delivery_attempt(
+    async fn record_delivery_attempts(
         &self,
-        attempt: &DeliveryAttempt,
-        outcome: AttemptOutcome,
+        attempts: &[(DeliveryAttempt, AttemptOutcome)],
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        webhooks::record_delivery_attempt(self, attempt, outcome, now).await
+        webhooks::record_delivery_attempts(self, attempts, now).await
     }
 
     async fn release_delivery(&self, id: i64) -> Result<(), StoreError> {

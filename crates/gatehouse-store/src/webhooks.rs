@@ -372,9 +372,24 @@ pub(crate) async fn claim_deliveries(
     }
 }
 
-/// See [`gatehouse_domain::ports::Store::record_delivery_attempt`].
-pub(crate) async fn record_delivery_attempt(
+/// See [`gatehouse_domain::ports::Store::record_delivery_attempts`].
+pub(crate) async fn record_delivery_attempts(
     store: &SqlStore,
+    attempts: &[(DeliveryAttempt, AttemptOutcome)],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    if attempts.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.begin_tx().await?;
+    for (attempt, outcome) in attempts {
+        record_attempt_in(&mut tx, attempt, *outcome, now).await?;
+    }
+    tx.commit_tx().await
+}
+
+async fn record_attempt_in(
+    tx: &mut SqlTx,
     attempt: &DeliveryAttempt,
     outcome: AttemptOutcome,
     now: Timestamp,
@@ -384,7 +399,6 @@ pub(crate) async fn record_delivery_attempt(
         AttemptOutcome::RetryAt(at) => (DeliveryStatus::Pending, at),
         AttemptOutcome::Failed => (DeliveryStatus::Failed, now),
     };
-    let mut tx = store.begin_tx().await?;
     on_tx!(tx, |conn| {
         let statement = sqlx::query(INSERT_ATTEMPT)
             .bind(attempt.delivery_id)
@@ -406,7 +420,7 @@ pub(crate) async fn record_delivery_attempt(
             .bind(now.as_millis());
         execute(statement, conn).await
     })?;
-    tx.commit_tx().await
+    Ok(())
 }
 
 /// See [`gatehouse_domain::ports::Store::release_delivery`].

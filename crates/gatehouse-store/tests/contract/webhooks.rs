@@ -132,10 +132,15 @@ async fn first_attempts_are_claimed_in_order_as_one_batch_and_retries_do_not_hol
     let mine: Vec<_> = claimed.iter().filter(|d| d.webhook_id == hook.id).collect();
     let (first, second) = (mine[0], mine[1]);
     store
-        .record_delivery_attempt(&attempt(first.id, 1, Some(500)), AttemptOutcome::RetryAt(later(5)), NOW)
+        .record_delivery_attempts(
+            &[
+                (attempt(first.id, 1, Some(500)), AttemptOutcome::RetryAt(later(5))),
+                (attempt(second.id, 1, Some(200)), AttemptOutcome::Succeeded),
+            ],
+            NOW,
+        )
         .await
         .unwrap();
-    store.record_delivery_attempt(&attempt(second.id, 1, Some(200)), AttemptOutcome::Succeeded, NOW).await.unwrap();
     let next = store.claim_deliveries(NOW, NOW, "node-1", limits(10, 4, 2)).await.unwrap();
     assert_eq!(next.iter().map(|d| d.event_type.as_str()).collect::<Vec<_>>(), ["user.deleted"]);
     let stats = store.delivery_stats().await.unwrap();
@@ -161,7 +166,7 @@ async fn an_endpoint_never_holds_more_retry_leases_than_its_limit() {
     assert_eq!(claimed.len(), 4);
     for delivery in &claimed {
         store
-            .record_delivery_attempt(&attempt(delivery.id, 1, None), AttemptOutcome::RetryAt(later(1)), NOW)
+            .record_delivery_attempts(&[(attempt(delivery.id, 1, None), AttemptOutcome::RetryAt(later(1)))], NOW)
             .await
             .unwrap();
     }
@@ -178,7 +183,7 @@ async fn attempts_are_recorded_and_a_failed_delivery_can_be_sent_again() {
     emit(&store, &[EventType::UserCreated]).await;
     store.fan_out_events(100, NOW).await.unwrap();
     let delivery = store.claim_deliveries(NOW, NOW, "n", limits(10, 4, 16)).await.unwrap().remove(0);
-    store.record_delivery_attempt(&attempt(delivery.id, 1, Some(503)), AttemptOutcome::Failed, NOW).await.unwrap();
+    store.record_delivery_attempts(&[(attempt(delivery.id, 1, Some(503)), AttemptOutcome::Failed)], NOW).await.unwrap();
 
     let failed = store.find_delivery(delivery.id).await.unwrap().unwrap();
     assert_eq!((failed.status, failed.attempts, failed.last_status_code), (DeliveryStatus::Failed, 1, Some(503)));
@@ -191,7 +196,7 @@ async fn attempts_are_recorded_and_a_failed_delivery_can_be_sent_again() {
     let claimed = store.claim_deliveries(later(10), later(10), "n", limits(10, 4, 16)).await.unwrap();
     assert_eq!(claimed.len(), 1);
     store
-        .record_delivery_attempt(&attempt(delivery.id, 2, Some(204)), AttemptOutcome::Succeeded, later(10))
+        .record_delivery_attempts(&[(attempt(delivery.id, 2, Some(204)), AttemptOutcome::Succeeded)], later(10))
         .await
         .unwrap();
 

@@ -170,6 +170,7 @@ impl Dispatcher {
             let this = self.clone();
             tokio::spawn(async move {
                 let started = Instant::now();
+                let mut attempts = Vec::with_capacity(job.len());
                 for (done, delivery) in job.iter().enumerate() {
                     // Never send on a lease that may run out meanwhile: give the rest back, in
                     // order, to be claimed again at once.
@@ -181,7 +182,12 @@ impl Dispatcher {
                         }
                         break;
                     }
-                    this.deliver(&webhook, delivery).await;
+                    attempts.push(this.deliver(&webhook, delivery).await);
+                }
+                // One commit for the batch, not one per send. Should it fail, the leases run
+                // out and the batch is sent again: at least once, never lost.
+                if let Err(error) = this.inner.domain.record_webhook_attempts(&attempts).await {
+                    tracing::warn!(error.cause = %error, webhook.id = webhook.id.0, "cannot record webhook attempts");
                 }
                 drop(permit);
                 this.inner.finished.notify_one();
@@ -190,8 +196,8 @@ impl Dispatcher {
         true
     }
 
-    /// Sends one delivery and records the attempt.
-    async fn deliver(&self, webhook: &Webhook, delivery: &Delivery) {
+    /// Sends one delivery: the attempt to record and its outcome.
+    async fn deliver(&self, webhook: &Webhook, delivery: &Delivery) -> (DeliveryAttempt, AttemptOutcome) {
         let inner = &self.inner;
         let started_at = inner.domain.now();
         let started = Instant::now();
@@ -229,10 +235,7 @@ impl Dispatcher {
             duration_ms,
             error,
         };
-        if let Err(error) = inner.domain.record_webhook_attempt(&attempt, outcome).await {
-            // The lease runs out and the delivery is tried again: at least once, never lost.
-            tracing::warn!(error.cause = %error, delivery.id = delivery.id, "cannot record a webhook attempt");
-        }
+        (attempt, outcome)
     }
 
     /// POSTs the delivery; the status code, or why no answer came.
