@@ -59,7 +59,12 @@ pub const BYTES_PER_KEY_BOUND: usize = 64;
 pub fn identifier_field(route: &str) -> Option<&'static str> {
     match route {
         "login" => Some("identifier"),
-        "register" | "forgot_password" | "send_email_confirmation" | "register_admin" | "admin_login" => Some("email"),
+        "register"
+        | "forgot_password"
+        | "send_email_confirmation"
+        | "register_admin"
+        | "admin_login"
+        | "create_access_request" => Some("email"),
         _ => None,
     }
 }
