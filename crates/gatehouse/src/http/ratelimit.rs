@@ -620,7 +620,7 @@ mod tests {
             assert_eq!(route.rate_limit, RateLimitClass::Auth, "{}", route.name);
         }
         let named = ROUTES.iter().filter(|route| identifier_field(route.name).is_some()).count();
-        assert_eq!(named, 6, "every listed handler exists");
+        assert_eq!(named, 7, "every listed handler exists");
     }
 
     #[test]
