@@ -444,6 +444,30 @@ impl Action {
         &ActionSpec::granted("admin::audit-logs.read", ActionRealm::Admin, "Read the audit log.")
             .granted_by_default_to(&[AdminRole::EDITOR]),
     );
+    /// Ask for admin access through the public form (when `admin.access_requests.enabled`); open.
+    pub const ADMIN_ACCESS_REQUEST_CREATE: Action = Action(&ActionSpec::open(
+        "admin::auth.requestAccess",
+        ActionRealm::Admin,
+        "Ask for admin access through the public form; open when access requests are enabled.",
+    ));
+    /// Confirm the email of an access request with the mailed token; open.
+    pub const ADMIN_ACCESS_REQUEST_CONFIRM: Action = Action(&ActionSpec::open(
+        "admin::auth.confirmAccessRequest",
+        ActionRealm::Admin,
+        "Confirm the email of an access request with the mailed token; open.",
+    ));
+    /// List access requests.
+    pub const ADMIN_ACCESS_REQUESTS_READ: Action = Action(&ActionSpec::granted(
+        "admin::access-requests.read",
+        ActionRealm::Admin,
+        "List requests for admin access.",
+    ));
+    /// Approve or reject access requests.
+    pub const ADMIN_ACCESS_REQUESTS_UPDATE: Action = Action(&ActionSpec::granted(
+        "admin::access-requests.update",
+        ActionRealm::Admin,
+        "Approve (creating the admin) or reject requests for admin access.",
+    ));
     /// Read the effective route table (`GET /admin/routes`).
     pub const ADMIN_ROUTES_READ: Action = Action(&ActionSpec::granted(
         "admin::routes.read",
@@ -571,6 +595,10 @@ const BUILTIN: &[Action] = &[
     Action::ADMIN_WEBHOOKS_TRIGGER,
     Action::ADMIN_AUDIT_LOGS_READ,
     Action::ADMIN_ROUTES_READ,
+    Action::ADMIN_ACCESS_REQUEST_CREATE,
+    Action::ADMIN_ACCESS_REQUEST_CONFIRM,
+    Action::ADMIN_ACCESS_REQUESTS_READ,
+    Action::ADMIN_ACCESS_REQUESTS_UPDATE,
     Action::END_USERS_READ,
     Action::END_USERS_CREATE,
     Action::END_USERS_UPDATE,

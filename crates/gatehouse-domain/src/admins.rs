@@ -140,7 +140,7 @@ fn required_firstname(profile: &AdminProfile) -> Result<(), DomainError> {
     Ok(())
 }
 
-fn email_of(raw: &str) -> Result<Email, DomainError> {
+pub(crate) fn email_of(raw: &str) -> Result<Email, DomainError> {
     Email::parse(raw).ok_or_else(|| {
         DomainError::Validation(FieldErrors(vec![
             FieldError::new("email", "email must be a valid email").with_value(json!(raw))
@@ -225,11 +225,11 @@ impl Domain {
         Ok((jwt, refresh, expires_at))
     }
 
-    async fn load_admin(&self, id: AdminId) -> Result<Admin, DomainError> {
+    pub(crate) async fn load_admin(&self, id: AdminId) -> Result<Admin, DomainError> {
         self.store.find_admin(id, true).await?.ok_or_else(not_found)
     }
 
-    async fn resolve_admin_roles(&self, ids: &[i64]) -> Result<Vec<AdminRoleId>, DomainError> {
+    pub(crate) async fn resolve_admin_roles(&self, ids: &[i64]) -> Result<Vec<AdminRoleId>, DomainError> {
         let invalid = || {
             DomainError::Validation(FieldErrors(vec![FieldError::new(
                 "roles",
@@ -249,7 +249,9 @@ impl Domain {
         Ok(roles)
     }
 
-    async fn role_id_by_code(&self, code: &str) -> Result<AdminRoleId, DomainError> {
+    /// The admin role with this code (`strapi-author`) or short name (`author`); a 400 naming
+    /// the code when there is none.
+    pub async fn role_id_by_code(&self, code: &str) -> Result<AdminRoleId, DomainError> {
         let roles = self.store.list_admin_roles().await?;
         roles
             .into_iter()
@@ -939,6 +941,6 @@ impl Domain {
 }
 
 /// The origin of the command line's admin changes.
-fn cli_origin() -> Origin {
+pub(crate) fn cli_origin() -> Origin {
     Origin::new(Actor::System, Some("cli".to_owned()), Arc::new(RequestContext::cli()))
 }

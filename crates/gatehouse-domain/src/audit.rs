@@ -232,6 +232,7 @@ fn audited(event: &DomainEvent) -> bool {
                 | EventType::ApiTokenUpdated
                 | EventType::ApiTokenRegenerated
                 | EventType::ApiTokenDeleted
+                | EventType::AccessRequestCreated
         )
 }
 
@@ -259,6 +260,7 @@ fn subject_of(event: &DomainEvent) -> (Option<String>, Option<String>) {
         }
         _ if name.starts_with("admin.") => ("admin", id_text(&data["id"])),
         _ if name.starts_with("invite.") => ("invite", id_text(&data["id"])),
+        _ if name.starts_with("access_request.") => ("access_request", id_text(&data["id"])),
         _ if name.starts_with("api_token.") => ("api_token", id_text(&data["id"])),
         _ if name.starts_with("role.") && data["realm"] == "admin" => ("admin_role", id_text(&data["role"])),
         _ if name.starts_with("role.") => ("role", id_text(&data["role"]["id"])),

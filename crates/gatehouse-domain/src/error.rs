@@ -92,6 +92,10 @@ pub enum Rule {
     WrongCurrentPassword,
     /// A password change to the password already in use.
     PasswordUnchanged,
+    /// An unknown, used or expired access-request confirmation token (indistinguishable).
+    InvalidAccessRequestConfirmation,
+    /// An access request that is no longer pending (decided or expired) cannot be decided.
+    AccessRequestNotPending,
 }
 
 impl Rule {
@@ -113,6 +117,8 @@ impl Rule {
             Rule::BuiltInAdminRole => "built_in_admin_role",
             Rule::WrongCurrentPassword => "wrong_current_password",
             Rule::PasswordUnchanged => "password_unchanged",
+            Rule::InvalidAccessRequestConfirmation => "invalid_access_request_confirmation",
+            Rule::AccessRequestNotPending => "access_request_not_pending",
         }
     }
 }

@@ -58,6 +58,9 @@ event_types! {
     ApiTokenUpdated => "api_token.updated";
     ApiTokenRegenerated => "api_token.regenerated";
     ApiTokenDeleted => "api_token.deleted";
+    AccessRequestCreated => "access_request.created";
+    AccessRequestApproved => "access_request.approved";
+    AccessRequestRejected => "access_request.rejected";
 }
 
 /// Who caused an event.

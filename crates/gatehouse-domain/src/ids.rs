@@ -56,3 +56,8 @@ impl fmt::Display for SessionId {
         f.write_str(&self.0)
     }
 }
+
+integer_id!(
+    /// A request for admin access (made through the public form).
+    AccessRequestId
+);

@@ -11,13 +11,14 @@
 //! - [`ports`]: the [`ports::Store`] trait the storage crate implements.
 //! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
 //! - [`service`], [`accounts`], [`sessions`], [`permissions`], [`users`], [`roles`],
-//!   [`api_tokens`], [`lifecycle`], [`refresh`], [`admins`], [`webhooks`]: the use cases.
+//!   [`api_tokens`], [`lifecycle`], [`refresh`], [`admins`], [`access_requests`], [`webhooks`]: the use cases.
 //! - [`route_policy`]: the built-in policies an operator attaches to a route by configuration.
 //! - [`audit`]: the audit log, written beside the events, and the request context it records.
 //!
 //! This crate must not depend on HTTP, SQL or network crates (axum, hyper, sqlx, sea-query,
 //! reqwest, lettre); CI checks `cargo tree` for them.
 
+pub mod access_requests;
 pub mod accounts;
 pub mod action;
 pub mod admins;

@@ -3,11 +3,12 @@
 //! PostgreSQL; both pass the same contract suite.
 
 use crate::events::{DomainEvent, StoredEvent};
-use crate::ids::{AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
+use crate::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use crate::model::{
-    Admin, AdminChanges, AdminListQuery, AdminRole, AdminSessionRecord, ApiToken, Invite, NewAdmin, NewApiToken,
-    NewMail, NewRole, NewSession, NewUser, NewUserToken, QueuedMail, RefreshTokenRecord, Role, RoleWithCount,
-    SessionRecord, TokenPurpose, User, UserChanges, UserCredentials, UserWithRole,
+    AccessRequest, AccessRequestDecision, AccessRequestQuery, Admin, AdminChanges, AdminListQuery, AdminRole,
+    AdminSessionRecord, ApiToken, Invite, NewAccessRequest, NewAdmin, NewApiToken, NewMail, NewRole, NewSession,
+    NewUser, NewUserToken, QueuedMail, RefreshTokenRecord, Role, RoleWithCount, SessionRecord, TokenPurpose, User,
+    UserChanges, UserCredentials, UserWithRole,
 };
 use crate::query::{Filter, UserQuery};
 use crate::time::Timestamp;
@@ -206,6 +207,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every invite with its admin, newest first.
     async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, StoreError>;
+
+    /// One access request (confirmed or not).
+    async fn find_access_request(&self, id: AccessRequestId) -> Result<Option<AccessRequest>, StoreError>;
+
+    /// A page of confirmed access requests, newest first, with the total matching; a pending
+    /// request past its expiry counts as expired.
+    async fn list_access_requests(&self, query: &AccessRequestQuery) -> Result<(Vec<AccessRequest>, u64), StoreError>;
+
+    /// The password hash stored with an access request.
+    async fn access_request_password_hash(&self, id: AccessRequestId) -> Result<Option<String>, StoreError>;
 
     /// Audit rows matching `filter`, newest first, `limit` from `offset`; with the total.
     async fn list_audit_entries(
@@ -494,6 +505,33 @@ pub trait StoreTx: Send {
 
     /// Marks the invite with this token accepted if it is still usable at `now`; returns it.
     async fn accept_invite(&mut self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>, StoreError>;
+
+    /// Marks the pending access request of this folded email expired when its time is up at
+    /// `now`, freeing the email for a new request.
+    async fn expire_access_request(&mut self, email_folded: &str, now: Timestamp) -> Result<(), StoreError>;
+
+    /// Inserts a pending access request; `None` (and nothing written) when one is already
+    /// pending for its folded email.
+    async fn insert_access_request(
+        &mut self,
+        request: &NewAccessRequest,
+    ) -> Result<Option<AccessRequestId>, StoreError>;
+
+    /// Confirms the unconfirmed, pending, unexpired request whose token has this digest (the
+    /// token dies); returns it. Unknown, used and expired tokens give `None` alike.
+    async fn confirm_access_request(
+        &mut self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<AccessRequest>, StoreError>;
+
+    /// Records the decision on a confirmed request still pending and unexpired at
+    /// `decision.now`; `false` when it is not (decided meanwhile, expired, unconfirmed, absent).
+    async fn decide_access_request(
+        &mut self,
+        id: AccessRequestId,
+        decision: &AccessRequestDecision,
+    ) -> Result<bool, StoreError>;
 
     /// Inserts an admin role; a taken code is [`StoreError::Conflict`].
     async fn insert_admin_role(

@@ -47,6 +47,8 @@ pub struct DomainSettings {
     pub invite_ttl: Duration,
     /// The invite-accept page; mails link to `<url>?registrationToken=<token>`.
     pub invite_url: String,
+    /// Requests for admin access through the public form (`admin.access_requests`).
+    pub access_requests: AccessRequestSettings,
     /// How long a cached session or role stays trusted without re-reading the store; bounds how
     /// late a revocation made by another node (or the CLI) is seen.
     pub cache_ttl: Duration,
@@ -72,6 +74,25 @@ impl Default for DomainSettings {
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             invite_url: "http://127.0.0.1:1337/admin/auth/register".into(),
             cache_ttl: Duration::from_secs(1),
+            access_requests: AccessRequestSettings::default(),
         }
+    }
+}
+
+/// Requests for admin access (`admin.access_requests.*`).
+#[derive(Clone, Debug)]
+pub struct AccessRequestSettings {
+    /// Whether the public form is open; off by default.
+    pub enabled: bool,
+    /// The admin role an approval gives when the approver names none: a role code
+    /// (`strapi-author`) or its short name (`author`).
+    pub default_role: String,
+    /// How long a request waits for a decision before it expires.
+    pub ttl: Duration,
+}
+
+impl Default for AccessRequestSettings {
+    fn default() -> Self {
+        Self { enabled: false, default_role: "author".into(), ttl: Duration::from_secs(30 * 24 * 3600) }
     }
 }

@@ -11,7 +11,7 @@
 //! - One module per aggregate, each with its SQL, its column list (defined once) and its row
 //!   reader: `users` (with `users::query`, the query model rendered with sea-query), `roles`,
 //!   `sessions` (end-user sessions and refresh tokens), `user_tokens`, `api_tokens`, `admins`,
-//!   `admin_roles`, `admin_sessions`, `invites`, `mail`, `events`, `audit`, `secrets`, `webhooks`;
+//!   `admin_roles`, `admin_sessions`, `invites`, `access_requests`, `mail`, `events`, `audit`, `secrets`, `webhooks`;
 //!   `grants` holds the
 //!   three "actions of an owner" tables.
 //! - `db`: [`StoreOptions`], [`SqlStore`], [`SqlTx`], the `on_pool!`/`on_tx!` dispatch and the
@@ -22,6 +22,7 @@
 //! - `sqlite` / `postgres`: connection settings, migrations and error codes per backend; they
 //!   import only `conflict_keys` (constraint name → `ConflictKey`, one table for both).
 
+mod access_requests;
 mod admin_roles;
 mod admin_sessions;
 mod admins;

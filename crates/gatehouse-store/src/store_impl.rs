@@ -4,15 +4,15 @@
 
 use crate::db::{execute, on_pool, Pools, SqlStore};
 use crate::{
-    admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles, secrets, seeded_actions,
-    sessions, users, webhooks,
+    access_requests, admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles, secrets,
+    seeded_actions, sessions, users, webhooks,
 };
 use async_trait::async_trait;
 use gatehouse_domain::events::StoredEvent;
-use gatehouse_domain::ids::{AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
+use gatehouse_domain::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use gatehouse_domain::model::{
-    Admin, AdminListQuery, AdminRole, AdminSessionRecord, ApiToken, Invite, NewUser, QueuedMail, RefreshTokenRecord,
-    Role, RoleWithCount, SessionRecord, User, UserCredentials, UserWithRole,
+    AccessRequest, AccessRequestQuery, Admin, AdminListQuery, AdminRole, AdminSessionRecord, ApiToken, Invite, NewUser,
+    QueuedMail, RefreshTokenRecord, Role, RoleWithCount, SessionRecord, User, UserCredentials, UserWithRole,
 };
 use gatehouse_domain::ports::{Backend, Store, StoreError, StoreTx};
 use gatehouse_domain::query::{Filter, UserQuery};
@@ -196,6 +196,18 @@ impl Store for SqlStore {
 
     async fn list_invites(&self) -> Result<Vec<(Invite, Admin)>, StoreError> {
         invites::list_invites(self).await
+    }
+
+    async fn find_access_request(&self, id: AccessRequestId) -> Result<Option<AccessRequest>, StoreError> {
+        access_requests::find_access_request(self, id).await
+    }
+
+    async fn list_access_requests(&self, query: &AccessRequestQuery) -> Result<(Vec<AccessRequest>, u64), StoreError> {
+        access_requests::list_access_requests(self, query).await
+    }
+
+    async fn access_request_password_hash(&self, id: AccessRequestId) -> Result<Option<String>, StoreError> {
+        access_requests::access_request_password_hash(self, id).await
     }
 
     async fn list_audit_entries(

@@ -3,15 +3,15 @@
 
 use crate::db::SqlTx;
 use crate::{
-    admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles, seeded_actions, sessions,
-    user_tokens, users, webhooks,
+    access_requests, admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles,
+    seeded_actions, sessions, user_tokens, users, webhooks,
 };
 use async_trait::async_trait;
 use gatehouse_domain::events::DomainEvent;
-use gatehouse_domain::ids::{AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
+use gatehouse_domain::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use gatehouse_domain::model::{
-    AdminChanges, ApiToken, Invite, NewAdmin, NewApiToken, NewMail, NewRole, NewSession, NewUser, NewUserToken, Role,
-    TokenPurpose, User, UserChanges,
+    AccessRequest, AccessRequestDecision, AdminChanges, ApiToken, Invite, NewAccessRequest, NewAdmin, NewApiToken,
+    NewMail, NewRole, NewSession, NewUser, NewUserToken, Role, TokenPurpose, User, UserChanges,
 };
 use gatehouse_domain::ports::{StoreError, StoreTx};
 use gatehouse_domain::time::Timestamp;
@@ -270,6 +270,33 @@ impl StoreTx for SqlTx {
 
     async fn accept_invite(&mut self, token_hash: &str, now: Timestamp) -> Result<Option<Invite>, StoreError> {
         invites::accept_invite(self, token_hash, now).await
+    }
+
+    async fn expire_access_request(&mut self, email_folded: &str, now: Timestamp) -> Result<(), StoreError> {
+        access_requests::expire_access_request(self, email_folded, now).await
+    }
+
+    async fn insert_access_request(
+        &mut self,
+        request: &NewAccessRequest,
+    ) -> Result<Option<AccessRequestId>, StoreError> {
+        access_requests::insert_access_request(self, request).await
+    }
+
+    async fn confirm_access_request(
+        &mut self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<AccessRequest>, StoreError> {
+        access_requests::confirm_access_request(self, token_hash, now).await
+    }
+
+    async fn decide_access_request(
+        &mut self,
+        id: AccessRequestId,
+        decision: &AccessRequestDecision,
+    ) -> Result<bool, StoreError> {
+        access_requests::decide_access_request(self, id, decision).await
     }
 
     async fn insert_admin_role(

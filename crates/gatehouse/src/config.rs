@@ -390,6 +390,8 @@ pub struct AdminConfig {
     pub invite_ttl: DurationText,
     /// Base URL of the invite-accept page.
     pub invite_url: Option<String>,
+    /// `[admin.access_requests]`
+    pub access_requests: AccessRequestsConfig,
 }
 
 impl Default for AdminConfig {
@@ -398,7 +400,27 @@ impl Default for AdminConfig {
             jwt_ttl: DurationText(Duration::from_secs(1800)),
             invite_ttl: DurationText(Duration::from_secs(7 * 86_400)),
             invite_url: None,
+            access_requests: AccessRequestsConfig::default(),
         }
+    }
+}
+
+/// `[admin.access_requests]`: requests for admin access through a public form, confirmed by
+/// mail and decided by an admin.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default)]
+pub struct AccessRequestsConfig {
+    /// Open the form (`POST /admin/access-requests`) and its routes; off: they are 404.
+    pub enabled: bool,
+    /// The role an approval gives when the approver names none (a code or short name).
+    pub default_role: String,
+    /// How long a request waits for a decision.
+    pub ttl: DurationText,
+}
+
+impl Default for AccessRequestsConfig {
+    fn default() -> Self {
+        Self { enabled: false, default_role: "author".to_owned(), ttl: DurationText(Duration::from_secs(30 * 86_400)) }
     }
 }
 
@@ -789,6 +811,15 @@ impl Config {
         p.duration("admin.jwt_ttl", self.admin.jwt_ttl.0, MINUTE, DAY);
         p.duration("admin.invite_ttl", self.admin.invite_ttl.0, HOUR, 90 * DAY);
         p.http_url("admin.invite_url", self.admin.invite_url.as_deref());
+        let requests = &self.admin.access_requests;
+        p.duration("admin.access_requests.ttl", requests.ttl.0, DAY, 365 * DAY);
+        let role = requests.default_role.trim();
+        if role.is_empty() || !role.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            p.push(
+                "admin.access_requests.default_role",
+                format!("{role:?} is not an admin role code or short name (author, editor, strapi-author, …)"),
+            );
+        }
 
         p.range("webhooks.retry_schedule (entries)", self.webhooks.retry_schedule.len(), 0, 20);
         for (index, delay) in self.webhooks.retry_schedule.iter().enumerate() {
@@ -955,6 +986,11 @@ impl Config {
                 parallelism: self.auth.argon2.parallelism,
             },
             cache_ttl: self.auth.cache_ttl.0,
+            access_requests: gatehouse_domain::settings::AccessRequestSettings {
+                enabled: self.admin.access_requests.enabled,
+                default_role: self.admin.access_requests.default_role.trim().to_owned(),
+                ttl: self.admin.access_requests.ttl.0,
+            },
         }
     }
 

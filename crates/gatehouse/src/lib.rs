@@ -147,7 +147,7 @@ impl App {
             }),
             limits: Arc::new(http::ratelimit::RateLimits::new(&config.effective_rate_limit(), &limiter_clock)),
             routes: Arc::new(
-                http::routes::RouteTable::from_config(&config.routes)
+                http::routes::RouteTable::for_config(config)
                     .map_err(|problems| anyhow::anyhow!("invalid [routes]: {}", problems.join("; ")))?,
             ),
         });

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_requests;
 mod admins;
 mod api_tokens;
 mod audit;

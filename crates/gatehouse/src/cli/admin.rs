@@ -1,4 +1,4 @@
-//! `gatehouse admin create | reset-password | list`: the same domain functions, and so the same
+//! `gatehouse admin create | reset-password | list | requests list|approve|reject`: the same domain functions, and so the same
 //! rules, as the admin API (an admin is created whole, with exactly one role, in one
 //! transaction).
 
@@ -7,9 +7,10 @@ use super::open::{self, Access};
 use crate::config::Config;
 use clap::Subcommand;
 use gatehouse_domain::admins::AdminProfile;
-use gatehouse_domain::model::{Admin, AdminListQuery};
+use gatehouse_domain::ids::AccessRequestId;
+use gatehouse_domain::model::{AccessRequestStatus, Admin, AdminListQuery};
 use gatehouse_domain::query::Window;
-use gatehouse_domain::{Caller, DomainError};
+use gatehouse_domain::{Caller, Domain, DomainError, Rule};
 use std::io::Write;
 
 #[derive(Debug, Subcommand)]
@@ -48,10 +49,17 @@ pub(crate) enum AdminCommand {
     },
     /// List admins (soft-deleted ones too, marked).
     List,
+    /// Requests for admin access: list, approve, reject.
+    Requests {
+        #[command(subcommand)]
+        command: RequestsCommand,
+    },
 }
 
 pub(crate) async fn run(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
-    let access = if matches!(command, AdminCommand::List) { Access::Read } else { Access::Write };
+    let reads =
+        matches!(command, AdminCommand::List | AdminCommand::Requests { command: RequestsCommand::List { .. } });
+    let access = if reads { Access::Read } else { Access::Write };
     let domain = open::domain(config, access).await?;
     let mut out = std::io::stdout().lock();
     match command {
@@ -64,6 +72,7 @@ pub(crate) async fn run(config: &Config, command: AdminCommand) -> anyhow::Resul
             let admin = domain.reset_admin_password_by_cli(&email, &password).await.map_err(admin_error)?;
             writeln!(out, "password set for admin {} <{}>; its sessions are ended", admin.id, admin.email)?;
         }
+        AdminCommand::Requests { command } => run_requests(&domain, command, &mut out).await?,
         AdminCommand::List => {
             let query = AdminListQuery {
                 window: Window::page_of_at_most(1, 100_000, 100_000).unwrap_or_default(),
@@ -106,6 +115,107 @@ fn admin_error(error: DomainError) -> anyhow::Error {
     match error {
         DomainError::Conflict(_) => anyhow::anyhow!("an admin with this email exists already"),
         DomainError::NotFound(_) => anyhow::anyhow!("no admin with this email"),
+        other => domain_error(other),
+    }
+}
+
+/// `gatehouse admin requests …`: requests for admin access, decided by the operator.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RequestsCommand {
+    /// List confirmed requests, newest first (tab-separated: id, email, name, status, created,
+    /// message).
+    List {
+        /// Only this status: pending, approved, rejected or expired.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Approve a pending request: the admin is created active with the requested password.
+    Approve {
+        /// The request's id.
+        id: i64,
+        /// A role code (strapi-editor) or short name (editor); repeat for several. Default:
+        /// admin.access_requests.default_role (author).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+    },
+    /// Reject a pending request (the requester is mailed; the email is free again).
+    Reject {
+        /// The request's id.
+        id: i64,
+        /// Why (sent to the requester).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+async fn run_requests(domain: &Domain, command: RequestsCommand, out: &mut impl Write) -> anyhow::Result<()> {
+    let caller = Caller::system();
+    match command {
+        RequestsCommand::List { status } => {
+            let status = match status.as_deref() {
+                None => None,
+                Some(name) => Some(AccessRequestStatus::from_name(name).ok_or_else(|| {
+                    anyhow::anyhow!("--status {name:?}: one of pending, approved, rejected, expired")
+                })?),
+            };
+            let window = Window::page_of_at_most(1, 100_000, 100_000).unwrap_or_default();
+            let (requests, _) = domain.list_access_requests(&caller, status, window).await.map_err(domain_error)?;
+            // The header and the empty note go to standard error: standard output holds rows only.
+            eprintln!("id\temail\tname\tstatus\tcreated\tmessage");
+            if requests.is_empty() {
+                eprintln!("no access requests");
+            }
+            let now = domain.clock().now();
+            for request in requests {
+                let message = request.message.as_deref().unwrap_or("").replace(['\t', '\n', '\r'], " ");
+                writeln!(
+                    out,
+                    "{}\t{}\t{} {}\t{}\t{}\t{message}",
+                    request.id,
+                    request.email,
+                    request.firstname,
+                    request.lastname.as_deref().unwrap_or(""),
+                    request.status(now).as_str(),
+                    request.created_at.to_rfc3339(),
+                )?;
+            }
+        }
+        RequestsCommand::Approve { id, roles } => {
+            let roles = if roles.is_empty() {
+                None
+            } else {
+                let mut ids = Vec::with_capacity(roles.len());
+                for code in &roles {
+                    ids.push(domain.role_id_by_code(code).await.map_err(domain_error)?.0);
+                }
+                Some(ids)
+            };
+            let admin =
+                domain.approve_access_request(&caller, AccessRequestId(id), roles).await.map_err(request_error)?;
+            writeln!(
+                out,
+                "approved request {id}: created admin {} <{}> ({})",
+                admin.id,
+                admin.email,
+                role_codes(&admin)
+            )?;
+        }
+        RequestsCommand::Reject { id, reason } => {
+            let request =
+                domain.reject_access_request(&caller, AccessRequestId(id), reason).await.map_err(request_error)?;
+            writeln!(out, "rejected request {id} <{}>", request.email)?;
+        }
+    }
+    Ok(())
+}
+
+fn request_error(error: DomainError) -> anyhow::Error {
+    match error {
+        DomainError::Conflict(_) => anyhow::anyhow!("an admin with this email exists already"),
+        DomainError::NotFound(_) => anyhow::anyhow!("no confirmed access request with this id"),
+        DomainError::Rule(Rule::AccessRequestNotPending) => {
+            anyhow::anyhow!("the access request is no longer pending (decided or expired)")
+        }
         other => domain_error(other),
     }
 }

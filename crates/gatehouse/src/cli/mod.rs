@@ -180,8 +180,7 @@ fn check_config(config: &Config, warnings: &[String]) -> anyhow::Result<()> {
 }
 
 fn list_routes(config: &Config, json: bool) -> anyhow::Result<()> {
-    let table =
-        RouteTable::from_config(&config.routes).map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
+    let table = RouteTable::for_config(config).map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
     let limits = RateLimits::new(&config.effective_rate_limit(), &LimiterClock::monotonic());
     let views = table.views(&limits);
     let mut out = std::io::stdout().lock();

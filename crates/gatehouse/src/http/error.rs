@@ -178,7 +178,8 @@ impl From<DomainError> for ApiError {
                 | Rule::IncorrectResetCode
                 | Rule::InvalidRegistration
                 | Rule::WrongCurrentPassword
-                | Rule::PasswordUnchanged),
+                | Rule::PasswordUnchanged
+                | Rule::InvalidAccessRequestConfirmation),
             ) => Self::validation(rule_message(rule)),
             DomainError::Rule(rule @ (Rule::RegistrationDisabled | Rule::AdminExists)) => {
                 Self::new(StatusCode::FORBIDDEN, "ForbiddenError", rule_message(rule))
@@ -235,6 +236,8 @@ fn rule_message(rule: Rule) -> &'static str {
         Rule::InvalidRegistration => "Invalid registration info",
         Rule::WrongCurrentPassword => "The provided current password is invalid",
         Rule::PasswordUnchanged => "Your new password must be different than your current password",
+        Rule::InvalidAccessRequestConfirmation => "Invalid confirmation token",
+        Rule::AccessRequestNotPending => "The access request is no longer pending",
         Rule::BuiltInAdminRole => {
             "The built-in admin roles cannot be deleted, nor the Super Admin's permissions changed"
         }

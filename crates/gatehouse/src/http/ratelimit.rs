@@ -59,7 +59,12 @@ pub const BYTES_PER_KEY_BOUND: usize = 64;
 pub fn identifier_field(route: &str) -> Option<&'static str> {
     match route {
         "login" => Some("identifier"),
-        "register" | "forgot_password" | "send_email_confirmation" | "register_admin" | "admin_login" => Some("email"),
+        "register"
+        | "forgot_password"
+        | "send_email_confirmation"
+        | "register_admin"
+        | "admin_login"
+        | "create_access_request" => Some("email"),
         _ => None,
     }
 }
@@ -615,7 +620,7 @@ mod tests {
             assert_eq!(route.rate_limit, RateLimitClass::Auth, "{}", route.name);
         }
         let named = ROUTES.iter().filter(|route| identifier_field(route.name).is_some()).count();
-        assert_eq!(named, 6, "every listed handler exists");
+        assert_eq!(named, 7, "every listed handler exists");
     }
 
     #[test]

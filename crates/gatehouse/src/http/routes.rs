@@ -167,6 +167,11 @@ pub static ROUTES: &[Route] = &[
     route!(STRAPI_ADMIN, POST "/admin/invites" => create_invite in admin::invites as "admin.invites.create", ADMIN_INVITES_CREATE, Standard),
     route!(STRAPI_ADMIN, POST "/admin/invites/{id}/resend" => resend_invite in admin::invites as "admin.invites.resend", ADMIN_INVITES_RESEND, Standard),
     route!(STRAPI_ADMIN, DELETE "/admin/invites/{id}" => revoke_invite in admin::invites as "admin.invites.revoke", ADMIN_INVITES_DELETE, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/access-requests" => create_access_request in admin::access_requests as "admin.accessRequests.create", ADMIN_ACCESS_REQUEST_CREATE, Auth),
+    route!(STRAPI_ADMIN, GET "/admin/access-requests/confirm" => confirm_access_request in admin::access_requests as "admin.accessRequests.confirm", ADMIN_ACCESS_REQUEST_CONFIRM, Auth),
+    route!(STRAPI_ADMIN, GET "/admin/access-requests" => list_access_requests in admin::access_requests as "admin.accessRequests.list", ADMIN_ACCESS_REQUESTS_READ, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/access-requests/{id}/approve" => approve_access_request in admin::access_requests as "admin.accessRequests.approve", ADMIN_ACCESS_REQUESTS_UPDATE, Standard),
+    route!(STRAPI_ADMIN, POST "/admin/access-requests/{id}/reject" => reject_access_request in admin::access_requests as "admin.accessRequests.reject", ADMIN_ACCESS_REQUESTS_UPDATE, Standard),
     route!(STRAPI_ADMIN, GET "/admin/roles" => list_admin_roles in admin::roles as "admin.roles.list", ADMIN_ROLES_READ, Standard),
     route!(STRAPI_ADMIN, POST "/admin/roles" => create_admin_role in admin::roles as "admin.roles.create", ADMIN_ROLES_CREATE, Standard),
     route!(STRAPI_ADMIN, GET "/admin/roles/{id}" => find_admin_role in admin::roles as "admin.roles.get", ADMIN_ROLES_READ, Standard),
@@ -219,6 +224,10 @@ pub fn route_name_for(matched_path: Option<&str>, method: &Method) -> &'static s
     let on_path = || ROUTES.iter().filter(move |route| route.path == path);
     on_path().find(|route| route.method == *method).or_else(|| on_path().next()).map_or("unmatched", |route| route.name)
 }
+
+/// The handler-name prefix of the access-request routes, served only when
+/// `admin.access_requests.enabled`.
+const ACCESS_REQUEST_HANDLERS: &str = "admin.accessRequests.";
 
 /// The route table as configured: each row of [`ROUTES`] with whether it is enabled and the
 /// policies it runs (`[routes."<handler>"]`), in the order of [`ROUTES`].
@@ -277,6 +286,21 @@ impl RouteTable {
         } else {
             Err(problems)
         }
+    }
+
+    /// The table `[routes]` describes, with the routes of features the configuration leaves
+    /// off disabled (whatever `[routes]` says of them): access requests unless
+    /// `admin.access_requests.enabled`.
+    pub fn for_config(config: &crate::config::Config) -> Result<Self, Vec<String>> {
+        let mut table = Self::from_config(&config.routes)?;
+        if !config.admin.access_requests.enabled {
+            for entry in &mut table.entries {
+                if entry.route.handler.starts_with(ACCESS_REQUEST_HANDLERS) {
+                    entry.enabled = false;
+                }
+            }
+        }
+        Ok(table)
     }
 
     /// Every route, in the order of [`ROUTES`].

@@ -1,7 +1,7 @@
 //! Mail templates, rendered with minijinja in a sandbox: no loader (so `include` and `import`
 //! find nothing), no functions beyond the builtins, HTML auto-escaping for `.html`, and only
 //! the documented variables in the context — `user.username`, `user.email`, `url`,
-//! `expires_at` — so a template cannot read configuration, the environment or files.
+//! `expires_at`, `reason` (a rejected access request's) — so a template cannot read configuration, the environment or files.
 //! Built-in defaults can be overridden per file from `mail.templates_dir`; every template is
 //! rendered once with sample values when loaded, so a broken one stops the start-up instead of
 //! a mail.
@@ -23,7 +23,7 @@ pub struct RenderedMail {
     pub html: String,
 }
 
-const KINDS: [MailKind; 3] = [MailKind::EmailConfirmation, MailKind::ResetPassword, MailKind::Invite];
+const KINDS: [MailKind; 6] = MailKind::ALL;
 const PARTS: [&str; 3] = ["subject", "txt", "html"];
 
 fn builtin(kind: MailKind, part: &str) -> &'static str {
@@ -37,6 +37,23 @@ fn builtin(kind: MailKind, part: &str) -> &'static str {
         (MailKind::Invite, "subject") => include_str!("default_templates/invite.subject"),
         (MailKind::Invite, "txt") => include_str!("default_templates/invite.txt"),
         (MailKind::Invite, _) => include_str!("default_templates/invite.html"),
+        (MailKind::AccessRequestConfirmation, "subject") => {
+            include_str!("default_templates/access_request_confirmation.subject")
+        }
+        (MailKind::AccessRequestConfirmation, "txt") => {
+            include_str!("default_templates/access_request_confirmation.txt")
+        }
+        (MailKind::AccessRequestConfirmation, _) => include_str!("default_templates/access_request_confirmation.html"),
+        (MailKind::AccessRequestApproved, "subject") => {
+            include_str!("default_templates/access_request_approved.subject")
+        }
+        (MailKind::AccessRequestApproved, "txt") => include_str!("default_templates/access_request_approved.txt"),
+        (MailKind::AccessRequestApproved, _) => include_str!("default_templates/access_request_approved.html"),
+        (MailKind::AccessRequestRejected, "subject") => {
+            include_str!("default_templates/access_request_rejected.subject")
+        }
+        (MailKind::AccessRequestRejected, "txt") => include_str!("default_templates/access_request_rejected.txt"),
+        (MailKind::AccessRequestRejected, _) => include_str!("default_templates/access_request_rejected.html"),
     }
 }
 
@@ -54,6 +71,7 @@ fn documented(variables: &Value) -> Value {
         },
         "url": variables["url"],
         "expires_at": variables["expires_at"],
+        "reason": variables["reason"],
     })
 }
 
@@ -87,6 +105,7 @@ impl Templates {
             "user": {"username": "sample", "email": "sample@example.com"},
             "url": "https://example.com/confirm?token=sample",
             "expires_at": "2030-01-01T00:00:00.000Z",
+            "reason": "sample",
         });
         for kind in KINDS {
             templates.render(kind, &sample)?;

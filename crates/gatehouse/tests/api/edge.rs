@@ -52,7 +52,8 @@ const TEXT_FIELDS: [&str; 19] = [
 /// A server with a super admin, a full-access API token and an end user (`carol`); returns
 /// the first two secrets.
 async fn armed_server() -> (TestServer, String, String) {
-    let server = TestServer::spawn().await;
+    // Every route of the table, those of features off by default included.
+    let server = TestServer::builder().with_config(|config| config.admin.access_requests.enabled = true).spawn().await;
     let answer = server
         .post(
             "/admin/register-admin",

@@ -101,7 +101,8 @@ async fn health_readiness_and_metrics_answer() {
 
 #[tokio::test]
 async fn the_openapi_document_lists_exactly_the_route_table() {
-    let server = TestServer::spawn().await;
+    // Features off by default switched on, so every route of the table is served.
+    let server = TestServer::builder().with_config(|config| config.admin.access_requests.enabled = true).spawn().await;
     let answer = server.get("/openapi.json", None).await;
     assert_eq!(answer.status, StatusCode::OK);
     let document = answer.json();

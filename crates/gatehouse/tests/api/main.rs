@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_requests;
 mod accounts;
 mod admin;
 mod api_tokens;

@@ -2,6 +2,7 @@
 //! admin shapes with `{data: …}` envelopes, Medusa-style invites. Errors use the same Strapi
 //! envelope as the content API. Only admin JWTs are accepted here.
 
+pub mod access_requests;
 pub mod api_tokens;
 pub mod audit_logs;
 pub mod auth;

@@ -227,6 +227,8 @@ fn rule_answer(rule: Rule) -> (StatusCode, &'static str) {
         Rule::InvalidRegistration => (StatusCode::BAD_REQUEST, "Invalid registration token"),
         Rule::WrongCurrentPassword => (StatusCode::BAD_REQUEST, "The current password is wrong"),
         Rule::PasswordUnchanged => (StatusCode::BAD_REQUEST, "The new password must differ from the current one"),
+        Rule::InvalidAccessRequestConfirmation => (StatusCode::BAD_REQUEST, "Invalid confirmation token"),
+        Rule::AccessRequestNotPending => (StatusCode::CONFLICT, "The access request is no longer pending"),
     }
 }
 
@@ -273,6 +275,8 @@ mod tests {
             Rule::BuiltInAdminRole,
             Rule::WrongCurrentPassword,
             Rule::PasswordUnchanged,
+            Rule::InvalidAccessRequestConfirmation,
+            Rule::AccessRequestNotPending,
         ] {
             let error = V1Error::from(DomainError::Rule(rule));
             assert!(error.status().is_client_error(), "{rule}");
