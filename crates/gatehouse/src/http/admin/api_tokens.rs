@@ -135,6 +135,8 @@ pub enum ApiTokenType {
     FullAccess,
     /// The actions in `permissions`.
     Custom,
+    /// The credential of the SCIM surface (`/scim/v2`) only: manages end users and roles there.
+    Scim,
 }
 
 fn lifespan_schema() -> RefOr<Schema> {
@@ -171,7 +173,7 @@ fn read_token(body: &Map<String, Value>, creating: bool) -> Result<ApiTokenPatch
         Some(text) => Some(ApiTokenKind::from_name(&text).ok_or_else(|| {
             DomainError::Validation(FieldErrors(vec![FieldError::new(
                 "type",
-                "type must be one of the following values: read-only, full-access, custom",
+                "type must be one of the following values: read-only, full-access, custom, scim",
             )
             .with_value(json!(text))]))
         })?),
