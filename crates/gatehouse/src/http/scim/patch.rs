@@ -20,8 +20,11 @@ enum Op {
     Replace,
 }
 
-/// Reads a PatchOp body into its operations: `(op, path, value)`.
-pub fn operations(body: &Map<String, Value>) -> Result<Vec<(String, Option<String>, Option<Value>)>, ScimError> {
+/// One operation as read: `(op, path, value)`.
+pub type Operation = (String, Option<String>, Option<Value>);
+
+/// Reads a PatchOp body into its operations.
+pub fn operations(body: &Map<String, Value>) -> Result<Vec<Operation>, ScimError> {
     let schemas = body.get("schemas").and_then(Value::as_array);
     if !schemas.is_some_and(|schemas| schemas.iter().any(|schema| schema.as_str() == Some(PATCH_SCHEMA))) {
         return Err(ScimError::invalid_syntax(format!("schemas must hold {PATCH_SCHEMA}")));
@@ -48,7 +51,7 @@ pub fn operations(body: &Map<String, Value>) -> Result<Vec<(String, Option<Strin
 /// may not change (`id`, `meta`, `groups`…): touching one is 400 `mutability`.
 pub fn apply(
     resource: &mut Value,
-    operations: &[(String, Option<String>, Option<Value>)],
+    operations: &[Operation],
     read_only: &[&str],
 ) -> Result<(), ScimError> {
     for (op, path, value) in operations {
@@ -357,7 +360,7 @@ mod tests {
         apply(resource, &operations_of(&body)?, &["id", "meta", "groups"])
     }
 
-    fn operations_of(body: &Map<String, Value>) -> Result<Vec<(String, Option<String>, Option<Value>)>, ScimError> {
+    fn operations_of(body: &Map<String, Value>) -> Result<Vec<Operation>, ScimError> {
         operations(body)
     }
 
