@@ -387,7 +387,7 @@ async fn admins_manage_api_tokens_end_user_roles_and_sessions() {
     let duplicate = server.post("/admin/api-tokens", &json!({"name": "CI", "type": "read-only"}), Some(&jwt)).await;
     assert_eq!(duplicate.error(), ("ApplicationError".into(), "Name already taken".into()));
     let bad = server.post("/admin/api-tokens", &json!({"name": "x", "type": "superuser"}), Some(&jwt)).await;
-    assert_eq!(bad.error().1, "type must be one of the following values: read-only, full-access, custom, scim");
+    assert_eq!(bad.error().1, "type must be one of the following values: read-only, full-access, custom");
     let id = data["id"].as_i64().unwrap();
     let regenerated = server.post(&format!("/admin/api-tokens/{id}/regenerate"), &json!({}), Some(&jwt)).await;
     let new_key = regenerated.json()["data"]["accessKey"].as_str().unwrap().to_owned();

@@ -173,7 +173,7 @@ fn read_token(body: &Map<String, Value>, creating: bool) -> Result<ApiTokenPatch
         Some(text) => Some(ApiTokenKind::from_name(&text).ok_or_else(|| {
             DomainError::Validation(FieldErrors(vec![FieldError::new(
                 "type",
-                "type must be one of the following values: read-only, full-access, custom, scim",
+                "type must be one of the following values: read-only, full-access, custom",
             )
             .with_value(json!(text))]))
         })?),

@@ -5,7 +5,8 @@
 //! table has no other method on them).
 
 use crate::http::scim::{
-    base_url, scim_json, ScimError, ScimErrorResponse, ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA, USER_SCHEMA,
+    base_url, scim_json, ScimError, ScimErrorResponse, ScimListResponse, ENTERPRISE_SCHEMA, GROUP_SCHEMA, LIST_SCHEMA,
+    USER_SCHEMA,
 };
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
@@ -288,7 +289,7 @@ pub async fn scim_service_provider_config(headers: HeaderMap) -> Response {
     get, path = "/scim/v2/ResourceTypes", tag = "scim", operation_id = "scim_list_resource_types",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A ListResponse of ResourceType", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "A ListResponse of ResourceType", content_type = "application/scim+json", body = ScimListResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]
@@ -320,7 +321,7 @@ pub async fn scim_find_resource_type(headers: HeaderMap, Path(id): Path<String>)
     get, path = "/scim/v2/Schemas", tag = "scim", operation_id = "scim_list_schemas",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A ListResponse of Schema", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "A ListResponse of Schema", content_type = "application/scim+json", body = ScimListResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]

@@ -10,7 +10,7 @@ use crate::http::scim::list::ListParams;
 use crate::http::scim::resources::{group_resource, group_version, group_write, is_group, project, GroupWrite};
 use crate::http::scim::{
     base_url, check_if_match, not_modified, not_modified_response, patch, resource_response, scim_json, ScimError,
-    ScimErrorResponse,
+    ScimErrorResponse, ScimListResponse, ScimPatchRequest, ScimResource, ScimSearchRequest,
 };
 use crate::http::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -146,7 +146,7 @@ async fn list(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A ListResponse of Groups", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "A ListResponse of Groups", content_type = "application/scim+json", body = ScimListResponse),
         (status = 400, description = "`invalidFilter` or `invalidValue`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
@@ -166,10 +166,10 @@ pub async fn scim_list_groups(
 /// Action `plugin::users-permissions.role.find`.
 #[utoipa::path(
     post, path = "/scim/v2/Groups/.search", tag = "scim", operation_id = "scim_search_groups",
-    request_body(content = Object, content_type = "application/scim+json", description = "A SearchRequest"),
+    request_body(content = ScimSearchRequest, content_type = "application/json", description = "A SearchRequest (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A ListResponse of Groups", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "A ListResponse of Groups", content_type = "application/scim+json", body = ScimListResponse),
         (status = 400, description = "`invalidFilter`, `invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
@@ -192,7 +192,7 @@ pub async fn scim_search_groups(
     params(("id" = String, Path, description = "The group's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The Group", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "The Group", content_type = "application/scim+json", body = ScimResource),
         (status = 304, description = "Not modified since the version in If-None-Match"),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -259,10 +259,10 @@ async fn answer(
 /// members' `user.updated` and `user.role_changed`.
 #[utoipa::path(
     post, path = "/scim/v2/Groups", tag = "scim", operation_id = "scim_create_group",
-    request_body(content = Object, content_type = "application/scim+json", description = "A Group"),
+    request_body(content = ScimResource, content_type = "application/json", description = "A Group (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The created Group", content_type = "application/scim+json", body = Object),
+        (status = 201, description = "The created Group", content_type = "application/scim+json", body = ScimResource),
         (status = 400, description = "`invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 409, description = "`uniqueness`: a group with this displayName exists", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -302,10 +302,10 @@ async fn replace(
 #[utoipa::path(
     put, path = "/scim/v2/Groups/{id}", tag = "scim", operation_id = "scim_replace_group",
     params(("id" = String, Path, description = "The group's id")),
-    request_body(content = Object, content_type = "application/scim+json", description = "A Group"),
+    request_body(content = ScimResource, content_type = "application/json", description = "A Group (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The Group", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "The Group", content_type = "application/scim+json", body = ScimResource),
         (status = 400, description = "`invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -332,10 +332,10 @@ pub async fn scim_replace_group(
 #[utoipa::path(
     patch, path = "/scim/v2/Groups/{id}", tag = "scim", operation_id = "scim_patch_group",
     params(("id" = String, Path, description = "The group's id")),
-    request_body(content = Object, content_type = "application/scim+json", description = "A PatchOp"),
+    request_body(content = ScimPatchRequest, content_type = "application/json", description = "A PatchOp (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The Group", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "The Group", content_type = "application/scim+json", body = ScimResource),
         (status = 400, description = "`invalidPath`, `noTarget`, `mutability`, `invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -391,10 +391,10 @@ pub async fn scim_delete_group(
 /// Action `plugin::users-permissions.user.find` (and `role.find` for the groups).
 #[utoipa::path(
     post, path = "/scim/v2/.search", tag = "scim", operation_id = "scim_search",
-    request_body(content = Object, content_type = "application/scim+json", description = "A SearchRequest"),
+    request_body(content = ScimSearchRequest, content_type = "application/json", description = "A SearchRequest (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A ListResponse of Users and Groups", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "A ListResponse of Users and Groups", content_type = "application/scim+json", body = ScimListResponse),
         (status = 400, description = "`invalidFilter`, `invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )

@@ -72,6 +72,75 @@ pub struct ScimErrorResponse {
     pub detail: Option<String>,
 }
 
+/// A SCIM resource (a User or a Group) as JSON; its attributes are published at
+/// `/scim/v2/Schemas`.
+#[derive(ToSchema)]
+#[schema(value_type = Object)]
+#[allow(dead_code)]
+pub struct ScimResource(Value);
+
+/// A `ListResponse` (RFC 7644 §3.4.2).
+#[derive(ToSchema)]
+#[allow(dead_code, non_snake_case)]
+pub struct ScimListResponse {
+    /// `["urn:ietf:params:scim:api:messages:2.0:ListResponse"]`.
+    schemas: Vec<String>,
+    /// Matches over every page.
+    totalResults: u64,
+    /// Resources on this page.
+    itemsPerPage: u64,
+    /// Where the page starts (from 1).
+    startIndex: u64,
+    /// The page (absent when empty).
+    #[schema(value_type = Option<Vec<Object>>)]
+    Resources: Option<Vec<Value>>,
+}
+
+/// A `SearchRequest` (RFC 7644 §3.4.3).
+#[derive(ToSchema)]
+#[allow(dead_code, non_snake_case)]
+pub struct ScimSearchRequest {
+    /// Must hold `urn:ietf:params:scim:api:messages:2.0:SearchRequest`.
+    schemas: Vec<String>,
+    /// A SCIM filter.
+    filter: Option<String>,
+    /// From 1.
+    startIndex: Option<i64>,
+    /// At most 1000.
+    count: Option<i64>,
+    /// An attribute path.
+    sortBy: Option<String>,
+    /// `ascending` or `descending`.
+    sortOrder: Option<String>,
+    /// Attribute paths to return.
+    attributes: Option<Vec<String>>,
+    /// Attribute paths to leave out.
+    excludedAttributes: Option<Vec<String>>,
+}
+
+/// A `PatchOp` request (RFC 7644 §3.5.2).
+#[derive(ToSchema)]
+#[allow(dead_code, non_snake_case)]
+pub struct ScimPatchRequest {
+    /// Must hold `urn:ietf:params:scim:api:messages:2.0:PatchOp`.
+    schemas: Vec<String>,
+    /// The operations, applied in order.
+    Operations: Vec<ScimPatchOperation>,
+}
+
+/// One PATCH operation.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ScimPatchOperation {
+    /// `add`, `remove` or `replace` (any case).
+    op: String,
+    /// An attribute path, possibly with a value filter (`emails[type eq "work"].value`).
+    path: Option<String>,
+    /// The value (not for `remove`).
+    #[schema(value_type = Option<Object>)]
+    value: Option<Value>,
+}
+
 impl ScimError {
     /// An error with a status, an optional `scimType` and a detail.
     pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {

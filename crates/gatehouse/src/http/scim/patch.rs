@@ -49,11 +49,7 @@ pub fn operations(body: &Map<String, Value>) -> Result<Vec<Operation>, ScimError
 
 /// Applies every operation to `resource`, in order. `read_only` names attributes the client
 /// may not change (`id`, `meta`, `groups`…): touching one is 400 `mutability`.
-pub fn apply(
-    resource: &mut Value,
-    operations: &[Operation],
-    read_only: &[&str],
-) -> Result<(), ScimError> {
+pub fn apply(resource: &mut Value, operations: &[Operation], read_only: &[&str]) -> Result<(), ScimError> {
     for (op, path, value) in operations {
         let op = match op.to_ascii_lowercase().as_str() {
             "add" => Op::Add,

@@ -8,7 +8,7 @@ use crate::http::scim::list::ListParams;
 use crate::http::scim::resources::{user_resource, user_version, user_write, UserWrite, PLACEHOLDER_DOMAIN};
 use crate::http::scim::{
     base_url, check_if_match, not_modified, not_modified_response, patch, resource_response, scim_json, ScimError,
-    ScimErrorResponse,
+    ScimErrorResponse, ScimListResponse, ScimPatchRequest, ScimResource, ScimSearchRequest,
 };
 use crate::http::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -91,7 +91,7 @@ async fn list(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A ListResponse of Users", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "A ListResponse of Users", content_type = "application/scim+json", body = ScimListResponse),
         (status = 400, description = "`invalidFilter` or `invalidValue`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
@@ -111,10 +111,10 @@ pub async fn scim_list_users(
 /// Action `plugin::users-permissions.user.find`.
 #[utoipa::path(
     post, path = "/scim/v2/Users/.search", tag = "scim", operation_id = "scim_search_users",
-    request_body(content = Object, content_type = "application/scim+json", description = "A SearchRequest"),
+    request_body(content = ScimSearchRequest, content_type = "application/json", description = "A SearchRequest (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A ListResponse of Users", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "A ListResponse of Users", content_type = "application/scim+json", body = ScimListResponse),
         (status = 400, description = "`invalidFilter`, `invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
@@ -137,7 +137,7 @@ pub async fn scim_search_users(
     params(("id" = String, Path, description = "The user's id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The User", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "The User", content_type = "application/scim+json", body = ScimResource),
         (status = 304, description = "Not modified since the version in If-None-Match"),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such user", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -172,10 +172,10 @@ pub async fn scim_find_user(
 /// Action `plugin::users-permissions.user.create`. Events: `user.created`.
 #[utoipa::path(
     post, path = "/scim/v2/Users", tag = "scim", operation_id = "scim_create_user",
-    request_body(content = Object, content_type = "application/scim+json", description = "A User"),
+    request_body(content = ScimResource, content_type = "application/json", description = "A User (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "The created User", content_type = "application/scim+json", body = Object),
+        (status = 201, description = "The created User", content_type = "application/scim+json", body = ScimResource),
         (status = 400, description = "`invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 409, description = "`uniqueness`: the userName or email is taken", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -232,10 +232,10 @@ async fn replace(
 #[utoipa::path(
     put, path = "/scim/v2/Users/{id}", tag = "scim", operation_id = "scim_replace_user",
     params(("id" = String, Path, description = "The user's id")),
-    request_body(content = Object, content_type = "application/scim+json", description = "A User"),
+    request_body(content = ScimResource, content_type = "application/json", description = "A User (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The User", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "The User", content_type = "application/scim+json", body = ScimResource),
         (status = 400, description = "`invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such user", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -264,10 +264,10 @@ pub async fn scim_replace_user(
 #[utoipa::path(
     patch, path = "/scim/v2/Users/{id}", tag = "scim", operation_id = "scim_patch_user",
     params(("id" = String, Path, description = "The user's id")),
-    request_body(content = Object, content_type = "application/scim+json", description = "A PatchOp"),
+    request_body(content = ScimPatchRequest, content_type = "application/json", description = "A PatchOp (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The User", content_type = "application/scim+json", body = Object),
+        (status = 200, description = "The User", content_type = "application/scim+json", body = ScimResource),
         (status = 400, description = "`invalidPath`, `noTarget`, `mutability`, `invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such user", content_type = "application/scim+json", body = ScimErrorResponse),
