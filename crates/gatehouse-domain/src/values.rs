@@ -227,6 +227,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_username_may_be_its_owners_own_email_and_no_other() {
+        assert!(Username::parse("ann@example.com").is_err());
+        assert_eq!(Username::parse_for("Ann@Example.com", "ann@example.com").unwrap().as_str(), "Ann@Example.com");
+        assert_eq!(
+            Username::parse_for("bob@example.com", "ann@example.com").unwrap_err(),
+            UsernameProblem::BadCharacters
+        );
+        assert_eq!(Username::parse_for("plain", "ann@example.com").unwrap().as_str(), "plain");
+    }
+
+    #[test]
     fn emails_are_lower_cased_and_checked() {
         assert_eq!(Email::parse("Mixed.Case@Example.COM").unwrap().as_str(), "mixed.case@example.com");
         for bad in ["not-an-email", "a@b", "@example.com", "a b@example.com", "a@exa mple.com", "a@@b.co", ""] {
