@@ -104,6 +104,8 @@ impl Domain {
             role_id: role.id,
             name: None,
             settings: None,
+            external_id: None,
+            profile: None,
             now,
         };
         let mut tx = self.store.begin().await?;
@@ -132,7 +134,7 @@ impl Domain {
         if email.is_none() {
             errors.push(FieldError::new("email", "email must be a valid email").with_value(json!(input.email)));
         }
-        let username = Username::parse(&input.username)
+        let username = Username::parse_for(&input.username, &input.email)
             .map_err(|problem| {
                 errors.push(FieldError::new("username", username_message(problem)).with_value(json!(input.username)))
             })

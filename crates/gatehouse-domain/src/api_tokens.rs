@@ -54,6 +54,21 @@ const DAY_MS: i64 = 86_400_000;
 /// The lifespans a token may have, in milliseconds (as Strapi): 7, 30 or 90 days.
 pub const LIFESPANS_MS: [i64; 3] = [7 * DAY_MS, 30 * DAY_MS, 90 * DAY_MS];
 
+/// What a `scim` token holds: the end-user and role use cases SCIM's Users and Groups run.
+pub const SCIM_ACTIONS: [Action; 11] = [
+    Action::USER_FIND,
+    Action::USER_FIND_ONE,
+    Action::USER_COUNT,
+    Action::USER_CREATE,
+    Action::USER_UPDATE,
+    Action::USER_DESTROY,
+    Action::ROLE_FIND,
+    Action::ROLE_FIND_ONE,
+    Action::ROLE_CREATE,
+    Action::ROLE_UPDATE,
+    Action::ROLE_DELETE,
+];
+
 /// A token as created or changed.
 #[derive(Clone, Debug)]
 pub struct ApiTokenInput {
@@ -100,6 +115,7 @@ impl ApiTokenKind {
             ApiTokenKind::ReadOnly => Grants::from_actions(registry.grantable().filter(|action| action.is_read())),
             ApiTokenKind::FullAccess => Grants::from_actions(registry.grantable()),
             ApiTokenKind::Custom => Grants::from_actions(registry.known(custom)),
+            ApiTokenKind::Scim => Grants::from_actions(SCIM_ACTIONS),
         }
     }
 }
@@ -266,9 +282,19 @@ impl Domain {
         Ok(token)
     }
 
-    /// The caller presenting API token `secret`; unknown or expired tokens are
-    /// [`DomainError::Unauthorized`].
+    /// The caller presenting a `scim` API token: the one credential of the SCIM surface. Any
+    /// other token, a JWT, an unknown or an expired token is [`DomainError::Unauthorized`].
+    pub async fn authenticate_scim_token(&self, secret: &str) -> Result<Caller, DomainError> {
+        self.authenticate_api_token_of(secret, true).await
+    }
+
+    /// The caller presenting API token `secret`; unknown or expired tokens, and `scim` tokens
+    /// (the SCIM surface's alone), are [`DomainError::Unauthorized`].
     pub(crate) async fn authenticate_api_token(&self, secret: &str) -> Result<Caller, DomainError> {
+        self.authenticate_api_token_of(secret, false).await
+    }
+
+    async fn authenticate_api_token_of(&self, secret: &str, scim: bool) -> Result<Caller, DomainError> {
         let digest = sha256_hex(secret);
         let now = self.clock.now();
         let cached = self
@@ -288,7 +314,9 @@ impl Domain {
                 entry
             }
         };
-        if entry.token.expires_at.is_some_and(|expires_at| now >= expires_at) {
+        if entry.token.expires_at.is_some_and(|expires_at| now >= expires_at)
+            || (entry.token.kind == ApiTokenKind::Scim) != scim
+        {
             return Err(DomainError::Unauthorized);
         }
         let stale = entry.token.last_used_at.is_none_or(|last| now.as_millis() - last.as_millis() >= LAST_USED_GAP_MS);

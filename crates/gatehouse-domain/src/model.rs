@@ -36,6 +36,11 @@ pub struct User {
     pub name: Option<String>,
     /// The user's own settings, if any were given.
     pub settings: Option<UserSettings>,
+    /// The id an identity provider gave the user when provisioning it, as given.
+    pub external_id: Option<String>,
+    /// Attributes an identity provider provisioned that have no field of their own (a JSON
+    /// object), kept as given.
+    pub profile: Option<serde_json::Value>,
 }
 
 impl User {
@@ -102,6 +107,8 @@ pub struct Role {
     pub updated_at: Timestamp,
     /// The publication time; the creation time here.
     pub published_at: Timestamp,
+    /// The id an identity provider gave the role (as a group), as given.
+    pub external_id: Option<String>,
 }
 
 impl Role {
@@ -138,6 +145,10 @@ pub struct NewUser {
     pub name: Option<String>,
     /// The user's own settings.
     pub settings: Option<UserSettings>,
+    /// The id an identity provider gave the user.
+    pub external_id: Option<String>,
+    /// Attributes an identity provider provisioned (a JSON object).
+    pub profile: Option<serde_json::Value>,
     /// Creation time (also the update and publication times).
     pub now: Timestamp,
 }
@@ -211,6 +222,10 @@ pub struct UserChanges {
     pub name: Option<Option<String>>,
     /// New settings (`Some(None)` clears them).
     pub settings: Option<Option<UserSettings>>,
+    /// New provisioning id (`Some(None)` clears it).
+    pub external_id: Option<Option<String>>,
+    /// New provisioned attributes (`Some(None)` clears them).
+    pub profile: Option<Option<serde_json::Value>>,
 }
 
 /// A role to insert.
@@ -224,6 +239,8 @@ pub struct NewRole {
     pub description: String,
     /// Unique machine name.
     pub role_type: String,
+    /// The id an identity provider gave the role.
+    pub external_id: Option<String>,
     /// Creation time.
     pub now: Timestamp,
 }
@@ -246,6 +263,9 @@ pub enum ApiTokenKind {
     FullAccess,
     /// An explicit list of actions.
     Custom,
+    /// The credential of the SCIM surface: it manages end users and roles there, and is
+    /// refused everywhere else.
+    Scim,
 }
 
 impl ApiTokenKind {
@@ -255,12 +275,13 @@ impl ApiTokenKind {
             ApiTokenKind::ReadOnly => "read-only",
             ApiTokenKind::FullAccess => "full-access",
             ApiTokenKind::Custom => "custom",
+            ApiTokenKind::Scim => "scim",
         }
     }
 
     /// The kind called `name`.
     pub fn from_name(name: &str) -> Option<ApiTokenKind> {
-        [ApiTokenKind::ReadOnly, ApiTokenKind::FullAccess, ApiTokenKind::Custom]
+        [ApiTokenKind::ReadOnly, ApiTokenKind::FullAccess, ApiTokenKind::Custom, ApiTokenKind::Scim]
             .into_iter()
             .find(|kind| kind.as_str() == name)
     }

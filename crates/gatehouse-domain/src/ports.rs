@@ -345,6 +345,10 @@ pub trait StoreTx: Send {
         now: Timestamp,
     ) -> Result<Option<Role>, StoreError>;
 
+    /// Sets (or with `None` clears) the id an identity provider gave a role; false when the
+    /// role does not exist.
+    async fn set_role_external_id(&mut self, id: RoleId, external_id: Option<&str>) -> Result<bool, StoreError>;
+
     /// Replaces the actions a role holds.
     async fn set_role_actions(&mut self, id: RoleId, actions: &[String]) -> Result<(), StoreError>;
 

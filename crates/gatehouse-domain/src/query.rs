@@ -46,11 +46,15 @@ pub enum UserField {
     UpdatedAt,
     /// `published_at`
     PublishedAt,
+    /// `name` (the display name)
+    Name,
+    /// `external_id` (the id an identity provider gave the user)
+    ExternalId,
 }
 
 impl UserField {
     /// Every public user field.
-    pub const ALL: [UserField; 10] = [
+    pub const ALL: [UserField; 12] = [
         UserField::Id,
         UserField::DocumentId,
         UserField::Username,
@@ -61,6 +65,8 @@ impl UserField {
         UserField::CreatedAt,
         UserField::UpdatedAt,
         UserField::PublishedAt,
+        UserField::Name,
+        UserField::ExternalId,
     ];
 
     /// Gatehouse's name for the field; each surface maps its own wire names onto it.
@@ -76,6 +82,8 @@ impl UserField {
             UserField::CreatedAt => "created_at",
             UserField::UpdatedAt => "updated_at",
             UserField::PublishedAt => "published_at",
+            UserField::Name => "name",
+            UserField::ExternalId => "external_id",
         }
     }
 
@@ -88,7 +96,12 @@ impl UserField {
     pub const fn field_type(self) -> FieldType {
         match self {
             UserField::Id => FieldType::Integer,
-            UserField::DocumentId | UserField::Username | UserField::Email | UserField::Provider => FieldType::Text,
+            UserField::DocumentId
+            | UserField::Username
+            | UserField::Email
+            | UserField::Provider
+            | UserField::Name
+            | UserField::ExternalId => FieldType::Text,
             UserField::Confirmed | UserField::Blocked => FieldType::Boolean,
             UserField::CreatedAt | UserField::UpdatedAt | UserField::PublishedAt => FieldType::Timestamp,
         }
@@ -433,6 +446,13 @@ impl Window {
         let limit = page_size.clamp(1, max_limit.clamp(1, Self::MAX_OFFSET));
         let offset = page.saturating_sub(1).checked_mul(limit)?;
         (offset <= Self::MAX_OFFSET).then_some(Window { offset, limit })
+    }
+
+    /// `limit` rows from `start`, the limit clamped to `max_limit` (trusted callers and surfaces
+    /// whose protocol sets a larger page, such as SCIM's 1000); `None` when `start` is beyond
+    /// [`Window::MAX_OFFSET`].
+    pub fn starting_at_most(start: u64, limit: u64, max_limit: u64) -> Option<Window> {
+        (start <= Self::MAX_OFFSET).then_some(Window { offset: start, limit: limit.min(max_limit) })
     }
 
     /// `limit` rows from `start`, the limit clamped to [`Window::MAX_LIMIT`]; `None` when

@@ -26,6 +26,8 @@ pub struct RoleInput {
     /// The complete set of granted action names, when given; each must be a grantable
     /// end-user action.
     pub actions: Option<Vec<String>>,
+    /// The id an identity provider gives the role (`Some(None)` clears it).
+    pub external_id: Option<Option<String>>,
 }
 
 /// The machine name derived from a display name: folded, with runs of anything but letters
@@ -85,6 +87,7 @@ impl Domain {
             name,
             description: input.description.unwrap_or_default(),
             role_type,
+            external_id: input.external_id.clone().flatten(),
             now,
         };
         let mut tx = self.store.begin().await?;
@@ -110,6 +113,9 @@ impl Domain {
         let before = self.store.find_role(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        if let Some(external_id) = &input.external_id {
+            tx.set_role_external_id(id, external_id.as_deref()).await?;
+        }
         let role = tx
             .update_role(id, name, input.description.as_deref(), now)
             .await?
@@ -123,6 +129,9 @@ impl Domain {
         }
         if role.description != before.description {
             changes.push("description");
+        }
+        if role.external_id != before.external_id {
+            changes.push("external_id");
         }
         if actions.is_some() {
             changes.push("permissions");

@@ -54,6 +54,11 @@ pub struct NewUserInput {
     pub name: Option<String>,
     /// The user's own settings (a JSON object, see [`UserSettings`]).
     pub settings: Option<Value>,
+    /// The id an identity provider gives the user, kept as given.
+    pub external_id: Option<String>,
+    /// Attributes an identity provider provisions that have no field of their own (a JSON
+    /// object), kept as given.
+    pub profile: Option<Value>,
 }
 
 /// A partial update; `None` leaves a field alone.
@@ -78,6 +83,10 @@ pub struct UserPatch {
     pub name: Option<Option<String>>,
     /// New settings, a JSON object (`Some(None)` clears them).
     pub settings: Option<Option<Value>>,
+    /// New provisioning id (`Some(None)` clears it).
+    pub external_id: Option<Option<String>>,
+    /// New provisioned attributes, a JSON object (`Some(None)` clears them).
+    pub profile: Option<Option<Value>>,
 }
 
 /// One page of users and how many match in all.
@@ -239,6 +248,8 @@ impl Domain {
             role_id: role.id,
             name,
             settings,
+            external_id: input.external_id.clone(),
+            profile: input.profile.clone(),
             now: self.clock.now(),
         };
         // A username made from the email may be taken, or taken meanwhile by a concurrent
@@ -314,7 +325,7 @@ impl Domain {
         let mut errors = FieldErrors::default();
         let mut changes = UserChanges::default();
         if let Some(raw) = &patch.username {
-            match Username::parse(raw) {
+            match Username::parse_for(raw, patch.email.as_deref().unwrap_or(&before.email)) {
                 Ok(username) => changes.username = Some((username.as_str().to_owned(), username.folded())),
                 Err(problem) => {
                     errors.push(FieldError::new("username", username_message(problem)).with_value(json!(raw)))
@@ -349,7 +360,14 @@ impl Domain {
                 None => Some(None),
             };
         }
+        if let Some(profile) = &patch.profile {
+            if profile.as_ref().is_some_and(|value| !value.is_object()) {
+                errors.push(FieldError::new("profile", "profile must be a JSON object"));
+            }
+        }
         errors.into_result()?;
+        changes.external_id = patch.external_id.clone();
+        changes.profile = patch.profile.clone();
         let new_role = match &patch.role {
             Some(role) => Some(self.resolve_role(role).await?),
             None => None,
@@ -393,6 +411,12 @@ impl Domain {
         }
         if after.settings != before.settings {
             changed.push("settings");
+        }
+        if after.external_id != before.external_id {
+            changed.push("external_id");
+        }
+        if after.profile != before.profile {
+            changed.push("profile");
         }
         let origin = caller.origin();
         let mut data = payloads::user(&after);
@@ -506,6 +530,8 @@ impl Domain {
                         role_id: role.id,
                         name: None,
                         settings: None,
+                        external_id: None,
+                        profile: None,
                         // Distinct, increasing creation times keep sorts meaningful.
                         now: crate::time::Timestamp::from_millis(
                             now.as_millis() - i64::try_from(count - inserted).unwrap_or(0),

@@ -153,6 +153,24 @@ impl Username {
         Ok(Self(raw.to_owned()))
     }
 
+    /// As [`Username::parse`], except that a username may be its owner's own email address
+    /// (identity providers provision users with their email as user name). Login stays
+    /// unambiguous: an identifier with `@` is looked up as an email, which names the same user.
+    pub fn parse_for(raw: &str, email: &str) -> Result<Self, UsernameProblem> {
+        match Self::parse(raw) {
+            Err(UsernameProblem::BadCharacters) if raw.contains('@') => {
+                let normalized = normalize_identifier(raw).map_err(|_| UsernameProblem::BadCharacters)?;
+                let own_email = Email::parse(email).is_some_and(|email| fold(&normalized) == email.folded());
+                if own_email && !normalized.chars().any(char::is_control) {
+                    Ok(Self(normalized))
+                } else {
+                    Err(UsernameProblem::BadCharacters)
+                }
+            }
+            other => other,
+        }
+    }
+
     /// The username, normalised.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -207,6 +225,17 @@ impl std::fmt::Debug for Password {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_username_may_be_its_owners_own_email_and_no_other() {
+        assert!(Username::parse("ann@example.com").is_err());
+        assert_eq!(Username::parse_for("Ann@Example.com", "ann@example.com").unwrap().as_str(), "Ann@Example.com");
+        assert_eq!(
+            Username::parse_for("bob@example.com", "ann@example.com").unwrap_err(),
+            UsernameProblem::BadCharacters
+        );
+        assert_eq!(Username::parse_for("plain", "ann@example.com").unwrap().as_str(), "plain");
+    }
 
     #[test]
     fn emails_are_lower_cased_and_checked() {

@@ -13,7 +13,7 @@ use gatehouse_domain::time::Timestamp;
 macro_rules! role_columns {
     () => {
         "roles.id, roles.document_id, roles.name, roles.description, roles.type, roles.created_at, \
-         roles.updated_at, roles.published_at"
+         roles.updated_at, roles.published_at, roles.external_id"
     };
 }
 
@@ -31,6 +31,7 @@ pub(crate) fn read(columns: &mut Columns<'_, impl RowExt>) -> Result<Role, sqlx:
         created_at: columns.time()?,
         updated_at: columns.time()?,
         published_at: columns.time()?,
+        external_id: columns.opt_text()?,
     })
 }
 
@@ -43,8 +44,8 @@ const LIST_ROLES: &str = concat!(
     ", (SELECT COUNT(*) FROM users WHERE users.role_id = roles.id) FROM roles ORDER BY roles.id"
 );
 const INSERT_ROLE: &str = concat!(
-    "INSERT INTO roles (document_id, name, description, type, created_at, updated_at, published_at) \
-     VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING ",
+    "INSERT INTO roles (document_id, name, description, type, created_at, updated_at, published_at, external_id) \
+     VALUES ($1, $2, $3, $4, $5, $5, $5, $6) RETURNING ",
     role_columns!()
 );
 const UPDATE_ROLE: &str = concat!(
@@ -56,6 +57,7 @@ const REASSIGN_USERS: &str = concat!(
     "UPDATE users SET role_id = $1, updated_at = $2 WHERE role_id = $3 RETURNING ",
     crate::users::user_columns!()
 );
+const SET_EXTERNAL_ID: &str = "UPDATE roles SET external_id = $1 WHERE id = $2";
 const DELETE_ROLE: &str = "DELETE FROM roles WHERE id = $1";
 
 /// See [`gatehouse_domain::ports::Store::find_role`].
@@ -96,7 +98,8 @@ pub(crate) async fn insert_role(tx: &mut SqlTx, role: &NewRole) -> Result<Role, 
             .bind(&role.name)
             .bind(&role.description)
             .bind(&role.role_type)
-            .bind(role.now.as_millis());
+            .bind(role.now.as_millis())
+            .bind(role.external_id.as_deref());
         fetch_one(statement, conn, read).await
     })
 }
@@ -113,6 +116,15 @@ pub(crate) async fn update_role(
         let statement = sqlx::query(UPDATE_ROLE).bind(name).bind(description).bind(now.as_millis()).bind(id.0);
         fetch_optional(statement, conn, read).await
     })
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::set_role_external_id`].
+pub(crate) async fn set_role_external_id(
+    tx: &mut SqlTx,
+    id: RoleId,
+    external_id: Option<&str>,
+) -> Result<bool, StoreError> {
+    Ok(on_tx!(tx, |conn| execute(sqlx::query(SET_EXTERNAL_ID).bind(external_id).bind(id.0), conn).await)? > 0)
 }
 
 /// See [`gatehouse_domain::ports::StoreTx::set_role_actions`].

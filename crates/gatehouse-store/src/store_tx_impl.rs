@@ -65,6 +65,10 @@ impl StoreTx for SqlTx {
         roles::insert_role(self, role).await
     }
 
+    async fn set_role_external_id(&mut self, id: RoleId, external_id: Option<&str>) -> Result<bool, StoreError> {
+        roles::set_role_external_id(self, id, external_id).await
+    }
+
     async fn update_role(
         &mut self,
         id: RoleId,

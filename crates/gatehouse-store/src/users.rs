@@ -24,7 +24,7 @@ macro_rules! user_columns {
     () => {
         "users.id, users.document_id, users.username, users.email, users.provider, users.confirmed, \
          users.blocked, users.role_id, users.created_at, users.updated_at, users.published_at, users.last_login_at, \
-         users.display_name, users.settings"
+         users.display_name, users.settings, users.external_id, users.profile"
     };
 }
 pub(crate) use user_columns;
@@ -49,6 +49,8 @@ pub(crate) fn read(columns: &mut Columns<'_, impl RowExt>) -> Result<User, sqlx:
         last_login_at: columns.opt_time()?,
         name: columns.opt_text()?,
         settings: columns.opt_json()?.and_then(UserSettings::from_stored),
+        external_id: columns.opt_text()?,
+        profile: columns.opt_json()?,
     })
 }
 
@@ -68,7 +70,7 @@ const SET_LAST_LOGIN: &str = "UPDATE users SET last_login_at = $1 WHERE id = $2"
 const DELETE_USER: &str = concat!("DELETE FROM users WHERE users.id = $1 RETURNING ", user_columns!());
 
 /// The columns a new user is written with, in the order [`insert_values`] gives them.
-const INSERT_COLUMNS: [Users; 15] = [
+const INSERT_COLUMNS: [Users; 17] = [
     Users::DocumentId,
     Users::Username,
     Users::UsernameFolded,
@@ -81,6 +83,8 @@ const INSERT_COLUMNS: [Users; 15] = [
     Users::RoleId,
     Users::DisplayName,
     Users::Settings,
+    Users::ExternalId,
+    Users::Profile,
     Users::CreatedAt,
     Users::UpdatedAt,
     Users::PublishedAt,
@@ -91,7 +95,12 @@ fn settings_value(settings: Option<&UserSettings>) -> sea_query::SimpleExpr {
     sea_query::Value::Json(settings.map(|settings| Box::new(settings.to_value()))).into()
 }
 
-fn insert_values(user: &NewUser) -> [sea_query::SimpleExpr; 15] {
+/// Any JSON value, bound as [`settings_value`] binds settings.
+fn json_value(value: Option<&serde_json::Value>) -> sea_query::SimpleExpr {
+    sea_query::Value::Json(value.map(|value| Box::new(value.clone()))).into()
+}
+
+fn insert_values(user: &NewUser) -> [sea_query::SimpleExpr; 17] {
     let now = user.now.as_millis();
     [
         user.document_id.clone().into(),
@@ -106,6 +115,8 @@ fn insert_values(user: &NewUser) -> [sea_query::SimpleExpr; 15] {
         user.role_id.0.into(),
         user.name.clone().into(),
         settings_value(user.settings.as_ref()),
+        user.external_id.clone().into(),
+        json_value(user.profile.as_ref()),
         now.into(),
         now.into(),
         now.into(),
@@ -217,6 +228,8 @@ pub(crate) async fn insert_user(tx: &mut SqlTx, user: &NewUser) -> Result<User, 
         last_login_at: None,
         name: user.name.clone(),
         settings: user.settings.clone(),
+        external_id: user.external_id.clone(),
+        profile: user.profile.clone(),
     })
 }
 
@@ -274,6 +287,12 @@ pub(crate) async fn update_user(
     }
     if let Some(settings) = &changes.settings {
         update.value(Users::Settings, settings_value(settings.as_ref()));
+    }
+    if let Some(external_id) = &changes.external_id {
+        update.value(Users::ExternalId, external_id.clone());
+    }
+    if let Some(profile) = &changes.profile {
+        update.value(Users::Profile, json_value(profile.as_ref()));
     }
     update.returning(Query::returning().expr(Expr::cust(COLUMNS)));
     on_tx_built!(tx, update, |conn, sql, values| fetch_optional(sqlx::query_with(&sql, values), conn, read).await)

@@ -34,6 +34,8 @@ pub(crate) enum Users {
     PublishedAt,
     DisplayName,
     Settings,
+    ExternalId,
+    Profile,
 }
 
 /// The `roles` table.
@@ -59,6 +61,8 @@ fn user_column(field: UserField) -> Users {
         UserField::CreatedAt => Users::CreatedAt,
         UserField::UpdatedAt => Users::UpdatedAt,
         UserField::PublishedAt => Users::PublishedAt,
+        UserField::Name => Users::DisplayName,
+        UserField::ExternalId => Users::ExternalId,
     }
 }
 

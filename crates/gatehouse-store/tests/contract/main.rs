@@ -58,6 +58,8 @@ fn new_user(username: &str, email: &str) -> NewUser {
         role_id: RoleId(1),
         name: None,
         settings: None,
+        external_id: None,
+        profile: None,
         now: NOW,
     }
 }

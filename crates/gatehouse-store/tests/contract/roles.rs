@@ -11,6 +11,7 @@ fn new_role(role_type: &str) -> NewRole {
         name: format!("Role {role_type}"),
         description: "for tests".into(),
         role_type: role_type.into(),
+        external_id: None,
         now: NOW,
     }
 }

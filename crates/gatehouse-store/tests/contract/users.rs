@@ -141,12 +141,16 @@ async fn user_writes_change_only_what_they_name() {
         blocked: Some(true),
         name: None,
         settings: None,
+        external_id: Some(Some("ext-1".into())),
+        profile: Some(Some(serde_json::json!({"title": "Engineer"}))),
     };
     let mut tx = store.begin().await.unwrap();
     let updated = tx.update_user(gina.id, &changes, crate::later(3)).await.unwrap().unwrap();
     assert_eq!((updated.username.as_str(), updated.email.as_str()), ("Gina2", "gina2@example.com"));
     assert_eq!((updated.role_id, updated.confirmed, updated.blocked), (RoleId(2), false, true));
     assert_eq!((updated.created_at, updated.updated_at), (NOW, crate::later(3)));
+    assert_eq!(updated.external_id.as_deref(), Some("ext-1"));
+    assert_eq!(updated.profile, Some(serde_json::json!({"title": "Engineer"})));
     assert!(tx.update_user(UserId(9_999), &changes, NOW).await.unwrap().is_none());
     tx.commit().await.unwrap();
     assert_eq!(store.find_user(gina.id).await.unwrap().unwrap(), updated);

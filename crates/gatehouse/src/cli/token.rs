@@ -36,7 +36,7 @@ pub(crate) enum TokenCommand {
         #[arg(long)]
         name: String,
         /// What it may do.
-        #[arg(long = "type", value_name = "TYPE", value_parser = ["read-only", "full-access", "custom"])]
+        #[arg(long = "type", value_name = "TYPE", value_parser = ["read-only", "full-access", "custom", "scim"])]
         kind: String,
         /// For custom tokens: comma-separated actions (e.g. plugin::users-permissions.user.find).
         #[arg(long, value_delimiter = ',')]
@@ -69,7 +69,8 @@ pub(crate) async fn run(config: &Config, command: TokenCommand) -> anyhow::Resul
     let mut out = std::io::stdout().lock();
     match command {
         TokenCommand::Create { name, kind, actions, lifespan_days, description } => {
-            let kind = ApiTokenKind::from_name(&kind).context("--type must be read-only, full-access or custom")?;
+            let kind =
+                ApiTokenKind::from_name(&kind).context("--type must be read-only, full-access, custom or scim")?;
             let actions: Vec<String> = actions.iter().map(|name| name.trim().to_owned()).collect();
             if kind == ApiTokenKind::Custom && actions.is_empty() {
                 anyhow::bail!("a custom token needs --actions");

@@ -44,6 +44,15 @@ pub async fn resolve_any_realm_caller(domain: &Domain, headers: &HeaderMap) -> R
     }
 }
 
+/// The caller of a SCIM route: only an API token of type `scim` will do; no credentials is 401.
+#[tracing::instrument(skip_all)]
+pub async fn resolve_scim_caller(domain: &Domain, headers: &HeaderMap) -> Result<Caller, DomainError> {
+    match bearer_token(headers) {
+        Some(token) => domain.authenticate_scim_token(token).await,
+        None => Err(DomainError::Unauthorized),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

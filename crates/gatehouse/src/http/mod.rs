@@ -18,6 +18,7 @@ pub mod ops;
 pub mod ratelimit;
 pub mod rejection;
 pub mod routes;
+pub mod scim;
 pub mod surface;
 pub mod v1;
 

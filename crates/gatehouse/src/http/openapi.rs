@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "End users (Strapi Users & Permissions)"),
         (name = "roles", description = "End-user roles and their per-action permissions"),
         (name = "v1-users", description = "Generic users API: `{data, meta}` envelopes, `usr_` ids, `{error: {code, type, message}}`"),
+        (name = "scim", description = "SCIM 2.0 (RFC 7643/7644): Users and Groups over the end users and roles; an API token of type `scim`"),
         (name = "admin", description = "Admin realm (Strapi admin API with Medusa-style invites)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -45,6 +46,8 @@ struct SecuritySchemes;
 pub const END_USER_JWT: &str = "endUserJwt";
 /// An API token (`Authorization: Bearer <accessKey>`), made by an admin.
 pub const API_TOKEN: &str = "apiToken";
+/// An API token of type `scim` (`Authorization: Bearer <accessKey>`), the SCIM surface's only credential.
+pub const SCIM_TOKEN: &str = "scimToken";
 /// An admin's access JWT (`Authorization: Bearer <token>`), from `/admin/login`.
 pub const ADMIN_JWT: &str = "adminJwt";
 /// The end user's refresh cookie (`strapi_up_refresh`), in refresh mode with cookie delivery.
@@ -75,6 +78,7 @@ impl Modify for SecuritySchemes {
             bearer("JWT", "An end user's access JWT (login, registration, refresh)"),
         );
         components.add_security_scheme(API_TOKEN, bearer("opaque", "An API token's accessKey"));
+        components.add_security_scheme(SCIM_TOKEN, bearer("opaque", "An API token of type scim (SCIM only)"));
         components.add_security_scheme(ADMIN_JWT, bearer("JWT", "An admin's access JWT (`/admin/login`)"));
         components.add_security_scheme(REFRESH_COOKIE, cookie("strapi_up_refresh", "The end user's refresh cookie"));
         components
@@ -272,6 +276,7 @@ fn add_guard_responses(route: &Route, operation: &mut Operation) {
                 None => format!("The caller's role or token lacks `{}`", spec.name),
             }),
         ),
+        (_, CredentialRule::ScimToken) => (Some("No `scim` API token, or one that is not valid".to_owned()), None),
     };
     for (status, description) in [("401", unauthorized), ("403", forbidden)] {
         let Some(description) = description else { continue };
@@ -289,7 +294,11 @@ fn error_response(route: &Route, description: &str) -> Response {
     ResponseBuilder::new()
         .description(description)
         .content(
-            "application/json",
+            if route.surface.credentials == CredentialRule::ScimToken {
+                "application/scim+json"
+            } else {
+                "application/json"
+            },
             ContentBuilder::new().schema(Some(Ref::from_schema_name(route.surface.error_schema))).build(),
         )
         .build()
@@ -316,6 +325,7 @@ fn add_security(route: &Route, operation: &mut Operation) {
         (_, CredentialRule::EndUserOrApiToken) if spec.end_users_only => vec![scheme(END_USER_JWT)],
         (_, CredentialRule::EndUserOrApiToken) => vec![anonymous(), scheme(END_USER_JWT), scheme(API_TOKEN)],
         (_, CredentialRule::AnyBearer) => vec![scheme(ADMIN_JWT), scheme(API_TOKEN), scheme(END_USER_JWT)],
+        (_, CredentialRule::ScimToken) => vec![scheme(SCIM_TOKEN)],
     });
 }
 

@@ -26,7 +26,7 @@ use crate::http::openapi::{self, Described};
 use crate::http::ratelimit::{self, RoutePolicy as RatePolicy, Verdict};
 use crate::http::rejection::{buffer_body, refuse_unstorable_json_text, refuse_unstorable_query};
 use crate::http::surface::{self, Surface};
-use crate::http::{admin, content, ops, v1, AppState};
+use crate::http::{admin, content, ops, scim, v1, AppState};
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::{self, Next};
@@ -146,6 +146,26 @@ pub static ROUTES: &[Route] = &[
     route!(V1, GET "/api/v1/users/{user_id}" => v1_find_user in v1::users as "v1.users.get", USER_FIND_ONE, Standard),
     route!(V1, PUT "/api/v1/users/{user_id}" => v1_update_user in v1::users as "v1.users.update", USER_UPDATE, Standard),
     route!(V1, DELETE "/api/v1/users/{user_id}" => v1_delete_user in v1::users as "v1.users.delete", USER_DESTROY, Standard),
+    route!(SCIM, GET "/scim/v2/ServiceProviderConfig" => scim_service_provider_config in scim::discovery as "scim.serviceProviderConfig.get", USER_FIND, Standard),
+    route!(SCIM, GET "/scim/v2/ResourceTypes" => scim_list_resource_types in scim::discovery as "scim.resourceTypes.list", USER_FIND, Standard),
+    route!(SCIM, GET "/scim/v2/ResourceTypes/{id}" => scim_find_resource_type in scim::discovery as "scim.resourceTypes.get", USER_FIND, Standard),
+    route!(SCIM, GET "/scim/v2/Schemas" => scim_list_schemas in scim::discovery as "scim.schemas.list", USER_FIND, Standard),
+    route!(SCIM, GET "/scim/v2/Schemas/{id}" => scim_find_schema in scim::discovery as "scim.schemas.get", USER_FIND, Standard),
+    route!(SCIM, GET "/scim/v2/Users" => scim_list_users in scim::users as "scim.users.list", USER_FIND, Standard),
+    route!(SCIM, POST "/scim/v2/Users" => scim_create_user in scim::users as "scim.users.create", USER_CREATE, Standard),
+    route!(SCIM, POST "/scim/v2/Users/.search" => scim_search_users in scim::users as "scim.users.search", USER_FIND, Standard),
+    route!(SCIM, GET "/scim/v2/Users/{id}" => scim_find_user in scim::users as "scim.users.get", USER_FIND_ONE, Standard),
+    route!(SCIM, PUT "/scim/v2/Users/{id}" => scim_replace_user in scim::users as "scim.users.replace", USER_UPDATE, Standard),
+    route!(SCIM, PATCH "/scim/v2/Users/{id}" => scim_patch_user in scim::users as "scim.users.update", USER_UPDATE, Standard),
+    route!(SCIM, DELETE "/scim/v2/Users/{id}" => scim_delete_user in scim::users as "scim.users.delete", USER_DESTROY, Standard),
+    route!(SCIM, GET "/scim/v2/Groups" => scim_list_groups in scim::groups as "scim.groups.list", ROLE_FIND, Standard),
+    route!(SCIM, POST "/scim/v2/Groups" => scim_create_group in scim::groups as "scim.groups.create", ROLE_CREATE, Standard),
+    route!(SCIM, POST "/scim/v2/Groups/.search" => scim_search_groups in scim::groups as "scim.groups.search", ROLE_FIND, Standard),
+    route!(SCIM, GET "/scim/v2/Groups/{id}" => scim_find_group in scim::groups as "scim.groups.get", ROLE_FIND_ONE, Standard),
+    route!(SCIM, PUT "/scim/v2/Groups/{id}" => scim_replace_group in scim::groups as "scim.groups.replace", ROLE_UPDATE, Standard),
+    route!(SCIM, PATCH "/scim/v2/Groups/{id}" => scim_patch_group in scim::groups as "scim.groups.update", ROLE_UPDATE, Standard),
+    route!(SCIM, DELETE "/scim/v2/Groups/{id}" => scim_delete_group in scim::groups as "scim.groups.delete", ROLE_DELETE, Standard),
+    route!(SCIM, POST "/scim/v2/.search" => scim_search in scim::groups as "scim.search", USER_FIND, Standard),
     route!(STRAPI_ADMIN, GET "/admin/init" => admin_init in admin::auth as "admin.init", ADMIN_INIT, Standard),
     route!(STRAPI_ADMIN, POST "/admin/register-admin" => register_admin in admin::auth as "admin.registerAdmin", ADMIN_REGISTER_FIRST, Auth),
     route!(STRAPI_ADMIN, POST "/admin/login" => admin_login in admin::auth as "admin.login", ADMIN_LOGIN, Auth),

@@ -11,6 +11,7 @@
 
 use crate::http::caller;
 use crate::http::error::ApiError;
+use crate::http::scim::ScimError;
 use crate::http::v1::V1Error;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -26,6 +27,8 @@ pub enum CredentialRule {
     /// Admin JWTs, end-user JWTs and API tokens alike; no credentials is 401. An admin acts
     /// through the admin-realm counterpart of the route's action.
     AnyBearer,
+    /// API tokens of type `scim` only; anything else, or nothing, is 401.
+    ScimToken,
 }
 
 /// A failure made by the HTTP machinery rather than by a handler, in no surface's words yet.
@@ -114,6 +117,7 @@ impl Surface {
             CredentialRule::EndUserOrApiToken => caller::resolve_caller(domain, headers).await,
             CredentialRule::AdminJwt => caller::resolve_admin_caller(domain, headers).await,
             CredentialRule::AnyBearer => caller::resolve_any_realm_caller(domain, headers).await,
+            CredentialRule::ScimToken => caller::resolve_scim_caller(domain, headers).await,
         }
     }
 
@@ -149,11 +153,10 @@ impl Surface {
 
 fn is_bare_error(response: &Response) -> bool {
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
+    let is_json =
+        response.headers().get(axum::http::header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).is_some_and(
+            |value| value.starts_with("application/json") || value.starts_with(crate::http::scim::SCIM_MEDIA_TYPE),
+        );
     (status.is_client_error() || status.is_server_error()) && !is_json
 }
 
@@ -190,10 +193,26 @@ pub static V1: Surface = Surface {
     render_http: |failure| V1Error::from(failure).into_response(),
 };
 
+/// SCIM 2.0 (`/scim/v2/...`): SCIM's error schema, `scim` API tokens only.
+pub static SCIM: Surface = Surface {
+    name: "scim",
+    credentials: CredentialRule::ScimToken,
+    error_schema: "ScimErrorResponse",
+    strapi_rate_limit_headers: false,
+    path_id: |raw| raw.parse().ok(),
+    render_domain: |error| ScimError::from(error).into_response(),
+    render_http: |failure| ScimError::from(failure).into_response(),
+};
+
 /// Which surface answers for a path no route matched, by prefix; the first match wins (so a
 /// longer prefix comes before the shorter one it is under).
-pub static SURFACES: &[(&str, &Surface)] =
-    &[("/admin", &STRAPI_ADMIN), ("/users-permissions", &STRAPI_ADMIN), ("/api/v1", &V1), ("/", &STRAPI_CONTENT)];
+pub static SURFACES: &[(&str, &Surface)] = &[
+    ("/admin", &STRAPI_ADMIN),
+    ("/users-permissions", &STRAPI_ADMIN),
+    ("/api/v1", &V1),
+    ("/scim/v2", &SCIM),
+    ("/", &STRAPI_CONTENT),
+];
 
 /// The surface that owns `path`.
 pub fn surface_for_path(path: &str) -> &'static Surface {
@@ -224,5 +243,7 @@ mod tests {
         assert_eq!(surface_for_path("/api/v1/users/usr_1").name, "v1");
         assert_eq!(surface_for_path("/api/v1x").name, "strapi-content");
         assert_eq!(surface_for_path("/api/v2/users").name, "strapi-content");
+        assert_eq!(surface_for_path("/scim/v2/Users/1").name, "scim");
+        assert_eq!(surface_for_path("/scim/v2").name, "scim");
     }
 }

@@ -68,12 +68,17 @@ async fn armed_server() -> (TestServer, String, String) {
     (server, admin, api)
 }
 
-fn credentials<'a>(route: &Route, admin: &'a str, api: &'a str) -> &'a str {
-    if route.surface.name == "strapi-admin" {
-        admin
-    } else {
-        api
+fn credentials<'a>(route: &Route, admin: &'a str, api: &'a str, scim: &'a str) -> &'a str {
+    match route.surface.name {
+        "strapi-admin" => admin,
+        "scim" => scim,
+        _ => api,
     }
+}
+
+/// The `scim` API token of the SCIM surface.
+async fn scim_token(server: &TestServer) -> String {
+    server.api_token("scim", &[], None).await.1
 }
 
 async fn call(server: &TestServer, route: &Route, path: &str, token: &str, body: Option<&Value>) -> Answer {
@@ -89,7 +94,11 @@ async fn call(server: &TestServer, route: &Route, path: &str, token: &str, body:
 /// type, message}}`), without `Retry-After`.
 fn assert_refused_by(surface: &Surface, answer: &Answer, what: &str) {
     assert!(answer.status.is_client_error(), "{what}: {} {}", answer.status, answer.text);
-    if surface.name == "v1" {
+    if surface.name == "scim" {
+        let body = answer.json();
+        assert_eq!(body["status"], json!(answer.status.as_u16().to_string()), "{what}: {}", answer.text);
+        assert_eq!(body["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:Error"]), "{what}: {}", answer.text);
+    } else if surface.name == "v1" {
         let body = answer.json();
         assert_eq!(body["error"]["code"], json!(answer.status.as_u16()), "{what}: {}", answer.text);
         assert!(body["error"]["type"].is_string() && body["error"]["message"].is_string(), "{what}: {}", answer.text);
@@ -123,8 +132,9 @@ fn ends_the_session(route: &Route) -> bool {
 #[tokio::test]
 async fn every_numeric_parameter_of_every_route_is_bounded() {
     let (server, admin, api) = armed_server().await;
+    let scim = scim_token(&server).await;
     for route in ROUTES.iter().filter(|route| !ends_the_session(route)) {
-        let token = credentials(route, &admin, &api);
+        let token = credentials(route, &admin, &api, &scim);
         let body =
             (route.method != axum::http::Method::GET && route.method != axum::http::Method::DELETE).then(|| json!({}));
         if has_id(route) {
@@ -245,6 +255,7 @@ async fn a_request_without_credentials_is_unauthorized_before_its_body_is_judged
 #[tokio::test]
 async fn nul_in_any_body_string_of_any_writable_route_is_refused_and_writes_nothing() {
     let (server, admin, api) = armed_server().await;
+    let scim = scim_token(&server).await;
     let carol =
         server.post("/api/auth/local", &json!({"identifier": "carol", "password": PASSWORD}), None).await.json()["jwt"]
             .as_str()
@@ -255,7 +266,7 @@ async fn nul_in_any_body_string_of_any_writable_route_is_refused_and_writes_noth
         .iter()
         .filter(|route| route.method == axum::http::Method::POST || route.method == axum::http::Method::PUT);
     for route in writable {
-        let token = credentials(route, &admin, &api);
+        let token = credentials(route, &admin, &api, &scim);
         let path = with_id(route, "1");
         for field in TEXT_FIELDS {
             let mut body = json!({"username": "dora", "email": "dora@example.com", "password": PASSWORD});
@@ -284,6 +295,7 @@ async fn nul_in_any_body_string_of_any_writable_route_is_refused_and_writes_noth
 #[tokio::test]
 async fn nul_in_any_query_value_of_any_route_is_refused() {
     let (server, admin, api) = armed_server().await;
+    let scim = scim_token(&server).await;
     let carol =
         server.post("/api/auth/local", &json!({"identifier": "carol", "password": PASSWORD}), None).await.json()["jwt"]
             .as_str()
@@ -291,7 +303,7 @@ async fn nul_in_any_query_value_of_any_route_is_refused() {
             .to_owned();
     let before = server.events().await.len();
     for route in ROUTES.iter().filter(|route| !ends_the_session(route)) {
-        let token = credentials(route, &admin, &api);
+        let token = credentials(route, &admin, &api, &scim);
         let path = with_id(route, "1");
         for query in ["_q=a%00b", "filters[username][$eq]=car%00ol", "filters[email][$containsi]=%00", "x%00=1"] {
             let target = format!("{path}?{query}");

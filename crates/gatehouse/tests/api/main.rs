@@ -21,6 +21,7 @@ mod lifecycle;
 mod rate_limits;
 mod roles;
 mod routes_config;
+mod scim;
 mod support;
 mod tokens;
 mod users;

@@ -135,6 +135,8 @@ pub enum ApiTokenType {
     FullAccess,
     /// The actions in `permissions`.
     Custom,
+    /// The credential of the SCIM surface (`/scim/v2`) only: manages end users and roles there.
+    Scim,
 }
 
 fn lifespan_schema() -> RefOr<Schema> {

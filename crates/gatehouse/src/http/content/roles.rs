@@ -292,7 +292,12 @@ pub async fn create_role(
     JsonObject(body): JsonObject,
 ) -> Result<Json<OkResponse>, ApiError> {
     let request = CreateRoleRequest::parse(&body)?;
-    let input = RoleInput { name: Some(request.name), description: request.description, actions: request.permissions };
+    let input = RoleInput {
+        name: Some(request.name),
+        description: request.description,
+        actions: request.permissions,
+        ..RoleInput::default()
+    };
     state.domain.create_role(&caller, input).await?;
     Ok(Json(OkResponse { ok: true }))
 }
@@ -318,7 +323,12 @@ pub async fn update_role(
 ) -> Result<Json<OkResponse>, ApiError> {
     let id = role_id(&id)?;
     let request = UpdateRoleRequest::parse(&body)?;
-    let input = RoleInput { name: request.name, description: request.description, actions: request.permissions };
+    let input = RoleInput {
+        name: request.name,
+        description: request.description,
+        actions: request.permissions,
+        ..RoleInput::default()
+    };
     state.domain.update_role(&caller, id, input).await?;
     Ok(Json(OkResponse { ok: true }))
 }

@@ -1,0 +1,216 @@
+//! SCIM 2.0 at `/scim/v2`: Users and Groups over the end users and roles, with a `scim`
+//! API token, on SQLite or PostgreSQL like every API test.
+
+use crate::support::{Answer, TestServer};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+async fn scim_token(server: &TestServer) -> String {
+    server.api_token("scim", &[], None).await.1
+}
+
+async fn send(server: &TestServer, method: reqwest::Method, path: &str, body: Option<Value>, token: &str) -> Answer {
+    let mut request = reqwest::Client::new()
+        .request(method, server.url(path))
+        .bearer_auth(token)
+        .header("Content-Type", "application/scim+json");
+    if let Some(body) = body {
+        request = request.body(body.to_string());
+    }
+    server.send(request).await
+}
+
+async fn create_user(server: &TestServer, token: &str, body: Value) -> Value {
+    let answer = send(server, reqwest::Method::POST, "/scim/v2/Users", Some(body), token).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    answer.json()
+}
+
+fn assert_scim_error(answer: &Answer, status: StatusCode, scim_type: Option<&str>) {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    let body = answer.json();
+    assert_eq!(body["schemas"], json!([ERROR]), "{}", answer.text);
+    assert_eq!(body["status"], json!(status.as_u16().to_string()), "{}", answer.text);
+    if let Some(scim_type) = scim_type {
+        assert_eq!(body["scimType"], json!(scim_type), "{}", answer.text);
+    }
+}
+
+#[tokio::test]
+async fn patch_on_a_filtered_email_value_changes_that_email() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    let user = create_user(
+        &server,
+        &token,
+        json!({
+            "schemas": [USER], "userName": "bjensen",
+            "emails": [{"value": "bj@home.example", "type": "home"}, {"value": "bj@work.example", "type": "work", "primary": true}]
+        }),
+    )
+    .await;
+    let id = user["id"].as_str().unwrap();
+    let patch = json!({"schemas": [PATCH], "Operations": [
+        {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "babs@work.example"}
+    ]});
+    let answer = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(patch), &token).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let patched = answer.json();
+    let emails = patched["emails"].as_array().unwrap();
+    assert_eq!(emails[0]["value"], "bj@home.example");
+    assert_eq!(emails[1]["value"], "babs@work.example");
+    // The primary email is the user's email on every surface.
+    let found = server
+        .domain()
+        .find_user(&gatehouse_domain::Caller::system(), gatehouse_domain::ids::UserId(id.parse().unwrap()), false)
+        .await
+        .unwrap();
+    assert_eq!(found.user.email, "babs@work.example");
+}
+
+#[tokio::test]
+async fn filters_with_and_or_not_and_parentheses_run_in_the_database() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    for (name, active) in [("alice", true), ("albert", false), ("bob", true), ("carol", true)] {
+        create_user(
+            &server,
+            &token,
+            json!({"schemas": [USER], "userName": name, "active": active, "emails": [{"value": format!("{name}@example.com"), "primary": true}]}),
+        )
+        .await;
+    }
+    let filter = r#"(userName sw "al" or userName eq "BOB") and not (active eq false)"#;
+    let path = format!("/scim/v2/Users?filter={}&sortBy=userName", urlencode(filter));
+    let answer = send(&server, reqwest::Method::GET, &path, None, &token).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let body = answer.json();
+    let names: Vec<&str> =
+        body["Resources"].as_array().unwrap().iter().map(|user| user["userName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["alice", "bob"]);
+    assert_eq!(body["totalResults"], 2);
+    let by_email = format!("/scim/v2/Users?filter={}", urlencode(r#"emails.value eq "CAROL@example.com""#));
+    let body = send(&server, reqwest::Method::GET, &by_email, None, &token).await.json();
+    assert_eq!(body["totalResults"], 1);
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn a_taken_user_name_is_a_uniqueness_conflict() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    create_user(&server, &token, json!({"schemas": [USER], "userName": "dup"})).await;
+    let again = send(
+        &server,
+        reqwest::Method::POST,
+        "/scim/v2/Users",
+        Some(json!({"schemas": [USER], "userName": "DUP"})),
+        &token,
+    )
+    .await;
+    assert_scim_error(&again, StatusCode::CONFLICT, Some("uniqueness"));
+}
+
+#[tokio::test]
+async fn an_invalid_filter_is_invalid_filter() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    for filter in [r#"userName zz "x""#, r#"(userName eq "x""#, "userName eq", r#"name.givenName eq "x""#] {
+        let path = format!("/scim/v2/Users?filter={}", urlencode(filter));
+        let answer = send(&server, reqwest::Method::GET, &path, None, &token).await;
+        assert_scim_error(&answer, StatusCode::BAD_REQUEST, Some("invalidFilter"));
+    }
+}
+
+#[tokio::test]
+async fn deactivating_a_user_makes_their_jwt_fail_on_the_next_request() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    let (jwt, user) = server.register("dora").await;
+    assert_eq!(server.get("/api/users/me", Some(&jwt)).await.status, StatusCode::OK);
+    let patch = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    let path = format!("/scim/v2/Users/{}", user["id"]);
+    let answer = send(&server, reqwest::Method::PATCH, &path, Some(patch), &token).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.json()["active"], false);
+    assert_eq!(server.get("/api/users/me", Some(&jwt)).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn deleting_a_group_moves_its_users_to_authenticated() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    let user = create_user(&server, &token, json!({"schemas": [USER], "userName": "eve"})).await;
+    let id = user["id"].as_str().unwrap();
+    let answer = send(
+        &server,
+        reqwest::Method::POST,
+        "/scim/v2/Groups",
+        Some(json!({"schemas": [GROUP], "displayName": "Editors", "members": [{"value": id}]})),
+        &token,
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let group = answer.json();
+    assert_eq!(group["members"][0]["value"], id);
+    let member = send(&server, reqwest::Method::GET, &format!("/scim/v2/Users/{id}"), None, &token).await.json();
+    assert_eq!(member["groups"][0]["display"], "Editors");
+    let path = format!("/scim/v2/Groups/{}", group["id"].as_str().unwrap());
+    assert_eq!(send(&server, reqwest::Method::DELETE, &path, None, &token).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(send(&server, reqwest::Method::GET, &path, None, &token).await.status, StatusCode::NOT_FOUND);
+    let found = server
+        .domain()
+        .find_user(&gatehouse_domain::Caller::system(), gatehouse_domain::ids::UserId(id.parse().unwrap()), true)
+        .await
+        .unwrap();
+    assert_eq!(found.role.unwrap().role_type, "authenticated");
+}
+
+#[tokio::test]
+async fn only_scim_tokens_are_accepted_and_errors_use_the_scim_schema() {
+    let server = TestServer::spawn().await;
+    let full = server.full_access().await;
+    let answer = send(&server, reqwest::Method::GET, "/scim/v2/Users", None, &full).await;
+    assert_scim_error(&answer, StatusCode::UNAUTHORIZED, None);
+    let token = scim_token(&server).await;
+    // A scim token is refused everywhere else.
+    assert_eq!(server.get("/api/users", Some(&token)).await.status, StatusCode::UNAUTHORIZED);
+    let answer = send(&server, reqwest::Method::POST, "/scim/v2/Schemas", Some(json!({})), &token).await;
+    assert_scim_error(&answer, StatusCode::METHOD_NOT_ALLOWED, None);
+    let answer = send(&server, reqwest::Method::GET, "/scim/v2/Users/999999", None, &token).await;
+    assert_scim_error(&answer, StatusCode::NOT_FOUND, None);
+    let answer = send(&server, reqwest::Method::GET, "/scim/v2/Nowhere", None, &token).await;
+    assert_scim_error(&answer, StatusCode::NOT_FOUND, None);
+}
+
+#[tokio::test]
+async fn etags_answer_304_and_412() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    let user = create_user(&server, &token, json!({"schemas": [USER], "userName": "frank"})).await;
+    let path = format!("/scim/v2/Users/{}", user["id"].as_str().unwrap());
+    let version = user["meta"]["version"].as_str().unwrap().to_owned();
+    let cached = server
+        .send(reqwest::Client::new().get(server.url(&path)).bearer_auth(&token).header("If-None-Match", &version))
+        .await;
+    assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
+    let stale = server
+        .send(
+            reqwest::Client::new()
+                .put(server.url(&path))
+                .bearer_auth(&token)
+                .header("If-Match", "W/\"1\"")
+                .header("Content-Type", "application/scim+json")
+                .body(json!({"schemas": [USER], "userName": "frank2"}).to_string()),
+        )
+        .await;
+    assert_scim_error(&stale, StatusCode::PRECONDITION_FAILED, None);
+}
