@@ -214,3 +214,19 @@ async fn etags_answer_304_and_412() {
         .await;
     assert_scim_error(&stale, StatusCode::PRECONDITION_FAILED, None);
 }
+
+#[tokio::test]
+async fn scim_writes_emit_the_same_user_events_as_every_surface() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    let before = server.events().await.len();
+    let user = create_user(&server, &token, json!({"schemas": [USER], "userName": "gina"})).await;
+    let path = format!("/scim/v2/Users/{}", user["id"].as_str().unwrap());
+    let patch = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": false}}]});
+    assert_eq!(send(&server, reqwest::Method::PATCH, &path, Some(patch), &token).await.status, StatusCode::OK);
+    assert_eq!(send(&server, reqwest::Method::DELETE, &path, None, &token).await.status, StatusCode::NO_CONTENT);
+    let types: Vec<String> = server.events().await.into_iter().skip(before).map(|event| event.event_type).collect();
+    for kind in ["user.created", "user.updated", "user.blocked", "user.deleted"] {
+        assert!(types.iter().any(|found| found == kind), "no {kind} in {types:?}");
+    }
+}
