@@ -214,6 +214,10 @@ pub static ROUTES: &[Route] = &[
     route!(MEDUSA, GET "/medusa/admin/invites/{id}" => medusa_find_invite in medusa::invites as "medusa.invites.get", ADMIN_INVITES_READ, Standard),
     route!(MEDUSA, DELETE "/medusa/admin/invites/{id}" => medusa_delete_invite in medusa::invites as "medusa.invites.delete", ADMIN_INVITES_DELETE, Standard),
     route!(MEDUSA, POST "/medusa/admin/invites/{id}/resend" => medusa_resend_invite in medusa::invites as "medusa.invites.resend", ADMIN_INVITES_RESEND, Standard),
+    route!(MEDUSA, GET "/medusa/admin/customers" => medusa_list_customers in medusa::customers as "medusa.customers.list", USER_FIND, Standard),
+    route!(MEDUSA, GET "/medusa/admin/customers/{id}" => medusa_find_customer in medusa::customers as "medusa.customers.get", USER_FIND_ONE, Standard),
+    route!(MEDUSA, POST "/medusa/admin/customers/{id}" => medusa_update_customer in medusa::customers as "medusa.customers.update", USER_UPDATE, Standard),
+    route!(MEDUSA, DELETE "/medusa/admin/customers/{id}" => medusa_delete_customer in medusa::customers as "medusa.customers.delete", USER_DESTROY, Standard),
 ];
 
 /// Whether a row belongs to the Medusa dialect (written under [`medusa::PATH_PREFIX`]).

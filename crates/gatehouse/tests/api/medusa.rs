@@ -264,3 +264,38 @@ async fn the_prefix_is_configurable_and_the_dialect_can_be_turned_off() {
     let document = off.get("/openapi.json", None).await.json();
     assert!(!document["paths"].as_object().unwrap().keys().any(|path| path.starts_with("/medusa")));
 }
+
+#[tokio::test]
+async fn customers_are_end_users_for_admins_and_secret_keys() {
+    use base64::Engine;
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let token = medusa_token(&server).await;
+    let (_, user) = server.register("carol").await;
+    let id = user["id"].as_i64().unwrap();
+    let path = format!("/medusa/admin/customers/cus_{id}");
+
+    let listed = server.get("/medusa/admin/customers", Some(&token)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let listed = listed.json();
+    assert_eq!((listed["count"].clone(), listed["limit"].clone()), (json!(1), json!(20)));
+    assert_eq!(listed["customers"][0]["id"], format!("cus_{id}"));
+    let updated = server.post(&path, &json!({"first_name": "Carol"}), Some(&token)).await;
+    assert_eq!(updated.json()["customer"]["first_name"], "Carol", "{}", updated.text);
+
+    // A secret key (an API token, as js-sdk's apiKey sends it) reads customers with its own
+    // permissions; it holds no admin action.
+    let key = server.full_access().await;
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")));
+    let with_key = |path: &str| reqwest::Client::new().get(server.url(path)).header("authorization", basic.clone());
+    let read = server.send(with_key(&path)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(read.json()["customer"]["first_name"], "Carol");
+    medusa_error(&server.send(with_key("/medusa/admin/users")).await, StatusCode::FORBIDDEN, "not_allowed");
+    let wrong = reqwest::Client::new().get(server.url(&path)).header("authorization", "Basic bm9wZTo=");
+    medusa_error(&server.send(wrong).await, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    let deleted = server.send(reqwest::Client::new().delete(server.url(&path)).bearer_auth(&token)).await;
+    assert_eq!(deleted.json(), json!({"id": format!("cus_{id}"), "object": "customer", "deleted": true}));
+    medusa_error(&server.get(&path, Some(&token)).await, StatusCode::NOT_FOUND, "not_found");
+}

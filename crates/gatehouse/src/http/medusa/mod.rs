@@ -6,6 +6,7 @@
 //! here: every rule is the domain's.
 
 pub mod auth;
+pub mod customers;
 pub mod invites;
 pub mod users;
 

@@ -159,7 +159,7 @@ pub async fn medusa_list_users(
     for (key, value) in &pairs {
         match key.as_str() {
             "q" if !value.trim().is_empty() => query.search = Some(value.trim().to_owned()),
-            "order" if !value.is_empty() => {
+            "order" => {
                 query.sort = sort(value).ok_or_else(|| MedusaError::invalid(format!("Cannot order by {value}")))?;
             }
             _ => {}
@@ -229,12 +229,17 @@ pub struct MedusaUpdateUserRequest {
     pub last_name: Option<Option<String>>,
     /// Only null is accepted: Gatehouse keeps no avatar.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(schema_with = null_only)]
     pub avatar_url: Option<Option<Value>>,
     /// Only null is accepted: Gatehouse keeps no metadata on admins.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Object>, nullable)]
+    #[schema(schema_with = null_only)]
     pub metadata: Option<Option<Map<String, Value>>>,
+}
+
+/// A field that only null may fill.
+fn null_only() -> utoipa::openapi::schema::Schema {
+    crate::http::openapi::raw_schema(serde_json::json!({"type": "null"}))
 }
 
 /// Update an admin user (Medusa updates with POST).
