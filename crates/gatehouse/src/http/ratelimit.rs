@@ -59,6 +59,7 @@ pub const BYTES_PER_KEY_BOUND: usize = 64;
 pub fn identifier_field(route: &str) -> Option<&'static str> {
     match route {
         "login" => Some("identifier"),
+        "medusa_customer_login" => Some("email"),
         "register"
         | "forgot_password"
         | "send_email_confirmation"
@@ -622,7 +623,7 @@ mod tests {
             assert_eq!(route.rate_limit, RateLimitClass::Auth, "{}", route.name);
         }
         let named = ROUTES.iter().filter(|route| identifier_field(route.name).is_some()).count();
-        assert_eq!(named, 8, "every listed handler exists");
+        assert_eq!(named, 9, "every listed handler exists");
     }
 
     #[test]

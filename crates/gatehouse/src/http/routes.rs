@@ -201,6 +201,7 @@ pub static ROUTES: &[Route] = &[
     route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/deliveries/{delivery}/resend" => resend_webhook_delivery in admin::webhooks as "admin.webhooks.deliveries.resend", ADMIN_WEBHOOKS_TRIGGER, Standard),
     route!(MEDUSA, POST "/medusa/auth/user/emailpass" => medusa_user_login in medusa::auth as "medusa.auth.login", ADMIN_LOGIN, Auth),
     route!(MEDUSA, POST "/medusa/auth/user/emailpass/register" => medusa_user_register in medusa::auth as "medusa.auth.register", ADMIN_REGISTER, Auth),
+    route!(MEDUSA_STORE, POST "/medusa/auth/customer/emailpass" => medusa_customer_login in medusa::auth as "medusa.auth.customerLogin", AUTH_CALLBACK, Auth),
     route!(MEDUSA, POST "/medusa/auth/token/refresh" => medusa_refresh_token in medusa::auth as "medusa.auth.refresh", ADMIN_SELF, Standard),
     route!(MEDUSA, DELETE "/medusa/auth/session" => medusa_delete_session in medusa::auth as "medusa.auth.logout", ADMIN_SELF, Standard),
     route!(MEDUSA, GET "/medusa/admin/users" => medusa_list_users in medusa::users as "medusa.users.list", ADMIN_USERS_READ, Standard),

@@ -299,3 +299,24 @@ async fn customers_are_end_users_for_admins_and_secret_keys() {
     assert_eq!(deleted.json(), json!({"id": format!("cus_{id}"), "object": "customer", "deleted": true}));
     medusa_error(&server.get(&path, Some(&token)).await, StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn customers_log_in_at_the_customer_emailpass_route() {
+    let server = TestServer::spawn().await;
+    server.register("dave").await;
+    let login = |email: &'static str, password: &'static str| {
+        let server = &server;
+        async move {
+            server.post("/medusa/auth/customer/emailpass", &json!({"email": email, "password": password}), None).await
+        }
+    };
+    let ok = login("dave@example.com", crate::support::PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    let jwt = ok.json()["token"].as_str().unwrap().to_owned();
+    let me = server.get("/api/users/me", Some(&jwt)).await;
+    assert_eq!(me.json()["username"], "dave", "{}", me.text);
+    let unknown = login("nobody@example.com", crate::support::PASSWORD).await;
+    let wrong = login("dave@example.com", "Wrong-pass-1").await;
+    assert_eq!(medusa_error(&unknown, StatusCode::UNAUTHORIZED, "unauthorized"), "Invalid email or password");
+    assert_eq!((wrong.status, &wrong.text), (unknown.status, &unknown.text));
+}

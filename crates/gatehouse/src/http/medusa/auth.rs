@@ -8,6 +8,7 @@ use crate::http::rejection::JsonObject;
 use crate::http::AppState;
 use axum::extract::State;
 use axum::{Extension, Json};
+use gatehouse_domain::accounts::LoginAttempt;
 use gatehouse_domain::{Caller, RequestContext};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -111,4 +112,31 @@ pub async fn medusa_delete_session(
 ) -> Result<Json<MedusaSuccessResponse>, MedusaError> {
     state.domain.admin_logout(&caller).await?;
     Ok(Json(MedusaSuccessResponse { success: true }))
+}
+
+/// Log a customer (an end user) in with email and password: an end user's JWT, as
+/// `POST /api/auth/local`. Every refusal (unknown email, wrong password, blocked or unconfirmed
+/// account) is the same 401.
+///
+/// Action `plugin::users-permissions.auth.callback` (the public role holds it by default).
+#[utoipa::path(
+    post, path = "/medusa/auth/customer/emailpass", tag = "medusa", operation_id = "medusa_customer_login",
+    request_body = MedusaEmailPassRequest,
+    responses(
+        (status = 200, description = "Logged in", body = MedusaTokenResponse),
+        (status = 400, description = "A field of the wrong type or an unknown field", body = MedusaErrorResponse),
+        (status = 401, description = "`Invalid email or password`, whatever was wrong", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_customer_login(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaTokenResponse>, MedusaError> {
+    let request: MedusaEmailPassRequest = body(object)?;
+    let attempt = LoginAttempt { identifier: request.email, password: request.password.into(), device_id: None };
+    let outcome = state.domain.login(&caller, attempt).await;
+    state.metrics.record_login(outcome.is_ok());
+    let jwt = outcome?.jwt.ok_or_else(MedusaError::unauthorized)?;
+    Ok(Json(MedusaTokenResponse { token: jwt.expose().to_owned() }))
 }
