@@ -9,7 +9,7 @@
 use crate::action::{Action, ActionRealm};
 use crate::audit::{emit, Origin};
 use crate::caller::{Caller, Grants, Principal, RequestContext};
-use crate::crypto::jwt::ClaimStyle;
+use crate::crypto::jwt::{ClaimStyle, RegisteredIdentity};
 use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, EventType};
@@ -31,6 +31,8 @@ use std::time::Duration;
 pub const ADMIN_SESSION_TTL: Duration = Duration::from_secs(2 * 3600);
 /// An admin session's life with "remember me" (as Strapi).
 pub const ADMIN_REMEMBERED_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+/// How long a registered identity waits for the invite acceptance that makes it an admin.
+pub const REGISTRATION_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// A logged-in admin: the JWT and the refresh cookie of its new session.
 #[derive(Clone, Debug)]
@@ -562,6 +564,64 @@ impl Domain {
             return Err(DomainError::Rule(Rule::InvalidRegistration));
         };
         let hash = self.hasher.hash(&password).await?;
+        let (tx, origin, id) = self.activate_invited(context, token, &invited, &profile, hash).await?;
+        self.admin_in_tx_after_commit(tx, &origin, id, false).await
+    }
+
+    /// Registers an identity (email and password) that no admin has yet, as a short-lived
+    /// registration token; [`Domain::accept_invite_as`] turns it into the invited admin. The
+    /// password rules are the admins'; nothing is stored, so what is never used simply expires.
+    pub async fn register_admin_identity(&self, email: &str, password: &str) -> Result<Secret, DomainError> {
+        let email = email_of(email)?;
+        let password = admin_password(password, "password")?;
+        let hash = self.hasher.hash(&password).await?;
+        let identity = RegisteredIdentity { email: email.as_str().to_owned(), password_hash: hash.expose().to_owned() };
+        let token = self.admin_jwt.issue_registration(&identity, self.clock.now(), REGISTRATION_TTL)?;
+        Ok(token.into())
+    }
+
+    /// Accepts an invite with a registered identity (a registration token) instead of a
+    /// password: the invited admin becomes active, whole, in one transaction, with the
+    /// identity's password. The identity's email must be the invite's. A bad registration token
+    /// is [`DomainError::Unauthorized`]; an unusable invite or another email is
+    /// [`Rule::InvalidRegistration`]. Events: `invite.accepted`, `admin.updated`.
+    pub async fn accept_invite_as(
+        &self,
+        context: &RequestContext,
+        token: &str,
+        registration: &str,
+        firstname: Option<String>,
+        lastname: Option<String>,
+    ) -> Result<Admin, DomainError> {
+        let identity = self.admin_jwt.verify_registration(registration, self.clock.now())?;
+        let Some((_, invited)) = self.usable_invite(token).await else {
+            return Err(DomainError::Rule(Rule::InvalidRegistration));
+        };
+        if fold(&identity.email) != fold(&invited.email) {
+            return Err(DomainError::Rule(Rule::InvalidRegistration));
+        }
+        let profile = AdminProfile { firstname: firstname.unwrap_or_default(), lastname, password: Secret::from("") };
+        let (tx, _, id) =
+            self.activate_invited(context, token, &invited, &profile, identity.password_hash.into()).await?;
+        tx.commit().await?;
+        self.load_admin(id).await
+    }
+
+    /// The email a registration token registered; a bad token is [`DomainError::Unauthorized`].
+    pub fn registered_email(&self, registration: &str) -> Result<String, DomainError> {
+        Ok(self.admin_jwt.verify_registration(registration, self.clock.now())?.email)
+    }
+
+    /// The write of an invite's acceptance, left uncommitted: the invite is used, the admin
+    /// active with `hash` and its names, and the events emitted.
+    async fn activate_invited(
+        &self,
+        context: &RequestContext,
+        token: &str,
+        invited: &Admin,
+        profile: &AdminProfile,
+        hash: Secret,
+    ) -> Result<(Box<dyn StoreTx>, Origin, AdminId), DomainError> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let invite =
@@ -574,7 +634,7 @@ impl Domain {
             ..AdminChanges::default()
         };
         tx.update_admin(invite.admin_id, &changes, now).await?;
-        let origin = Origin::new(Actor::Admin(invite.admin_id), Some(invited.email), Arc::new(context.clone()));
+        let origin = Origin::new(Actor::Admin(invite.admin_id), Some(invited.email.clone()), Arc::new(context.clone()));
         emit(
             tx.as_mut(),
             &origin,
@@ -591,7 +651,20 @@ impl Domain {
             json!({"id": invite.admin_id.0, "changes": ["isActive", "password"]}),
         )
         .await?;
-        self.admin_in_tx_after_commit(tx, &origin, invite.admin_id, false).await
+        Ok((tx, origin, invite.admin_id))
+    }
+
+    /// A new admin JWT for the calling admin's live session (the session is not extended).
+    pub fn reissue_admin_token(&self, caller: &Caller) -> Result<Secret, DomainError> {
+        let (admin, session) = caller.admin()?;
+        let jwt = self.admin_jwt.issue(
+            ClaimStyle::Access,
+            admin.id.0,
+            session,
+            self.clock.now(),
+            self.settings.admin_jwt_ttl,
+        )?;
+        Ok(jwt.into())
     }
 
     /// Refuses a change that would leave no active super admin (checked inside the transaction,

@@ -136,6 +136,19 @@ impl Domain {
         }
     }
 
+    /// The caller presenting a secret key (a server-to-server credential): an API token, and
+    /// nothing else (a JWT is not a key). It acts with the token's own permissions.
+    pub async fn authenticate_secret_key(&self, key: &str) -> Result<Caller, DomainError> {
+        if key.contains('.') {
+            return Err(DomainError::Unauthorized);
+        }
+        let caller = self.authenticate_bearer(key).await?;
+        match caller.principal() {
+            crate::caller::Principal::ApiToken { .. } => Ok(caller),
+            _ => Err(DomainError::Unauthorized),
+        }
+    }
+
     /// Ends the caller's own session: its JWT stops working at once.
     pub async fn logout(&self, caller: &Caller) -> Result<(), DomainError> {
         let (user, session) = caller.end_user()?;

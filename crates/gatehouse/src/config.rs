@@ -42,6 +42,8 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     /// `[audit]`
     pub audit: AuditConfig,
+    /// `[medusa]`
+    pub medusa: MedusaConfig,
     /// `[routes."<handler>"]`: per-route policies, enabled flag and rate limit.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub routes: BTreeMap<String, RouteConfig>,
@@ -447,6 +449,49 @@ impl Default for WebhooksConfig {
     }
 }
 
+/// `[medusa]`: the Medusa v2 dialect.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct MedusaConfig {
+    /// Serve the Medusa dialect.
+    pub enabled: bool,
+    /// The path it is mounted under (a Medusa client's base URL ends with it).
+    pub prefix: String,
+}
+
+impl Default for MedusaConfig {
+    fn default() -> Self {
+        Self { enabled: true, prefix: "/medusa".to_owned() }
+    }
+}
+
+impl MedusaConfig {
+    /// Why `prefix` cannot be a mount point, if it cannot: it is `/` and one or more segments
+    /// of letters, digits, `-` and `_`, and it is not under (nor over) another surface's paths.
+    pub fn prefix_problem(&self) -> Option<String> {
+        let prefix = &self.prefix;
+        let well_formed = prefix.len() <= 64
+            && prefix.strip_prefix('/').is_some_and(|rest| {
+                rest.split('/').all(|segment| {
+                    !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                })
+            });
+        if !well_formed {
+            return Some(format!(
+                "medusa.prefix: {prefix:?} must be `/` and path segments of letters, digits, `-` and `_` (at most 64 characters)"
+            ));
+        }
+        let first = prefix.split('/').nth(1).unwrap_or_default();
+        let taken = ["admin", "api", "users-permissions", "_health", "readyz", "metrics", "openapi.json", "docs"];
+        taken.contains(&first).then(|| format!("medusa.prefix: {prefix:?} overlaps the paths of another surface"))
+    }
+
+    /// The mount point when the dialect is served.
+    pub fn mount(&self) -> Option<&str> {
+        self.enabled.then_some(self.prefix.as_str())
+    }
+}
+
 /// `[audit]`
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
@@ -829,6 +874,9 @@ impl Config {
 
         p.range("audit.retention_days", self.audit.retention_days, 1, 3650);
 
+        if let Some(problem) = self.medusa.prefix_problem() {
+            p.0.push(problem);
+        }
         if let Err(problems) = crate::http::routes::RouteTable::from_config(&self.routes) {
             p.0.extend(problems);
         }

@@ -148,7 +148,8 @@ impl App {
             limits: Arc::new(http::ratelimit::RateLimits::new(&config.effective_rate_limit(), &limiter_clock)),
             routes: Arc::new(
                 http::routes::RouteTable::for_config(config)
-                    .map_err(|problems| anyhow::anyhow!("invalid [routes]: {}", problems.join("; ")))?,
+                    .map_err(|problems| anyhow::anyhow!("invalid [routes]: {}", problems.join("; ")))?
+                    .with_medusa(config.medusa.mount()),
             ),
         });
         Ok(App {

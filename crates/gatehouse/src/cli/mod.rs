@@ -180,7 +180,9 @@ fn check_config(config: &Config, warnings: &[String]) -> anyhow::Result<()> {
 }
 
 fn list_routes(config: &Config, json: bool) -> anyhow::Result<()> {
-    let table = RouteTable::for_config(config).map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
+    let table = RouteTable::for_config(config)
+        .map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?
+        .with_medusa(config.medusa.mount());
     let limits = RateLimits::new(&config.effective_rate_limit(), &LimiterClock::monotonic());
     let views = table.views(&limits);
     let mut out = std::io::stdout().lock();

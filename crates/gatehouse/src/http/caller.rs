@@ -53,6 +53,34 @@ pub async fn resolve_scim_caller(domain: &Domain, headers: &HeaderMap) -> Result
     }
 }
 
+/// The caller of a Medusa admin route: an admin JWT as a Bearer, or a secret API key as
+/// `Basic base64(<key>:)` (how `@medusajs/js-sdk` sends its `apiKey`); no credentials is 401.
+#[tracing::instrument(skip_all)]
+pub async fn resolve_admin_or_secret_key_caller(domain: &Domain, headers: &HeaderMap) -> Result<Caller, DomainError> {
+    if let Some(token) = bearer_token(headers) {
+        return domain.authenticate_admin_bearer(token).await;
+    }
+    match basic_key(headers) {
+        Some(key) => domain.authenticate_secret_key(&key).await,
+        None => Err(DomainError::Unauthorized),
+    }
+}
+
+/// The key of `Authorization: Basic base64(<key>:)`, if the request sent one; a Basic header
+/// that does not decode, or that carries a password, is no key.
+pub fn basic_key(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (key, password) = text.split_once(':')?;
+    (!key.is_empty() && password.is_empty()).then(|| key.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ pub mod content;
 pub mod cookies;
 pub mod cors;
 pub mod error;
+pub mod medusa;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
@@ -156,7 +157,7 @@ async fn measure_and_envelope(State(state): State<AppState>, mut request: Reques
     let matched = request.extensions().get::<MatchedPath>().map(|matched| matched.as_str().to_owned());
     let id = request_id(&request);
     let origin = request.headers().get(header::ORIGIN).cloned();
-    let surface = surface::surface_for_path(&path);
+    let surface = state.routes.surface_for_path(&path);
     let peer = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|ConnectInfo(peer)| peer.ip());
     let client = state.surface.trusted_proxies.client_ip(peer, request.headers());
     request.extensions_mut().insert(client);
@@ -164,7 +165,7 @@ async fn measure_and_envelope(State(state): State<AppState>, mut request: Reques
     cors::forget_unlisted(&state.surface.cors_origins, origin.as_ref(), &mut response);
     let route = match response.extensions().get::<RouteName>() {
         Some(name) => name.0,
-        None => routes::route_name_for(matched.as_deref(), &method),
+        None => state.routes.route_name_for(matched.as_deref(), &method),
     };
     let status = response.status().as_u16();
     let elapsed = started.elapsed();

@@ -34,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         (name = "v1-users", description = "Generic users API: `{data, meta}` envelopes, `usr_` ids, `{error: {code, type, message}}`"),
         (name = "scim", description = "SCIM 2.0 (RFC 7643/7644): Users and Groups over the end users and roles; an API token of type `scim`"),
         (name = "admin", description = "Admin realm (Strapi admin API with Medusa-style invites)"),
+        (name = "medusa", description = "The Medusa v2 dialect under `medusa.prefix`: admin users, invites, customers; `{type, message}` errors"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]
@@ -50,6 +51,8 @@ pub const API_TOKEN: &str = "apiToken";
 pub const SCIM_TOKEN: &str = "scimToken";
 /// An admin's access JWT (`Authorization: Bearer <token>`), from `/admin/login`.
 pub const ADMIN_JWT: &str = "adminJwt";
+/// A secret API key as Medusa sends it (`Authorization: Basic base64(<key>:)`).
+pub const SECRET_KEY: &str = "secretKey";
 /// The end user's refresh cookie (`strapi_up_refresh`), in refresh mode with cookie delivery.
 pub const REFRESH_COOKIE: &str = "refreshCookie";
 /// The admin's refresh cookie (`strapi_admin_refresh`).
@@ -80,6 +83,15 @@ impl Modify for SecuritySchemes {
         components.add_security_scheme(API_TOKEN, bearer("opaque", "An API token's accessKey"));
         components.add_security_scheme(SCIM_TOKEN, bearer("opaque", "An API token of type scim (SCIM only)"));
         components.add_security_scheme(ADMIN_JWT, bearer("JWT", "An admin's access JWT (`/admin/login`)"));
+        components.add_security_scheme(
+            SECRET_KEY,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some("A secret API key as the user name, no password (Medusa's `apiKey`)"))
+                    .build(),
+            ),
+        );
         components.add_security_scheme(REFRESH_COOKIE, cookie("strapi_up_refresh", "The end user's refresh cookie"));
         components
             .add_security_scheme(ADMIN_REFRESH_COOKIE, cookie("strapi_admin_refresh", "The admin's refresh cookie"));
@@ -123,7 +135,7 @@ pub fn document(table: &RouteTable) -> String {
         add_id_rules(route, &mut described.operation);
         add_rate_limit_response(route, &mut described.operation);
         add_links(route, &mut described.operation);
-        doc.paths.add_path_operation(&described.path, described.methods, described.operation);
+        doc.paths.add_path_operation(table.path_of(route), described.methods, described.operation);
         for (name, schema) in described.schemas {
             components.schemas.entry(name).or_insert(schema);
         }
@@ -267,6 +279,10 @@ fn add_guard_responses(route: &Route, operation: &mut Operation) {
             Some("A bearer token was sent and is not valid".to_owned()),
             Some(format!("The caller's role (the public role without a token) lacks `{}`", spec.name)),
         ),
+        (access, CredentialRule::AdminJwtOrSecretKey) => (
+            Some("No valid admin JWT or secret API key".to_owned()),
+            (access == Access::Granted).then(|| format!("The admin's roles (or the key) lack `{}`", spec.name)),
+        ),
         (_, CredentialRule::AnyBearer) => (
             Some("No bearer token, or one that is not valid".to_owned()),
             Some(match route.action.admin_counterpart() {
@@ -326,6 +342,7 @@ fn add_security(route: &Route, operation: &mut Operation) {
         (_, CredentialRule::EndUserOrApiToken) => vec![anonymous(), scheme(END_USER_JWT), scheme(API_TOKEN)],
         (_, CredentialRule::AnyBearer) => vec![scheme(ADMIN_JWT), scheme(API_TOKEN), scheme(END_USER_JWT)],
         (_, CredentialRule::ScimToken) => vec![scheme(SCIM_TOKEN)],
+        (_, CredentialRule::AdminJwtOrSecretKey) => vec![scheme(ADMIN_JWT), scheme(SECRET_KEY)],
     });
 }
 
@@ -343,6 +360,10 @@ fn add_body_responses(route: &Route, operation: &mut Operation) {
 /// A numeric `{id}` in a path is a positive integer: the schema says `minimum: 1`, and the
 /// 400 a malformed id gets is documented, on every route that has one.
 fn add_id_rules(route: &Route, operation: &mut Operation) {
+    if crate::http::routes::is_medusa_row(route) {
+        // Medusa's ids are prefixed strings (`user_42`); one that names nothing is a 404.
+        return;
+    }
     let mut has_id = false;
     for parameter in operation.parameters.iter_mut().flatten() {
         if parameter.name != "id" || !matches!(parameter.parameter_in, ParameterIn::Path) {

@@ -59,12 +59,15 @@ pub const BYTES_PER_KEY_BOUND: usize = 64;
 pub fn identifier_field(route: &str) -> Option<&'static str> {
     match route {
         "login" => Some("identifier"),
+        "medusa_customer_login" => Some("email"),
         "register"
         | "forgot_password"
         | "send_email_confirmation"
         | "register_admin"
         | "admin_login"
-        | "create_access_request" => Some("email"),
+        | "create_access_request"
+        | "medusa_user_login"
+        | "medusa_user_register" => Some("email"),
         _ => None,
     }
 }
@@ -441,7 +444,8 @@ impl RateLimits {
                 RateLimitClass::Auth => {
                     let client = limiter(format!("{} per IP", route.name), per_client.unwrap_or(auth));
                     let identifier = field.map(|field| {
-                        let with_ip = route.name == "admin_login";
+                        // The admin logins (Strapi's and Medusa's) key on email + IP, as Strapi.
+                        let with_ip = matches!(route.name, "admin_login" | "medusa_user_login");
                         let default = if with_ip { ADMIN_LOGIN } else { auth };
                         let name = format!("{} per {}", route.name, if with_ip { "email + IP" } else { "identifier" });
                         IdentifierLimit { limiter: limiter(name, per_identifier.unwrap_or(default)), field, with_ip }
@@ -620,7 +624,7 @@ mod tests {
             assert_eq!(route.rate_limit, RateLimitClass::Auth, "{}", route.name);
         }
         let named = ROUTES.iter().filter(|route| identifier_field(route.name).is_some()).count();
-        assert_eq!(named, 7, "every listed handler exists");
+        assert_eq!(named, 10, "every listed handler exists");
     }
 
     #[test]

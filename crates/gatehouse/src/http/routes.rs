@@ -26,7 +26,7 @@ use crate::http::openapi::{self, Described};
 use crate::http::ratelimit::{self, RoutePolicy as RatePolicy, Verdict};
 use crate::http::rejection::{buffer_body, refuse_unstorable_json_text, refuse_unstorable_query};
 use crate::http::surface::{self, Surface};
-use crate::http::{admin, content, ops, scim, v1, AppState};
+use crate::http::{admin, content, medusa, ops, scim, v1, AppState};
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::{self, Next};
@@ -224,7 +224,32 @@ pub static ROUTES: &[Route] = &[
     route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/trigger" => trigger_webhook in admin::webhooks as "admin.webhooks.trigger", ADMIN_WEBHOOKS_TRIGGER, Standard),
     route!(STRAPI_ADMIN, GET "/admin/webhooks/{id}/deliveries" => list_webhook_deliveries in admin::webhooks as "admin.webhooks.deliveries.list", ADMIN_WEBHOOKS_READ, Standard),
     route!(STRAPI_ADMIN, POST "/admin/webhooks/{id}/deliveries/{delivery}/resend" => resend_webhook_delivery in admin::webhooks as "admin.webhooks.deliveries.resend", ADMIN_WEBHOOKS_TRIGGER, Standard),
+    route!(MEDUSA, POST "/medusa/auth/user/emailpass" => medusa_user_login in medusa::auth as "medusa.auth.login", ADMIN_LOGIN, Auth),
+    route!(MEDUSA, POST "/medusa/auth/user/emailpass/register" => medusa_user_register in medusa::auth as "medusa.auth.register", ADMIN_REGISTER, Auth),
+    route!(MEDUSA_STORE, POST "/medusa/auth/customer/emailpass" => medusa_customer_login in medusa::auth as "medusa.auth.customerLogin", AUTH_CALLBACK, Auth),
+    route!(MEDUSA, POST "/medusa/auth/token/refresh" => medusa_refresh_token in medusa::auth as "medusa.auth.refresh", ADMIN_SELF, Standard),
+    route!(MEDUSA, DELETE "/medusa/auth/session" => medusa_delete_session in medusa::auth as "medusa.auth.logout", ADMIN_SELF, Standard),
+    route!(MEDUSA, GET "/medusa/admin/users" => medusa_list_users in medusa::users as "medusa.users.list", ADMIN_USERS_READ, Standard),
+    route!(MEDUSA, GET "/medusa/admin/users/me" => medusa_user_me in medusa::users as "medusa.users.me", ADMIN_SELF, Standard),
+    route!(MEDUSA, GET "/medusa/admin/users/{id}" => medusa_find_user in medusa::users as "medusa.users.get", ADMIN_USERS_READ, Standard),
+    route!(MEDUSA, POST "/medusa/admin/users/{id}" => medusa_update_user in medusa::users as "medusa.users.update", ADMIN_USERS_UPDATE, Standard),
+    route!(MEDUSA, DELETE "/medusa/admin/users/{id}" => medusa_delete_user in medusa::users as "medusa.users.delete", ADMIN_USERS_DELETE, Standard),
+    route!(MEDUSA, GET "/medusa/admin/invites" => medusa_list_invites in medusa::invites as "medusa.invites.list", ADMIN_INVITES_READ, Standard),
+    route!(MEDUSA, POST "/medusa/admin/invites" => medusa_create_invite in medusa::invites as "medusa.invites.create", ADMIN_INVITES_CREATE, Standard),
+    route!(MEDUSA, POST "/medusa/admin/invites/accept" => medusa_accept_invite in medusa::invites as "medusa.invites.accept", ADMIN_REGISTER, Auth),
+    route!(MEDUSA, GET "/medusa/admin/invites/{id}" => medusa_find_invite in medusa::invites as "medusa.invites.get", ADMIN_INVITES_READ, Standard),
+    route!(MEDUSA, DELETE "/medusa/admin/invites/{id}" => medusa_delete_invite in medusa::invites as "medusa.invites.delete", ADMIN_INVITES_DELETE, Standard),
+    route!(MEDUSA, POST "/medusa/admin/invites/{id}/resend" => medusa_resend_invite in medusa::invites as "medusa.invites.resend", ADMIN_INVITES_RESEND, Standard),
+    route!(MEDUSA, GET "/medusa/admin/customers" => medusa_list_customers in medusa::customers as "medusa.customers.list", USER_FIND, Standard),
+    route!(MEDUSA, GET "/medusa/admin/customers/{id}" => medusa_find_customer in medusa::customers as "medusa.customers.get", USER_FIND_ONE, Standard),
+    route!(MEDUSA, POST "/medusa/admin/customers/{id}" => medusa_update_customer in medusa::customers as "medusa.customers.update", USER_UPDATE, Standard),
+    route!(MEDUSA, DELETE "/medusa/admin/customers/{id}" => medusa_delete_customer in medusa::customers as "medusa.customers.delete", USER_DESTROY, Standard),
 ];
+
+/// Whether a row belongs to the Medusa dialect (written under [`medusa::PATH_PREFIX`]).
+pub fn is_medusa_row(route: &Route) -> bool {
+    route.path.strip_prefix(medusa::PATH_PREFIX).is_some_and(|rest| rest.starts_with('/'))
+}
 
 fn method_filter(method: &Method) -> MethodFilter {
     match *method {
@@ -254,6 +279,9 @@ const ACCESS_REQUEST_HANDLERS: &str = "admin.accessRequests.";
 #[derive(Clone, Debug)]
 pub struct RouteTable {
     entries: Vec<ConfiguredRoute>,
+    /// Where the Medusa dialect is mounted (`medusa.prefix`); its rows are written under
+    /// [`medusa::PATH_PREFIX`] and served under this.
+    medusa_prefix: String,
 }
 
 /// One route as configured.
@@ -273,7 +301,7 @@ impl Default for RouteTable {
             .iter()
             .map(|route| ConfiguredRoute { route, enabled: true, policies: Arc::from(Vec::new()) })
             .collect();
-        Self { entries }
+        Self { entries, medusa_prefix: medusa::PATH_PREFIX.to_owned() }
     }
 }
 
@@ -323,9 +351,54 @@ impl RouteTable {
         Ok(table)
     }
 
+    /// The table with the Medusa dialect mounted at `mount` (`medusa.prefix`), or, with
+    /// `None` (`medusa.enabled = false`), with every Medusa route disabled.
+    pub fn with_medusa(mut self, mount: Option<&str>) -> Self {
+        match mount {
+            Some(prefix) => prefix.clone_into(&mut self.medusa_prefix),
+            None => {
+                for entry in &mut self.entries {
+                    if is_medusa_row(entry.route) {
+                        entry.enabled = false;
+                    }
+                }
+            }
+        }
+        self
+    }
+
     /// Every route, in the order of [`ROUTES`].
     pub fn entries(&self) -> &[ConfiguredRoute] {
         &self.entries
+    }
+
+    /// The path `route` is served at: its row's, with a Medusa row under the configured prefix.
+    pub fn path_of(&self, route: &Route) -> std::borrow::Cow<'static, str> {
+        match route.path.strip_prefix(medusa::PATH_PREFIX) {
+            Some(rest) if is_medusa_row(route) => format!("{}{rest}", self.medusa_prefix).into(),
+            _ => route.path.into(),
+        }
+    }
+
+    /// The surface that owns a path no route matched: the Medusa dialect's under its prefix,
+    /// else by [`surface::surface_for_path`].
+    pub fn surface_for_path(&self, path: &str) -> &'static Surface {
+        let under_medusa =
+            path.strip_prefix(self.medusa_prefix.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+        if under_medusa {
+            &surface::MEDUSA
+        } else {
+            surface::surface_for_path(path)
+        }
+    }
+
+    /// [`route_name_for`] for a path as served (a Medusa path under the configured prefix).
+    pub fn route_name_for(&self, matched_path: Option<&str>, method: &Method) -> &'static str {
+        let row_path = matched_path.map(|path| match path.strip_prefix(self.medusa_prefix.as_str()) {
+            Some(rest) if rest.starts_with('/') => format!("{}{rest}", medusa::PATH_PREFIX),
+            _ => path.to_owned(),
+        });
+        route_name_for(row_path.as_deref(), method)
     }
 
     /// The table as `gatehouse routes list --json` and `GET /admin/routes` show it, with each
@@ -336,7 +409,7 @@ impl RouteTable {
             .map(|entry| RouteView {
                 handler: entry.route.handler.to_owned(),
                 method: entry.route.method.as_str().to_owned(),
-                path: entry.route.path.to_owned(),
+                path: self.path_of(entry.route).into_owned(),
                 action: entry.route.action.as_str().to_owned(),
                 policies: entry.policies.iter().map(ToString::to_string).collect(),
                 rate_limit: limits.describe(entry.route),
@@ -380,12 +453,13 @@ pub struct RouteView {
 /// route answers exactly as a path that never existed: its method (or, when every method of
 /// its path is disabled, any method) is the 404 of the surface, with no `Allow`.
 pub fn router(state: AppState) -> Router<AppState> {
-    let mut by_path: BTreeMap<&'static str, MethodRouter<AppState>> = BTreeMap::new();
-    let mut disabled: BTreeMap<&'static str, Vec<&'static Route>> = BTreeMap::new();
+    let mut by_path: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
+    let mut disabled: BTreeMap<String, Vec<&'static Route>> = BTreeMap::new();
     for entry in state.routes.entries() {
         let route = entry.route;
+        let path = state.routes.path_of(route).into_owned();
         if !entry.enabled {
-            disabled.entry(route.path).or_default().push(route);
+            disabled.entry(path).or_default().push(route);
             continue;
         }
         let checks = Arc::new(Checks {
@@ -397,16 +471,16 @@ pub fn router(state: AppState) -> Router<AppState> {
             .route_layer(middleware::from_fn_with_state(state.clone(), move |state, request, next| {
                 guard(state, route, checks.clone(), request, next)
             }));
-        let merged = match by_path.remove(route.path) {
+        let merged = match by_path.remove(&path) {
             Some(existing) => existing.merge(endpoint),
             None => endpoint,
         };
-        by_path.insert(route.path, merged);
+        by_path.insert(path, merged);
     }
     for (path, routes) in disabled {
-        let endpoint = match by_path.remove(path) {
+        let endpoint = match by_path.remove(&path) {
             Some(existing) => {
-                let allowed = allowed_methods(state.routes.entries(), path);
+                let allowed = allowed_methods(&state.routes, &path);
                 routes
                     .iter()
                     .fold(existing, |endpoint, route| {
@@ -418,13 +492,13 @@ pub fn router(state: AppState) -> Router<AppState> {
         };
         by_path.insert(path, endpoint);
     }
-    by_path.into_iter().fold(Router::new(), |router, (path, endpoint)| router.route(path, endpoint))
+    by_path.into_iter().fold(Router::new(), |router, (path, endpoint)| router.route(&path, endpoint))
 }
 
 /// The enabled methods of `path`, as `Allow` lists them (`HEAD` beside `GET`, as the router).
-fn allowed_methods(entries: &[ConfiguredRoute], path: &str) -> String {
+fn allowed_methods(table: &RouteTable, path: &str) -> String {
     let mut methods = Vec::new();
-    for entry in entries.iter().filter(|entry| entry.enabled && entry.route.path == path) {
+    for entry in table.entries().iter().filter(|entry| entry.enabled && table.path_of(entry.route) == path) {
         methods.push(entry.route.method.as_str());
         if entry.route.method == Method::GET {
             methods.push("HEAD");

@@ -11,6 +11,7 @@
 
 use crate::http::caller;
 use crate::http::error::ApiError;
+use crate::http::medusa::MedusaError;
 use crate::http::scim::ScimError;
 use crate::http::v1::V1Error;
 use axum::http::StatusCode;
@@ -29,6 +30,9 @@ pub enum CredentialRule {
     AnyBearer,
     /// API tokens of type `scim` only; anything else, or nothing, is 401.
     ScimToken,
+    /// An admin JWT as a Bearer, or a secret API key as `Basic base64(<key>:)` (Medusa's
+    /// admin routes); no credentials is 401.
+    AdminJwtOrSecretKey,
 }
 
 /// A failure made by the HTTP machinery rather than by a handler, in no surface's words yet.
@@ -118,6 +122,7 @@ impl Surface {
             CredentialRule::AdminJwt => caller::resolve_admin_caller(domain, headers).await,
             CredentialRule::AnyBearer => caller::resolve_any_realm_caller(domain, headers).await,
             CredentialRule::ScimToken => caller::resolve_scim_caller(domain, headers).await,
+            CredentialRule::AdminJwtOrSecretKey => caller::resolve_admin_or_secret_key_caller(domain, headers).await,
         }
     }
 
@@ -202,6 +207,30 @@ pub static SCIM: Surface = Surface {
     path_id: |raw| raw.parse().ok(),
     render_domain: |error| ScimError::from(error).into_response(),
     render_http: |failure| ScimError::from(failure).into_response(),
+};
+
+/// The Medusa v2 dialect's admin routes (`/medusa/admin/...`, under `medusa.prefix`) and its
+/// auth routes: `{type, message}` errors, `user_…` ids.
+pub static MEDUSA: Surface = Surface {
+    name: "medusa",
+    credentials: CredentialRule::AdminJwtOrSecretKey,
+    error_schema: "MedusaErrorResponse",
+    strapi_rate_limit_headers: false,
+    path_id: |_| None,
+    render_domain: |error| MedusaError::from(error).into_response(),
+    render_http: |failure| MedusaError::from(failure).into_response(),
+};
+
+/// The Medusa dialect's customer routes (`/medusa/auth/customer/...`, `/medusa/store/...`):
+/// end users' credentials, as the content API.
+pub static MEDUSA_STORE: Surface = Surface {
+    name: "medusa-store",
+    credentials: CredentialRule::EndUserOrApiToken,
+    error_schema: "MedusaErrorResponse",
+    strapi_rate_limit_headers: false,
+    path_id: |_| None,
+    render_domain: |error| MedusaError::from(error).into_response(),
+    render_http: |failure| MedusaError::from(failure).into_response(),
 };
 
 /// Which surface answers for a path no route matched, by prefix; the first match wins (so a

@@ -70,7 +70,7 @@ async fn armed_server() -> (TestServer, String, String) {
 
 fn credentials<'a>(route: &Route, admin: &'a str, api: &'a str, scim: &'a str) -> &'a str {
     match route.surface.name {
-        "strapi-admin" => admin,
+        "strapi-admin" | "medusa" => admin,
         "scim" => scim,
         _ => api,
     }
@@ -98,6 +98,11 @@ fn assert_refused_by(surface: &Surface, answer: &Answer, what: &str) {
         let body = answer.json();
         assert_eq!(body["status"], json!(answer.status.as_u16().to_string()), "{what}: {}", answer.text);
         assert_eq!(body["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:Error"]), "{what}: {}", answer.text);
+    } else if surface.name.starts_with("medusa") {
+        // Medusa's `{type, message}`.
+        let body = answer.json();
+        assert!(body["type"].is_string() && body["message"].is_string(), "{what}: {}", answer.text);
+        assert_eq!(body.as_object().map(serde_json::Map::len), Some(2), "{what}: {}", answer.text);
     } else if surface.name == "v1" {
         let body = answer.json();
         assert_eq!(body["error"]["code"], json!(answer.status.as_u16()), "{what}: {}", answer.text);
@@ -126,7 +131,7 @@ fn has_id(route: &Route) -> bool {
 
 /// Routes whose effect would end the test's own credentials.
 fn ends_the_session(route: &Route) -> bool {
-    matches!(route.name, "logout" | "admin_logout")
+    matches!(route.name, "logout" | "admin_logout" | "medusa_delete_session")
 }
 
 #[tokio::test]

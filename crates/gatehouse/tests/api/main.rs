@@ -18,6 +18,7 @@ mod edge;
 mod events;
 mod http_basics;
 mod lifecycle;
+mod medusa;
 mod rate_limits;
 mod roles;
 mod routes_config;

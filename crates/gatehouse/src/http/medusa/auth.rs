@@ -1,0 +1,142 @@
+//! `/medusa/auth/...`: Medusa's auth routes over the admin realm's sessions. A login is the
+//! same login as `/admin/login` (the same sessions, the same refusal for every wrong
+//! credential); a registration gives a registration token that only the invite acceptance
+//! takes.
+
+use crate::http::medusa::{body, MedusaError, MedusaErrorResponse};
+use crate::http::rejection::JsonObject;
+use crate::http::AppState;
+use axum::extract::State;
+use axum::{Extension, Json};
+use gatehouse_domain::accounts::LoginAttempt;
+use gatehouse_domain::{Caller, RequestContext};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Body of the emailpass login and registration.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MedusaEmailPassRequest {
+    /// The email.
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// The password.
+    #[schema(format = Password, max_length = 1024)]
+    pub password: String,
+}
+
+/// `{"token": "<jwt>"}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MedusaTokenResponse {
+    /// An admin JWT (login, refresh) or a registration token (registration).
+    pub token: String,
+}
+
+/// `{"success": true}`
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MedusaSuccessResponse {
+    /// Always true.
+    pub success: bool,
+}
+
+/// Log an admin in with email and password: an admin JWT of a new session, as `/admin/login`.
+/// An unknown email, a wrong password and an admin that cannot log in get the same 401.
+///
+/// Open.
+#[utoipa::path(
+    post, path = "/medusa/auth/user/emailpass", tag = "medusa", operation_id = "medusa_user_login",
+    request_body = MedusaEmailPassRequest,
+    responses(
+        (status = 200, description = "Logged in", body = MedusaTokenResponse),
+        (status = 400, description = "A field of the wrong type or an unknown field", body = MedusaErrorResponse),
+        (status = 401, description = "`Invalid email or password`, whatever was wrong", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_user_login(
+    State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaTokenResponse>, MedusaError> {
+    let request: MedusaEmailPassRequest = body(object)?;
+    let login = state.domain.admin_login(&context, &request.email, &request.password, false).await?;
+    Ok(Json(MedusaTokenResponse { token: login.jwt.expose().to_owned() }))
+}
+
+/// Register an email and password: a registration token (valid 24 hours) that
+/// `POST /admin/invites/accept` turns into the invited admin. Nothing is stored until then, and
+/// the answer is the same whether or not an admin has the email.
+///
+/// Open.
+#[utoipa::path(
+    post, path = "/medusa/auth/user/emailpass/register", tag = "medusa", operation_id = "medusa_user_register",
+    request_body = MedusaEmailPassRequest,
+    responses(
+        (status = 200, description = "Registered", body = MedusaTokenResponse),
+        (status = 400, description = "An invalid email, or a password that breaks the admin password rules", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_user_register(
+    State(state): State<AppState>,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaTokenResponse>, MedusaError> {
+    let request: MedusaEmailPassRequest = body(object)?;
+    let token = state.domain.register_admin_identity(&request.email, &request.password).await?;
+    Ok(Json(MedusaTokenResponse { token: token.expose().to_owned() }))
+}
+
+/// A new admin JWT for the bearer's live session.
+///
+/// Any admin.
+#[utoipa::path(
+    post, path = "/medusa/auth/token/refresh", tag = "medusa", operation_id = "medusa_refresh_token",
+    responses((status = 200, description = "A new token", body = MedusaTokenResponse))
+)]
+pub async fn medusa_refresh_token(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<MedusaTokenResponse>, MedusaError> {
+    let token = state.domain.reissue_admin_token(&caller)?;
+    Ok(Json(MedusaTokenResponse { token: token.expose().to_owned() }))
+}
+
+/// Log out: the bearer's session ends (its JWTs stop working at once).
+///
+/// Any admin.
+#[utoipa::path(
+    delete, path = "/medusa/auth/session", tag = "medusa", operation_id = "medusa_delete_session",
+    responses((status = 200, description = "Logged out", body = MedusaSuccessResponse))
+)]
+pub async fn medusa_delete_session(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<MedusaSuccessResponse>, MedusaError> {
+    state.domain.admin_logout(&caller).await?;
+    Ok(Json(MedusaSuccessResponse { success: true }))
+}
+
+/// Log a customer (an end user) in with email and password: an end user's JWT, as
+/// `POST /api/auth/local`. Every refusal (unknown email, wrong password, blocked or unconfirmed
+/// account) is the same 401.
+///
+/// Action `plugin::users-permissions.auth.callback` (the public role holds it by default).
+#[utoipa::path(
+    post, path = "/medusa/auth/customer/emailpass", tag = "medusa", operation_id = "medusa_customer_login",
+    request_body = MedusaEmailPassRequest,
+    responses(
+        (status = 200, description = "Logged in", body = MedusaTokenResponse),
+        (status = 400, description = "A field of the wrong type or an unknown field", body = MedusaErrorResponse),
+        (status = 401, description = "`Invalid email or password`, whatever was wrong", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_customer_login(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaTokenResponse>, MedusaError> {
+    let request: MedusaEmailPassRequest = body(object)?;
+    let attempt = LoginAttempt { identifier: request.email, password: request.password.into(), device_id: None };
+    let outcome = state.domain.login(&caller, attempt).await;
+    state.metrics.record_login(outcome.is_ok());
+    let jwt = outcome?.jwt.ok_or_else(MedusaError::unauthorized)?;
+    Ok(Json(MedusaTokenResponse { token: jwt.expose().to_owned() }))
+}

@@ -1,0 +1,322 @@
+//! The Medusa v2 dialect (`/medusa`) over real HTTP: Medusa's own client (`@medusajs/js-sdk`)
+//! through the admin lifecycle, the same admin record as the Strapi admin API, login refusals
+//! that tell nothing apart, Medusa's error bodies and pagination, and the prefix setting.
+
+use crate::support::{Answer, TestServer};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const ADMIN_EMAIL: &str = "ada@example.com";
+const ADMIN_PASSWORD: &str = "AdminPass123";
+
+/// Registers the first admin (a super admin) through the Strapi admin API; returns its JWT and
+/// integer id.
+async fn first_admin(server: &TestServer) -> (String, i64) {
+    let answer = server
+        .post(
+            "/admin/register-admin",
+            &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "firstname": "Ada"}),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let data = &answer.json()["data"];
+    (data["token"].as_str().unwrap().to_owned(), data["user"]["id"].as_i64().unwrap())
+}
+
+/// Logs in at `/medusa/auth/user/emailpass`.
+async fn medusa_login(server: &TestServer, email: &str, password: &str) -> Answer {
+    server.post("/medusa/auth/user/emailpass", &json!({"email": email, "password": password}), None).await
+}
+
+/// A Medusa admin JWT of the first admin.
+async fn medusa_token(server: &TestServer) -> String {
+    let answer = medusa_login(server, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.json()["token"].as_str().unwrap().to_owned()
+}
+
+/// Asserts Medusa's error body `{type, message}` and nothing else.
+fn medusa_error(answer: &Answer, status: StatusCode, kind: &str) -> String {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    let body = answer.json();
+    assert_eq!(body["type"], kind, "{}", answer.text);
+    let object = body.as_object().unwrap();
+    assert_eq!(object.len(), 2, "only type and message: {}", answer.text);
+    body["message"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn medusa_sdk_walks_the_admin_lifecycle() {
+    let Some(sdk_dir) = std::env::var_os("GATEHOUSE_MEDUSA_SDK_DIR") else {
+        eprintln!(
+            "SKIPPED medusa_sdk_walks_the_admin_lifecycle: GATEHOUSE_MEDUSA_SDK_DIR is not set \
+             (export GATEHOUSE_MEDUSA_SDK_DIR=$(scripts/medusa-sdk) to run it; CI does)"
+        );
+        return;
+    };
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/medusa-sdk/check.mjs");
+    let output = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(&sdk_dir)
+        .arg(server.url("/medusa"))
+        .arg(ADMIN_EMAIL)
+        .arg(ADMIN_PASSWORD)
+        .output()
+        .await
+        .expect("node runs (scripts/medusa-sdk installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the js-sdk check failed:\n{stdout}\n{stderr}");
+    let summary: Value = serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap();
+    assert_eq!(summary["ok"], true, "{stdout}");
+
+    // The same lifecycle, as the domain recorded it.
+    let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
+    for wanted in ["invite.created", "invite.accepted", "invite.resent", "admin.deleted", "session.revoked"] {
+        assert!(events.iter().any(|event| event == wanted), "{wanted} in {events:?}");
+    }
+    // The deleted admin is gone from both surfaces.
+    let token = medusa_token(&server).await;
+    let deleted = summary["deleted"].as_str().unwrap();
+    medusa_error(
+        &server.get(&format!("/medusa/admin/users/{deleted}"), Some(&token)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    let strapi_id = deleted.strip_prefix("user_").unwrap();
+    assert_eq!(server.get(&format!("/admin/users/{strapi_id}"), Some(&token)).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn medusa_and_strapi_read_and_write_one_admin_record() {
+    let server = TestServer::spawn().await;
+    let (strapi_jwt, id) = first_admin(&server).await;
+    let medusa_jwt = medusa_token(&server).await;
+    let medusa_path = format!("/medusa/admin/users/user_{id}");
+    let strapi_path = format!("/admin/users/{id}");
+
+    let medusa = server.get(&medusa_path, Some(&medusa_jwt)).await;
+    assert_eq!(medusa.status, StatusCode::OK, "{}", medusa.text);
+    let strapi = server.get(&strapi_path, Some(&strapi_jwt)).await;
+    assert_eq!(strapi.status, StatusCode::OK, "{}", strapi.text);
+    let (medusa, strapi) = (medusa.json()["user"].clone(), strapi.json()["data"].clone());
+    assert_eq!(medusa["id"], format!("user_{id}"));
+    assert_eq!(medusa["email"], strapi["email"]);
+    assert_eq!(medusa["first_name"], strapi["firstname"]);
+    assert_eq!(medusa["created_at"], strapi["createdAt"]);
+    // The me route names the same record with the same id.
+    let me = server.get("/medusa/admin/users/me", Some(&medusa_jwt)).await;
+    assert_eq!(me.json()["user"]["id"], format!("user_{id}"), "{}", me.text);
+
+    // An update through Medusa is seen by Strapi…
+    let updated =
+        server.post(&medusa_path, &json!({"first_name": "Grace", "last_name": "Hopper"}), Some(&medusa_jwt)).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    assert_eq!(updated.json()["user"]["first_name"], "Grace");
+    let strapi = server.get(&strapi_path, Some(&strapi_jwt)).await.json();
+    assert_eq!(
+        (strapi["data"]["firstname"].clone(), strapi["data"]["lastname"].clone()),
+        (json!("Grace"), json!("Hopper"))
+    );
+    // …and one through Strapi by Medusa.
+    let answer = server.put(&strapi_path, &json!({"firstname": "Ada", "lastname": "Lovelace"}), &strapi_jwt).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let medusa = server.get(&medusa_path, Some(&medusa_jwt)).await.json();
+    assert_eq!(
+        (medusa["user"]["first_name"].clone(), medusa["user"]["last_name"].clone()),
+        (json!("Ada"), json!("Lovelace"))
+    );
+    // A Medusa login is a session of the admin realm: the Strapi admin API takes its JWT.
+    assert_eq!(server.get(&strapi_path, Some(&medusa_jwt)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_get_identical_401_bodies() {
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let unknown = medusa_login(&server, "nobody@example.com", ADMIN_PASSWORD).await;
+    let wrong = medusa_login(&server, ADMIN_EMAIL, "WrongPass123").await;
+    let message = medusa_error(&unknown, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(message, "Invalid email or password");
+    assert_eq!((wrong.status, &wrong.text), (unknown.status, &unknown.text));
+    // An empty password and an unknown email with a wrong password: the same again.
+    let empty = medusa_login(&server, ADMIN_EMAIL, "").await;
+    assert_eq!((empty.status, &empty.text), (unknown.status, &unknown.text));
+}
+
+#[tokio::test]
+async fn medusa_errors_pagination_and_invites_follow_medusa_types() {
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let token = medusa_token(&server).await;
+    // No credentials, a bad one, an unknown id, an unknown path.
+    medusa_error(&server.get("/medusa/admin/users", None).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    medusa_error(&server.get("/medusa/admin/users", Some("nope")).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    medusa_error(&server.get("/medusa/admin/users/user_999", Some(&token)).await, StatusCode::NOT_FOUND, "not_found");
+    medusa_error(&server.get("/medusa/admin/users/42", Some(&token)).await, StatusCode::NOT_FOUND, "not_found");
+    medusa_error(&server.get("/medusa/nowhere", Some(&token)).await, StatusCode::NOT_FOUND, "not_found");
+    medusa_error(
+        &server.get("/medusa/admin/users?limit=x", Some(&token)).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_data",
+    );
+    medusa_error(
+        &server.post("/medusa/admin/users/user_1", &json!({"role": "x"}), Some(&token)).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_data",
+    );
+
+    // Invites: created, listed with Medusa's pagination, one taken email refused.
+    for n in 0..3 {
+        let answer =
+            server.post("/medusa/admin/invites", &json!({"email": format!("i{n}@example.com")}), Some(&token)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let invite = &answer.json()["invite"];
+        assert!(invite["id"].as_str().unwrap().starts_with("invite_"), "{invite}");
+        assert_eq!(invite["accepted"], false);
+    }
+    let taken = server.post("/medusa/admin/invites", &json!({"email": "i0@example.com"}), Some(&token)).await;
+    medusa_error(&taken, StatusCode::CONFLICT, "duplicate_error");
+    let page = server.get("/medusa/admin/invites?offset=1&limit=1", Some(&token)).await.json();
+    assert_eq!((page["count"].clone(), page["offset"].clone(), page["limit"].clone()), (json!(3), json!(1), json!(1)));
+    assert_eq!(page["invites"].as_array().unwrap().len(), 1);
+    assert_eq!(page["invites"][0]["token"], "", "a stored invite's token is not shown again");
+    let id = page["invites"][0]["id"].as_str().unwrap().to_owned();
+    let one = server.get(&format!("/medusa/admin/invites/{id}"), Some(&token)).await;
+    assert_eq!(one.json()["invite"]["id"], id.as_str(), "{}", one.text);
+    let deleted = server.delete(&format!("/medusa/admin/invites/{id}"), &token).await;
+    assert_eq!(deleted.json(), json!({"id": id, "object": "invite", "deleted": true}));
+    assert_eq!(server.get("/medusa/admin/invites", Some(&token)).await.json()["count"], 2);
+
+    // Users: default page of 20, limit clamped to 100 (four admins: the first and three invited).
+    let users = server.get("/medusa/admin/users", Some(&token)).await.json();
+    assert_eq!(
+        (users["count"].clone(), users["offset"].clone(), users["limit"].clone()),
+        (json!(4), json!(0), json!(20))
+    );
+    let clamped = server.get("/medusa/admin/users?limit=1000&order=-email", Some(&token)).await.json();
+    assert_eq!(clamped["limit"], 100);
+    assert_eq!(clamped["users"][0]["email"], "i2@example.com");
+
+    // A registration token is no admin JWT, and an admin JWT is no registration token.
+    let registration = server
+        .post(
+            "/medusa/auth/user/emailpass/register",
+            &json!({"email": "i1@example.com", "password": "Invitee-pass-1"}),
+            None,
+        )
+        .await;
+    assert_eq!(registration.status, StatusCode::OK, "{}", registration.text);
+    let registration = registration.json()["token"].as_str().unwrap().to_owned();
+    medusa_error(
+        &server.get("/medusa/admin/users/me", Some(&registration)).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    let accepted =
+        server.post("/medusa/admin/invites/accept?token=nope", &json!({"first_name": "I"}), Some(&token)).await;
+    medusa_error(&accepted, StatusCode::UNAUTHORIZED, "unauthorized");
+}
+
+#[tokio::test]
+async fn refresh_and_logout_act_on_the_bearers_session() {
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let token = medusa_token(&server).await;
+    let refreshed = server.post("/medusa/auth/token/refresh", &json!({}), Some(&token)).await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text);
+    let fresh = refreshed.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(server.get("/medusa/admin/users/me", Some(&fresh)).await.status, StatusCode::OK);
+    let out = server.send(server_delete(&server, "/medusa/auth/session", &fresh)).await;
+    assert_eq!(out.json(), json!({"success": true}), "{}", out.text);
+    for jwt in [&token, &fresh] {
+        medusa_error(&server.get("/medusa/admin/users/me", Some(jwt)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+}
+
+fn server_delete(server: &TestServer, path: &str, token: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new().delete(server.url(path)).bearer_auth(token)
+}
+
+#[tokio::test]
+async fn the_prefix_is_configurable_and_the_dialect_can_be_turned_off() {
+    let moved =
+        TestServer::builder().with_config(|config| config.medusa.prefix = "/shop/medusa".to_owned()).spawn().await;
+    first_admin(&moved).await;
+    let login = moved
+        .post("/shop/medusa/auth/user/emailpass", &json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}), None)
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    let token = login.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(moved.get("/shop/medusa/admin/users", Some(&token)).await.status, StatusCode::OK);
+    medusa_error(&moved.get("/shop/medusa/nowhere", Some(&token)).await, StatusCode::NOT_FOUND, "not_found");
+    assert_eq!(medusa_login(&moved, ADMIN_EMAIL, ADMIN_PASSWORD).await.status, StatusCode::NOT_FOUND);
+    let document = moved.get("/openapi.json", None).await.json();
+    assert!(document["paths"].get("/shop/medusa/admin/users").is_some());
+    assert!(document["paths"].get("/medusa/admin/users").is_none());
+
+    let off = TestServer::builder().with_config(|config| config.medusa.enabled = false).spawn().await;
+    first_admin(&off).await;
+    assert_eq!(medusa_login(&off, ADMIN_EMAIL, ADMIN_PASSWORD).await.status, StatusCode::NOT_FOUND);
+    let document = off.get("/openapi.json", None).await.json();
+    assert!(!document["paths"].as_object().unwrap().keys().any(|path| path.starts_with("/medusa")));
+}
+
+#[tokio::test]
+async fn customers_are_end_users_for_admins_and_secret_keys() {
+    use base64::Engine;
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let token = medusa_token(&server).await;
+    let (_, user) = server.register("carol").await;
+    let id = user["id"].as_i64().unwrap();
+    let path = format!("/medusa/admin/customers/cus_{id}");
+
+    let listed = server.get("/medusa/admin/customers", Some(&token)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let listed = listed.json();
+    assert_eq!((listed["count"].clone(), listed["limit"].clone()), (json!(1), json!(20)));
+    assert_eq!(listed["customers"][0]["id"], format!("cus_{id}"));
+    let updated = server.post(&path, &json!({"first_name": "Carol"}), Some(&token)).await;
+    assert_eq!(updated.json()["customer"]["first_name"], "Carol", "{}", updated.text);
+
+    // A secret key (an API token, as js-sdk's apiKey sends it) reads customers with its own
+    // permissions; it holds no admin action.
+    let key = server.full_access().await;
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{key}:")));
+    let with_key = |path: &str| reqwest::Client::new().get(server.url(path)).header("authorization", basic.clone());
+    let read = server.send(with_key(&path)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(read.json()["customer"]["first_name"], "Carol");
+    medusa_error(&server.send(with_key("/medusa/admin/users")).await, StatusCode::FORBIDDEN, "not_allowed");
+    let wrong = reqwest::Client::new().get(server.url(&path)).header("authorization", "Basic bm9wZTo=");
+    medusa_error(&server.send(wrong).await, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    let deleted = server.send(reqwest::Client::new().delete(server.url(&path)).bearer_auth(&token)).await;
+    assert_eq!(deleted.json(), json!({"id": format!("cus_{id}"), "object": "customer", "deleted": true}));
+    medusa_error(&server.get(&path, Some(&token)).await, StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn customers_log_in_at_the_customer_emailpass_route() {
+    let server = TestServer::spawn().await;
+    server.register("dave").await;
+    let login = |email: &'static str, password: &'static str| {
+        let server = &server;
+        async move {
+            server.post("/medusa/auth/customer/emailpass", &json!({"email": email, "password": password}), None).await
+        }
+    };
+    let ok = login("dave@example.com", crate::support::PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    let jwt = ok.json()["token"].as_str().unwrap().to_owned();
+    let me = server.get("/api/users/me", Some(&jwt)).await;
+    assert_eq!(me.json()["username"], "dave", "{}", me.text);
+    let unknown = login("nobody@example.com", crate::support::PASSWORD).await;
+    let wrong = login("dave@example.com", "Wrong-pass-1").await;
+    assert_eq!(medusa_error(&unknown, StatusCode::UNAUTHORIZED, "unauthorized"), "Invalid email or password");
+    assert_eq!((wrong.status, &wrong.text), (unknown.status, &unknown.text));
+}

@@ -1,0 +1,90 @@
+// The Medusa dialect driven by Medusa's own client, @medusajs/js-sdk, unchanged.
+//
+//   node check.mjs <sdk folder> <base URL with the Medusa prefix> <admin email> <admin password>
+//
+// Run by the `medusa_sdk` API test. Walks the admin user lifecycle as a Medusa client does it and
+// exits non-zero, naming the step, on the first answer that is not what Medusa's types promise.
+// The last line on stdout is a JSON summary the test reads.
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const [sdkDir, baseUrl, adminEmail, adminPassword] = process.argv.slice(2);
+const require = createRequire(path.join(sdkDir, "package.json"));
+const sdk = await import(require.resolve("@medusajs/js-sdk"));
+// The package's CommonJS build, imported: its exports sit under `default`.
+const Medusa = sdk.default?.default ?? sdk.default;
+const FetchError = sdk.FetchError ?? sdk.default?.FetchError;
+
+const client = () =>
+  new Medusa({ baseUrl, auth: { type: "jwt", jwtTokenStorageMethod: "memory" } });
+
+function check(condition, step, detail) {
+  if (!condition) {
+    console.error(`FAILED at ${step}: ${JSON.stringify(detail)}`);
+    process.exit(1);
+  }
+}
+
+async function status(step, promise) {
+  try {
+    await promise;
+  } catch (error) {
+    check(error instanceof FetchError, step, String(error));
+    return error.status;
+  }
+  return 200;
+}
+
+const userId = /^user_[1-9][0-9]*$/;
+
+// An admin logs in and reads the admins.
+const admin = client();
+const token = await admin.auth.login("user", "emailpass", { email: adminEmail, password: adminPassword });
+check(typeof token === "string" && token.split(".").length === 3, "auth.login", token);
+const listed = await admin.admin.user.list();
+check(Array.isArray(listed.users) && listed.count >= 1 && listed.offset === 0 && listed.limit === 20, "admin.user.list", listed);
+const { user: me } = await admin.admin.user.me();
+check(userId.test(me.id) && me.email === adminEmail.toLowerCase(), "admin.user.me", me);
+const { user: retrieved } = await admin.admin.user.retrieve(me.id);
+check(retrieved.id === me.id && retrieved.email === me.email, "admin.user.retrieve", retrieved);
+const { user: updated } = await admin.admin.user.update(me.id, { first_name: "Renamed", last_name: "By Medusa" });
+check(updated.first_name === "Renamed" && updated.last_name === "By Medusa", "admin.user.update", updated);
+
+// An invite, accepted as the js-sdk does it: auth.register, then admin.invite.accept.
+const inviteeEmail = "invitee@example.com";
+const inviteePassword = "Invitee-pass-1";
+const { invite } = await admin.admin.invite.create({ email: inviteeEmail });
+check(/^invite_[1-9][0-9]*$/.test(invite.id) && invite.accepted === false && invite.token.length > 0, "admin.invite.create", invite);
+const invitee = client();
+const registration = await invitee.auth.register("user", "emailpass", { email: inviteeEmail, password: inviteePassword });
+check(typeof registration === "string", "auth.register", registration);
+const accepted = await invitee.admin.invite.accept({ invite_token: invite.token, first_name: "Ivy", last_name: "Invitee" });
+check(userId.test(accepted.user.id) && accepted.user.email === inviteeEmail, "admin.invite.accept", accepted);
+
+// The new admin logs in.
+const newcomer = client();
+await newcomer.auth.login("user", "emailpass", { email: inviteeEmail, password: inviteePassword });
+const { user: newcomerMe } = await newcomer.admin.user.me();
+check(newcomerMe.id === accepted.user.id && newcomerMe.first_name === "Ivy", "new admin: admin.user.me", newcomerMe);
+
+// A resent invite: the old token dies, the new one works.
+const lateEmail = "late@example.com";
+const { invite: first } = await admin.admin.invite.create({ email: lateEmail });
+const { invite: resent } = await admin.admin.invite.resend(first.id);
+check(resent.id === first.id && resent.token !== first.token, "admin.invite.resend", resent);
+const late = client();
+await late.auth.register("user", "emailpass", { email: lateEmail, password: "Late-pass-12" });
+const oldStatus = await status("accept with the old token", late.admin.invite.accept({ invite_token: first.token, first_name: "Old" }));
+check(oldStatus === 401, "accept with the old token after resend", oldStatus);
+const lateAccepted = await late.admin.invite.accept({ invite_token: resent.token, first_name: "Late" });
+check(userId.test(lateAccepted.user.id), "accept with the resent token", lateAccepted);
+
+// Deleting an admin ends its sessions at once.
+const deleted = await admin.admin.user.delete(newcomerMe.id);
+check(deleted.id === newcomerMe.id && deleted.object === "user" && deleted.deleted === true, "admin.user.delete", deleted);
+const afterDelete = await status("the deleted admin's next request", newcomer.admin.user.me());
+check(afterDelete === 401, "the deleted admin's JWT", afterDelete);
+const relogin = await status("the deleted admin logs in", client().auth.login("user", "emailpass", { email: inviteeEmail, password: inviteePassword }));
+check(relogin === 401, "the deleted admin cannot log in", relogin);
+
+console.log(JSON.stringify({ ok: true, admin: me.id, invited: accepted.user.id, deleted: deleted.id, late: lateAccepted.user.id }));
