@@ -15,6 +15,7 @@ mod cors;
 mod durability;
 mod edge;
 mod events;
+mod extend;
 mod http_basics;
 mod lifecycle;
 mod rate_limits;
