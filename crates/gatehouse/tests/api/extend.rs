@@ -214,3 +214,57 @@ fn configuration_knows_registered_policies_and_added_routes_and_names_unknown_on
     assert!(problems.iter().any(|problem| problem.contains("user.nothing")), "{problems:?}");
     assert!(problems.iter().any(|problem| problem.contains("\"deny\"")), "{problems:?}");
 }
+
+#[tokio::test]
+async fn a_wraps_before_refuses_before_anything_is_written_and_after_hooks_run_once_committed() {
+    use gatehouse::extend::{Refusal, UserOp, Wrap};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let created = Arc::new(AtomicUsize::new(0));
+    let updated = Arc::new(AtomicUsize::new(0));
+    let (created_seen, updated_seen) = (created.clone(), updated.clone());
+    let extensions = Gatehouse::builder()
+        .wrap(
+            "user.update",
+            Wrap::new().before(|request| match request.path_id() {
+                Some(id) if request.user_id() == Some(id) => Err(Refusal::forbidden("Ask an administrator")),
+                _ => Ok(()),
+            }),
+        )
+        .before_user(UserOp::Update, |draft| match draft.username {
+            Some("root") => Err(gatehouse::FieldError::new("username", "root is reserved")),
+            _ => Ok(()),
+        })
+        .after_user(UserOp::Create, move |_, _| {
+            created_seen.fetch_add(1, Ordering::SeqCst);
+        })
+        .after_user(UserOp::Update, move |_, user| {
+            assert_eq!(user.username, "renamed");
+            updated_seen.fetch_add(1, Ordering::SeqCst);
+        })
+        .build();
+    let server = TestServer::builder().with_extensions(extensions).spawn().await;
+    let (ann, ann_user) = server.register("ann").await;
+    assert_eq!(created.load(Ordering::SeqCst), 1);
+    let id = ann_user["id"].as_i64().unwrap();
+    let token = server.full_access().await;
+    let granted = server
+        .put("/api/users-permissions/roles/1", &json!({"permissions": user_actions(&["me", "update"])}), &token)
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    let events_before = server.events().await.len();
+
+    // The wrap refuses the user's own update through its JWT: nothing is written.
+    let own = server.put(&format!("/api/users/{id}"), &json!({"username": "renamed"}), &ann).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.text);
+    assert_eq!(own.json()["error"]["message"], "Ask an administrator");
+    // The before-update hook refuses a reserved name: 400, nothing written.
+    let reserved = server.put(&format!("/api/users/{id}"), &json!({"username": "root"}), &token).await;
+    assert_eq!(reserved.status, StatusCode::BAD_REQUEST, "{}", reserved.text);
+    assert_eq!(server.events().await.len(), events_before);
+    assert_eq!(updated.load(Ordering::SeqCst), 0);
+
+    let renamed = server.put(&format!("/api/users/{id}"), &json!({"username": "renamed"}), &token).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(updated.load(Ordering::SeqCst), 1);
+}
