@@ -80,6 +80,12 @@ impl Domain {
             return Err(DomainError::Rule(Rule::RegistrationDisabled));
         }
         let (email, username, password) = self.validate_registration(&input)?;
+        self.hooks.run_before(&crate::hooks::UserDraft {
+            op: crate::hooks::UserOp::Create,
+            id: None,
+            email: Some(email.as_str()),
+            username: Some(username.as_str()),
+        })?;
         if self.store.user_identity_taken(&email.folded(), &username.folded()).await? {
             return Err(DomainError::Conflict(ConflictKey::Email));
         }
@@ -120,6 +126,7 @@ impl Domain {
             Authenticated { user, jwt: Some(tokens.jwt.into()), refresh_token: tokens.refresh_token.map(Secret::from) }
         };
         tx.commit().await?;
+        self.hooks.run_after(crate::hooks::UserOp::Create, &answer.user);
         Ok(answer)
     }
 

@@ -102,6 +102,12 @@ impl ActionSpec {
         self
     }
 
+    /// The action this spec describes, outside any registry (an extension makes its actions
+    /// once, at start-up: the spec lives as long as the process, like the built-in ones).
+    pub fn into_action(self) -> Action {
+        Action(Box::leak(Box::new(self)))
+    }
+
     /// Admins perform the same use case through `action` (of the admin realm).
     pub const fn held_by_admins_through(mut self, action: Action) -> Self {
         self.admin_counterpart = Some(action);
@@ -746,6 +752,16 @@ impl ActionRegistry {
         let action = Action(Box::leak(Box::new(spec)));
         self.insert(action);
         Ok(action)
+    }
+
+    /// Adds an action made by [`ActionSpec::into_action`] (an extension's, made once and added
+    /// to each registry it serves); a clash with a registered name is refused.
+    pub fn add(&mut self, action: Action) -> Result<(), DomainError> {
+        if self.by_name.contains_key(action.as_str()) {
+            return Err(DomainError::Internal(format!("the action {action} is registered twice")));
+        }
+        self.insert(action);
+        Ok(())
     }
 
     /// Looks an action up by its permission name.

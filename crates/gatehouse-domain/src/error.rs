@@ -188,7 +188,7 @@ pub enum DomainError {
     /// 403: a policy attached to the route by configuration refused the caller; the message
     /// says why (`You can only modify your own account`).
     #[error("refused by a route policy: {0}")]
-    PolicyRefused(&'static str),
+    PolicyRefused(std::borrow::Cow<'static, str>),
     /// 429 with `Retry-After`.
     #[error("rate limited for {retry_after_secs} s")]
     RateLimited {

@@ -28,6 +28,7 @@ pub mod caller;
 pub mod crypto;
 pub mod error;
 pub mod events;
+pub mod hooks;
 pub mod ids;
 pub mod lifecycle;
 pub mod model;

@@ -17,12 +17,33 @@ pub struct PermissionCache {
     ttl: Duration,
     roles: RwLock<HashMap<RoleId, (Arc<Grants>, Instant)>>,
     public_role: RwLock<Option<(RoleId, Instant)>>,
+    /// Each role's type, for the `has-role` route policy.
+    role_types: RwLock<HashMap<RoleId, (Arc<str>, Instant)>>,
 }
 
 impl PermissionCache {
     /// An empty cache whose entries live `ttl`.
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, roles: RwLock::new(HashMap::new()), public_role: RwLock::new(None) }
+        Self {
+            ttl,
+            roles: RwLock::new(HashMap::new()),
+            public_role: RwLock::new(None),
+            role_types: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The type of `role` (`authenticated`, `editor`), read once per `cache_ttl`; empty for a
+    /// role that no longer exists.
+    pub async fn role_type(&self, store: &dyn Store, role: RoleId) -> Result<Arc<str>, DomainError> {
+        if let Some((role_type, loaded)) = self.role_types.read().get(&role) {
+            if loaded.elapsed() < self.ttl {
+                return Ok(role_type.clone());
+            }
+        }
+        let role_type: Arc<str> =
+            Arc::from(store.find_role(role).await?.map(|role| role.role_type).unwrap_or_default());
+        self.role_types.write().insert(role, (role_type.clone(), Instant::now()));
+        Ok(role_type)
     }
 
     /// The grants of `role`.
@@ -63,5 +84,6 @@ impl PermissionCache {
     /// Forgets one role's grants (after it changed).
     pub fn invalidate(&self, role: RoleId) {
         self.roles.write().remove(&role);
+        self.role_types.write().remove(&role);
     }
 }

@@ -11,8 +11,11 @@ use crate::caller::{Caller, Principal};
 use crate::error::DomainError;
 use crate::service::Domain;
 use ipnet::IpNet;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// One built-in policy, parsed from its configured text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +32,118 @@ pub enum RoutePolicy {
     IpAllow(Vec<IpNet>),
     /// `deny`: every request is refused.
     Deny,
+    /// A policy an embedding application registered (see [`PolicyRegistry`]).
+    Custom(CustomPolicy),
+}
+
+/// A registered policy's check: the request and the policy's configured arguments
+/// (`name(a, b)`); `Err` refuses with that message.
+pub type PolicyCheck = dyn Fn(&PolicyRequest<'_>, &[String]) -> Result<(), String> + Send + Sync;
+
+/// A registered policy as a route runs it: its name, its arguments and its check.
+#[derive(Clone)]
+pub struct CustomPolicy {
+    name: Arc<str>,
+    arguments: Arc<[String]>,
+    check: Arc<PolicyCheck>,
+}
+
+impl PartialEq for CustomPolicy {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.arguments == other.arguments
+    }
+}
+
+impl Eq for CustomPolicy {}
+
+impl fmt::Debug for CustomPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CustomPolicy").field("name", &self.name).field("arguments", &self.arguments).finish()
+    }
+}
+
+/// The policies configuration may name: the built-in ones and those an embedding application
+/// registered.
+///
+/// ```
+/// use gatehouse_domain::route_policy::{PolicyRegistry, RoutePolicy};
+///
+/// let mut registry = PolicyRegistry::default();
+/// registry.register("weekdays-only", |_request, _arguments| Ok(())).unwrap();
+/// assert!(registry.parse("weekdays-only").is_ok());
+/// assert!(registry.parse("is-own-user").is_ok());
+/// let unknown = registry.parse("no-such-policy").unwrap_err().0;
+/// assert!(unknown.contains("weekdays-only"));
+/// // Built-in names cannot be taken.
+/// assert!(registry.register("deny", |_, _| Ok(())).is_err());
+/// ```
+#[derive(Clone, Default)]
+pub struct PolicyRegistry {
+    custom: BTreeMap<String, Arc<PolicyCheck>>,
+}
+
+impl fmt::Debug for PolicyRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.custom.keys()).finish()
+    }
+}
+
+impl PolicyRegistry {
+    /// Registers a policy under `name` (lower-case letters, digits and `-`); a built-in or
+    /// already registered name is refused.
+    pub fn register(
+        &mut self,
+        name: &str,
+        check: impl Fn(&PolicyRequest<'_>, &[String]) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Result<(), PolicyParseError> {
+        let valid = !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == ':');
+        if !valid {
+            return Err(PolicyParseError(format!("policy name {name:?}: use lower-case letters, digits, '-' and ':'")));
+        }
+        let built_in = POLICY_FORMS.iter().any(|form| form.split('(').next() == Some(name));
+        if built_in || self.custom.contains_key(name) {
+            return Err(PolicyParseError(format!("the policy {name:?} is registered twice")));
+        }
+        self.custom.insert(name.to_owned(), Arc::new(check));
+        Ok(())
+    }
+
+    /// The registered names.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.custom.keys().map(String::as_str)
+    }
+
+    /// Parses a built-in policy or a registered one (`name` or `name(arguments)`); an unknown
+    /// name lists every known form.
+    pub fn parse(&self, text: &str) -> Result<RoutePolicy, PolicyParseError> {
+        let trimmed = text.trim();
+        let name = trimmed.split('(').next().unwrap_or_default().trim();
+        let Some(check) = self.custom.get(name) else {
+            return RoutePolicy::parse(trimmed).map_err(|error| {
+                if self.custom.is_empty() || !error.0.starts_with("unknown policy") {
+                    return error;
+                }
+                let mut known: Vec<&str> = POLICY_FORMS.to_vec();
+                known.extend(self.names());
+                PolicyParseError(format!("unknown policy {trimmed:?} (known: {})", known.join(", ")))
+            });
+        };
+        let arguments: Vec<String> = match trimmed[name.len()..].trim() {
+            "" => Vec::new(),
+            rest => {
+                let Some(inner) = rest.strip_prefix('(').and_then(|rest| rest.strip_suffix(')')) else {
+                    return Err(PolicyParseError(format!("policy {trimmed:?}: write its arguments as {name}(…)")));
+                };
+                inner.split(',').map(|argument| argument.trim().to_owned()).collect()
+            }
+        };
+        Ok(RoutePolicy::Custom(CustomPolicy {
+            name: Arc::from(name),
+            arguments: Arc::from(arguments),
+            check: check.clone(),
+        }))
+    }
 }
 
 /// What a policy decides on: who asks, about which id, from where.
@@ -105,9 +220,10 @@ impl RoutePolicy {
         Ok(policy)
     }
 
-    /// Whether the policy needs the caller's role types (a store read for end users).
-    fn needs_role(&self) -> bool {
-        matches!(self, Self::HasRole(_))
+    /// Whether the policy refuses every request of a route open to everyone (such a route
+    /// resolves no caller).
+    pub fn needs_caller(&self) -> bool {
+        matches!(self, Self::IsAuthenticated | Self::IsOwnUser | Self::HasRole(_))
     }
 }
 
@@ -122,6 +238,8 @@ impl fmt::Display for RoutePolicy {
                 write!(f, "ip-allow({})", nets.join(","))
             }
             Self::Deny => f.write_str("deny"),
+            Self::Custom(custom) if custom.arguments.is_empty() => f.write_str(&custom.name),
+            Self::Custom(custom) => write!(f, "{}({})", custom.name, custom.arguments.join(",")),
         }
     }
 }
@@ -145,18 +263,14 @@ fn own_id(caller: &Caller) -> Option<i64> {
 
 impl Domain {
     /// Runs `policies` in order; the first refusal is [`DomainError::PolicyRefused`] with a
-    /// message saying why. `has-role` reads the end user's role (one store read, only when a
-    /// route has that policy).
+    /// message saying why. Nothing is allocated on the way; `has-role` reads an end user's role
+    /// type from the permission cache (a store read once per `cache_ttl` and role).
     pub async fn check_route_policies(
         &self,
         policies: &[RoutePolicy],
         request: PolicyRequest<'_>,
     ) -> Result<(), DomainError> {
-        let mut roles: Option<Vec<String>> = None;
         for policy in policies {
-            if policy.needs_role() && roles.is_none() {
-                roles = Some(self.role_names(request.caller).await?);
-            }
             let allowed = match policy {
                 RoutePolicy::IsAuthenticated => {
                     request.caller.is_some_and(|caller| !matches!(caller.principal(), Principal::Anonymous))
@@ -164,30 +278,34 @@ impl Domain {
                 RoutePolicy::IsOwnUser => {
                     request.caller.and_then(own_id).is_some_and(|own| request.path_id == Some(own))
                 }
-                RoutePolicy::HasRole(types) => {
-                    roles.as_deref().unwrap_or_default().iter().any(|role| types.iter().any(|kind| kind == role))
-                }
+                RoutePolicy::HasRole(types) => self.has_role(request.caller, types).await?,
                 RoutePolicy::IpAllow(nets) => request
                     .client_ip
                     .map(canonical)
                     .is_some_and(|address| nets.iter().any(|net| net.contains(&address))),
                 RoutePolicy::Deny => false,
+                RoutePolicy::Custom(custom) => match (custom.check)(&request, &custom.arguments) {
+                    Ok(()) => true,
+                    Err(message) => return Err(DomainError::PolicyRefused(Cow::Owned(message))),
+                },
             };
             if !allowed {
-                return Err(DomainError::PolicyRefused(refusal_message(policy)));
+                return Err(DomainError::PolicyRefused(Cow::Borrowed(refusal_message(policy))));
             }
         }
         Ok(())
     }
 
-    /// The end user's role type, or the admin's role codes; nothing for other callers.
-    async fn role_names(&self, caller: Option<&Caller>) -> Result<Vec<String>, DomainError> {
+    /// Whether the end user's role type, or one of the admin's role codes, is among `types`;
+    /// never for other callers.
+    async fn has_role(&self, caller: Option<&Caller>, types: &[String]) -> Result<bool, DomainError> {
         match caller.map(Caller::principal) {
             Some(Principal::EndUser { user, .. }) => {
-                Ok(self.store.find_role(user.role_id).await?.map(|role| role.role_type).into_iter().collect())
+                let role_type = self.permissions.role_type(self.store.as_ref(), user.role_id).await?;
+                Ok(types.iter().any(|kind| **kind == *role_type))
             }
-            Some(Principal::Admin { admin, .. }) => Ok(admin.roles.iter().map(|role| role.code.clone()).collect()),
-            _ => Ok(Vec::new()),
+            Some(Principal::Admin { admin, .. }) => Ok(admin.roles.iter().any(|role| types.contains(&role.code))),
+            _ => Ok(false),
         }
     }
 }
@@ -199,7 +317,7 @@ fn refusal_message(policy: &RoutePolicy) -> &'static str {
         RoutePolicy::IsOwnUser => "You can only modify your own account",
         RoutePolicy::HasRole(_) => "Your role may not use this route",
         RoutePolicy::IpAllow(_) => "Your address may not use this route",
-        RoutePolicy::Deny => "This route is closed",
+        RoutePolicy::Deny | RoutePolicy::Custom(_) => "This route is closed",
     }
 }
 

@@ -28,6 +28,7 @@ pub struct Domain {
     pub(crate) settings: DomainSettings,
     pub(crate) hasher: PasswordHasher,
     pub(crate) actions: ActionRegistry,
+    pub(crate) hooks: crate::hooks::UserHooks,
     pub(crate) api_jwt: JwtKeys,
     pub(crate) admin_jwt: JwtKeys,
     pub(crate) sessions: SessionCache,
@@ -73,7 +74,15 @@ impl Domain {
             settings,
             hasher,
             actions,
+            hooks: crate::hooks::UserHooks::default(),
         })
+    }
+
+    /// The domain with `hooks` run around the user use cases (see [`crate::hooks`]).
+    #[must_use]
+    pub fn with_user_hooks(mut self, hooks: crate::hooks::UserHooks) -> Self {
+        self.hooks = hooks;
+        self
     }
 
     /// Every action this server knows.

@@ -8,6 +8,7 @@ use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::{DomainError, FieldError, FieldErrors};
 use crate::events::EventType;
+use crate::hooks::{UserDraft, UserOp};
 use crate::ids::{RoleId, UserId};
 use crate::model::{AccountState, NewUser, Role, User, UserChanges, UserWithRole};
 use crate::payloads;
@@ -229,6 +230,12 @@ impl Domain {
         let Some((email, username, password)) = validated else {
             return Err(DomainError::Internal("validation passed without values".into()));
         };
+        self.hooks.run_before(&UserDraft {
+            op: UserOp::Create,
+            id: None,
+            email: Some(email.as_str()),
+            username: input.username.as_ref().map(|_| username.as_str()),
+        })?;
         let role = match &input.role {
             Some(role) => self.resolve_role(role).await?,
             None => self.authenticated_role().await?,
@@ -274,6 +281,7 @@ impl Domain {
             };
             emit(tx.as_mut(), &caller.origin(), EventType::UserCreated, new_user.now, payloads::user(&user)).await?;
             tx.commit().await?;
+            self.hooks.run_after(UserOp::Create, &user);
             return Ok(UserWithRole { user, role: Some(role) });
         }
     }
@@ -311,6 +319,14 @@ impl Domain {
     ) -> Result<UserWithRole, DomainError> {
         caller.authorize_in_realm(Action::USER_UPDATE)?;
         self.change_user(caller, id, patch).await
+    }
+
+    /// Blocks a user, ending their sessions (the events of [`Domain::update_user`]), for a
+    /// caller holding `action`: the use case behind a route such as an embedding application's
+    /// `POST /api/users/{id}/deactivate`.
+    pub async fn block_user(&self, caller: &Caller, action: Action, id: UserId) -> Result<UserWithRole, DomainError> {
+        caller.authorize_in_realm(action)?;
+        self.change_user(caller, id, UserPatch { blocked: Some(true), ..UserPatch::default() }).await
     }
 
     /// The rules of [`Domain::update_user`], for use cases that hold another action (such as
@@ -368,6 +384,12 @@ impl Domain {
         errors.into_result()?;
         changes.external_id = patch.external_id.clone();
         changes.profile = patch.profile.clone();
+        self.hooks.run_before(&UserDraft {
+            op: UserOp::Update,
+            id: Some(id),
+            email: patch.email.as_deref(),
+            username: patch.username.as_deref(),
+        })?;
         let new_role = match &patch.role {
             Some(role) => Some(self.resolve_role(role).await?),
             None => None,
@@ -450,6 +472,7 @@ impl Domain {
         tx.commit().await?;
         // The cached snapshot (role, blocked flag) is stale now, whatever changed.
         self.sessions.forget_user(id);
+        self.hooks.run_after(UserOp::Update, &after);
         let role = match new_role {
             Some(role) => role,
             None => self.role_of(&after).await?,
@@ -461,6 +484,7 @@ impl Domain {
     /// sessions), then `user.deleted`.
     pub async fn delete_user(&self, caller: &Caller, id: UserId) -> Result<User, DomainError> {
         caller.authorize_in_realm(Action::USER_DESTROY)?;
+        self.hooks.run_before(&UserDraft { op: UserOp::Delete, id: Some(id), email: None, username: None })?;
         let now = self.clock.now();
         let origin = caller.origin();
         let mut tx = self.store.begin().await?;
@@ -469,6 +493,7 @@ impl Domain {
         emit(tx.as_mut(), &origin, EventType::UserDeleted, now, payloads::user(&user)).await?;
         tx.commit().await?;
         self.sessions.forget_user(id);
+        self.hooks.run_after(UserOp::Delete, &user);
         Ok(user)
     }
 

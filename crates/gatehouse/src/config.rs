@@ -715,14 +715,28 @@ impl Config {
     /// Reads file, environment and flags and checks every key; fails only when the file cannot
     /// be read or is not TOML (or a `…_FILE` variable names an unreadable file).
     pub fn check(overrides: &Overrides) -> anyhow::Result<Checked> {
+        Self::check_with(overrides, &crate::extend::Extensions::default())
+    }
+
+    /// [`Config::check`] knowing an application's routes and policies (see [`crate::extend`]).
+    pub fn check_with(overrides: &Overrides, extensions: &crate::extend::Extensions) -> anyhow::Result<Checked> {
         let env: Vec<(String, String)> = std::env::vars().collect();
-        Self::check_from(overrides, &env)
+        Self::check_from_with(overrides, &env, extensions)
     }
 
     /// [`Config::check`] with the environment given explicitly (for tests).
     pub fn check_from(overrides: &Overrides, env: &[(String, String)]) -> anyhow::Result<Checked> {
+        Self::check_from_with(overrides, env, &crate::extend::Extensions::default())
+    }
+
+    /// [`Config::check_from`] knowing an application's routes and policies.
+    pub fn check_from_with(
+        overrides: &Overrides,
+        env: &[(String, String)],
+        extensions: &crate::extend::Extensions,
+    ) -> anyhow::Result<Checked> {
         let (config, mut problems) = parse_table(merged_table(overrides, env)?);
-        problems.extend(config.problems());
+        problems.extend(config.problems_with(extensions));
         let warnings = config.warnings();
         Ok(Checked { config, problems, warnings })
     }
@@ -751,6 +765,11 @@ impl Config {
     /// Every value out of its range (the ranges `docs/configuration.md` documents), one line
     /// per problem.
     pub fn problems(&self) -> Vec<String> {
+        self.problems_with(&crate::extend::Extensions::default())
+    }
+
+    /// [`Config::problems`], knowing an application's routes and policies.
+    pub fn problems_with(&self, extensions: &crate::extend::Extensions) -> Vec<String> {
         let mut p = Problems::default();
 
         if self.server.bind.parse::<SocketAddr>().is_err() {
@@ -877,7 +896,7 @@ impl Config {
         if let Some(problem) = self.medusa.prefix_problem() {
             p.0.push(problem);
         }
-        if let Err(problems) = crate::http::routes::RouteTable::from_config(&self.routes) {
+        if let Err(problems) = crate::http::routes::RouteTable::from_config_with(&self.routes, extensions) {
             p.0.extend(problems);
         }
         for (handler, route) in &self.routes {

@@ -3,21 +3,29 @@
 //! [`App::build`] wires the store, the domain and the router from a [`config::Config`];
 //! `main` and the integration tests both use it, so tests run the real application.
 //! [`open_store`] opens the database alone, for the CLI commands that need no server.
+//!
+//! An application embeds Gatehouse with its own routes, policies, wrapped handlers and user
+//! lifecycle hooks through [`extend::Gatehouse::builder`]; its `main` hands the result to
+//! [`cli::Cli::run_with`] (or [`App::build_with`]), and every command — `serve`, `config
+//! check`, `routes list` — sees the customized table.
 
 pub mod audit;
 pub mod cli;
 pub mod config;
+pub mod extend;
 pub mod http;
 pub mod mail;
 pub mod telemetry;
 pub mod webhooks;
+
+pub use extend::Gatehouse;
+pub use gatehouse_domain::{Caller, Domain, DomainError, FieldError};
 
 use anyhow::Context;
 use config::DatabaseTarget;
 use gatehouse_domain::crypto::password::{HashPool, PasswordHasher};
 use gatehouse_domain::ports::{Store, StoreError};
 use gatehouse_domain::time::{Clock, SystemClock};
-use gatehouse_domain::Domain;
 use gatehouse_store::StoreOptions;
 use std::future::Future;
 use std::sync::Arc;
@@ -102,26 +110,50 @@ pub struct App {
 impl App {
     /// Opens the store (applying migrations), wires the domain and renders the OpenAPI document.
     pub async fn build(config: &config::Config) -> anyhow::Result<App> {
-        Self::build_with_clocks(config, Arc::new(SystemClock), http::ratelimit::LimiterClock::monotonic()).await
+        Self::build_with(config, &extend::Extensions::default()).await
+    }
+
+    /// [`App::build`] with an application's customizations (see [`extend`]).
+    pub async fn build_with(config: &config::Config, extensions: &extend::Extensions) -> anyhow::Result<App> {
+        let limiter_clock = http::ratelimit::LimiterClock::monotonic();
+        Self::build_with_clocks(config, Arc::new(SystemClock), limiter_clock, extensions).await
     }
 
     /// [`App::build`] with an injected clock (tests move time instead of sleeping); the rate
     /// limiter follows it too.
     pub async fn build_with_clock(config: &config::Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+        Self::build_with_clock_and(config, clock, &extend::Extensions::default()).await
+    }
+
+    /// [`App::build_with_clock`] with an application's customizations.
+    pub async fn build_with_clock_and(
+        config: &config::Config,
+        clock: Arc<dyn Clock>,
+        extensions: &extend::Extensions,
+    ) -> anyhow::Result<App> {
         let limiter_clock = http::ratelimit::LimiterClock::following(clock.clone());
-        Self::build_with_clocks(config, clock, limiter_clock).await
+        Self::build_with_clocks(config, clock, limiter_clock, extensions).await
     }
 
     async fn build_with_clocks(
         config: &config::Config,
         clock: Arc<dyn Clock>,
         limiter_clock: http::ratelimit::LimiterClock,
+        extensions: &extend::Extensions,
     ) -> anyhow::Result<App> {
+        // The route table first: a bad customization is refused before the database is touched.
+        let routes = http::routes::RouteTable::for_config(config, extensions)
+            .map_err(|problems| anyhow::anyhow!("invalid [routes]: {}", problems.join("; ")))?;
+        let actions = extensions.actions()?;
         let store = open_store(config, config.database.max_connections, true).await?;
         let settings = config.domain_settings();
         let pool = HashPool::start(config.hash_pool_size(), config.auth.hash_queue)?;
         let hasher = PasswordHasher::new(settings.argon2, pool)?;
-        let domain = Arc::new(Domain::new(store, clock, settings, hasher).await?);
+        let domain = Arc::new(
+            Domain::with_actions(store, clock, settings, hasher, actions)
+                .await?
+                .with_user_hooks(extensions.hooks.clone()),
+        );
         let warm = domain.clone();
         tokio::spawn(async move {
             if let Err(error) = warm.hasher().warm_up().await {
@@ -145,12 +177,12 @@ impl App {
                 trusted_proxies: http::client_ip::TrustedProxies::parse(&config.server.trusted_proxies)
                     .map_err(|problem| anyhow::anyhow!("server.trusted_proxies: {problem}"))?,
             }),
-            limits: Arc::new(http::ratelimit::RateLimits::new(&config.effective_rate_limit(), &limiter_clock)),
-            routes: Arc::new(
-                http::routes::RouteTable::for_config(config)
-                    .map_err(|problems| anyhow::anyhow!("invalid [routes]: {}", problems.join("; ")))?
-                    .with_medusa(config.medusa.mount()),
-            ),
+            limits: Arc::new(http::ratelimit::RateLimits::with_routes(
+                &config.effective_rate_limit(),
+                &limiter_clock,
+                &extensions.added_routes().collect::<Vec<_>>(),
+            )),
+            routes: Arc::new(routes),
         });
         Ok(App {
             state,

@@ -126,13 +126,19 @@ enum RoutesCommand {
 impl Cli {
     /// Runs the command; the exit code follows the documented convention (2: bad config).
     pub async fn run(self) -> ExitCode {
+        self.run_with(crate::extend::Extensions::default()).await
+    }
+
+    /// [`Cli::run`] for an application that embeds Gatehouse: `serve`, `config check` and
+    /// `routes list` see its routes, policies, wraps and hooks.
+    pub async fn run_with(self, extensions: crate::extend::Extensions) -> ExitCode {
         let bind = match &self.command {
             Command::Serve { bind } => bind.clone(),
             _ => None,
         };
         let overrides =
             Overrides { config_file: self.global.config.clone(), database_url: self.global.database_url.clone(), bind };
-        let checked = match Config::check(&overrides) {
+        let checked = match Config::check_with(&overrides, &extensions) {
             Ok(checked) => checked,
             Err(error) => {
                 eprintln!("gatehouse: {error:#}");
@@ -149,13 +155,13 @@ impl Cli {
         };
         let result = match self.command {
             Command::Config { command: ConfigCommand::Check } => check_config(&config, &warnings),
-            Command::Routes { command: RoutesCommand::List { json } } => list_routes(&config, json),
+            Command::Routes { command: RoutesCommand::List { json } } => list_routes(&config, json, &extensions),
             Command::Migrate => migrate(&config).await,
             Command::Token { command } => token::run(&config, command).await,
             Command::Mail { command } => mail::run(&config, command).await,
             Command::Dev { command } => seed::run(&config, command).await,
             Command::Admin { command } => admin::run(&config, command).await,
-            Command::Serve { .. } => serve::run(&config).await,
+            Command::Serve { .. } => serve::run(&config, &extensions).await,
             Command::Audit { command } => audit::run(&config, command).await,
             Command::Webhook { command } => webhook::run(&config, command).await,
         };
@@ -179,11 +185,11 @@ fn check_config(config: &Config, warnings: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn list_routes(config: &Config, json: bool) -> anyhow::Result<()> {
-    let table = RouteTable::for_config(config)
-        .map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?
-        .with_medusa(config.medusa.mount());
-    let limits = RateLimits::new(&config.effective_rate_limit(), &LimiterClock::monotonic());
+fn list_routes(config: &Config, json: bool, extensions: &crate::extend::Extensions) -> anyhow::Result<()> {
+    let table =
+        RouteTable::for_config(config, extensions).map_err(|problems| anyhow::anyhow!("{}", problems.join("; ")))?;
+    let added: Vec<_> = extensions.added_routes().collect();
+    let limits = RateLimits::with_routes(&config.effective_rate_limit(), &LimiterClock::monotonic(), &added);
     let views = table.views(&limits);
     let mut out = std::io::stdout().lock();
     if json {

@@ -13,7 +13,7 @@ use anyhow::Context;
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 
-pub(crate) async fn run(config: &Config) -> anyhow::Result<()> {
+pub(crate) async fn run(config: &Config, extensions: &crate::extend::Extensions) -> anyhow::Result<()> {
     let _log = telemetry::init(&config.log);
     let address = config.bind_addr()?;
     let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot bind {address}"))?;
@@ -24,7 +24,7 @@ pub(crate) async fn run(config: &Config) -> anyhow::Result<()> {
     if config.server.public_url.is_none() {
         config.server.public_url = Some(format!("http://{address}"));
     }
-    let app = App::build(&config).await?;
+    let app = App::build_with(&config, extensions).await?;
     let has_admin = app.domain().has_admin().await.map_err(super::domain_error)?;
     let warnings = config.warnings();
     let mut out = std::io::stdout().lock();

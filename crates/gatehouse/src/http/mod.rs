@@ -5,6 +5,7 @@
 //! Surfaces live in their own modules (`content` for the Strapi content API, `admin` for the
 //! Strapi admin API, `v1` for the generic users API); domain rules must not be written here.
 
+pub mod added;
 pub mod admin;
 pub mod caller;
 pub mod client_ip;

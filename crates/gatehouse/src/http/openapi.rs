@@ -117,6 +117,62 @@ pub fn describe<P: utoipa::Path + utoipa::__dev::SchemaReferences>() -> Describe
     Described { path: P::path(), methods: P::methods(), operation: P::operation(), schemas }
 }
 
+/// The placeholder description of a row whose description is made elsewhere (an added
+/// route's, see [`described_added`]).
+pub fn undescribed() -> Described {
+    Described {
+        path: String::new(),
+        methods: Vec::new(),
+        operation: utoipa::openapi::path::OperationBuilder::new().build(),
+        schemas: Vec::new(),
+    }
+}
+
+/// The description of a route an application added: its path parameters, an optional JSON
+/// body, and a JSON answer.
+fn described_added(route: &Route, description: &str) -> Described {
+    use utoipa::openapi::path::{OperationBuilder, ParameterBuilder};
+    use utoipa::openapi::request_body::RequestBodyBuilder;
+    let method = match route.method {
+        axum::http::Method::POST => HttpMethod::Post,
+        axum::http::Method::PUT => HttpMethod::Put,
+        axum::http::Method::PATCH => HttpMethod::Patch,
+        axum::http::Method::DELETE => HttpMethod::Delete,
+        _ => HttpMethod::Get,
+    };
+    let object = || Schema::Object(ObjectBuilder::new().schema_type(Type::Object).build());
+    let mut operation = OperationBuilder::new()
+        .operation_id(Some(route.name))
+        .summary(Some(description))
+        .description(Some(format!("Added by the application. Handler `{}`, action `{}`.", route.handler, route.action)))
+        .response(
+            "200",
+            ResponseBuilder::new()
+                .description("The route's answer")
+                .content("application/json", ContentBuilder::new().schema(Some(object())).build()),
+        );
+    for segment in route.path.split('/') {
+        if let Some(name) = segment.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')) {
+            operation = operation.parameter(
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Path)
+                    .required(utoipa::openapi::Required::True)
+                    .schema(Some(Schema::Object(ObjectBuilder::new().schema_type(Type::String).build()))),
+            );
+        }
+    }
+    if matches!(method, HttpMethod::Post | HttpMethod::Put | HttpMethod::Patch) {
+        operation = operation.request_body(Some(
+            RequestBodyBuilder::new()
+                .content("application/json", ContentBuilder::new().schema(Some(object())).build())
+                .required(Some(utoipa::openapi::Required::False))
+                .build(),
+        ));
+    }
+    Described { path: route.path.to_owned(), methods: vec![method], operation: operation.build(), schemas: Vec::new() }
+}
+
 /// The document as JSON text, with the running version: the common parts from [`ApiDoc`],
 /// and one operation per enabled route of the configured table (a disabled route does not
 /// exist for clients). A route with configured policies documents their 403.
@@ -125,7 +181,10 @@ pub fn document(table: &RouteTable) -> String {
     let components = doc.components.get_or_insert_with(Default::default);
     for entry in table.entries().iter().filter(|entry| entry.enabled) {
         let route = entry.route;
-        let mut described = (route.describe)();
+        let mut described = match &entry.added {
+            Some(added) => described_added(route, &added.description),
+            None => (route.describe)(),
+        };
         if !entry.policies.is_empty() {
             add_error(route, &mut described.operation, "403", "A policy configured on this route refused the caller");
         }

@@ -424,6 +424,11 @@ impl RateLimits {
     /// The policies `config` describes (none when it is disabled). Route names were checked
     /// by the configuration; an unknown one is ignored here.
     pub fn new(config: &RateLimitConfig, clock: &LimiterClock) -> Self {
+        Self::with_routes(config, clock, &[])
+    }
+
+    /// [`RateLimits::new`] for the built-in routes and `added` (an application's).
+    pub fn with_routes(config: &RateLimitConfig, clock: &LimiterClock, added: &[&'static Route]) -> Self {
         if !config.enabled {
             return Self::disabled();
         }
@@ -432,7 +437,7 @@ impl RateLimits {
         let api = limiter("api per token or IP".to_owned(), RateText::per_minute(config.api_per_minute));
         let auth = RateText::per_minute(config.auth_per_minute);
         let mut limits = Self { policies: HashMap::new(), limiters: vec![api.clone()] };
-        for route in ROUTES {
+        for route in ROUTES.iter().chain(added.iter().copied()) {
             let custom = config.routes.get(route.name);
             if custom.is_some_and(|custom| !custom.enabled) {
                 continue;

@@ -20,6 +20,7 @@
 //! and which policies each runs.
 
 use crate::config::RouteConfig;
+use crate::extend::{AddedRoute, Extensions, RequestView, Wrap};
 use crate::http::client_ip::ClientIp;
 use crate::http::metrics::RouteName;
 use crate::http::openapi::{self, Described};
@@ -70,10 +71,10 @@ pub struct Route {
     pub surface: &'static Surface,
     /// The rate-limit policy.
     pub rate_limit: RateLimitClass,
-    /// Policies every installation runs on this route (none built in; configuration adds them,
-    /// see [`RouteTable`]).
+    /// Policies this route always runs, before those configuration adds (none on the built-in
+    /// rows; an application's added routes list theirs, see [`crate::extend::NewRoute::policies`]).
     pub policies: &'static [&'static str],
-    mount: fn(MethodFilter) -> MethodRouter<AppState>,
+    pub(crate) mount: fn(MethodFilter) -> MethodRouter<AppState>,
     /// The handler's OpenAPI description (from its `#[utoipa::path]` annotation).
     pub describe: fn() -> Described,
 }
@@ -291,15 +292,26 @@ pub struct ConfiguredRoute {
     pub route: &'static Route,
     /// `false`: the route answers 404 as if it never existed, and OpenAPI leaves it out.
     pub enabled: bool,
-    /// Checked in order after the permission check, before the handler.
+    /// Checked in order after the permission check, before the handler: the row's own, then
+    /// the configured ones.
     pub policies: Arc<[RoutePolicy]>,
+    /// Code an application runs around the handler.
+    pub(crate) wrap: Option<Arc<Wrap>>,
+    /// The code of a route an application added.
+    pub(crate) added: Option<Arc<AddedRoute>>,
 }
 
 impl Default for RouteTable {
     fn default() -> Self {
         let entries = ROUTES
             .iter()
-            .map(|route| ConfiguredRoute { route, enabled: true, policies: Arc::from(Vec::new()) })
+            .map(|route| ConfiguredRoute {
+                route,
+                enabled: true,
+                policies: Arc::from(Vec::new()),
+                wrap: None,
+                added: None,
+            })
             .collect();
         Self { entries, medusa_prefix: medusa::PATH_PREFIX.to_owned() }
     }
@@ -309,20 +321,75 @@ impl RouteTable {
     /// The table `[routes]` describes; every unknown handler name, unknown policy and bad
     /// argument is one problem (`routes."<handler>"…: why`), naming what exists.
     pub fn from_config(config: &BTreeMap<String, RouteConfig>) -> Result<Self, Vec<String>> {
+        Self::from_config_with(config, &Extensions::default())
+    }
+
+    /// [`RouteTable::from_config`] over the built-in routes and those `extensions` adds, with
+    /// its policies known by name and its wraps in place. An added route whose handler name,
+    /// or method and path, is taken, and a wrap of an unknown handler, are problems too.
+    pub fn from_config_with(
+        config: &BTreeMap<String, RouteConfig>,
+        extensions: &Extensions,
+    ) -> Result<Self, Vec<String>> {
         let mut table = Self::default();
-        let mut problems = Vec::new();
+        let mut problems: Vec<String> = extensions.problems().to_vec();
+        for added in &extensions.routes {
+            let route = added.route;
+            let clash = table.entries.iter().find(|entry| {
+                entry.route.handler.eq_ignore_ascii_case(route.handler)
+                    || (entry.route.method == route.method && entry.route.path == route.path)
+            });
+            if let Some(taken) = clash {
+                problems.push(format!(
+                    "added route {:?} ({} {}): the route {:?} ({} {}) has this handler name or method and path",
+                    route.handler, route.method, route.path, taken.route.handler, taken.route.method, taken.route.path
+                ));
+                continue;
+            }
+            table.entries.push(ConfiguredRoute {
+                route,
+                enabled: true,
+                policies: Arc::from(Vec::new()),
+                wrap: None,
+                added: Some(added.clone()),
+            });
+        }
+        let known = |table: &Self| table.entries.iter().map(|entry| entry.route.handler).collect::<Vec<_>>().join(", ");
+        for (handler, _) in &extensions.wraps {
+            match table.entries.iter_mut().find(|entry| entry.route.handler.eq_ignore_ascii_case(handler)) {
+                Some(entry) => entry.wrap = extensions.wrap_of(handler),
+                None => problems.push(format!("wrap {handler:?}: no route has this handler name")),
+            }
+        }
+        for handler in &extensions.disabled {
+            match table.entries.iter_mut().find(|entry| entry.route.handler.eq_ignore_ascii_case(handler)) {
+                Some(entry) => entry.enabled = false,
+                None => problems.push(format!("disable {handler:?}: no route has this handler name")),
+            }
+        }
+        for entry in &mut table.entries {
+            let mut policies = Vec::new();
+            for text in entry.route.policies {
+                match extensions.policies.parse(text) {
+                    Ok(policy) => policies.push(policy),
+                    Err(error) => problems.push(format!("route {:?}: {error}", entry.route.handler)),
+                }
+            }
+            entry.policies = Arc::from(policies);
+        }
         for (handler, settings) in config {
             let key = format!("routes.{handler:?}");
-            let Some(entry) = table.entries.iter_mut().find(|entry| entry.route.handler.eq_ignore_ascii_case(handler))
+            let Some(index) = table.entries.iter().position(|entry| entry.route.handler.eq_ignore_ascii_case(handler))
             else {
-                let known: Vec<&str> = ROUTES.iter().map(|route| route.handler).collect();
-                problems.push(format!("{key}: no route has this handler name (known: {})", known.join(", ")));
+                problems.push(format!("{key}: no route has this handler name (known: {})", known(&table)));
                 continue;
             };
-            entry.enabled = settings.enabled;
-            let mut policies = Vec::new();
+            let entry = &mut table.entries[index];
+            // A route the application removed stays removed.
+            entry.enabled = entry.enabled && settings.enabled;
+            let mut policies = entry.policies.to_vec();
             for text in &settings.policies {
-                match RoutePolicy::parse(text) {
+                match extensions.policies.parse(text) {
                     Ok(policy) => policies.push(policy),
                     Err(error) => problems.push(format!("{key}.policies: {error}")),
                 }
@@ -336,11 +403,12 @@ impl RouteTable {
         }
     }
 
-    /// The table `[routes]` describes, with the routes of features the configuration leaves
-    /// off disabled (whatever `[routes]` says of them): access requests unless
-    /// `admin.access_requests.enabled`.
-    pub fn for_config(config: &crate::config::Config) -> Result<Self, Vec<String>> {
-        let mut table = Self::from_config(&config.routes)?;
+    /// The table `[routes]` and `extensions` describe, with the routes of features the
+    /// configuration leaves off disabled (whatever `[routes]` says of them): access requests
+    /// unless `admin.access_requests.enabled`, the Medusa dialect unless `medusa.enabled`
+    /// (else mounted at `medusa.prefix`).
+    pub fn for_config(config: &crate::config::Config, extensions: &Extensions) -> Result<Self, Vec<String>> {
+        let mut table = Self::from_config_with(&config.routes, extensions)?;
         if !config.admin.access_requests.enabled {
             for entry in &mut table.entries {
                 if entry.route.handler.starts_with(ACCESS_REQUEST_HANDLERS) {
@@ -348,7 +416,7 @@ impl RouteTable {
                 }
             }
         }
-        Ok(table)
+        Ok(table.with_medusa(config.medusa.mount()))
     }
 
     /// The table with the Medusa dialect mounted at `mount` (`medusa.prefix`), or, with
@@ -466,8 +534,21 @@ pub fn router(state: AppState) -> Router<AppState> {
             rate: state.limits.policy(route),
             policies: entry.policies.clone(),
             path_id: path_id_segment(route.path),
+            wrap: entry.wrap.clone(),
         });
-        let endpoint = (route.mount)(method_filter(&route.method))
+        let mounted = match &entry.added {
+            Some(added) => {
+                let added = added.clone();
+                axum::routing::on(
+                    method_filter(&route.method),
+                    move |State(state): State<AppState>, request: Request| {
+                        crate::http::added::answer(state, added.clone(), request)
+                    },
+                )
+            }
+            None => (route.mount)(method_filter(&route.method)),
+        };
+        let endpoint = mounted
             .route_layer(middleware::from_fn_with_state(state.clone(), move |state, request, next| {
                 guard(state, route, checks.clone(), request, next)
             }));
@@ -524,11 +605,18 @@ fn path_id_segment(path: &str) -> Option<usize> {
     path.split('/').position(|segment| segment == "{id}" || segment == "{user_id}")
 }
 
-/// What the guard checks besides the action: the rate limits and the configured policies.
+/// What the guard checks besides the action: the rate limits and the configured policies;
+/// and the code an application wraps the handler in.
 struct Checks {
     rate: Option<Arc<RatePolicy>>,
     policies: Arc<[RoutePolicy]>,
     path_id: Option<usize>,
+    wrap: Option<Arc<Wrap>>,
+}
+
+/// The id segment `index` of `path` names, in `surface`'s id format.
+pub(crate) fn path_id_at(surface: &Surface, path: &str, index: Option<usize>) -> Option<i64> {
+    index.and_then(|index| path.split('/').nth(index).and_then(|raw| (surface.path_id)(raw)))
 }
 
 /// Resolves the caller once, checks the route's action (an admin on a surface open to both
@@ -598,9 +686,7 @@ async fn guard(
         Ok(caller) if !checks.policies.is_empty() => {
             let policy_request = PolicyRequest {
                 caller: caller.as_ref(),
-                path_id: checks.path_id.and_then(|index| {
-                    request.uri().path().split('/').nth(index).and_then(|raw| (route.surface.path_id)(raw))
-                }),
+                path_id: path_id_at(route.surface, request.uri().path(), checks.path_id),
                 client_ip: request.extensions().get::<ClientIp>().map(|ClientIp(address)| *address),
             };
             state.domain.check_route_policies(&checks.policies, policy_request).await.map(|()| caller)
@@ -612,12 +698,27 @@ async fn guard(
     let mut response = match (authorized, storable) {
         (Err(error), _) => route.surface.render_domain(error),
         (Ok(_), Err(failure)) => route.surface.render_http(failure),
-        (Ok(caller), Ok(())) => {
-            if let Some(caller) = caller {
-                request.extensions_mut().insert(caller);
+        (Ok(caller), Ok(())) => match &checks.wrap {
+            None => {
+                if let Some(caller) = caller {
+                    request.extensions_mut().insert(caller);
+                }
+                route.surface.finish(next.run(request).await)
             }
-            route.surface.finish(next.run(request).await)
-        }
+            Some(wrap) => {
+                let view = RequestView {
+                    method: request.method().clone(),
+                    path: request.uri().path().to_owned(),
+                    caller: caller.clone(),
+                    path_id: path_id_at(route.surface, request.uri().path(), checks.path_id),
+                    client_ip: request.extensions().get::<ClientIp>().map(|ClientIp(address)| *address),
+                };
+                if let Some(caller) = caller {
+                    request.extensions_mut().insert(caller);
+                }
+                crate::http::added::wrapped(route.surface, wrap, view, request, next).await
+            }
+        },
     };
     if let Some(info) = limited {
         info.apply(response.headers_mut(), route.surface.strapi_rate_limit_headers);

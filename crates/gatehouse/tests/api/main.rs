@@ -16,6 +16,7 @@ mod cors;
 mod durability;
 mod edge;
 mod events;
+mod extend;
 mod http_basics;
 mod lifecycle;
 mod medusa;

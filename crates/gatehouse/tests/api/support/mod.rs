@@ -37,6 +37,7 @@ pub struct TestServerBuilder {
     tweaks: Vec<ConfigTweak>,
     clock: Option<Arc<ManualClock>>,
     database_url: Option<String>,
+    extensions: gatehouse::extend::Extensions,
 }
 
 impl TestServerBuilder {
@@ -49,6 +50,12 @@ impl TestServerBuilder {
     /// Runs the server on a manual clock that the test moves.
     pub fn with_manual_clock(mut self) -> Self {
         self.clock = Some(Arc::new(ManualClock::new()));
+        self
+    }
+
+    /// Runs with an application's customizations (see `gatehouse::extend`).
+    pub fn with_extensions(mut self, extensions: gatehouse::extend::Extensions) -> Self {
+        self.extensions = extensions;
         self
     }
 
@@ -80,7 +87,7 @@ impl TestServerBuilder {
             Some(manual) => manual.clone(),
             None => Arc::new(SystemClock),
         };
-        let app = App::build_with_clock(&config, clock).await.expect("the application builds");
+        let app = App::build_with_clock_and(&config, clock, &self.extensions).await.expect("the application builds");
         let domain = app.domain().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -163,7 +170,7 @@ impl TestServer {
 
     /// A builder for a server with changes.
     pub fn builder() -> TestServerBuilder {
-        TestServerBuilder { tweaks: Vec::new(), clock: None, database_url: None }
+        TestServerBuilder { tweaks: Vec::new(), clock: None, database_url: None, extensions: Default::default() }
     }
 
     /// The domain behind the server (read-only checks).
