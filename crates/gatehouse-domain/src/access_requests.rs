@@ -78,7 +78,7 @@ fn payload(request: &AccessRequest) -> Value {
         "firstname": request.firstname,
         "lastname": request.lastname,
         "message": request.message,
-        "createdAt": request.created_at,
+        "requestedAt": request.created_at,
         "expiresAt": request.expires_at,
     })
 }
