@@ -162,15 +162,15 @@ impl Domain {
                 errors.push(FieldError::new("lifespan", message).with_value(json!(lifespan)));
             }
         }
-        let actions: Vec<String> = match input.kind {
-            ApiTokenKind::Custom => match self.actions.grantable_names(&input.actions, ActionRealm::Content) {
-                Ok(names) => names,
-                Err(error) => {
-                    errors.push(error);
-                    Vec::new()
-                }
-            },
-            _ => Vec::new(),
+        // Names are checked whatever the type, so a typo is never taken silently; only a
+        // custom token keeps them (the other types grant a fixed set).
+        let actions: Vec<String> = match self.actions.grantable_names(&input.actions, ActionRealm::Content) {
+            Ok(names) if input.kind == ApiTokenKind::Custom => names,
+            Ok(_) => Vec::new(),
+            Err(error) => {
+                errors.push(error);
+                Vec::new()
+            }
         };
         errors.into_result()?;
         Ok(NewApiToken {

@@ -114,8 +114,9 @@ impl UpdateAdminRequest {
             blocked: fields.optional_bool("blocked"),
             password: fields.present_string("password").map(Secret::from),
             current_password: fields.optional_string("currentPassword").map(Secret::from),
-            username: body.get("username").cloned(),
-            prefered_language: body.get("preferedLanguage").cloned(),
+            // Ignored, but typed as documented: a string or null.
+            username: fields.optional_string("username").map(Value::String),
+            prefered_language: fields.optional_string("preferedLanguage").map(Value::String),
         };
         fields.finish()?;
         Ok(Self { roles: id_list(body, "roles")?, ..request })

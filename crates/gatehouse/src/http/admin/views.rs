@@ -196,7 +196,7 @@ pub struct ApiTokenView {
     pub last_used_at: Option<Timestamp>,
     /// `read-only`, `full-access` or `custom`.
     #[serde(rename = "type")]
-    #[schema(value_type = String, pattern = "^(read-only|full-access|custom)$")]
+    #[schema(value_type = String, pattern = "^(read-only|full-access|custom|scim)$")]
     pub token_type: &'static str,
     /// Lifetime in milliseconds, as text (Strapi's), or null for unlimited.
     #[schema(pattern = "^[0-9]+$")]
