@@ -11,6 +11,7 @@
 //! Imports the backends and `classify`; none of them imports this.
 
 use crate::classify::classify;
+use crate::inline_reads::InlineReads;
 use crate::rows::{decoded, Columns, RowExt};
 use crate::{postgres, sqlite};
 use gatehouse_domain::ports::StoreError;
@@ -46,6 +47,8 @@ pub(crate) enum Pools {
         read: SqlitePool,
         /// The single-connection write pool.
         write: SqlitePool,
+        /// Short reads on the calling thread (the hot user reads).
+        inline: InlineReads,
     },
     /// One pool for everything.
     Postgres(PgPool),
@@ -253,14 +256,22 @@ impl SqlStore {
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
         let url = options.url.as_str();
         let pools = if url.starts_with("sqlite:") {
-            let (read, write) = sqlite::open(url, options.max_connections, options.busy_timeout).await?;
-            Pools::Sqlite { read, write }
+            let (read, write, path) = sqlite::open(url, options.max_connections, options.busy_timeout).await?;
+            Pools::Sqlite { read, write, inline: InlineReads::new(&path, options.busy_timeout) }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Pools::Postgres(postgres::open(url, options.max_connections).await?)
         } else {
             return Err(StoreError::Other("the database URL must start with sqlite: or postgres:".into()));
         };
         Ok(Self { pools })
+    }
+
+    /// The inline read path, on SQLite (see [`crate::inline_reads`]).
+    pub(crate) fn inline_reads(&self) -> Option<&InlineReads> {
+        match &self.pools {
+            Pools::Sqlite { inline, .. } => Some(inline),
+            Pools::Postgres(_) => None,
+        }
     }
 
     /// Applies pending migrations of this backend.

@@ -16,6 +16,8 @@
 //!   three "actions of an owner" tables.
 //! - `db`: [`StoreOptions`], [`SqlStore`], [`SqlTx`], the `on_pool!`/`on_tx!` dispatch and the
 //!   fetch helpers.
+//! - `inline_reads`: short SQLite reads on the calling thread (the hot user reads), declining
+//!   to the read pool whatever is long or fails.
 //! - `rows`: reading rows by position, the same for both backends. `like`: `LIKE` escaping.
 //! - `classify`: driver errors to [`StoreError`], handing database errors to the backend's
 //!   classifier.
@@ -33,6 +35,7 @@ mod conflict_keys;
 mod db;
 mod events;
 mod grants;
+mod inline_reads;
 mod invites;
 mod like;
 mod mail;

@@ -14,6 +14,7 @@ use sqlx::error::DatabaseError;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteError, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -27,13 +28,13 @@ const CONSTRAINT_PRIMARYKEY: i32 = 1555;
 /// `SQLITE_CONSTRAINT_UNIQUE`.
 const CONSTRAINT_UNIQUE: i32 = 2067;
 
-/// The read pool and the single-connection write pool of one database file. A failure names
-/// the file and carries the driver's text.
+/// The read pool and the single-connection write pool of one database file, and the file's
+/// path. A failure names the file and carries the driver's text.
 pub(crate) async fn open(
     url: &str,
     max_connections: u32,
     busy_timeout: Duration,
-) -> Result<(SqlitePool, SqlitePool), StoreError> {
+) -> Result<(SqlitePool, SqlitePool, PathBuf), StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|error| StoreError::Other(format!("bad SQLite URL: {error}")))?
         .create_if_missing(true)
@@ -44,7 +45,8 @@ pub(crate) async fn open(
         // LIKE is case-sensitive on PostgreSQL; make SQLite agree (case-insensitive operators
         // compare folded copies instead).
         .pragma("case_sensitive_like", "ON");
-    let path = options.get_filename().display().to_string();
+    let file = options.get_filename().to_owned();
+    let path = file.display().to_string();
     let failed = |error: sqlx::Error| StoreError::Other(format!("cannot open the SQLite database {path}: {error}"));
     // The writer is opened first so the file (and WAL mode) exist before readers connect.
     let write = SqlitePoolOptions::new()
@@ -60,7 +62,7 @@ pub(crate) async fn open(
         .connect_with(options)
         .await
         .map_err(failed)?;
-    Ok((read, write))
+    Ok((read, write, file))
 }
 
 /// Turns an error SQLite reported into a [`StoreError`], by extended result code:

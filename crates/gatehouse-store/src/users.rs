@@ -17,7 +17,8 @@ use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::values::UserSettings;
 use gatehouse_domain::Secret;
 use query::Users;
-use sea_query::{Expr, InsertStatement, Query};
+use sea_query::{Expr, InsertStatement, Query, SqliteQueryBuilder};
+use sea_query_rusqlite::RusqliteBinder;
 
 /// The user columns every user query selects, in the order [`read`] takes them.
 macro_rules! user_columns {
@@ -134,7 +135,16 @@ fn insert_statement(users: &[NewUser]) -> Result<InsertStatement, StoreError> {
 }
 
 /// See [`gatehouse_domain::ports::Store::find_user`].
+#[allow(
+    clippy::redundant_closure,
+    reason = "`read` alone is instantiated for one row lifetime; the closure is for all"
+)]
 pub(crate) async fn find_user(store: &SqlStore, id: UserId) -> Result<Option<User>, StoreError> {
+    if let Some(found) =
+        store.inline_reads().and_then(|inline| inline.fetch_all(FIND_USER, &[&id.0], |columns| read(columns)))
+    {
+        return Ok(found.into_iter().next());
+    }
     on_pool!(store, |pool| fetch_optional(sqlx::query(FIND_USER).bind(id.0), pool, read).await)
 }
 
@@ -174,19 +184,33 @@ pub(crate) async fn user_identity_taken(
 pub(crate) async fn list_users(store: &SqlStore, user_query: &UserQuery) -> Result<Vec<UserWithRole>, StoreError> {
     let statement = query::select_users(user_query, COLUMNS);
     let with_role = user_query.with_role;
+    if let Some(inline) = store.inline_reads() {
+        let (sql, values) = statement.build_rusqlite(SqliteQueryBuilder);
+        if let Some(users) = inline.fetch_all(&sql, &values.as_params(), |columns| read_with_role(columns, with_role)) {
+            return Ok(users);
+        }
+    }
     on_pool_built!(store, statement, |pool, sql, values| {
-        fetch_all(sqlx::query_with(&sql, values), pool, |columns| {
-            let user = read(columns)?;
-            let role = if with_role { Some(roles::read(columns)?) } else { None };
-            Ok(UserWithRole { user, role })
-        })
-        .await
+        fetch_all(sqlx::query_with(&sql, values), pool, |columns| read_with_role(columns, with_role)).await
     })
+}
+
+/// A user, then its role's columns when the statement joined them.
+fn read_with_role(columns: &mut Columns<'_, impl RowExt>, with_role: bool) -> Result<UserWithRole, sqlx::Error> {
+    let user = read(columns)?;
+    let role = if with_role { Some(roles::read(columns)?) } else { None };
+    Ok(UserWithRole { user, role })
 }
 
 /// See [`gatehouse_domain::ports::Store::count_users`].
 pub(crate) async fn count_users(store: &SqlStore, filter: &Filter) -> Result<u64, StoreError> {
     let statement = query::count_users(filter);
+    if let Some(inline) = store.inline_reads() {
+        let (sql, values) = statement.build_rusqlite(SqliteQueryBuilder);
+        if let Some(counted) = inline.fetch_all(&sql, &values.as_params(), |columns| columns.count()) {
+            return Ok(counted.into_iter().next().unwrap_or_default());
+        }
+    }
     on_pool_built!(store, statement, |pool, sql, values| {
         fetch_one(sqlx::query_with(&sql, values), pool, |columns| columns.count()).await
     })
@@ -301,4 +325,68 @@ pub(crate) async fn update_user(
 /// See [`gatehouse_domain::ports::StoreTx::delete_user`]: one `DELETE … RETURNING`.
 pub(crate) async fn delete_user(tx: &mut SqlTx, id: UserId) -> Result<Option<User>, StoreError> {
     on_tx!(tx, |conn| fetch_optional(sqlx::query(DELETE_USER).bind(id.0), conn, read).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::StoreOptions;
+    use gatehouse_domain::query::{FieldRef, Operator, UserField};
+
+    fn new_user(n: u32) -> NewUser {
+        NewUser {
+            document_id: format!("doc{n:021}"),
+            username: format!("user{n}"),
+            username_folded: format!("user{n}"),
+            email: format!("user{n}@example.com"),
+            email_folded: format!("user{n}@example.com"),
+            provider: "local".to_owned(),
+            password_hash: None,
+            confirmed: true,
+            blocked: false,
+            role_id: RoleId(1),
+            name: Some(format!("User {n}")),
+            settings: None,
+            external_id: None,
+            profile: Some(serde_json::json!({"n": n})),
+            now: Timestamp::from_millis(1_700_000_000_000),
+        }
+    }
+
+    /// The hot reads must be answered inline, not silently handed to the pool: statement text,
+    /// bound values and row decoding all have to work through rusqlite.
+    #[tokio::test]
+    #[allow(
+        clippy::redundant_closure,
+        reason = "`read` alone is instantiated for one row lifetime; the closure is for all"
+    )]
+    async fn the_hot_user_reads_are_answered_inline_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("inline.db").display());
+        let store = SqlStore::connect(&StoreOptions::new(url)).await.unwrap();
+        store.migrate().await.unwrap();
+        insert_users_bulk(&store, &(1..=30).map(new_user).collect::<Vec<_>>()).await.unwrap();
+        let inline = store.inline_reads().unwrap();
+
+        let found = inline.fetch_all(FIND_USER, &[&7_i64], |columns| read(columns)).unwrap();
+        assert_eq!(found[0].username, "user7");
+        assert_eq!(found[0].profile, Some(serde_json::json!({"n": 7})));
+
+        let by_email = UserQuery {
+            filter: Filter::compare(FieldRef::User(UserField::Email), Operator::Eq, &["user9@example.com".into()], "t")
+                .unwrap(),
+            with_role: true,
+            ..UserQuery::default()
+        };
+        let (sql, values) = query::select_users(&by_email, COLUMNS).build_rusqlite(SqliteQueryBuilder);
+        let page = inline.fetch_all(&sql, &values.as_params(), |columns| read_with_role(columns, true)).unwrap();
+        assert_eq!(page.len(), 1);
+        assert_eq!(page[0].user.email, "user9@example.com");
+        assert!(page[0].role.is_some());
+        assert_eq!(list_users(&store, &by_email).await.unwrap(), page, "the same answer as the store gives");
+
+        let (sql, values) = query::count_users(&Filter::everything()).build_rusqlite(SqliteQueryBuilder);
+        let counted = inline.fetch_all(&sql, &values.as_params(), |columns| columns.count()).unwrap();
+        assert_eq!(counted, [30]);
+    }
 }
