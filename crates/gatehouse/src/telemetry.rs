@@ -3,7 +3,8 @@
 //!
 //! Lines go to standard error through a background writer thread, so a request never waits on
 //! a `write` to a slow terminal or pipe (the access log writes one line per request). The writer
-//! blocks rather than drops lines when it falls behind.
+//! blocks rather than drops lines when it falls behind. It writes the lines queued at each
+//! wake-up with one `write` (a buffer flushed whenever the queue is empty), not one per line.
 
 use crate::config::{LogConfig, LogFormat};
 use std::io::IsTerminal;
@@ -15,7 +16,7 @@ use tracing_subscriber::EnvFilter;
 #[must_use = "dropping the guard stops the log writer"]
 pub fn init(config: &LogConfig) -> Option<WorkerGuard> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.level));
-    let (writer, guard) = NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
+    let (writer, guard) = NonBlockingBuilder::default().lossy(false).finish(std::io::BufWriter::new(std::io::stderr()));
     // Colour codes only for a person at a terminal, never in a file or a log collector.
     let ansi = std::io::stderr().is_terminal();
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(writer);
