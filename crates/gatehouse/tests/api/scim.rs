@@ -230,3 +230,41 @@ async fn scim_writes_emit_the_same_user_events_as_every_surface() {
         assert!(types.iter().any(|found| found == kind), "no {kind} in {types:?}");
     }
 }
+
+#[tokio::test]
+async fn deleting_with_deactivate_blocks_the_user_who_stays_readable_and_keeps_the_user_name() {
+    let server = TestServer::builder()
+        .with_config(|config| config.scim.delete = gatehouse::config::ScimDelete::Deactivate)
+        .spawn()
+        .await;
+    let token = scim_token(&server).await;
+    let (jwt, user) = server.register("hazel").await;
+    let path = format!("/scim/v2/Users/{}", user["id"]);
+    let before = server.events().await.len();
+
+    let deleted = send(&server, reqwest::Method::DELETE, &path, None, &token).await;
+
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    assert_eq!(server.get("/api/users/me", Some(&jwt)).await.status, StatusCode::UNAUTHORIZED);
+    let found = send(&server, reqwest::Method::GET, &path, None, &token).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(found.json()["active"], false);
+    let types: Vec<String> = server.events().await.into_iter().skip(before).map(|event| event.event_type).collect();
+    for kind in ["user.updated", "user.blocked", "session.revoked"] {
+        assert!(types.iter().any(|found| found == kind), "no {kind} in {types:?}");
+    }
+    assert!(!types.iter().any(|found| found == "user.deleted"), "{types:?}");
+    // The userName stays taken: the provider re-activates the user rather than creating it again.
+    let again = send(
+        &server,
+        reqwest::Method::POST,
+        "/scim/v2/Users",
+        Some(json!({"schemas": [USER], "userName": "hazel"})),
+        &token,
+    )
+    .await;
+    assert_scim_error(&again, StatusCode::CONFLICT, Some("uniqueness"));
+    let patch = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": true}]});
+    let revived = send(&server, reqwest::Method::PATCH, &path, Some(patch), &token).await;
+    assert_eq!(revived.json()["active"], true, "{}", revived.text);
+}
