@@ -268,3 +268,25 @@ async fn deleting_with_deactivate_blocks_the_user_who_stays_readable_and_keeps_t
     let revived = send(&server, reqwest::Method::PATCH, &path, Some(patch), &token).await;
     assert_eq!(revived.json()["active"], true, "{}", revived.text);
 }
+
+#[tokio::test]
+async fn the_unfiltered_total_follows_creates_and_deletes() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    let total = |answer: Answer| answer.json()["totalResults"].as_u64().unwrap();
+    let list = "/scim/v2/Users?startIndex=1&count=1";
+    let before = total(send(&server, reqwest::Method::GET, list, None, &token).await);
+    let first = create_user(&server, &token, json!({"schemas": [USER], "userName": "ivy"})).await;
+    create_user(&server, &token, json!({"schemas": [USER], "userName": "jay"})).await;
+    server.register("kim").await;
+    assert_eq!(total(send(&server, reqwest::Method::GET, list, None, &token).await), before + 3);
+
+    let path = format!("/scim/v2/Users/{}", first["id"].as_str().unwrap());
+    assert_eq!(send(&server, reqwest::Method::DELETE, &path, None, &token).await.status, StatusCode::NO_CONTENT);
+
+    let page = send(&server, reqwest::Method::GET, list, None, &token).await.json();
+    assert_eq!(page["totalResults"], before + 2);
+    assert_eq!(page["itemsPerPage"], 1);
+    let counted = send(&server, reqwest::Method::GET, "/scim/v2/Users?count=0", None, &token).await;
+    assert_eq!(total(counted), before + 2);
+}
