@@ -125,7 +125,8 @@ pub trait Store: Send + Sync + 'static {
     /// The users matching a query, in its order and window, with roles when asked.
     async fn list_users(&self, query: &UserQuery) -> Result<Vec<UserWithRole>, StoreError>;
 
-    /// How many users match a filter.
+    /// How many users match a filter, exactly. Without a condition ([`Filter::is_everything`])
+    /// this reads a maintained total rather than counting every row.
     async fn count_users(&self, filter: &Filter) -> Result<u64, StoreError>;
 
     /// One role by its stable public id.

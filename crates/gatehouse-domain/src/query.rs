@@ -329,6 +329,12 @@ impl Filter {
         Filter::All(Vec::new())
     }
 
+    /// Whether this is [`Filter::everything`]: no condition at all (a store may then answer a
+    /// count without counting).
+    pub fn is_everything(&self) -> bool {
+        matches!(self, Filter::All(children) if children.is_empty())
+    }
+
     /// The users whose account is in `state` (see [`AccountState`]).
     pub fn in_state(state: AccountState) -> Filter {
         let flag = |field: UserField, value: bool| Filter::Compare {

@@ -44,6 +44,8 @@ pub struct Config {
     pub audit: AuditConfig,
     /// `[medusa]`
     pub medusa: MedusaConfig,
+    /// `[scim]`
+    pub scim: ScimConfig,
     /// `[routes."<handler>"]`: per-route policies, enabled flag and rate limit.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub routes: BTreeMap<String, RouteConfig>,
@@ -492,6 +494,38 @@ impl MedusaConfig {
     }
 }
 
+/// `[scim]`: what the SCIM surface provisions and what its DELETE does.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct ScimConfig {
+    /// `delete` or `deactivate`.
+    pub delete: ScimDelete,
+    /// `end-users` or `admins`.
+    pub realm: ScimRealm,
+}
+
+/// `scim.delete`: what `DELETE /scim/v2/Users/{id}` does.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScimDelete {
+    /// The user is deleted, with their sessions.
+    #[default]
+    Delete,
+    /// The user is blocked (their sessions end) and stays, `active: false`.
+    Deactivate,
+}
+
+/// `scim.realm`: whose accounts `/scim/v2/Users` provisions.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScimRealm {
+    /// The end users; groups are the end-user roles.
+    #[default]
+    EndUsers,
+    /// The admin users; groups are the admin roles.
+    Admins,
+}
+
 /// `[audit]`
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
@@ -893,6 +927,11 @@ impl Config {
 
         p.range("audit.retention_days", self.audit.retention_days, 1, 3650);
 
+        if self.scim.realm == ScimRealm::Admins {
+            // Refused rather than warned: serving the end users to a provider that means to
+            // provision admins would create the wrong accounts.
+            p.push("scim.realm", "\"admins\" is not built yet (only \"end-users\")");
+        }
         if let Some(problem) = self.medusa.prefix_problem() {
             p.0.push(problem);
         }

@@ -176,6 +176,7 @@ impl App {
                 cors_origins: config.server.cors_origins.clone(),
                 trusted_proxies: http::client_ip::TrustedProxies::parse(&config.server.trusted_proxies)
                     .map_err(|problem| anyhow::anyhow!("server.trusted_proxies: {problem}"))?,
+                scim: config.scim.clone(),
             }),
             limits: Arc::new(http::ratelimit::RateLimits::with_routes(
                 &config.effective_rate_limit(),

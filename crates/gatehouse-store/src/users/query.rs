@@ -241,9 +241,26 @@ pub(crate) fn select_users(query: &UserQuery, user_columns: &'static str) -> Sel
 /// The offset from which a page finds its ids first (see [`select_users`]).
 const DEFERRED_JOIN_FROM: u64 = 1_000;
 
-/// `SELECT COUNT(*) AS count FROM users [LEFT JOIN roles] WHERE …`
+/// The one-row table holding the number of users, kept by triggers (migration 0012).
+#[derive(Iden, Clone, Copy)]
+enum UserCount {
+    Table,
+    Id,
+    Total,
+}
+
+/// `SELECT COUNT(*) AS count FROM users [LEFT JOIN roles] WHERE …`, or, without a condition,
+/// `SELECT total AS count FROM user_count WHERE id = 1`: the maintained total (migration 0012)
+/// instead of a scan of the whole table.
 pub(crate) fn count_users(filter: &Filter) -> SelectStatement {
     let mut select = Query::select();
+    if filter.is_everything() {
+        select
+            .from(UserCount::Table)
+            .expr_as(Expr::col(UserCount::Total), Alias::new("count"))
+            .and_where(Expr::col(UserCount::Id).eq(1));
+        return select;
+    }
     select.from(Users::Table).expr_as(Expr::col((Users::Table, Users::Id)).count(), Alias::new("count"));
     if filter.mentions_role() {
         join_roles(&mut select);

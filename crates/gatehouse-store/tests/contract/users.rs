@@ -3,10 +3,11 @@
 use crate::{insert_user, new_user, open, NOW};
 use gatehouse_domain::ids::{RoleId, UserId};
 use gatehouse_domain::model::{NewUser, Role, UserChanges};
-use gatehouse_domain::ports::{ConflictKey, StoreError};
+use gatehouse_domain::ports::{ConflictKey, Store, StoreError};
 use gatehouse_domain::query::{FieldRef, Filter, Operator, RoleField, SortKey, UserField, UserQuery, Window};
 use gatehouse_domain::values::UserSettings;
 use serde_json::json;
+use std::sync::Arc;
 
 fn filter(field: FieldRef, operator: Operator, raw: &[&str]) -> Filter {
     let raw: Vec<String> = raw.iter().map(|text| (*text).to_owned()).collect();
@@ -233,4 +234,31 @@ async fn deleting_a_user_returns_it_and_takes_its_sessions() {
     tx.commit().await.unwrap();
     assert!(store.find_user(ivan.id).await.unwrap().is_none());
     assert!(store.find_session_with_user(&session.id).await.unwrap().is_none());
+}
+
+/// The maintained total and a real count over every row (a filter that holds for every row but
+/// is not `everything`, so the store counts the table for it).
+async fn totals(store: &Arc<dyn Store>) -> (u64, u64) {
+    let counted = Filter::Not(Box::new(Filter::Any(Vec::new())));
+    (store.count_users(&Filter::everything()).await.unwrap(), store.count_users(&counted).await.unwrap())
+}
+
+#[tokio::test]
+async fn the_maintained_total_follows_inserts_deletes_and_rollbacks() {
+    let (_db, store) = open().await;
+    let (before, counted) = totals(&store).await;
+    assert_eq!(before, counted);
+    let one = insert_user(&store, "one", "one@example.com").await;
+    insert_user(&store, "two", "two@example.com").await;
+    assert_eq!(totals(&store).await, (before + 2, before + 2));
+
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_user(&new_user("three", "three@example.com")).await.unwrap();
+    drop(tx);
+    assert_eq!(totals(&store).await, (before + 2, before + 2), "a rolled-back insert is not counted");
+
+    let mut tx = store.begin().await.unwrap();
+    tx.delete_user(one.id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(totals(&store).await, (before + 1, before + 1));
 }

@@ -91,6 +91,8 @@ pub struct SurfaceSettings {
     pub cors_origins: Vec<String>,
     /// Proxies whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
     pub trusted_proxies: client_ip::TrustedProxies,
+    /// What the SCIM surface provisions and what its DELETE does (`[scim]`).
+    pub scim: crate::config::ScimConfig,
 }
 
 /// The complete application router.

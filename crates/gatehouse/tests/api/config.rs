@@ -209,3 +209,19 @@ fn keys_without_effect_are_accepted_with_a_warning() {
     assert!(!stdout.contains("# warning: server.cors_origins"), "CORS is built: {stdout}");
     assert!(!stdout.contains("# warning: server.trusted_proxies"), "trusted proxies are read: {stdout}");
 }
+
+#[test]
+fn scim_settings_take_their_documented_words_only() {
+    let good = env(&[("GATEHOUSE_SCIM__DELETE", "deactivate"), ("GATEHOUSE_SCIM__REALM", "end-users")]);
+    let checked = Config::check_from(&Overrides::default(), &good).unwrap();
+    assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+    assert_eq!(checked.config.scim.delete, gatehouse::config::ScimDelete::Deactivate);
+    assert_eq!(checked.config.scim.realm, gatehouse::config::ScimRealm::EndUsers);
+
+    let bad = env(&[("GATEHOUSE_SCIM__DELETE", "remove"), ("GATEHOUSE_SCIM__REALM", "staff")]);
+    let checked = Config::check_from(&Overrides::default(), &bad).unwrap();
+    let report = checked.problems.join("\n");
+    for key in ["scim.delete", "scim.realm"] {
+        assert!(report.lines().any(|line| line.starts_with(key)), "{key} is reported in:\n{report}");
+    }
+}

@@ -230,3 +230,63 @@ async fn scim_writes_emit_the_same_user_events_as_every_surface() {
         assert!(types.iter().any(|found| found == kind), "no {kind} in {types:?}");
     }
 }
+
+#[tokio::test]
+async fn deleting_with_deactivate_blocks_the_user_who_stays_readable_and_keeps_the_user_name() {
+    let server = TestServer::builder()
+        .with_config(|config| config.scim.delete = gatehouse::config::ScimDelete::Deactivate)
+        .spawn()
+        .await;
+    let token = scim_token(&server).await;
+    let (jwt, user) = server.register("hazel").await;
+    let path = format!("/scim/v2/Users/{}", user["id"]);
+    let before = server.events().await.len();
+
+    let deleted = send(&server, reqwest::Method::DELETE, &path, None, &token).await;
+
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    assert_eq!(server.get("/api/users/me", Some(&jwt)).await.status, StatusCode::UNAUTHORIZED);
+    let found = send(&server, reqwest::Method::GET, &path, None, &token).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert_eq!(found.json()["active"], false);
+    let types: Vec<String> = server.events().await.into_iter().skip(before).map(|event| event.event_type).collect();
+    for kind in ["user.updated", "user.blocked", "session.revoked"] {
+        assert!(types.iter().any(|found| found == kind), "no {kind} in {types:?}");
+    }
+    assert!(!types.iter().any(|found| found == "user.deleted"), "{types:?}");
+    // The userName stays taken: the provider re-activates the user rather than creating it again.
+    let again = send(
+        &server,
+        reqwest::Method::POST,
+        "/scim/v2/Users",
+        Some(json!({"schemas": [USER], "userName": "hazel"})),
+        &token,
+    )
+    .await;
+    assert_scim_error(&again, StatusCode::CONFLICT, Some("uniqueness"));
+    let patch = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": true}]});
+    let revived = send(&server, reqwest::Method::PATCH, &path, Some(patch), &token).await;
+    assert_eq!(revived.json()["active"], true, "{}", revived.text);
+}
+
+#[tokio::test]
+async fn the_unfiltered_total_follows_creates_and_deletes() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    let total = |answer: Answer| answer.json()["totalResults"].as_u64().unwrap();
+    let list = "/scim/v2/Users?startIndex=1&count=1";
+    let before = total(send(&server, reqwest::Method::GET, list, None, &token).await);
+    let first = create_user(&server, &token, json!({"schemas": [USER], "userName": "ivy"})).await;
+    create_user(&server, &token, json!({"schemas": [USER], "userName": "jay"})).await;
+    server.register("kim").await;
+    assert_eq!(total(send(&server, reqwest::Method::GET, list, None, &token).await), before + 3);
+
+    let path = format!("/scim/v2/Users/{}", first["id"].as_str().unwrap());
+    assert_eq!(send(&server, reqwest::Method::DELETE, &path, None, &token).await.status, StatusCode::NO_CONTENT);
+
+    let page = send(&server, reqwest::Method::GET, list, None, &token).await.json();
+    assert_eq!(page["totalResults"], before + 2);
+    assert_eq!(page["itemsPerPage"], 1);
+    let counted = send(&server, reqwest::Method::GET, "/scim/v2/Users?count=0", None, &token).await;
+    assert_eq!(total(counted), before + 2);
+}

@@ -2,6 +2,7 @@
 //! surface (`create_user`, `update_user`, `delete_user`, the one users query). `active=false`
 //! blocks the user, which ends every session at once.
 
+use crate::config::ScimDelete;
 use crate::http::rejection::JsonObject;
 use crate::http::scim::filter::user_filter;
 use crate::http::scim::list::ListParams;
@@ -15,6 +16,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use gatehouse_domain::action::Action;
 use gatehouse_domain::crypto::token::random_hex;
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::model::{AccountState, UserWithRole};
@@ -294,9 +296,12 @@ pub async fn scim_patch_user(
     replace(&state, &caller, id, write, &headers).await
 }
 
-/// Delete a user, with their sessions (204).
+/// Delete a user, with their sessions (204). With `scim.delete = "deactivate"` the user is
+/// blocked instead (their sessions end) and stays readable with `active: false`; a later
+/// `POST` with the same `userName` is then a 409 `uniqueness` (re-activate with `PATCH`).
 ///
-/// Action `plugin::users-permissions.user.destroy`. Events: `session.revoked`, `user.deleted`.
+/// Action `plugin::users-permissions.user.destroy`. Events: `session.revoked`, `user.deleted`;
+/// when deactivating, those of a block: `user.updated`, `user.blocked`, `session.revoked`.
 #[utoipa::path(
     delete, path = "/scim/v2/Users/{id}", tag = "scim", operation_id = "scim_delete_user",
     params(("id" = String, Path, description = "The user's id")),
@@ -319,6 +324,13 @@ pub async fn scim_delete_user(
         let current = find(&state, &caller, id).await?;
         check_if_match(&headers, &user_version(&current.user))?;
     }
-    state.domain.delete_user(&caller, id).await?;
+    match state.surface.scim.delete {
+        ScimDelete::Delete => {
+            state.domain.delete_user(&caller, id).await?;
+        }
+        ScimDelete::Deactivate => {
+            state.domain.block_user(&caller, Action::USER_DESTROY, id).await?;
+        }
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
