@@ -10,18 +10,35 @@
 //! allocating a fresh buffer per hash made the allocator page-fault it in every time (a quarter
 //! more CPU per login) and left freed buffers resident in every thread arena (hundreds of MiB
 //! under a login flood). The start-up dummy hash uses a throw-away buffer, so an idle server
-//! holds none.
+//! holds none, and a hashing thread idle for [`IDLE_RELEASE`] gives its buffer back.
+//!
+//! Giving a buffer back only shrinks the process if the allocator hands it to the kernel.
+//! glibc serves a request from its own arenas, where a freed block stays resident, unless the
+//! request is over its mmap threshold; and freeing a mapped block raises that threshold to the
+//! block's size, up to 32 MiB, so after the first 19 MiB buffer was freed every later one came
+//! from an arena and stayed. A buffer is therefore reserved with at least
+//! [`UNMAPPED_ON_FREE_BYTES`] of capacity: above the highest threshold, it is always mapped on
+//! its own and unmapped when freed. Only the blocks argon2 uses are ever written, so the
+//! reserve beyond them is never resident.
 
 use crate::error::DomainError;
 use crate::secret::Secret;
 use crate::values::Password;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use crossbeam_channel::{bounded, Sender, TrySendError};
+use crossbeam_channel::{bounded, RecvTimeoutError, Sender, TrySendError};
 use rand::rngs::OsRng;
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{oneshot, OnceCell};
+
+/// How long a hashing thread waits for work before it frees its block buffer.
+pub const IDLE_RELEASE: Duration = Duration::from_secs(10);
+
+/// The least capacity a block buffer is reserved with: above glibc's largest mmap threshold
+/// (32 MiB on 64-bit), so the buffer is mapped on its own and unmapped when freed.
+const UNMAPPED_ON_FREE_BYTES: usize = 33 << 20;
 
 /// argon2id cost parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,10 +95,20 @@ impl HashPool {
                 .name(format!("gatehouse-hash-{index}"))
                 .spawn(move || {
                     // The loop ends when every sender is gone (the pool was dropped). The block
-                    // buffer is kept while the thread lives: freeing it when idle was measured to
-                    // grow RSS (glibc does not reuse the freed 19 MiB for the next one).
-                    while let Ok(job) = receiver.recv() {
-                        job();
+                    // buffer is kept while jobs keep coming and freed once the thread has been
+                    // idle for IDLE_RELEASE.
+                    loop {
+                        match receiver.recv_timeout(IDLE_RELEASE) {
+                            Ok(job) => job(),
+                            Err(RecvTimeoutError::Timeout) => {
+                                release_blocks();
+                                match receiver.recv() {
+                                    Ok(job) => job(),
+                                    Err(_) => break,
+                                }
+                            }
+                            Err(RecvTimeoutError::Disconnected) => break,
+                        }
                     }
                 })
                 .map_err(|error| DomainError::Internal(format!("cannot start hash thread: {error}")))?;
@@ -191,18 +218,32 @@ thread_local! {
     static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
 }
 
+/// A buffer of `blocks` blocks, reserved so that freeing it returns it to the kernel (see the
+/// module comment).
+fn block_buffer(blocks: usize) -> Vec<Block> {
+    let reserve = blocks.max(UNMAPPED_ON_FREE_BYTES.div_ceil(std::mem::size_of::<Block>()));
+    let mut buffer = Vec::with_capacity(reserve);
+    buffer.resize(blocks, Block::default());
+    buffer
+}
+
+/// Frees this thread's block buffer.
+fn release_blocks() {
+    BLOCKS.with(|cell| drop(std::mem::take(&mut *cell.borrow_mut())));
+}
+
 /// Computes argon2 over `password` and `salt` into `out`, with the thread's buffer or a fresh one.
 fn compute(hasher: &Argon2<'_>, params: &Params, password: &str, salt: &[u8], out: &mut [u8], memory: Memory) -> bool {
     let blocks = params.block_count();
     match memory {
         Memory::Fresh => {
-            let mut buffer = vec![Block::default(); blocks];
+            let mut buffer = block_buffer(blocks);
             hasher.hash_password_into_with_memory(password.as_bytes(), salt, out, &mut buffer[..]).is_ok()
         }
         Memory::Reused => BLOCKS.with(|cell| {
             let mut buffer = cell.borrow_mut();
             if buffer.len() < blocks {
-                buffer.resize(blocks, Block::default());
+                *buffer = block_buffer(blocks);
             }
             hasher.hash_password_into_with_memory(password.as_bytes(), salt, out, &mut buffer[..blocks]).is_ok()
         }),
