@@ -149,18 +149,32 @@ pub(crate) async fn find_user(store: &SqlStore, id: UserId) -> Result<Option<Use
 }
 
 /// See [`gatehouse_domain::ports::Store::find_credentials_by_email`].
+#[allow(clippy::redundant_closure, reason = "`read_credentials` alone is instantiated for one row lifetime")]
 pub(crate) async fn find_credentials_by_email(
     store: &SqlStore,
     email_folded: &str,
 ) -> Result<Option<UserCredentials>, StoreError> {
+    if let Some(found) = store
+        .inline_reads()
+        .and_then(|inline| inline.fetch_all(FIND_BY_EMAIL, &[&email_folded], |columns| read_credentials(columns)))
+    {
+        return Ok(found.into_iter().next());
+    }
     on_pool!(store, |pool| fetch_optional(sqlx::query(FIND_BY_EMAIL).bind(email_folded), pool, read_credentials).await)
 }
 
 /// See [`gatehouse_domain::ports::Store::find_credentials_by_username`].
+#[allow(clippy::redundant_closure, reason = "`read_credentials` alone is instantiated for one row lifetime")]
 pub(crate) async fn find_credentials_by_username(
     store: &SqlStore,
     username_folded: &str,
 ) -> Result<Option<UserCredentials>, StoreError> {
+    if let Some(found) = store
+        .inline_reads()
+        .and_then(|inline| inline.fetch_all(FIND_BY_USERNAME, &[&username_folded], |columns| read_credentials(columns)))
+    {
+        return Ok(found.into_iter().next());
+    }
     on_pool!(store, |pool| {
         fetch_optional(sqlx::query(FIND_BY_USERNAME).bind(username_folded), pool, read_credentials).await
     })
@@ -371,6 +385,11 @@ mod tests {
         let found = inline.fetch_all(FIND_USER, &[&7_i64], |columns| read(columns)).unwrap();
         assert_eq!(found[0].username, "user7");
         assert_eq!(found[0].profile, Some(serde_json::json!({"n": 7})));
+        for statement in [FIND_BY_EMAIL, FIND_BY_USERNAME] {
+            let key = if statement == FIND_BY_EMAIL { "user8@example.com" } else { "user8" };
+            let found = inline.fetch_all(statement, &[&key], |columns| read_credentials(columns)).unwrap();
+            assert_eq!(found[0].user.username, "user8", "{statement}");
+        }
 
         let by_email = UserQuery {
             filter: Filter::compare(FieldRef::User(UserField::Email), Operator::Eq, &["user9@example.com".into()], "t")
