@@ -1092,6 +1092,7 @@ impl Config {
                 parallelism: self.auth.argon2.parallelism,
             },
             cache_ttl: self.auth.cache_ttl.0,
+            scim_admins: self.scim.realm == ScimRealm::Admins,
             access_requests: gatehouse_domain::settings::AccessRequestSettings {
                 enabled: self.admin.access_requests.enabled,
                 default_role: self.admin.access_requests.default_role.trim().to_owned(),
