@@ -927,11 +927,6 @@ impl Config {
 
         p.range("audit.retention_days", self.audit.retention_days, 1, 3650);
 
-        if self.scim.realm == ScimRealm::Admins {
-            // Refused rather than warned: serving the end users to a provider that means to
-            // provision admins would create the wrong accounts.
-            p.push("scim.realm", "\"admins\" is not built yet (only \"end-users\")");
-        }
         if let Some(problem) = self.medusa.prefix_problem() {
             p.0.push(problem);
         }
