@@ -5,6 +5,7 @@
 //! holds the admin actions ([`crate::api_tokens::SCIM_ADMIN_ACTIONS`]) only in that setting.
 //! Every rule is the admin realm's own: the email check and its uniqueness, the required first
 //! name, the last active super admin that can be neither deactivated, removed nor demoted;
+//! the provider's `externalId` is kept beside the admin (migration 0013);
 //! the events are those of the admin surface (`admin.created`, `admin.updated`,
 //! `admin.deleted`, `session.revoked`), in the same transaction as the change.
 //!
@@ -28,6 +29,7 @@ use crate::model::{Admin, AdminChanges, NewAdmin};
 use crate::secret::Secret;
 use crate::service::Domain;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// An admin to provision.
 #[derive(Clone, Debug, Default)]
@@ -40,6 +42,8 @@ pub struct ProvisionedAdmin {
     pub lastname: Option<String>,
     /// Active (it may log in once it has a password) or deactivated.
     pub active: bool,
+    /// The provider's id for it, kept as given.
+    pub external_id: Option<String>,
 }
 
 /// A change to a provisioned admin; `None` keeps the current value.
@@ -53,6 +57,8 @@ pub struct ProvisionedAdminPatch {
     pub lastname: Option<Option<String>>,
     /// `false` deactivates it and ends its sessions at once; `true` activates and unblocks it.
     pub active: Option<bool>,
+    /// New provisioning id (`Some(None)` clears it).
+    pub external_id: Option<Option<String>>,
 }
 
 fn checked_firstname(firstname: &str) -> Result<String, DomainError> {
@@ -82,6 +88,9 @@ impl Domain {
                 now,
             })
             .await?;
+        if let Some(external_id) = input.external_id.as_deref() {
+            tx.set_admin_external_id(id, Some(external_id), now).await?;
+        }
         let data = json!({"id": id.0, "email": email.as_str(), "roles": Vec::<i64>::new()});
         emit(tx.as_mut(), &caller.origin(), EventType::AdminCreated, now, data).await?;
         tx.commit().await?;
@@ -134,6 +143,10 @@ impl Domain {
             }
             _ => {}
         }
+        let external_id = match &patch.external_id {
+            Some(wanted) if *wanted != self.admin_external_id(id).await? => Some(wanted.clone()),
+            _ => None,
+        };
         let mut changed: Vec<&str> = Vec::new();
         for (name, present) in [
             ("firstname", changes.firstname.is_some()),
@@ -146,6 +159,9 @@ impl Domain {
                 changed.push(name);
             }
         }
+        if external_id.is_some() {
+            changed.push("externalId");
+        }
         if changed.is_empty() {
             return Ok(current);
         }
@@ -155,6 +171,9 @@ impl Domain {
         if !tx.update_admin(id, &changes, now).await? {
             return Err(not_found());
         }
+        if let Some(external_id) = &external_id {
+            tx.set_admin_external_id(id, external_id.as_deref(), now).await?;
+        }
         self.keep_a_super_admin(tx.as_mut()).await?;
         emit(tx.as_mut(), &origin, EventType::AdminUpdated, now, json!({"id": id.0, "changes": changed})).await?;
         if deactivates {
@@ -162,6 +181,17 @@ impl Domain {
         }
         tx.commit().await?;
         self.load_admin(id).await
+    }
+
+    /// The provisioning ids of the admins that have one (admins made any other way have none).
+    pub async fn admin_external_ids(&self, caller: &Caller) -> Result<HashMap<AdminId, String>, DomainError> {
+        caller.authorize(Action::ADMIN_USERS_READ)?;
+        Ok(self.store.admin_external_ids().await?.into_iter().collect())
+    }
+
+    async fn admin_external_id(&self, id: AdminId) -> Result<Option<String>, DomainError> {
+        let ids = self.store.admin_external_ids().await?;
+        Ok(ids.into_iter().find(|(admin, _)| *admin == id).map(|(_, external_id)| external_id))
     }
 
     /// Gives a provisioned admin one more admin role, or takes one away, keeping its others

@@ -46,6 +46,7 @@ fn grace() -> Value {
         "schemas": [USER], "userName": "grace@example.com",
         "name": {"givenName": "Grace", "familyName": "Hopper"},
         "emails": [{"value": "grace@example.com", "primary": true}],
+        "externalId": "okta-00u1",
     })
 }
 
@@ -89,6 +90,10 @@ async fn scim_users_provision_admins_seen_on_the_admin_surface() {
     assert_eq!(admin["data"]["isActive"], true);
     let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
     assert!(events.iter().any(|event| event == "admin.created"), "{events:?}");
+    let audit = server.get("/admin/audit-logs?action=admin.created", Some(&jwt)).await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    let rows = audit.json()["data"]["results"].as_array().unwrap().clone();
+    assert!(rows.iter().any(|row| row["actor"]["type"] == "api_token"), "the scim token is the actor: {rows:?}");
 
     let found = send(
         &server,
@@ -102,6 +107,17 @@ async fn scim_users_provision_admins_seen_on_the_admin_surface() {
     let found = found.json();
     assert_eq!(found["totalResults"], 1, "{found}");
     assert_eq!(found["Resources"][0]["id"], json!(id));
+    assert_eq!(found["Resources"][0]["externalId"], "okta-00u1");
+    let by_external =
+        send(&server, reqwest::Method::GET, "/scim/v2/Users?filter=externalId%20eq%20%22okta-00u1%22", None, &token)
+            .await
+            .json();
+    assert_eq!(by_external["totalResults"], 1, "{by_external}");
+    let renamed =
+        json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "externalId", "value": "okta-00u2"}]});
+    let patched = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(renamed), &token).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    assert_eq!(patched.json()["externalId"], "okta-00u2");
     let all = send(&server, reqwest::Method::GET, "/scim/v2/Users?sortBy=userName&count=1&startIndex=2", None, &token)
         .await
         .json();

@@ -7,7 +7,7 @@
 //! An admin as a User: `userName` and `emails[primary]` are its email (an admin logs in with
 //! its email; a `userName` that differs from the given primary email is not kept), `name`
 //! ↔ first and last name, `displayName` "first last", `active` ↔ active and not blocked,
-//! `groups` its roles. `externalId` and the other attributes are not kept. The admin realm is
+//! `groups` its roles, `externalId` the provider's id. The other attributes are not kept. The admin realm is
 //! small: lists and filters run in memory over at most [`ADMIN_SCAN_LIMIT`] admins (more is a
 //! 400 `tooMany`), with the same `startIndex`, `count`, `sortBy` and `totalResults` as the
 //! end-user realm.
@@ -81,7 +81,7 @@ fn display_name(admin: &Admin) -> String {
 }
 
 /// The SCIM User for an admin.
-fn admin_resource(admin: &Admin, base: &str) -> Value {
+fn admin_resource(admin: &Admin, external_id: Option<&String>, base: &str) -> Value {
     let mut name = Map::new();
     name.insert("givenName".into(), json!(admin.firstname));
     if let Some(last) = admin.lastname.as_deref().filter(|last| !last.is_empty()) {
@@ -111,6 +111,9 @@ fn admin_resource(admin: &Admin, base: &str) -> Value {
             .map(|role| json!({"value": role.id.0.to_string(), "$ref": format!("{base}/Groups/{}", role.id.0), "display": role.name}))
             .collect();
         resource["groups"] = Value::Array(groups);
+    }
+    if let Some(external_id) = external_id {
+        resource["externalId"] = json!(external_id);
     }
     resource
 }
@@ -145,6 +148,7 @@ struct AdminWrite {
     firstname: String,
     lastname: Option<String>,
     active: bool,
+    external_id: Option<String>,
 }
 
 fn admin_write(resource: &Value) -> Result<AdminWrite, ScimError> {
@@ -167,7 +171,13 @@ fn admin_write(resource: &Value) -> Result<AdminWrite, ScimError> {
     let firstname = part("givenName")
         .or_else(|| write.name.clone().filter(|name| !name.trim().is_empty()))
         .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
-    Ok(AdminWrite { email, firstname, lastname: part("familyName"), active: write.active })
+    Ok(AdminWrite {
+        email,
+        firstname,
+        lastname: part("familyName"),
+        active: write.active,
+        external_id: write.external_id.filter(|id| !id.is_empty()),
+    })
 }
 
 async fn all_admins(
@@ -238,7 +248,8 @@ pub(crate) async fn select_users(
     base: &str,
 ) -> Result<Vec<Value>, ScimError> {
     let admins = all_admins(state, caller, None).await?;
-    Ok(select(admins.iter().map(|admin| admin_resource(admin, base)).collect(), params))
+    let external_ids = state.domain.admin_external_ids(caller).await?;
+    Ok(select(admins.iter().map(|admin| admin_resource(admin, external_ids.get(&admin.id), base)).collect(), params))
 }
 
 /// `GET /Users` and `POST /Users/.search`.
@@ -255,6 +266,12 @@ async fn find(state: &AppState, caller: &Caller, id: AdminId) -> Result<Admin, S
     state.domain.find_admin(caller, id, false).await.map_err(|error| not_found_as(error, "User"))
 }
 
+/// The User for one admin, with its provisioning id.
+async fn resource_of(state: &AppState, caller: &Caller, admin: &Admin, base: &str) -> Result<Value, ScimError> {
+    let external_ids = state.domain.admin_external_ids(caller).await?;
+    Ok(admin_resource(admin, external_ids.get(&admin.id), base))
+}
+
 /// `GET /Users/{id}`.
 pub(crate) async fn find_user(
     state: &AppState,
@@ -268,7 +285,8 @@ pub(crate) async fn find_user(
     if not_modified(headers, &version) {
         return Ok(not_modified_response(&version));
     }
-    let resource = project(admin_resource(&admin, &base_url(headers)), &params.attributes, &params.excluded);
+    let resource = resource_of(state, caller, &admin, &base_url(headers)).await?;
+    let resource = project(resource, &params.attributes, &params.excluded);
     Ok(resource_response(StatusCode::OK, &resource))
 }
 
@@ -285,9 +303,10 @@ pub(crate) async fn create_user(
         firstname: write.firstname,
         lastname: write.lastname,
         active: write.active,
+        external_id: write.external_id,
     };
     let admin = state.domain.provision_admin(caller, input).await?;
-    Ok(resource_response(StatusCode::CREATED, &admin_resource(&admin, &base_url(headers))))
+    Ok(resource_response(StatusCode::CREATED, &resource_of(state, caller, &admin, &base_url(headers)).await?))
 }
 
 async fn replace(
@@ -302,10 +321,11 @@ async fn replace(
         firstname: Some(write.firstname),
         lastname: Some(write.lastname),
         active: Some(write.active),
+        external_id: Some(write.external_id),
     };
     let admin =
         state.domain.update_provisioned_admin(caller, id, patch).await.map_err(|error| not_found_as(error, "User"))?;
-    Ok(resource_response(StatusCode::OK, &admin_resource(&admin, &base_url(headers))))
+    Ok(resource_response(StatusCode::OK, &resource_of(state, caller, &admin, &base_url(headers)).await?))
 }
 
 /// `PUT /Users/{id}`.
@@ -335,7 +355,7 @@ pub(crate) async fn patch_user(
     let operations = patch::operations(body)?;
     let current = find(state, caller, id).await?;
     check_if_match(headers, &admin_version(&current))?;
-    let mut resource = admin_resource(&current, &base_url(headers));
+    let mut resource = resource_of(state, caller, &current, &base_url(headers)).await?;
     patch::apply(&mut resource, &operations, &USER_READ_ONLY)?;
     // userName and the primary email are one value: a changed userName alone changes it.
     let user_name = resource.get("userName").and_then(Value::as_str).map(str::to_owned);
