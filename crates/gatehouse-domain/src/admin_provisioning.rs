@@ -174,7 +174,11 @@ impl Domain {
         if let Some(external_id) = &external_id {
             tx.set_admin_external_id(id, external_id.as_deref(), now).await?;
         }
-        self.keep_a_super_admin(tx.as_mut()).await?;
+        // Only a super admin's change can leave none (an installation provisioned over SCIM
+        // may have none yet).
+        if current.is_super_admin() {
+            self.keep_a_super_admin(tx.as_mut()).await?;
+        }
         emit(tx.as_mut(), &origin, EventType::AdminUpdated, now, json!({"id": id.0, "changes": changed})).await?;
         if deactivates {
             self.end_admin_sessions(tx.as_mut(), id, "admin_updated", &origin).await?;
@@ -222,7 +226,9 @@ impl Domain {
         let mut tx = self.store.begin().await?;
         tx.set_admin_roles(id, &roles).await?;
         tx.update_admin(id, &AdminChanges::default(), now).await?;
-        self.keep_a_super_admin(tx.as_mut()).await?;
+        if current.is_super_admin() {
+            self.keep_a_super_admin(tx.as_mut()).await?;
+        }
         emit(tx.as_mut(), &caller.origin(), EventType::AdminUpdated, now, json!({"id": id.0, "changes": ["roles"]}))
             .await?;
         tx.commit().await?;

@@ -806,7 +806,11 @@ impl Domain {
             self.end_admin_sessions(tx.as_mut(), admin.id, "admin_deleted", &origin).await?;
             emit(tx.as_mut(), &origin, EventType::AdminDeleted, now, payloads::admin(admin)).await?;
         }
-        self.keep_a_super_admin(tx.as_mut()).await?;
+        // Only removing a super admin can remove the last one (an installation provisioned
+        // over SCIM may have none yet).
+        if admins.iter().any(Admin::is_super_admin) {
+            self.keep_a_super_admin(tx.as_mut()).await?;
+        }
         tx.commit().await?;
         let mut deleted = Vec::with_capacity(unique.len());
         for id in unique {

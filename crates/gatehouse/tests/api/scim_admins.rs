@@ -263,3 +263,18 @@ async fn with_the_default_realm_scim_leaves_the_admins_alone() {
         "{groups}"
     );
 }
+
+#[tokio::test]
+async fn an_installation_without_admins_is_provisioned_whole_over_scim() {
+    let server = admins_server().await;
+    let token = scim_token(&server).await;
+    let id = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(grace()), &token).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let off = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    let patched = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(off), &token).await;
+    assert_eq!(patched.status, StatusCode::OK, "no super admin to keep: {}", patched.text);
+    let deleted = send(&server, reqwest::Method::DELETE, &format!("/scim/v2/Users/{id}"), None, &token).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+}
