@@ -132,7 +132,7 @@ pub fn admin_password(raw: &str, field: &str) -> Result<Password, DomainError> {
 }
 
 /// Every active admin has a first name (first registration and the CLI alike).
-fn required_firstname(profile: &AdminProfile) -> Result<(), DomainError> {
+pub(crate) fn required_firstname(profile: &AdminProfile) -> Result<(), DomainError> {
     if profile.firstname.trim().is_empty() {
         return Err(DomainError::Validation(FieldErrors(vec![FieldError::new(
             "firstname",
@@ -150,7 +150,7 @@ pub(crate) fn email_of(raw: &str) -> Result<Email, DomainError> {
     })
 }
 
-fn not_found() -> DomainError {
+pub(crate) fn not_found() -> DomainError {
     DomainError::NotFound("User not found")
 }
 
@@ -669,7 +669,7 @@ impl Domain {
 
     /// Refuses a change that would leave no active super admin (checked inside the transaction,
     /// so two concurrent demotions cannot both pass).
-    async fn keep_a_super_admin(&self, tx: &mut dyn StoreTx) -> Result<(), DomainError> {
+    pub(crate) async fn keep_a_super_admin(&self, tx: &mut dyn StoreTx) -> Result<(), DomainError> {
         if tx.count_active_super_admins_in_tx().await? == 0 {
             return Err(DomainError::Rule(Rule::LastSuperAdmin));
         }
@@ -761,7 +761,7 @@ impl Domain {
         self.load_admin(id).await
     }
 
-    async fn end_admin_sessions(
+    pub(crate) async fn end_admin_sessions(
         &self,
         tx: &mut dyn StoreTx,
         id: AdminId,
@@ -806,7 +806,11 @@ impl Domain {
             self.end_admin_sessions(tx.as_mut(), admin.id, "admin_deleted", &origin).await?;
             emit(tx.as_mut(), &origin, EventType::AdminDeleted, now, payloads::admin(admin)).await?;
         }
-        self.keep_a_super_admin(tx.as_mut()).await?;
+        // Only removing a super admin can remove the last one (an installation provisioned
+        // over SCIM may have none yet).
+        if admins.iter().any(Admin::is_super_admin) {
+            self.keep_a_super_admin(tx.as_mut()).await?;
+        }
         tx.commit().await?;
         let mut deleted = Vec::with_capacity(unique.len());
         for id in unique {

@@ -69,6 +69,17 @@ pub const SCIM_ACTIONS: [Action; 11] = [
     Action::ROLE_DELETE,
 ];
 
+/// What a `scim` token holds besides [`SCIM_ACTIONS`] when SCIM provisions the admin realm
+/// ([`crate::settings::DomainSettings::scim_admins`]): the admin use cases its Users and Groups
+/// run there (the route gates still name the end-user actions above).
+pub const SCIM_ADMIN_ACTIONS: [Action; 5] = [
+    Action::ADMIN_USERS_READ,
+    Action::ADMIN_USERS_CREATE,
+    Action::ADMIN_USERS_UPDATE,
+    Action::ADMIN_USERS_DELETE,
+    Action::ADMIN_ROLES_READ,
+];
+
 /// A token as created or changed.
 #[derive(Clone, Debug)]
 pub struct ApiTokenInput {
@@ -308,7 +319,12 @@ impl Domain {
             Some(entry) => entry,
             None => {
                 let token = self.store.find_api_token_by_hash(&digest).await?.ok_or(DomainError::Unauthorized)?;
-                let grants = Arc::new(token.kind.grants(&self.actions, &token.actions));
+                let grants = if token.kind == ApiTokenKind::Scim && self.settings.scim_admins {
+                    Grants::from_actions(SCIM_ACTIONS.into_iter().chain(SCIM_ADMIN_ACTIONS))
+                } else {
+                    token.kind.grants(&self.actions, &token.actions)
+                };
+                let grants = Arc::new(grants);
                 let entry = CachedToken { token, grants, loaded: Instant::now() };
                 self.api_tokens.entries.write().insert(digest.clone(), entry.clone());
                 entry

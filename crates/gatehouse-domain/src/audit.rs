@@ -214,13 +214,17 @@ impl Actor {
     }
 }
 
-/// Whether the audit log keeps an event: every event an admin or the operator caused, and the
-/// security events of end users.
+/// Whether the audit log keeps an event: every event an admin or the operator caused, every
+/// change to an admin (whoever made it: a provisioning token too), and the security events of
+/// end users.
 fn audited(event: &DomainEvent) -> bool {
     matches!(event.actor, Actor::Admin(_) | Actor::System)
         || matches!(
             event.event_type,
-            EventType::UserLoggedIn
+            EventType::AdminCreated
+                | EventType::AdminUpdated
+                | EventType::AdminDeleted
+                | EventType::UserLoggedIn
                 | EventType::UserLoginFailed
                 | EventType::UserPasswordChanged
                 | EventType::UserBlocked

@@ -21,6 +21,7 @@
 pub mod access_requests;
 pub mod accounts;
 pub mod action;
+pub mod admin_provisioning;
 pub mod admins;
 pub mod api_tokens;
 pub mod audit;

@@ -175,6 +175,9 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the installation has claimed its first admin.
     async fn has_admin(&self) -> Result<bool, StoreError>;
 
+    /// The provisioning ids of the admins that have one (not soft-deleted), by id.
+    async fn admin_external_ids(&self) -> Result<Vec<(AdminId, String)>, StoreError>;
+
     /// One admin with its roles; soft-deleted ones only when `with_deleted`.
     async fn find_admin(&self, id: AdminId, with_deleted: bool) -> Result<Option<Admin>, StoreError>;
 
@@ -460,6 +463,14 @@ pub trait StoreTx: Send {
         &mut self,
         id: AdminId,
         deleted_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
+    /// Sets (or clears) an admin's provisioning id; `false` when the admin does not exist.
+    async fn set_admin_external_id(
+        &mut self,
+        id: AdminId,
+        external_id: Option<&str>,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 

@@ -52,6 +52,9 @@ pub struct DomainSettings {
     /// How long a cached session or role stays trusted without re-reading the store; bounds how
     /// late a revocation made by another node (or the CLI) is seen.
     pub cache_ttl: Duration,
+    /// Whether the `scim` API tokens provision the admin realm (`scim.realm = "admins"`): they
+    /// then also hold [`crate::api_tokens::SCIM_ADMIN_ACTIONS`].
+    pub scim_admins: bool,
 }
 
 impl Default for DomainSettings {
@@ -75,6 +78,7 @@ impl Default for DomainSettings {
             invite_url: "http://127.0.0.1:1337/admin/auth/register".into(),
             cache_ttl: Duration::from_secs(1),
             access_requests: AccessRequestSettings::default(),
+            scim_admins: false,
         }
     }
 }

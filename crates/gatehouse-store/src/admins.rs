@@ -4,7 +4,7 @@
 //! the same round trip (one row per role), for one admin or a whole page.
 
 use crate::admin_roles::{self, admin_role_columns};
-use crate::db::{execute, fetch_one, fetch_optional, fetch_rows, on_pool, on_tx, SqlStore, SqlTx};
+use crate::db::{execute, fetch_all, fetch_one, fetch_optional, fetch_rows, on_pool, on_tx, SqlStore, SqlTx};
 use crate::like;
 use crate::rows::{fold_children, Columns, RowExt};
 use gatehouse_domain::ids::{AdminId, AdminRoleId};
@@ -112,11 +112,21 @@ const UPDATE: &str = "UPDATE admins SET firstname = COALESCE($1, firstname), las
                       blocked = COALESCE($7, blocked), updated_at = $8 WHERE id = $9";
 const SET_DELETED: &str = "UPDATE admins SET deleted_at = $1, updated_at = $2 WHERE id = $3";
 const PURGE: &str = "DELETE FROM admins WHERE id = $1";
+const EXTERNAL_IDS: &str =
+    "SELECT id, external_id FROM admins WHERE external_id IS NOT NULL AND deleted_at IS NULL ORDER BY id";
+const SET_EXTERNAL_ID: &str = "UPDATE admins SET external_id = $1, updated_at = $2 WHERE id = $3";
 
 /// See [`gatehouse_domain::ports::Store::has_admin`].
 pub(crate) async fn has_admin(store: &SqlStore) -> Result<bool, StoreError> {
     let found = on_pool!(store, |pool| fetch_optional(sqlx::query(HAS_ADMIN), pool, |_| Ok(())).await)?;
     Ok(found.is_some())
+}
+
+/// See [`gatehouse_domain::ports::Store::admin_external_ids`].
+pub(crate) async fn admin_external_ids(store: &SqlStore) -> Result<Vec<(AdminId, String)>, StoreError> {
+    on_pool!(store, |pool| {
+        fetch_all(sqlx::query(EXTERNAL_IDS), pool, |columns| Ok((AdminId(columns.int()?), columns.text()?))).await
+    })
 }
 
 /// See [`gatehouse_domain::ports::Store::find_admin`]: one round trip, roles included.
@@ -285,6 +295,20 @@ pub(crate) async fn set_admin_deleted(
 }
 
 /// See [`gatehouse_domain::ports::StoreTx::purge_admin`].
+/// See [`gatehouse_domain::ports::StoreTx::set_admin_external_id`].
+pub(crate) async fn set_admin_external_id(
+    tx: &mut SqlTx,
+    id: AdminId,
+    external_id: Option<&str>,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let changed = on_tx!(tx, |conn| {
+        let statement = sqlx::query(SET_EXTERNAL_ID).bind(external_id).bind(now.as_millis()).bind(id.0);
+        execute(statement, conn).await
+    })?;
+    Ok(changed > 0)
+}
+
 pub(crate) async fn purge_admin(tx: &mut SqlTx, id: AdminId) -> Result<bool, StoreError> {
     Ok(on_tx!(tx, |conn| execute(sqlx::query(PURGE).bind(id.0), conn).await)? > 0)
 }

@@ -151,6 +151,10 @@ impl Store for SqlStore {
         admins::has_admin(self).await
     }
 
+    async fn admin_external_ids(&self) -> Result<Vec<(AdminId, String)>, StoreError> {
+        admins::admin_external_ids(self).await
+    }
+
     async fn find_admin(&self, id: AdminId, with_deleted: bool) -> Result<Option<Admin>, StoreError> {
         admins::find_admin(self, id, with_deleted).await
     }

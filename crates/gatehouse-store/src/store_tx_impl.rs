@@ -220,6 +220,15 @@ impl StoreTx for SqlTx {
         admins::set_admin_deleted(self, id, deleted_at, now).await
     }
 
+    async fn set_admin_external_id(
+        &mut self,
+        id: AdminId,
+        external_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        admins::set_admin_external_id(self, id, external_id, now).await
+    }
+
     async fn purge_admin(&mut self, id: AdminId) -> Result<bool, StoreError> {
         admins::purge_admin(self, id).await
     }

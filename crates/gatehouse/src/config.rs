@@ -927,11 +927,6 @@ impl Config {
 
         p.range("audit.retention_days", self.audit.retention_days, 1, 3650);
 
-        if self.scim.realm == ScimRealm::Admins {
-            // Refused rather than warned: serving the end users to a provider that means to
-            // provision admins would create the wrong accounts.
-            p.push("scim.realm", "\"admins\" is not built yet (only \"end-users\")");
-        }
         if let Some(problem) = self.medusa.prefix_problem() {
             p.0.push(problem);
         }
@@ -1092,6 +1087,7 @@ impl Config {
                 parallelism: self.auth.argon2.parallelism,
             },
             cache_ttl: self.auth.cache_ttl.0,
+            scim_admins: self.scim.realm == ScimRealm::Admins,
             access_requests: gatehouse_domain::settings::AccessRequestSettings {
                 enabled: self.admin.access_requests.enabled,
                 default_role: self.admin.access_requests.default_role.trim().to_owned(),

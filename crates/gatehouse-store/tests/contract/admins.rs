@@ -246,3 +246,24 @@ async fn admin_sessions_join_their_admin_with_roles_and_are_revoked() {
     assert_eq!(store.find_admin_session(&one).await.unwrap().unwrap().0.revoked_at, Some(later(1)));
     assert_eq!(store.find_admin_session_by_refresh("refresh-2").await.unwrap().unwrap().revoked_at, Some(later(2)));
 }
+
+#[tokio::test]
+async fn an_admin_keeps_a_provisioning_id_until_it_is_cleared_or_soft_deleted() {
+    let (_db, store) = open().await;
+    let ada = insert_admin(&store, "Ada", "ada@example.com", &[1]).await;
+    let bea = insert_admin(&store, "Bea", "bea@example.com", &[2]).await;
+    assert!(store.admin_external_ids().await.unwrap().is_empty(), "none by default");
+    let mut tx = store.begin().await.unwrap();
+    assert!(tx.set_admin_external_id(bea, Some("okta-1"), later(1)).await.unwrap());
+    assert!(tx.set_admin_external_id(ada, Some("okta-0"), later(1)).await.unwrap());
+    assert!(!tx.set_admin_external_id(AdminId(999), Some("x"), later(1)).await.unwrap(), "no such admin");
+    tx.commit().await.unwrap();
+    assert_eq!(store.admin_external_ids().await.unwrap(), [(ada, "okta-0".to_owned()), (bea, "okta-1".to_owned())]);
+    assert_eq!(store.find_admin(bea, false).await.unwrap().unwrap().updated_at, later(1));
+
+    let mut tx = store.begin().await.unwrap();
+    tx.set_admin_external_id(ada, None, later(2)).await.unwrap();
+    tx.set_admin_deleted(bea, Some(later(2)), later(2)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(store.admin_external_ids().await.unwrap().is_empty());
+}

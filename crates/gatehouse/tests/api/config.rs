@@ -217,6 +217,11 @@ fn scim_settings_take_their_documented_words_only() {
     assert!(checked.problems.is_empty(), "{:?}", checked.problems);
     assert_eq!(checked.config.scim.delete, gatehouse::config::ScimDelete::Deactivate);
     assert_eq!(checked.config.scim.realm, gatehouse::config::ScimRealm::EndUsers);
+    let admins = env(&[("GATEHOUSE_SCIM__REALM", "admins")]);
+    let checked = Config::check_from(&Overrides::default(), &admins).unwrap();
+    assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+    assert_eq!(checked.config.scim.realm, gatehouse::config::ScimRealm::Admins);
+    assert!(checked.config.domain_settings().scim_admins);
 
     let bad = env(&[("GATEHOUSE_SCIM__DELETE", "remove"), ("GATEHOUSE_SCIM__REALM", "staff")]);
     let checked = Config::check_from(&Overrides::default(), &bad).unwrap();

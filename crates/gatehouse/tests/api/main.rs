@@ -24,6 +24,7 @@ mod rate_limits;
 mod roles;
 mod routes_config;
 mod scim;
+mod scim_admins;
 mod support;
 mod tokens;
 mod users;

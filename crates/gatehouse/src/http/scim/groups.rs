@@ -4,7 +4,9 @@
 //! it back to `authenticated`, and deleting a group moves its users to `authenticated` (the
 //! role-delete use case). Filters over groups are evaluated over the (few) roles in memory.
 
+use crate::config::ScimRealm;
 use crate::http::rejection::JsonObject;
+use crate::http::scim::admins;
 use crate::http::scim::filter::{matches, member};
 use crate::http::scim::list::ListParams;
 use crate::http::scim::resources::{group_resource, group_version, group_write, is_group, project, GroupWrite};
@@ -120,6 +122,9 @@ async fn list(
     params: &ListParams,
     headers: &HeaderMap,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::list_groups(state, caller, params, headers).await;
+    }
     let groups = list_groups(state, caller, params, &base_url(headers)).await?;
     let total = groups.len() as u64;
     let page: Vec<Value> = groups
@@ -147,7 +152,7 @@ async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A ListResponse of Groups", content_type = "application/scim+json", body = ScimListResponse),
-        (status = 400, description = "`invalidFilter` or `invalidValue`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidFilter` or `invalidValue`; `tooMany` past 10,000 admins with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]
@@ -170,7 +175,7 @@ pub async fn scim_list_groups(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A ListResponse of Groups", content_type = "application/scim+json", body = ScimListResponse),
-        (status = 400, description = "`invalidFilter`, `invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidFilter`, `invalidValue` or `invalidSyntax`; `tooMany` past 10,000 admins with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]
@@ -206,6 +211,9 @@ pub async fn scim_find_group(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ScimError> {
     let params = ListParams::from_query(raw.as_deref())?;
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::find_group(&state, &caller, &params, &headers, &raw_id).await;
+    }
     let (role, members) = find_group(&state, &caller, role_id(&raw_id)?).await?;
     let version = group_version(&role, &members);
     if not_modified(&headers, &version) {
@@ -263,7 +271,7 @@ async fn answer(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The created Group", content_type = "application/scim+json", body = ScimResource),
-        (status = 400, description = "`invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidValue` or `invalidSyntax`; `mutability` with `scim.realm = \"admins\"` (admin roles are made in the admin panel)", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 409, description = "`uniqueness`: a group with this displayName exists", content_type = "application/scim+json", body = ScimErrorResponse),
     )
@@ -274,6 +282,9 @@ pub async fn scim_create_group(
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return Err(admins::role_lifecycle_refused());
+    }
     let write = group_write(&Value::Object(body))?;
     let input = RoleInput { name: Some(write.name), external_id: Some(write.external_id), ..RoleInput::default() };
     let role = state.domain.create_role(&caller, input).await?;
@@ -306,7 +317,7 @@ async fn replace(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The Group", content_type = "application/scim+json", body = ScimResource),
-        (status = 400, description = "`invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidValue` or `invalidSyntax`; with `scim.realm = \"admins\"`, `mutability` for a new displayName or for taking Super Admin from the last active super admin", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 412, description = "If-Match names another version", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -319,6 +330,9 @@ pub async fn scim_replace_group(
     Path(raw_id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::replace_group(&state, &caller, &headers, &raw_id, Value::Object(body)).await;
+    }
     let (role, members) = find_group(&state, &caller, role_id(&raw_id)?).await?;
     check_if_match(&headers, &group_version(&role, &members))?;
     let write = group_write(&Value::Object(body))?;
@@ -349,6 +363,9 @@ pub async fn scim_patch_group(
     Path(raw_id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::patch_group(&state, &caller, &headers, &raw_id, &body).await;
+    }
     let operations = patch::operations(&body)?;
     let (role, members) = find_group(&state, &caller, role_id(&raw_id)?).await?;
     check_if_match(&headers, &group_version(&role, &members))?;
@@ -368,6 +385,7 @@ pub async fn scim_patch_group(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "`mutability` with `scim.realm = \"admins\"` (admin roles are deleted in the admin panel)", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 412, description = "If-Match names another version", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -379,6 +397,9 @@ pub async fn scim_delete_group(
     headers: HeaderMap,
     Path(raw_id): Path<String>,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return Err(admins::role_lifecycle_refused());
+    }
     let id = role_id(&raw_id)?;
     let (role, members) = find_group(&state, &caller, id).await?;
     check_if_match(&headers, &group_version(&role, &members))?;
@@ -395,7 +416,7 @@ pub async fn scim_delete_group(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A ListResponse of Users and Groups", content_type = "application/scim+json", body = ScimListResponse),
-        (status = 400, description = "`invalidFilter`, `invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidFilter`, `invalidValue` or `invalidSyntax`; `tooMany` past 10,000 admins with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]
@@ -406,6 +427,9 @@ pub async fn scim_search(
     JsonObject(body): JsonObject,
 ) -> Result<Response, ScimError> {
     let params = ListParams::from_search(&body)?;
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::search_all(&state, &caller, &params, &headers).await;
+    }
     let base = base_url(&headers);
     // A filter no user attribute can answer (`members…`) matches no user.
     let user_filter = match &params.filter {

@@ -1,5 +1,6 @@
 //! The SCIM 2.0 surface (`/scim/v2`, RFC 7643 and RFC 7644): `Users` over the end users and
-//! `Groups` over the end-user roles, discovery documents, and SCIM's own error body
+//! `Groups` over the end-user roles (or, with `scim.realm = "admins"`, over the admin users and
+//! admin roles: [`admins`]), discovery documents, and SCIM's own error body
 //! (`urn:ietf:params:scim:api:messages:2.0:Error` with the status as a string and a
 //! `scimType`). The one credential is an API token of type `scim`.
 //!
@@ -9,6 +10,7 @@
 //! same domain use cases (and so the same rules and events) as every other surface. Nothing
 //! here writes SQL.
 
+pub mod admins;
 pub mod discovery;
 pub mod filter;
 pub mod groups;
@@ -266,6 +268,10 @@ fn rule_answer(rule: Rule) -> ScimError {
         Rule::BuiltInRole | Rule::BuiltInAdminRole => {
             ScimError::bad_request("mutability", "The built-in groups cannot be changed that way")
         }
+        Rule::LastSuperAdmin => ScimError::bad_request(
+            "mutability",
+            "The last active super admin cannot be deactivated, removed or lose the Super Admin role",
+        ),
         Rule::OwnRoles => ScimError::new(StatusCode::FORBIDDEN, None, "You cannot change your own groups"),
         other => ScimError::invalid_value(other.to_string()),
     }

@@ -2,8 +2,9 @@
 //! surface (`create_user`, `update_user`, `delete_user`, the one users query). `active=false`
 //! blocks the user, which ends every session at once.
 
-use crate::config::ScimDelete;
+use crate::config::{ScimDelete, ScimRealm};
 use crate::http::rejection::JsonObject;
+use crate::http::scim::admins;
 use crate::http::scim::filter::user_filter;
 use crate::http::scim::list::ListParams;
 use crate::http::scim::resources::{user_resource, user_version, user_write, UserWrite, PLACEHOLDER_DOMAIN};
@@ -67,6 +68,9 @@ async fn list(
     params: &ListParams,
     headers: &HeaderMap,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::list_users(state, caller, params, headers).await;
+    }
     let filter = match &params.filter {
         Some(expr) => user_filter(expr)?,
         None => Filter::everything(),
@@ -94,7 +98,7 @@ async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A ListResponse of Users", content_type = "application/scim+json", body = ScimListResponse),
-        (status = 400, description = "`invalidFilter` or `invalidValue`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidFilter` or `invalidValue`; `tooMany` past 10,000 admins with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]
@@ -117,7 +121,7 @@ pub async fn scim_list_users(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A ListResponse of Users", content_type = "application/scim+json", body = ScimListResponse),
-        (status = 400, description = "`invalidFilter`, `invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidFilter`, `invalidValue` or `invalidSyntax`; `tooMany` past 10,000 admins with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]
@@ -153,6 +157,9 @@ pub async fn scim_find_user(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ScimError> {
     let params = ListParams::from_query(raw.as_deref())?;
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::find_user(&state, &caller, &params, &headers, &raw_id).await;
+    }
     let found = find(&state, &caller, user_id(&raw_id)?).await?;
     let version = user_version(&found.user);
     if not_modified(&headers, &version) {
@@ -171,14 +178,16 @@ pub async fn scim_find_user(
 /// that is never shown; one without `password` gets a random one (it logs in through its
 /// identity provider).
 ///
-/// Action `plugin::users-permissions.user.create`. Events: `user.created`.
+/// Action `plugin::users-permissions.user.create`. Events: `user.created`. With
+/// `scim.realm = "admins"`: an active admin without a password or roles (`admin::users.create`;
+/// `admin.created`).
 #[utoipa::path(
     post, path = "/scim/v2/Users", tag = "scim", operation_id = "scim_create_user",
     request_body(content = ScimResource, content_type = "application/json", description = "A User (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The created User", content_type = "application/scim+json", body = ScimResource),
-        (status = 400, description = "`invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidValue` or `invalidSyntax`; `mutability` for a `password` with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 409, description = "`uniqueness`: the userName or email is taken", content_type = "application/scim+json", body = ScimErrorResponse),
     )
@@ -189,6 +198,9 @@ pub async fn scim_create_user(
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::create_user(&state, &caller, &headers, Value::Object(body)).await;
+    }
     let write = user_write(&Value::Object(body))?;
     let input = NewUserInput {
         username: Some(write.username),
@@ -230,7 +242,9 @@ async fn replace(
 /// Replace a user (attributes left out are cleared). `If-Match` must name its current version.
 ///
 /// Action `plugin::users-permissions.user.update`. Events: `user.updated`, and
-/// `user.blocked` (with `session.revoked`) when `active` turns false.
+/// `user.blocked` (with `session.revoked`) when `active` turns false. With
+/// `scim.realm = "admins"`: `admin::users.update`; `admin.updated` (and `session.revoked` when
+/// `active` turns false).
 #[utoipa::path(
     put, path = "/scim/v2/Users/{id}", tag = "scim", operation_id = "scim_replace_user",
     params(("id" = String, Path, description = "The user's id")),
@@ -238,7 +252,7 @@ async fn replace(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The User", content_type = "application/scim+json", body = ScimResource),
-        (status = 400, description = "`invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidValue` or `invalidSyntax`; with `scim.realm = \"admins\"`, `mutability` for a `password` or for deactivating the last active super admin", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such user", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 409, description = "`uniqueness`", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -252,6 +266,9 @@ pub async fn scim_replace_user(
     Path(raw_id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::replace_user(&state, &caller, &headers, &raw_id, Value::Object(body)).await;
+    }
     let id = user_id(&raw_id)?;
     let current = find(&state, &caller, id).await?;
     check_if_match(&headers, &user_version(&current.user))?;
@@ -284,6 +301,9 @@ pub async fn scim_patch_user(
     Path(raw_id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::patch_user(&state, &caller, &headers, &raw_id, &body).await;
+    }
     let id = user_id(&raw_id)?;
     let operations = patch::operations(&body)?;
     let current = find(&state, &caller, id).await?;
@@ -302,12 +322,15 @@ pub async fn scim_patch_user(
 ///
 /// Action `plugin::users-permissions.user.destroy`. Events: `session.revoked`, `user.deleted`;
 /// when deactivating, those of a block: `user.updated`, `user.blocked`, `session.revoked`.
+/// With `scim.realm = "admins"`: the admin soft delete (`admin::users.delete`; `session.revoked`,
+/// `admin.deleted`), whatever `scim.delete` says.
 #[utoipa::path(
     delete, path = "/scim/v2/Users/{id}", tag = "scim", operation_id = "scim_delete_user",
     params(("id" = String, Path, description = "The user's id")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "`mutability`: the last active super admin, with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such user", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 412, description = "If-Match names another version", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -319,6 +342,9 @@ pub async fn scim_delete_user(
     headers: HeaderMap,
     Path(raw_id): Path<String>,
 ) -> Result<Response, ScimError> {
+    if state.surface.scim.realm == ScimRealm::Admins {
+        return admins::delete_user(&state, &caller, &headers, &raw_id).await;
+    }
     let id = user_id(&raw_id)?;
     if headers.contains_key(axum::http::header::IF_MATCH) {
         let current = find(&state, &caller, id).await?;

@@ -1,0 +1,237 @@
+//! Provisioning the admin realm: what an identity provider does to admins when the SCIM
+//! surface serves the admin realm (`scim.realm = "admins"`, [`DomainSettings::scim_admins`]).
+//!
+//! The caller is not an admin session but a provisioning credential (a `scim` API token) that
+//! holds the admin actions ([`crate::api_tokens::SCIM_ADMIN_ACTIONS`]) only in that setting.
+//! Every rule is the admin realm's own: the email check and its uniqueness, the required first
+//! name, the last active super admin that can be neither deactivated, removed nor demoted;
+//! the provider's `externalId` is kept beside the admin (migration 0013);
+//! the events are those of the admin surface (`admin.created`, `admin.updated`,
+//! `admin.deleted`, `session.revoked`), in the same transaction as the change.
+//!
+//! A provisioned admin has no password, so it cannot log in until it is given one: by the
+//! command line (`gatehouse admin reset-password`) or by an admin allowed to update admins
+//! (the admin surface's update with a new password).
+//! Listing, reading and removing (the soft delete that ends every session) are the admin
+//! realm's [`Domain::list_admins`], [`Domain::find_admin`] and [`Domain::soft_delete_admin`].
+//!
+//! [`DomainSettings::scim_admins`]: crate::settings::DomainSettings::scim_admins
+
+use crate::action::Action;
+use crate::admins::{email_of, not_found, required_firstname, AdminProfile};
+use crate::audit::emit;
+use crate::caller::Caller;
+use crate::crypto::token::new_document_id;
+use crate::error::DomainError;
+use crate::events::EventType;
+use crate::ids::{AdminId, AdminRoleId};
+use crate::model::{Admin, AdminChanges, NewAdmin};
+use crate::secret::Secret;
+use crate::service::Domain;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// An admin to provision.
+#[derive(Clone, Debug, Default)]
+pub struct ProvisionedAdmin {
+    /// Its email (validated, unique among admins).
+    pub email: String,
+    /// First name (required).
+    pub firstname: String,
+    /// Last name.
+    pub lastname: Option<String>,
+    /// Active (it may log in once it has a password) or deactivated.
+    pub active: bool,
+    /// The provider's id for it, kept as given.
+    pub external_id: Option<String>,
+}
+
+/// A change to a provisioned admin; `None` keeps the current value.
+#[derive(Clone, Debug, Default)]
+pub struct ProvisionedAdminPatch {
+    /// New email.
+    pub email: Option<String>,
+    /// New first name.
+    pub firstname: Option<String>,
+    /// New last name (`Some(None)` clears it).
+    pub lastname: Option<Option<String>>,
+    /// `false` deactivates it and ends its sessions at once; `true` activates and unblocks it.
+    pub active: Option<bool>,
+    /// New provisioning id (`Some(None)` clears it).
+    pub external_id: Option<Option<String>>,
+}
+
+fn checked_firstname(firstname: &str) -> Result<String, DomainError> {
+    let profile = AdminProfile { firstname: firstname.to_owned(), lastname: None, password: Secret::new("") };
+    required_firstname(&profile)?;
+    Ok(firstname.trim().to_owned())
+}
+
+impl Domain {
+    /// Creates an admin without a password and without roles, active unless asked otherwise.
+    /// Events: `admin.created`.
+    pub async fn provision_admin(&self, caller: &Caller, input: ProvisionedAdmin) -> Result<Admin, DomainError> {
+        caller.authorize(Action::ADMIN_USERS_CREATE)?;
+        let email = email_of(&input.email)?;
+        let firstname = checked_firstname(&input.firstname)?;
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let id = tx
+            .insert_admin(&NewAdmin {
+                document_id: new_document_id(),
+                firstname,
+                lastname: input.lastname.clone(),
+                email: email.as_str().to_owned(),
+                email_folded: email.folded(),
+                password_hash: None,
+                is_active: input.active,
+                now,
+            })
+            .await?;
+        if let Some(external_id) = input.external_id.as_deref() {
+            tx.set_admin_external_id(id, Some(external_id), now).await?;
+        }
+        let data = json!({"id": id.0, "email": email.as_str(), "roles": Vec::<i64>::new()});
+        emit(tx.as_mut(), &caller.origin(), EventType::AdminCreated, now, data).await?;
+        tx.commit().await?;
+        self.load_admin(id).await
+    }
+
+    /// Changes a provisioned admin. Deactivating it ends its sessions at once (as a block from
+    /// the admin surface); the last active super admin cannot be deactivated.
+    /// Events: `admin.updated` (then `session.revoked`).
+    pub async fn update_provisioned_admin(
+        &self,
+        caller: &Caller,
+        id: AdminId,
+        patch: ProvisionedAdminPatch,
+    ) -> Result<Admin, DomainError> {
+        caller.authorize(Action::ADMIN_USERS_UPDATE)?;
+        let current = self.store.find_admin(id, false).await?.ok_or_else(not_found)?;
+        let mut changes = AdminChanges::default();
+        if let Some(raw) = &patch.email {
+            let email = email_of(raw)?;
+            if email.as_str() != current.email {
+                changes.email = Some((email.as_str().to_owned(), email.folded()));
+            }
+        }
+        if let Some(firstname) = &patch.firstname {
+            let firstname = checked_firstname(firstname)?;
+            if firstname != current.firstname {
+                changes.firstname = Some(firstname);
+            }
+        }
+        if let Some(lastname) = &patch.lastname {
+            if *lastname != current.lastname {
+                // A cleared last name is written empty.
+                changes.lastname = Some(lastname.clone().unwrap_or_default());
+            }
+        }
+        let mut deactivates = false;
+        match patch.active {
+            Some(false) if current.is_active => {
+                changes.is_active = Some(false);
+                deactivates = true;
+            }
+            Some(true) => {
+                if !current.is_active {
+                    changes.is_active = Some(true);
+                }
+                if current.blocked {
+                    changes.blocked = Some(false);
+                }
+            }
+            _ => {}
+        }
+        let external_id = match &patch.external_id {
+            Some(wanted) if *wanted != self.admin_external_id(id).await? => Some(wanted.clone()),
+            _ => None,
+        };
+        let mut changed: Vec<&str> = Vec::new();
+        for (name, present) in [
+            ("firstname", changes.firstname.is_some()),
+            ("lastname", changes.lastname.is_some()),
+            ("email", changes.email.is_some()),
+            ("isActive", changes.is_active.is_some()),
+            ("blocked", changes.blocked.is_some()),
+        ] {
+            if present {
+                changed.push(name);
+            }
+        }
+        if external_id.is_some() {
+            changed.push("externalId");
+        }
+        if changed.is_empty() {
+            return Ok(current);
+        }
+        let now = self.clock.now();
+        let origin = caller.origin();
+        let mut tx = self.store.begin().await?;
+        if !tx.update_admin(id, &changes, now).await? {
+            return Err(not_found());
+        }
+        if let Some(external_id) = &external_id {
+            tx.set_admin_external_id(id, external_id.as_deref(), now).await?;
+        }
+        // Only a super admin's change can leave none (an installation provisioned over SCIM
+        // may have none yet).
+        if current.is_super_admin() {
+            self.keep_a_super_admin(tx.as_mut()).await?;
+        }
+        emit(tx.as_mut(), &origin, EventType::AdminUpdated, now, json!({"id": id.0, "changes": changed})).await?;
+        if deactivates {
+            self.end_admin_sessions(tx.as_mut(), id, "admin_updated", &origin).await?;
+        }
+        tx.commit().await?;
+        self.load_admin(id).await
+    }
+
+    /// The provisioning ids of the admins that have one (admins made any other way have none).
+    pub async fn admin_external_ids(&self, caller: &Caller) -> Result<HashMap<AdminId, String>, DomainError> {
+        caller.authorize(Action::ADMIN_USERS_READ)?;
+        Ok(self.store.admin_external_ids().await?.into_iter().collect())
+    }
+
+    async fn admin_external_id(&self, id: AdminId) -> Result<Option<String>, DomainError> {
+        let ids = self.store.admin_external_ids().await?;
+        Ok(ids.into_iter().find(|(admin, _)| *admin == id).map(|(_, external_id)| external_id))
+    }
+
+    /// Gives a provisioned admin one more admin role, or takes one away, keeping its others
+    /// (an admin may hold several roles). Taking the Super Admin role from the last active
+    /// super admin is refused. Events: `admin.updated` (nothing when nothing changes).
+    pub async fn set_provisioned_admin_role(
+        &self,
+        caller: &Caller,
+        id: AdminId,
+        role: AdminRoleId,
+        held: bool,
+    ) -> Result<Admin, DomainError> {
+        caller.authorize(Action::ADMIN_USERS_UPDATE)?;
+        let current = self.store.find_admin(id, false).await?.ok_or_else(not_found)?;
+        self.store.find_admin_role(role).await?.ok_or(DomainError::NotFound("Role not found"))?;
+        let mut roles: Vec<AdminRoleId> = current.roles.iter().map(|role| role.id).collect();
+        let holds = roles.contains(&role);
+        if holds == held {
+            return Ok(current);
+        }
+        if held {
+            roles.push(role);
+        } else {
+            roles.retain(|other| *other != role);
+        }
+        roles.sort();
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.set_admin_roles(id, &roles).await?;
+        tx.update_admin(id, &AdminChanges::default(), now).await?;
+        if current.is_super_admin() {
+            self.keep_a_super_admin(tx.as_mut()).await?;
+        }
+        emit(tx.as_mut(), &caller.origin(), EventType::AdminUpdated, now, json!({"id": id.0, "changes": ["roles"]}))
+            .await?;
+        tx.commit().await?;
+        self.load_admin(id).await
+    }
+}

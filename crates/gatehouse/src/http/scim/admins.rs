@@ -1,0 +1,526 @@
+//! `scim.realm = "admins"`: `/scim/v2/Users` over the admin users and `/scim/v2/Groups` over
+//! the admin roles, through the admin realm's use cases (`provision_admin`,
+//! `update_provisioned_admin`, `set_provisioned_admin_role`, `soft_delete_admin`,
+//! `list_admins`, `find_admin`, `list_admin_roles`), so with its rules and its `admin.*`
+//! events. The handlers of `users` and `groups` hand over here when the realm is `admins`.
+//!
+//! An admin as a User: `userName` and `emails[primary]` are its email (an admin logs in with
+//! its email; a `userName` that differs from the given primary email is not kept), `name`
+//! ↔ first and last name, `displayName` "first last", `active` ↔ active and not blocked,
+//! `groups` its roles, `externalId` the provider's id. The other attributes are not kept. The admin realm is
+//! small: lists and filters run in memory over at most [`ADMIN_SCAN_LIMIT`] admins (more is a
+//! 400 `tooMany`), with the same `startIndex`, `count`, `sortBy` and `totalResults` as the
+//! end-user realm.
+
+use crate::http::scim::filter::{matches, member};
+use crate::http::scim::list::ListParams;
+use crate::http::scim::resources::{group_write, project, user_write};
+use crate::http::scim::{
+    base_url, check_if_match, not_modified, not_modified_response, patch, resource_response, scim_json, ScimError,
+    GROUP_SCHEMA, USER_SCHEMA,
+};
+use crate::http::AppState;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gatehouse_domain::admin_provisioning::{ProvisionedAdmin, ProvisionedAdminPatch};
+use gatehouse_domain::ids::{AdminId, AdminRoleId};
+use gatehouse_domain::model::{Admin, AdminCondition, AdminListQuery, AdminRole};
+use gatehouse_domain::query::Window;
+use gatehouse_domain::{Caller, DomainError};
+use serde_json::{json, Map, Value};
+
+/// The most admins a list or a filter reads (in memory).
+pub const ADMIN_SCAN_LIMIT: u64 = 10_000;
+
+/// Attributes a PATCH of a User may not touch.
+const USER_READ_ONLY: [&str; 4] = ["id", "meta", "groups", "schemas"];
+/// Attributes a PATCH of a Group may not touch.
+const GROUP_READ_ONLY: [&str; 3] = ["id", "meta", "schemas"];
+
+fn numeric_id(raw: &str, what: &str) -> Result<i64, ScimError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0 && id.to_string() == raw).ok_or_else(|| ScimError::not_found(what))
+}
+
+fn admin_id(raw: &str) -> Result<AdminId, ScimError> {
+    numeric_id(raw, "User").map(AdminId)
+}
+
+fn role_id(raw: &str) -> Result<AdminRoleId, ScimError> {
+    numeric_id(raw, "Group").map(AdminRoleId)
+}
+
+fn not_found_as(error: DomainError, what: &str) -> ScimError {
+    match error {
+        DomainError::NotFound(_) => ScimError::not_found(what),
+        other => other.into(),
+    }
+}
+
+/// An admin's `meta.version`.
+fn admin_version(admin: &Admin) -> String {
+    format!("W/\"{}\"", admin.updated_at.as_millis())
+}
+
+/// An admin role's `meta.version`: its last change and who holds it.
+fn role_version(role: &AdminRole, members: &[Admin]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for admin in members {
+        for byte in admin.id.0.to_le_bytes().into_iter().chain(admin.updated_at.as_millis().to_le_bytes()) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("W/\"{}-{hash:x}\"", role.updated_at.as_millis())
+}
+
+fn display_name(admin: &Admin) -> String {
+    match admin.lastname.as_deref().filter(|last| !last.is_empty()) {
+        Some(last) => format!("{} {last}", admin.firstname),
+        None => admin.firstname.clone(),
+    }
+}
+
+/// The SCIM User for an admin.
+fn admin_resource(admin: &Admin, external_id: Option<&String>, base: &str) -> Value {
+    let mut name = Map::new();
+    name.insert("givenName".into(), json!(admin.firstname));
+    if let Some(last) = admin.lastname.as_deref().filter(|last| !last.is_empty()) {
+        name.insert("familyName".into(), json!(last));
+    }
+    name.insert("formatted".into(), json!(display_name(admin)));
+    let mut resource = json!({
+        "schemas": [USER_SCHEMA],
+        "id": admin.id.0.to_string(),
+        "userName": admin.email,
+        "name": name,
+        "displayName": display_name(admin),
+        "emails": [{"value": admin.email, "primary": true}],
+        "active": admin.is_active && !admin.blocked,
+        "meta": {
+            "resourceType": "User",
+            "created": admin.created_at.to_rfc3339(),
+            "lastModified": admin.updated_at.to_rfc3339(),
+            "location": format!("{base}/Users/{}", admin.id.0),
+            "version": admin_version(admin),
+        },
+    });
+    if !admin.roles.is_empty() {
+        let groups: Vec<Value> = admin
+            .roles
+            .iter()
+            .map(|role| json!({"value": role.id.0.to_string(), "$ref": format!("{base}/Groups/{}", role.id.0), "display": role.name}))
+            .collect();
+        resource["groups"] = Value::Array(groups);
+    }
+    if let Some(external_id) = external_id {
+        resource["externalId"] = json!(external_id);
+    }
+    resource
+}
+
+/// The SCIM Group for an admin role and the admins holding it.
+fn role_resource(role: &AdminRole, members: &[Admin], base: &str) -> Value {
+    let mut resource = json!({
+        "schemas": [GROUP_SCHEMA],
+        "id": role.id.0.to_string(),
+        "displayName": role.name,
+        "meta": {
+            "resourceType": "Group",
+            "created": role.created_at.to_rfc3339(),
+            "lastModified": role.updated_at.to_rfc3339(),
+            "location": format!("{base}/Groups/{}", role.id.0),
+            "version": role_version(role, members),
+        },
+    });
+    if !members.is_empty() {
+        let members: Vec<Value> = members
+            .iter()
+            .map(|admin| json!({"value": admin.id.0.to_string(), "$ref": format!("{base}/Users/{}", admin.id.0), "display": display_name(admin)}))
+            .collect();
+        resource["members"] = Value::Array(members);
+    }
+    resource
+}
+
+/// What a User body writes to an admin.
+struct AdminWrite {
+    email: String,
+    firstname: String,
+    lastname: Option<String>,
+    active: bool,
+    external_id: Option<String>,
+}
+
+fn admin_write(resource: &Value) -> Result<AdminWrite, ScimError> {
+    let write = user_write(resource)?;
+    if write.password.is_some() {
+        return Err(ScimError::bad_request(
+            "mutability",
+            "An admin's password is not provisioned: it is set through the admin password reset",
+        ));
+    }
+    let email = write.email.unwrap_or(write.username);
+    let name = member(resource, "name");
+    let part = |key: &str| {
+        name.and_then(|name| member(name, key))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(str::to_owned)
+    };
+    let firstname = part("givenName")
+        .or_else(|| write.name.clone().filter(|name| !name.trim().is_empty()))
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+    Ok(AdminWrite {
+        email,
+        firstname,
+        lastname: part("familyName"),
+        active: write.active,
+        external_id: write.external_id.filter(|id| !id.is_empty()),
+    })
+}
+
+async fn all_admins(
+    state: &AppState,
+    caller: &Caller,
+    condition: Option<AdminCondition>,
+) -> Result<Vec<Admin>, ScimError> {
+    let window = Window::starting_at_most(0, ADMIN_SCAN_LIMIT, ADMIN_SCAN_LIMIT)
+        .ok_or_else(|| ScimError::invalid_value("no window"))?;
+    let query = AdminListQuery { window, conditions: condition.into_iter().collect(), ..AdminListQuery::default() };
+    let (admins, total) = state.domain.list_admins(caller, &query).await?;
+    if total > ADMIN_SCAN_LIMIT {
+        return Err(ScimError::bad_request(
+            "tooMany",
+            format!("more than {ADMIN_SCAN_LIMIT} admins: the admin realm is listed in memory"),
+        ));
+    }
+    Ok(admins)
+}
+
+/// Filters and sorts resources in memory, as the Groups of the end-user realm.
+fn select(resources: Vec<Value>, params: &ListParams) -> Vec<Value> {
+    let mut selected: Vec<Value> = resources
+        .into_iter()
+        .filter(|resource| params.filter.as_ref().is_none_or(|expr| matches(expr, resource)))
+        .collect();
+    if let Some(sort) = &params.sort_by {
+        let key = |resource: &Value| {
+            let mut value = resource.clone();
+            for part in std::iter::once(sort.attr.as_str()).chain(sort.sub.as_deref()) {
+                value = match &value {
+                    // A multi-valued attribute sorts by its primary (else first) value.
+                    Value::Array(items) => items
+                        .iter()
+                        .find(|item| member(item, "primary") == Some(&Value::Bool(true)))
+                        .or_else(|| items.first())
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                    _ => value,
+                };
+                value = member(&value, part).cloned().unwrap_or(Value::Null);
+            }
+            value.as_str().map(str::to_lowercase).unwrap_or_else(|| value.to_string())
+        };
+        selected.sort_by_key(key);
+        if params.descending {
+            selected.reverse();
+        }
+    }
+    selected
+}
+
+fn page_of(resources: Vec<Value>, params: &ListParams) -> Response {
+    let total = resources.len() as u64;
+    let page: Vec<Value> = resources
+        .into_iter()
+        .skip(usize::try_from(params.offset()).unwrap_or(usize::MAX))
+        .take(usize::try_from(params.count).unwrap_or(usize::MAX))
+        .collect();
+    scim_json(StatusCode::OK, &params.list_response(total, page))
+}
+
+/// Every admin User matching `params`, sorted.
+pub(crate) async fn select_users(
+    state: &AppState,
+    caller: &Caller,
+    params: &ListParams,
+    base: &str,
+) -> Result<Vec<Value>, ScimError> {
+    let admins = all_admins(state, caller, None).await?;
+    let external_ids = state.domain.admin_external_ids(caller).await?;
+    Ok(select(admins.iter().map(|admin| admin_resource(admin, external_ids.get(&admin.id), base)).collect(), params))
+}
+
+/// `GET /Users` and `POST /Users/.search`.
+pub(crate) async fn list_users(
+    state: &AppState,
+    caller: &Caller,
+    params: &ListParams,
+    headers: &HeaderMap,
+) -> Result<Response, ScimError> {
+    Ok(page_of(select_users(state, caller, params, &base_url(headers)).await?, params))
+}
+
+async fn find(state: &AppState, caller: &Caller, id: AdminId) -> Result<Admin, ScimError> {
+    state.domain.find_admin(caller, id, false).await.map_err(|error| not_found_as(error, "User"))
+}
+
+/// The User for one admin, with its provisioning id.
+async fn resource_of(state: &AppState, caller: &Caller, admin: &Admin, base: &str) -> Result<Value, ScimError> {
+    let external_ids = state.domain.admin_external_ids(caller).await?;
+    Ok(admin_resource(admin, external_ids.get(&admin.id), base))
+}
+
+/// `GET /Users/{id}`.
+pub(crate) async fn find_user(
+    state: &AppState,
+    caller: &Caller,
+    params: &ListParams,
+    headers: &HeaderMap,
+    raw_id: &str,
+) -> Result<Response, ScimError> {
+    let admin = find(state, caller, admin_id(raw_id)?).await?;
+    let version = admin_version(&admin);
+    if not_modified(headers, &version) {
+        return Ok(not_modified_response(&version));
+    }
+    let resource = resource_of(state, caller, &admin, &base_url(headers)).await?;
+    let resource = project(resource, &params.attributes, &params.excluded);
+    Ok(resource_response(StatusCode::OK, &resource))
+}
+
+/// `POST /Users`.
+pub(crate) async fn create_user(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: Value,
+) -> Result<Response, ScimError> {
+    let write = admin_write(&body)?;
+    let input = ProvisionedAdmin {
+        email: write.email,
+        firstname: write.firstname,
+        lastname: write.lastname,
+        active: write.active,
+        external_id: write.external_id,
+    };
+    let admin = state.domain.provision_admin(caller, input).await?;
+    Ok(resource_response(StatusCode::CREATED, &resource_of(state, caller, &admin, &base_url(headers)).await?))
+}
+
+async fn replace(
+    state: &AppState,
+    caller: &Caller,
+    id: AdminId,
+    write: AdminWrite,
+    headers: &HeaderMap,
+) -> Result<Response, ScimError> {
+    let patch = ProvisionedAdminPatch {
+        email: Some(write.email),
+        firstname: Some(write.firstname),
+        lastname: Some(write.lastname),
+        active: Some(write.active),
+        external_id: Some(write.external_id),
+    };
+    let admin =
+        state.domain.update_provisioned_admin(caller, id, patch).await.map_err(|error| not_found_as(error, "User"))?;
+    Ok(resource_response(StatusCode::OK, &resource_of(state, caller, &admin, &base_url(headers)).await?))
+}
+
+/// `PUT /Users/{id}`.
+pub(crate) async fn replace_user(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    raw_id: &str,
+    body: Value,
+) -> Result<Response, ScimError> {
+    let id = admin_id(raw_id)?;
+    let current = find(state, caller, id).await?;
+    check_if_match(headers, &admin_version(&current))?;
+    let write = admin_write(&body)?;
+    replace(state, caller, id, write, headers).await
+}
+
+/// `PATCH /Users/{id}`.
+pub(crate) async fn patch_user(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    raw_id: &str,
+    body: &Map<String, Value>,
+) -> Result<Response, ScimError> {
+    let id = admin_id(raw_id)?;
+    let operations = patch::operations(body)?;
+    let current = find(state, caller, id).await?;
+    check_if_match(headers, &admin_version(&current))?;
+    let mut resource = resource_of(state, caller, &current, &base_url(headers)).await?;
+    patch::apply(&mut resource, &operations, &USER_READ_ONLY)?;
+    // userName and the primary email are one value: a changed userName alone changes it.
+    let user_name = resource.get("userName").and_then(Value::as_str).map(str::to_owned);
+    if let Some(user_name) = user_name.filter(|name| !name.eq_ignore_ascii_case(&current.email)) {
+        let primary = resource.get("emails").and_then(Value::as_array).and_then(|emails| {
+            emails.iter().find(|email| member(email, "primary") == Some(&Value::Bool(true))).or_else(|| emails.first())
+        });
+        let email_changed = primary
+            .and_then(|email| member(email, "value"))
+            .and_then(Value::as_str)
+            .is_some_and(|email| !email.eq_ignore_ascii_case(&current.email));
+        if !email_changed {
+            resource["emails"] = json!([{"value": user_name, "primary": true}]);
+        }
+    }
+    let write = admin_write(&resource)?;
+    replace(state, caller, id, write, headers).await
+}
+
+/// `DELETE /Users/{id}`: the admin soft delete, which ends every session (whatever
+/// `scim.delete` says: a deactivation is `PATCH active=false`).
+pub(crate) async fn delete_user(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    raw_id: &str,
+) -> Result<Response, ScimError> {
+    let id = admin_id(raw_id)?;
+    let current = find(state, caller, id).await?;
+    check_if_match(headers, &admin_version(&current))?;
+    state.domain.soft_delete_admin(caller, id).await.map_err(|error| not_found_as(error, "User"))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn members_of(state: &AppState, caller: &Caller, role: AdminRoleId) -> Result<Vec<Admin>, ScimError> {
+    all_admins(state, caller, Some(AdminCondition::HasRole(role))).await
+}
+
+async fn find_role(state: &AppState, caller: &Caller, id: AdminRoleId) -> Result<(AdminRole, Vec<Admin>), ScimError> {
+    let role = state
+        .domain
+        .list_admin_roles(caller)
+        .await?
+        .into_iter()
+        .map(|(role, _)| role)
+        .find(|role| role.id == id)
+        .ok_or_else(|| ScimError::not_found("Group"))?;
+    let members = members_of(state, caller, id).await?;
+    Ok((role, members))
+}
+
+/// Every admin-role Group matching `params`, sorted.
+pub(crate) async fn select_groups(
+    state: &AppState,
+    caller: &Caller,
+    params: &ListParams,
+    base: &str,
+) -> Result<Vec<Value>, ScimError> {
+    let mut groups = Vec::new();
+    for (role, _) in state.domain.list_admin_roles(caller).await? {
+        let members = members_of(state, caller, role.id).await?;
+        groups.push(role_resource(&role, &members, base));
+    }
+    Ok(select(groups, params))
+}
+
+/// `GET /Groups` and `POST /Groups/.search`.
+pub(crate) async fn list_groups(
+    state: &AppState,
+    caller: &Caller,
+    params: &ListParams,
+    headers: &HeaderMap,
+) -> Result<Response, ScimError> {
+    Ok(page_of(select_groups(state, caller, params, &base_url(headers)).await?, params))
+}
+
+/// `GET /Groups/{id}`.
+pub(crate) async fn find_group(
+    state: &AppState,
+    caller: &Caller,
+    params: &ListParams,
+    headers: &HeaderMap,
+    raw_id: &str,
+) -> Result<Response, ScimError> {
+    let (role, members) = find_role(state, caller, role_id(raw_id)?).await?;
+    let version = role_version(&role, &members);
+    if not_modified(headers, &version) {
+        return Ok(not_modified_response(&version));
+    }
+    let resource = project(role_resource(&role, &members, &base_url(headers)), &params.attributes, &params.excluded);
+    Ok(resource_response(StatusCode::OK, &resource))
+}
+
+/// Writes a Group's members: each admin named and not yet holding the role gets it, each
+/// holder not named loses it (keeping its other roles). Values naming no admin are ignored.
+async fn set_members(
+    state: &AppState,
+    caller: &Caller,
+    role: &AdminRole,
+    members: &[Admin],
+    body: &Value,
+    headers: &HeaderMap,
+) -> Result<Response, ScimError> {
+    let write = group_write(body)?;
+    if write.name != role.name {
+        return Err(ScimError::bad_request("mutability", "An admin role is renamed in the admin panel"));
+    }
+    for admin in members.iter().filter(|admin| !write.members.contains(&admin.id.0)) {
+        state.domain.set_provisioned_admin_role(caller, admin.id, role.id, false).await?;
+    }
+    for id in write.members.iter().filter(|id| !members.iter().any(|admin| admin.id.0 == **id)) {
+        match state.domain.set_provisioned_admin_role(caller, AdminId(*id), role.id, true).await {
+            Ok(_) | Err(DomainError::NotFound(_)) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let (role, members) = find_role(state, caller, role.id).await?;
+    Ok(resource_response(StatusCode::OK, &role_resource(&role, &members, &base_url(headers))))
+}
+
+/// `PUT /Groups/{id}`: the members (the name stays).
+pub(crate) async fn replace_group(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    raw_id: &str,
+    body: Value,
+) -> Result<Response, ScimError> {
+    let (role, members) = find_role(state, caller, role_id(raw_id)?).await?;
+    check_if_match(headers, &role_version(&role, &members))?;
+    set_members(state, caller, &role, &members, &body, headers).await
+}
+
+/// `PATCH /Groups/{id}`: `add`/`remove`/`replace` of `members`.
+pub(crate) async fn patch_group(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    raw_id: &str,
+    body: &Map<String, Value>,
+) -> Result<Response, ScimError> {
+    let operations = patch::operations(body)?;
+    let (role, members) = find_role(state, caller, role_id(raw_id)?).await?;
+    check_if_match(headers, &role_version(&role, &members))?;
+    let mut resource = role_resource(&role, &members, &base_url(headers));
+    patch::apply(&mut resource, &operations, &GROUP_READ_ONLY)?;
+    set_members(state, caller, &role, &members, &resource, headers).await
+}
+
+/// `POST /Groups` and `DELETE /Groups/{id}`: admin roles (and their permissions) are made
+/// and removed in the admin panel, not provisioned.
+pub(crate) fn role_lifecycle_refused() -> ScimError {
+    ScimError::bad_request("mutability", "Admin roles are created and deleted in the admin panel, not over SCIM")
+}
+
+/// `POST /.search`: admin Users, then admin-role Groups.
+pub(crate) async fn search_all(
+    state: &AppState,
+    caller: &Caller,
+    params: &ListParams,
+    headers: &HeaderMap,
+) -> Result<Response, ScimError> {
+    let base = base_url(headers);
+    let filter_only = ListParams { filter: params.filter.clone(), ..ListParams::default() };
+    let mut all = select_users(state, caller, &filter_only, &base).await?;
+    all.extend(select_groups(state, caller, &filter_only, &base).await?);
+    Ok(page_of(all, params))
+}

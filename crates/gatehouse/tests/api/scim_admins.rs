@@ -1,0 +1,280 @@
+//! SCIM 2.0 with `scim.realm = "admins"`: Users over the admin users and Groups over the admin
+//! roles, through the admin realm's rules and events, on SQLite or PostgreSQL.
+
+use crate::support::{Answer, TestServer};
+use gatehouse::config::ScimRealm;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const ADMIN_PASSWORD: &str = "AdminPass123";
+
+async fn admins_server() -> TestServer {
+    TestServer::builder().with_config(|config| config.scim.realm = ScimRealm::Admins).spawn().await
+}
+
+async fn first_admin(server: &TestServer) -> String {
+    let answer = server
+        .post(
+            "/admin/register-admin",
+            &json!({"email": "ada@example.com", "password": ADMIN_PASSWORD, "firstname": "Ada", "lastname": "Admin"}),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.json()["data"]["token"].as_str().unwrap().to_owned()
+}
+
+async fn send(server: &TestServer, method: reqwest::Method, path: &str, body: Option<Value>, token: &str) -> Answer {
+    let mut request = reqwest::Client::new()
+        .request(method, server.url(path))
+        .bearer_auth(token)
+        .header("Content-Type", "application/scim+json");
+    if let Some(body) = body {
+        request = request.body(body.to_string());
+    }
+    server.send(request).await
+}
+
+async fn scim_token(server: &TestServer) -> String {
+    server.api_token("scim", &[], None).await.1
+}
+
+fn grace() -> Value {
+    json!({
+        "schemas": [USER], "userName": "grace@example.com",
+        "name": {"givenName": "Grace", "familyName": "Hopper"},
+        "emails": [{"value": "grace@example.com", "primary": true}],
+        "externalId": "okta-00u1",
+    })
+}
+
+/// Gives the admin a password through the command line's reset, then logs it in.
+async fn login_with_a_password(server: &TestServer, email: &str) -> String {
+    server.domain().reset_admin_password_by_cli(email, ADMIN_PASSWORD).await.expect("password set");
+    let answer = server.post("/admin/login", &json!({"email": email, "password": ADMIN_PASSWORD}), None).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.json()["data"]["token"].as_str().unwrap().to_owned()
+}
+
+fn listed_emails(answer: &Answer) -> Vec<String> {
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.json()["data"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|admin| admin["email"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn scim_users_provision_admins_seen_on_the_admin_surface() {
+    let server = admins_server().await;
+    let jwt = first_admin(&server).await;
+    let token = scim_token(&server).await;
+
+    let created = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(grace()), &token).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let user = created.json();
+    assert_eq!(user["userName"], "grace@example.com");
+    assert_eq!(user["displayName"], "Grace Hopper");
+    assert_eq!(user["active"], true);
+    let id = user["id"].as_str().unwrap().to_owned();
+
+    let listed = server.get("/admin/users", Some(&jwt)).await;
+    assert!(listed_emails(&listed).contains(&"grace@example.com".to_owned()), "{}", listed.text);
+    let admin = server.get(&format!("/admin/users/{id}"), Some(&jwt)).await.json();
+    assert_eq!(admin["data"]["firstname"], "Grace");
+    assert_eq!(admin["data"]["lastname"], "Hopper");
+    assert_eq!(admin["data"]["isActive"], true);
+    let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
+    assert!(events.iter().any(|event| event == "admin.created"), "{events:?}");
+    let audit = server.get("/admin/audit-logs?action=admin.created", Some(&jwt)).await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    let rows = audit.json()["data"]["results"].as_array().unwrap().clone();
+    assert!(rows.iter().any(|row| row["actor"]["type"] == "api_token"), "the scim token is the actor: {rows:?}");
+
+    let found = send(
+        &server,
+        reqwest::Method::GET,
+        "/scim/v2/Users?filter=userName%20eq%20%22GRACE@example.com%22",
+        None,
+        &token,
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    let found = found.json();
+    assert_eq!(found["totalResults"], 1, "{found}");
+    assert_eq!(found["Resources"][0]["id"], json!(id));
+    assert_eq!(found["Resources"][0]["externalId"], "okta-00u1");
+    let by_external =
+        send(&server, reqwest::Method::GET, "/scim/v2/Users?filter=externalId%20eq%20%22okta-00u1%22", None, &token)
+            .await
+            .json();
+    assert_eq!(by_external["totalResults"], 1, "{by_external}");
+    let renamed =
+        json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "externalId", "value": "okta-00u2"}]});
+    let patched = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(renamed), &token).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    assert_eq!(patched.json()["externalId"], "okta-00u2");
+    let all = send(&server, reqwest::Method::GET, "/scim/v2/Users?sortBy=userName&count=1&startIndex=2", None, &token)
+        .await
+        .json();
+    assert_eq!(all["totalResults"], 2, "{all}");
+    assert_eq!(all["Resources"][0]["userName"], "grace@example.com", "{all}");
+
+    let again = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(grace()), &token).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    assert_eq!(again.json()["scimType"], "uniqueness");
+}
+
+#[tokio::test]
+async fn deactivating_or_deleting_a_provisioned_admin_ends_its_sessions() {
+    let server = admins_server().await;
+    let jwt = first_admin(&server).await;
+    let token = scim_token(&server).await;
+    let id = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(grace()), &token).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let grace_jwt = login_with_a_password(&server, "grace@example.com").await;
+    assert_eq!(server.get("/admin/users/me", Some(&grace_jwt)).await.status, StatusCode::OK);
+
+    let off = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    let patched = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(off), &token).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    assert_eq!(patched.json()["active"], false);
+    assert_eq!(server.get("/admin/users/me", Some(&grace_jwt)).await.status, StatusCode::UNAUTHORIZED);
+
+    let on = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "value": {"active": true}}]});
+    let patched = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(on), &token).await;
+    assert_eq!(patched.json()["active"], true, "{}", patched.text);
+    let grace_jwt = login_with_a_password(&server, "grace@example.com").await;
+
+    let deleted = send(&server, reqwest::Method::DELETE, &format!("/scim/v2/Users/{id}"), None, &token).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    assert_eq!(server.get("/admin/users/me", Some(&grace_jwt)).await.status, StatusCode::UNAUTHORIZED);
+    assert!(!listed_emails(&server.get("/admin/users", Some(&jwt)).await).contains(&"grace@example.com".to_owned()));
+    let gone = send(&server, reqwest::Method::GET, &format!("/scim/v2/Users/{id}"), None, &token).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
+    let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
+    for wanted in ["admin.updated", "session.revoked", "admin.deleted"] {
+        assert!(events.iter().any(|event| event == wanted), "{wanted} in {events:?}");
+    }
+
+    // The last active super admin is not deactivated.
+    let ada = send(
+        &server,
+        reqwest::Method::GET,
+        "/scim/v2/Users?filter=userName%20eq%20%22ada@example.com%22",
+        None,
+        &token,
+    )
+    .await
+    .json();
+    let ada_id = ada["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let off = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    let refused = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{ada_id}"), Some(off), &token).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert_eq!(refused.json()["scimType"], "mutability");
+    assert_eq!(server.get("/admin/users/me", Some(&jwt)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn scim_groups_are_admin_roles_and_members_gain_and_lose_one_role() {
+    let server = admins_server().await;
+    let jwt = first_admin(&server).await;
+    let token = scim_token(&server).await;
+    let id = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(grace()), &token).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let groups = send(&server, reqwest::Method::GET, "/scim/v2/Groups", None, &token).await;
+    assert_eq!(groups.status, StatusCode::OK, "{}", groups.text);
+    let groups = groups.json();
+    let names: Vec<&str> =
+        groups["Resources"].as_array().unwrap().iter().map(|group| group["displayName"].as_str().unwrap()).collect();
+    for name in ["Super Admin", "Editor", "Author"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let group_id = |name: &str| {
+        groups["Resources"].as_array().unwrap().iter().find(|group| group["displayName"] == name).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for role in ["Editor", "Author"] {
+        let add =
+            json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": id}]}]});
+        let patched =
+            send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Groups/{}", group_id(role)), Some(add), &token)
+                .await;
+        assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+        assert_eq!(patched.json()["members"][0]["value"], json!(id));
+    }
+    let admin = server.get(&format!("/admin/users/{id}"), Some(&jwt)).await.json();
+    let mut codes: Vec<&str> =
+        admin["data"]["roles"].as_array().unwrap().iter().map(|role| role["code"].as_str().unwrap()).collect();
+    codes.sort_unstable();
+    assert_eq!(codes, ["strapi-author", "strapi-editor"]);
+
+    let remove =
+        json!({"schemas": [PATCH], "Operations": [{"op": "remove", "path": format!("members[value eq \"{id}\"]")}]});
+    let patched =
+        send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Groups/{}", group_id("Editor")), Some(remove), &token)
+            .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    let admin = server.get(&format!("/admin/users/{id}"), Some(&jwt)).await.json();
+    assert_eq!(admin["data"]["roles"].as_array().unwrap().len(), 1, "{admin}");
+    assert_eq!(admin["data"]["roles"][0]["code"], "strapi-author");
+    let user = send(&server, reqwest::Method::GET, &format!("/scim/v2/Users/{id}"), None, &token).await.json();
+    assert_eq!(user["groups"][0]["display"], "Author", "{user}");
+
+    let refused =
+        send(&server, reqwest::Method::DELETE, &format!("/scim/v2/Groups/{}", group_id("Author")), None, &token).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+}
+
+#[tokio::test]
+async fn with_the_default_realm_scim_leaves_the_admins_alone() {
+    let server = TestServer::spawn().await;
+    let jwt = first_admin(&server).await;
+    let token = scim_token(&server).await;
+    let created = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(grace()), &token).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let emails = listed_emails(&server.get("/admin/users", Some(&jwt)).await);
+    assert_eq!(emails, ["ada@example.com"], "an end user, not an admin");
+    let ada = send(
+        &server,
+        reqwest::Method::GET,
+        "/scim/v2/Users?filter=userName%20eq%20%22ada@example.com%22",
+        None,
+        &token,
+    )
+    .await
+    .json();
+    assert_eq!(ada["totalResults"], 0, "{ada}");
+    let groups = send(&server, reqwest::Method::GET, "/scim/v2/Groups", None, &token).await.json();
+    assert!(
+        groups["Resources"]
+            .as_array()
+            .is_none_or(|groups| groups.iter().all(|group| group["displayName"] != "Super Admin")),
+        "{groups}"
+    );
+}
+
+#[tokio::test]
+async fn an_installation_without_admins_is_provisioned_whole_over_scim() {
+    let server = admins_server().await;
+    let token = scim_token(&server).await;
+    let id = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(grace()), &token).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let off = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    let patched = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(off), &token).await;
+    assert_eq!(patched.status, StatusCode::OK, "no super admin to keep: {}", patched.text);
+    let deleted = send(&server, reqwest::Method::DELETE, &format!("/scim/v2/Users/{id}"), None, &token).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+}
