@@ -138,6 +138,13 @@ impl Action {
         ActionRealm::Content,
         "The OpenAPI document; open to everyone.",
     ));
+    /// An end user's own credential flow where a mailed or registered token is the credential
+    /// (a password reset, a registration turned into an account); open.
+    pub const TOKEN_CREDENTIAL: Action = Action(&ActionSpec::open(
+        "gatehouse::auth.tokenCredential",
+        ActionRealm::Content,
+        "An end user's credential flow where a mailed or registered token is the credential; open.",
+    ));
     /// Log in with identifier and password.
     pub const AUTH_CALLBACK: Action = Action(
         &ActionSpec::granted(
@@ -543,6 +550,7 @@ const BUILTIN: &[Action] = &[
     Action::READY,
     Action::METRICS,
     Action::OPEN_API,
+    Action::TOKEN_CREDENTIAL,
     Action::AUTH_CALLBACK,
     Action::AUTH_REGISTER,
     Action::AUTH_FORGOT_PASSWORD,

@@ -10,7 +10,7 @@ use crate::action::{Action, ActionRealm};
 use crate::audit::{emit, Origin};
 use crate::caller::{Caller, Grants, Principal, RequestContext};
 use crate::crypto::jwt::{ClaimStyle, RegisteredIdentity};
-use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
+use crate::crypto::token::{constant_time_eq, new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, EventType};
 use crate::ids::{AdminId, AdminRoleId, InviteId, SessionId, UserId};
@@ -995,6 +995,69 @@ impl Domain {
         self.load_admin(admin.id).await
     }
 
+    /// Starts an admin's password reset: when the email names an admin that can log in, mails
+    /// a reset token (valid `auth.reset_code_ttl`) bound to the current password, so that it
+    /// works once. Callers answer the same whether or not such an admin exists.
+    pub async fn request_admin_password_reset(&self, email: &str) -> Result<(), DomainError> {
+        let key = identifier_key(email).unwrap_or_default();
+        let Some((admin, Some(hash))) = self.store.find_admin_credentials(&key).await? else {
+            return Ok(());
+        };
+        if !admin.is_active || admin.blocked || admin.deleted_at.is_some() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let ttl = self.settings.reset_code_ttl;
+        let token = self.admin_jwt.issue_password_reset(admin.id.0, &sha256_hex(&hash), now, ttl)?;
+        let base = &self.settings.admin_reset_password_url;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = url_with_query(base, separator, &[("token", &token), ("email", &admin.email)]);
+        let variables = json!({
+            "user": {"username": admin.firstname, "email": admin.email},
+            "url": url,
+            "expires_at": now.plus(ttl),
+        });
+        let mut tx = self.store.begin().await?;
+        tx.enqueue_mail(&NewMail { kind: MailKind::ResetPassword, recipient: admin.email.clone(), variables, now })
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets an admin's password with a mailed reset token and ends every session of the admin.
+    /// A wrong, expired or used token (the password it was issued against has changed), or an
+    /// admin that can no longer log in, is [`Rule::IncorrectResetCode`].
+    /// Events: `admin.updated` (changes `password`), `session.revoked`.
+    pub async fn reset_admin_password(
+        &self,
+        context: &RequestContext,
+        token: &str,
+        password: &str,
+    ) -> Result<Admin, DomainError> {
+        let incorrect = || DomainError::Rule(Rule::IncorrectResetCode);
+        let grant = self.admin_jwt.verify_password_reset(token, self.clock.now()).map_err(|_| incorrect())?;
+        let password = admin_password(password, "password")?;
+        let admin = self.store.find_admin(AdminId(grant.subject), false).await?.ok_or_else(incorrect)?;
+        let Some((current, Some(hash))) = self.store.find_admin_credentials(&fold(&admin.email)).await? else {
+            return Err(incorrect());
+        };
+        let fresh = constant_time_eq(sha256_hex(&hash).as_bytes(), grant.fingerprint.as_bytes());
+        if !fresh || current.id != admin.id || !current.is_active || current.blocked || current.deleted_at.is_some() {
+            return Err(incorrect());
+        }
+        let new_hash = self.hasher.hash(&password).await?;
+        let now = self.clock.now();
+        let origin = Origin::new(Actor::Admin(admin.id), Some(admin.email.clone()), Arc::new(context.clone()));
+        let mut tx = self.store.begin().await?;
+        let changes = AdminChanges { password_hash: Some(new_hash), ..AdminChanges::default() };
+        tx.update_admin(admin.id, &changes, now).await?;
+        emit(tx.as_mut(), &origin, EventType::AdminUpdated, now, json!({"id": admin.id.0, "changes": ["password"]}))
+            .await?;
+        self.end_admin_sessions(tx.as_mut(), admin.id, "password_reset", &origin).await?;
+        tx.commit().await?;
+        self.load_admin(admin.id).await
+    }
+
     /// An end user's live sessions, for an admin.
     pub async fn end_user_sessions(&self, caller: &Caller, user: UserId) -> Result<Vec<SessionRecord>, DomainError> {
         caller.authorize(Action::END_USER_SESSIONS_READ)?;
@@ -1016,4 +1079,21 @@ impl Domain {
 /// The origin of the command line's admin changes.
 pub(crate) fn cli_origin() -> Origin {
     Origin::new(Actor::System, Some("cli".to_owned()), Arc::new(RequestContext::cli()))
+}
+
+/// `base` with `pairs` appended as a query string after `separator`, each value encoded.
+fn url_with_query(base: &str, separator: char, pairs: &[(&str, &str)]) -> String {
+    let query: Vec<String> = pairs.iter().map(|(key, value)| format!("{key}={}", percent_encode(value))).collect();
+    format!("{base}{separator}{}", query.join("&"))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (byte as char).to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
 }

@@ -231,6 +231,71 @@ impl JwtKeys {
     }
 }
 
+/// The claims of a password-reset token: the admin it resets and a fingerprint of the
+/// password it replaces, so that it dies as soon as the password changes (single use without
+/// state).
+#[derive(Serialize, Deserialize)]
+struct PasswordResetClaims {
+    #[serde(rename = "type")]
+    token_type: String,
+    sub: i64,
+    #[serde(rename = "pwf")]
+    fingerprint: String,
+    iat: i64,
+    exp: i64,
+    aud: String,
+}
+
+/// A verified password-reset token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordResetGrant {
+    /// The subject's id.
+    pub subject: i64,
+    /// The fingerprint of the password hash the token was issued against.
+    pub fingerprint: String,
+}
+
+impl std::fmt::Debug for PasswordResetGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordResetGrant").field("subject", &self.subject).finish_non_exhaustive()
+    }
+}
+
+impl JwtKeys {
+    /// Issues a password-reset token for `subject`, bound to `fingerprint`, valid for `ttl`
+    /// from `now`. Its `type` is `password_reset`: it verifies as nothing else.
+    pub fn issue_password_reset(
+        &self,
+        subject: i64,
+        fingerprint: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> Result<String, DomainError> {
+        let claims = PasswordResetClaims {
+            token_type: "password_reset".to_owned(),
+            sub: subject,
+            fingerprint: fingerprint.to_owned(),
+            iat: now.as_secs(),
+            exp: now.plus(ttl).as_secs(),
+            aud: self.realm.audience().to_owned(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|error| DomainError::Internal(format!("jwt encode: {error}")))
+    }
+
+    /// Verifies a password-reset token (signature, audience, type, expiry); every failure is
+    /// [`DomainError::Unauthorized`].
+    pub fn verify_password_reset(&self, token: &str, now: Timestamp) -> Result<PasswordResetGrant, DomainError> {
+        let claims = decode::<PasswordResetClaims>(token, &self.decoding, &self.validation)
+            .map_err(|_| DomainError::Unauthorized)?
+            .claims;
+        if claims.token_type != "password_reset" || claims.exp <= now.as_secs() {
+            return Err(DomainError::Unauthorized);
+        }
+        Ok(PasswordResetGrant { subject: claims.sub, fingerprint: claims.fingerprint })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

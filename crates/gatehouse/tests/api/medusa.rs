@@ -88,6 +88,10 @@ async fn medusa_sdk_walks_the_admin_lifecycle() {
     );
     let strapi_id = deleted.strip_prefix("user_").unwrap();
     assert_eq!(server.get(&format!("/admin/users/{strapi_id}"), Some(&token)).await.status, StatusCode::NOT_FOUND);
+    // The reset the client asked for was mailed, to the admin only; its token sets a password.
+    let reset = mailed_reset_parameter(&server, ADMIN_EMAIL, "token").await.expect("the js-sdk's reset mail");
+    let updated = server.send(update_password(&server, "user", &reset, "Sdk-reset-pass1")).await;
+    assert_eq!(updated.json(), json!({"success": true}), "{}", updated.text);
 }
 
 #[tokio::test]
@@ -319,4 +323,106 @@ async fn customers_log_in_at_the_customer_emailpass_route() {
     let wrong = login("dave@example.com", "Wrong-pass-1").await;
     assert_eq!(medusa_error(&unknown, StatusCode::UNAUTHORIZED, "unauthorized"), "Invalid email or password");
     assert_eq!((wrong.status, &wrong.text), (unknown.status, &unknown.text));
+}
+
+/// The query parameter `key` of the newest reset-password link mailed to `email`.
+async fn mailed_reset_parameter(server: &TestServer, email: &str, key: &str) -> Option<String> {
+    let mails = server.domain().store().list_mails(1_000).await.unwrap();
+    let mail = mails.iter().find(|mail| mail.recipient == email && mail.kind == "reset_password")?;
+    let link = url::Url::parse(mail.variables.as_ref()?["url"].as_str()?).ok()?;
+    let value = link.query_pairs().find(|(name, _)| name == key).map(|(_, value)| value.into_owned());
+    value
+}
+
+async fn reset_mail_count(server: &TestServer) -> usize {
+    let mails = server.domain().store().list_mails(1_000).await.unwrap();
+    mails.iter().filter(|mail| mail.kind == "reset_password").count()
+}
+
+fn update_password(server: &TestServer, actor: &str, token: &str, password: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .post(server.url(&format!("/medusa/auth/{actor}/emailpass/update")))
+        .bearer_auth(token)
+        .json(&json!({"password": password}))
+}
+
+#[tokio::test]
+async fn an_admin_resets_a_forgotten_password_with_the_mailed_token_once() {
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let session = medusa_token(&server).await;
+
+    // The same 201 for a known and an unknown email; only the known one gets a mail.
+    let unknown = server
+        .post("/medusa/auth/user/emailpass/reset-password", &json!({"identifier": "nobody@example.com"}), None)
+        .await;
+    assert_eq!((unknown.status, unknown.text.as_str()), (StatusCode::CREATED, "Created"));
+    assert_eq!(reset_mail_count(&server).await, 0);
+    let known = server
+        .post("/medusa/auth/user/emailpass/reset-password", &json!({"identifier": "ADA@example.com"}), None)
+        .await;
+    assert_eq!((known.status, &known.text), (unknown.status, &unknown.text));
+    let token = mailed_reset_parameter(&server, ADMIN_EMAIL, "token").await.expect("a reset mail with a token");
+    assert_eq!(mailed_reset_parameter(&server, ADMIN_EMAIL, "email").await.as_deref(), Some(ADMIN_EMAIL));
+    medusa_error(
+        &server.post("/medusa/auth/user/emailpass/reset-password", &json!({"email": ADMIN_EMAIL}), None).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_data",
+    );
+
+    // The token is no session; a wrong token or none is 401; a weak password is 400.
+    medusa_error(&server.get("/medusa/admin/users/me", Some(&token)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    for wrong in [session.as_str(), "not-a-token"] {
+        let answer = server.send(update_password(&server, "user", wrong, "Brand-new-pass1")).await;
+        medusa_error(&answer, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let none = server.post("/medusa/auth/user/emailpass/update", &json!({"password": "Brand-new-pass1"}), None).await;
+    medusa_error(&none, StatusCode::UNAUTHORIZED, "unauthorized");
+    medusa_error(
+        &server.send(update_password(&server, "user", &token, "short")).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_data",
+    );
+
+    let updated = server.send(update_password(&server, "user", &token, "Brand-new-pass1")).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    assert_eq!(updated.json(), json!({"success": true}));
+    // Every session ended; the old password is refused, the new one works; the token is used.
+    medusa_error(&server.get("/medusa/admin/users/me", Some(&session)).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    medusa_error(&medusa_login(&server, ADMIN_EMAIL, ADMIN_PASSWORD).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(medusa_login(&server, ADMIN_EMAIL, "Brand-new-pass1").await.status, StatusCode::OK);
+    let again = server.send(update_password(&server, "user", &token, "Another-pass-2")).await;
+    assert_eq!(medusa_error(&again, StatusCode::UNAUTHORIZED, "unauthorized"), "Invalid or expired token");
+    let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
+    assert!(events.iter().any(|event| event == "session.revoked"), "{events:?}");
+}
+
+#[tokio::test]
+async fn a_customer_resets_a_forgotten_password_with_the_mailed_code() {
+    let server = TestServer::spawn().await;
+    let (jwt, _) = server.register("erin").await;
+    let unknown = server
+        .post("/medusa/auth/customer/emailpass/reset-password", &json!({"identifier": "nobody@example.com"}), None)
+        .await;
+    assert_eq!((unknown.status, unknown.text.as_str()), (StatusCode::CREATED, "Created"));
+    let known = server
+        .post("/medusa/auth/customer/emailpass/reset-password", &json!({"identifier": "erin@example.com"}), None)
+        .await;
+    assert_eq!((known.status, &known.text), (unknown.status, &unknown.text));
+    let code = mailed_reset_parameter(&server, "erin@example.com", "code").await.expect("a reset mail with a code");
+
+    let updated = server.send(update_password(&server, "customer", &code, "Erin-new-pass1")).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    assert_eq!(updated.json(), json!({"success": true}));
+    assert_eq!(server.get("/api/users/me", Some(&jwt)).await.status, StatusCode::UNAUTHORIZED);
+    let login = server
+        .post(
+            "/medusa/auth/customer/emailpass",
+            &json!({"email": "erin@example.com", "password": "Erin-new-pass1"}),
+            None,
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    let again = server.send(update_password(&server, "customer", &code, "Erin-other-pass2")).await;
+    medusa_error(&again, StatusCode::UNAUTHORIZED, "unauthorized");
 }

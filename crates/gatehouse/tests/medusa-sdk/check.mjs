@@ -87,4 +87,10 @@ check(afterDelete === 401, "the deleted admin's JWT", afterDelete);
 const relogin = await status("the deleted admin logs in", client().auth.login("user", "emailpass", { email: inviteeEmail, password: inviteePassword }));
 check(relogin === 401, "the deleted admin cannot log in", relogin);
 
+// A forgotten password: the same answer for any email; a token that is not the mailed one is 401.
+await client().auth.resetPassword("user", "emailpass", { identifier: adminEmail });
+await client().auth.resetPassword("user", "emailpass", { identifier: "nobody@example.com" });
+const wrongReset = await status("auth.updateProvider with a wrong token", client().auth.updateProvider("user", "emailpass", { password: "Whatever-pass-1" }, "not-a-reset-token"));
+check(wrongReset === 401, "auth.updateProvider with a wrong token", wrongReset);
+
 console.log(JSON.stringify({ ok: true, admin: me.id, invited: accepted.user.id, deleted: deleted.id, late: lateAccepted.user.id }));

@@ -3,10 +3,12 @@
 //! credential); a registration gives a registration token that only the invite acceptance
 //! takes.
 
+use crate::http::caller::bearer_token;
 use crate::http::medusa::{body, MedusaError, MedusaErrorResponse};
 use crate::http::rejection::JsonObject;
 use crate::http::AppState;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use gatehouse_domain::accounts::LoginAttempt;
 use gatehouse_domain::{Caller, RequestContext};
@@ -139,4 +141,131 @@ pub async fn medusa_customer_login(
     state.metrics.record_login(outcome.is_ok());
     let jwt = outcome?.jwt.ok_or_else(MedusaError::unauthorized)?;
     Ok(Json(MedusaTokenResponse { token: jwt.expose().to_owned() }))
+}
+
+/// Body of `POST /auth/{actor}/emailpass/reset-password`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MedusaResetPasswordRequest {
+    /// The email of the account.
+    #[schema(max_length = 254)]
+    pub identifier: String,
+    /// Accepted and ignored.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// Body of `POST /auth/{actor}/emailpass/update`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MedusaUpdatePasswordRequest {
+    /// The new password.
+    #[schema(format = Password, max_length = 1024)]
+    pub password: String,
+    /// Accepted and ignored: the reset token names the account.
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+}
+
+/// Medusa's empty `201 Created` answer.
+fn created() -> (StatusCode, &'static str) {
+    (StatusCode::CREATED, "Created")
+}
+
+/// The reset token an update is sent with (`Authorization: Bearer`); none is 401.
+fn reset_token(headers: &HeaderMap) -> Result<&str, MedusaError> {
+    bearer_token(headers).filter(|token| !token.is_empty()).ok_or_else(MedusaError::unauthorized)
+}
+
+/// Ask for an admin's password reset: when the email names an admin that can log in, a reset
+/// token is mailed (a link to `admin.reset_password_url` with `token` and `email`). The answer
+/// is the same 201 whatever the email.
+///
+/// Open.
+#[utoipa::path(
+    post, path = "/medusa/auth/user/emailpass/reset-password", tag = "medusa", operation_id = "medusa_user_reset_password",
+    request_body = MedusaResetPasswordRequest,
+    responses(
+        (status = 201, description = "Accepted; a mail goes out if the email names an admin", body = String, content_type = "text/plain", example = "Created"),
+        (status = 400, description = "A field of the wrong type or an unknown field", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_user_reset_password(
+    State(state): State<AppState>,
+    JsonObject(object): JsonObject,
+) -> Result<(StatusCode, &'static str), MedusaError> {
+    let request: MedusaResetPasswordRequest = body(object)?;
+    state.domain.request_admin_password_reset(&request.identifier).await?;
+    Ok(created())
+}
+
+/// Set an admin's new password with the mailed reset token as bearer; every session of the
+/// admin ends. The token works once: a used, expired or wrong one is 401.
+///
+/// Open (the reset token is the credential).
+#[utoipa::path(
+    post, path = "/medusa/auth/user/emailpass/update", tag = "medusa", operation_id = "medusa_user_update_password",
+    request_body = MedusaUpdatePasswordRequest,
+    responses(
+        (status = 200, description = "The password is changed", body = MedusaSuccessResponse),
+        (status = 400, description = "A password that breaks the admin password rules, or a field of the wrong type", body = MedusaErrorResponse),
+        (status = 401, description = "No reset token, or a wrong, expired or used one", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_user_update_password(
+    State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
+    headers: HeaderMap,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaSuccessResponse>, MedusaError> {
+    let request: MedusaUpdatePasswordRequest = body(object)?;
+    let token = reset_token(&headers)?;
+    state.domain.reset_admin_password(&context, token, &request.password).await?;
+    Ok(Json(MedusaSuccessResponse { success: true }))
+}
+
+/// Ask for a customer's password reset: the reset mail of `POST /api/auth/forgot-password`
+/// (its code is the reset token). The answer is the same 201 whatever the email.
+///
+/// Action `plugin::users-permissions.auth.forgotPassword` (the public role holds it by default).
+#[utoipa::path(
+    post, path = "/medusa/auth/customer/emailpass/reset-password", tag = "medusa", operation_id = "medusa_customer_reset_password",
+    request_body = MedusaResetPasswordRequest,
+    responses(
+        (status = 201, description = "Accepted; a mail goes out if the email names a customer", body = String, content_type = "text/plain", example = "Created"),
+        (status = 400, description = "A field of the wrong type or an unknown field", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_customer_reset_password(
+    State(state): State<AppState>,
+    JsonObject(object): JsonObject,
+) -> Result<(StatusCode, &'static str), MedusaError> {
+    let request: MedusaResetPasswordRequest = body(object)?;
+    state.domain.request_password_reset(&request.identifier).await?;
+    Ok(created())
+}
+
+/// Set a customer's new password with the mailed reset code as bearer, as
+/// `POST /api/auth/reset-password`: the code works once and every session of the customer ends.
+///
+/// Open (the reset code is the credential).
+#[utoipa::path(
+    post, path = "/medusa/auth/customer/emailpass/update", tag = "medusa", operation_id = "medusa_customer_update_password",
+    request_body = MedusaUpdatePasswordRequest,
+    responses(
+        (status = 200, description = "The password is changed", body = MedusaSuccessResponse),
+        (status = 400, description = "A password that breaks the password rules, or a field of the wrong type", body = MedusaErrorResponse),
+        (status = 401, description = "No reset code, or a wrong, expired or used one", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_customer_update_password(
+    State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
+    headers: HeaderMap,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaSuccessResponse>, MedusaError> {
+    let request: MedusaUpdatePasswordRequest = body(object)?;
+    let code = reset_token(&headers)?;
+    state.domain.reset_password(&context, code, &request.password, &request.password).await?;
+    Ok(Json(MedusaSuccessResponse { success: true }))
 }
