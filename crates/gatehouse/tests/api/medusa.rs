@@ -426,3 +426,67 @@ async fn a_customer_resets_a_forgotten_password_with_the_mailed_code() {
     let again = server.send(update_password(&server, "customer", &code, "Erin-other-pass2")).await;
     medusa_error(&again, StatusCode::UNAUTHORIZED, "unauthorized");
 }
+
+#[tokio::test]
+async fn a_registered_customer_is_created_whole_then_logs_in_and_reads_itself() {
+    let server = TestServer::spawn().await;
+    let registered = server
+        .post(
+            "/medusa/auth/customer/emailpass/register",
+            &json!({"email": "Fay@Example.com", "password": "Fay-pass-123"}),
+            None,
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::OK, "{}", registered.text);
+    let registration = registered.json()["token"].as_str().unwrap().to_owned();
+    // Nothing exists yet: the registration is no login, and no session.
+    let early = server
+        .post("/medusa/auth/customer/emailpass", &json!({"email": "fay@example.com", "password": "Fay-pass-123"}), None)
+        .await;
+    medusa_error(&early, StatusCode::UNAUTHORIZED, "unauthorized");
+    medusa_error(
+        &server.get("/medusa/store/customers/me", Some(&registration)).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+    medusa_error(
+        &server
+            .post(
+                "/medusa/auth/customer/emailpass/register",
+                &json!({"email": "fay@example.com", "password": "x"}),
+                None,
+            )
+            .await,
+        StatusCode::BAD_REQUEST,
+        "invalid_data",
+    );
+
+    let create = |token: &str, body: Value| {
+        server.send(reqwest::Client::new().post(server.url("/medusa/store/customers")).bearer_auth(token).json(&body))
+    };
+    let body = json!({"email": "fay@example.com", "first_name": "Fay", "last_name": "F", "phone": "1", "metadata": {}});
+    medusa_error(&create("not-a-token", body.clone()).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    let other = json!({"email": "someone@example.com"});
+    medusa_error(&create(&registration, other).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    let created = create(&registration, body.clone()).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let customer = created.json()["customer"].clone();
+    assert_eq!((customer["email"].clone(), customer["first_name"].clone()), (json!("fay@example.com"), json!("Fay")));
+    let id = customer["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("cus_"), "{id}");
+    // The same registration cannot create a second account.
+    medusa_error(&create(&registration, body).await, StatusCode::CONFLICT, "duplicate_error");
+
+    let login = server
+        .post("/medusa/auth/customer/emailpass", &json!({"email": "fay@example.com", "password": "Fay-pass-123"}), None)
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    let jwt = login.json()["token"].as_str().unwrap().to_owned();
+    let me = server.get("/medusa/store/customers/me", Some(&jwt)).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    assert_eq!(me.json()["customer"]["id"], id.as_str());
+    assert_eq!(server.get("/api/users/me", Some(&jwt)).await.json()["email"], "fay@example.com");
+    medusa_error(&server.get("/medusa/store/customers/me", None).await, StatusCode::FORBIDDEN, "not_allowed");
+    let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
+    assert_eq!(events.iter().filter(|event| *event == "user.created").count(), 1, "{events:?}");
+}

@@ -93,4 +93,17 @@ await client().auth.resetPassword("user", "emailpass", { identifier: "nobody@exa
 const wrongReset = await status("auth.updateProvider with a wrong token", client().auth.updateProvider("user", "emailpass", { password: "Whatever-pass-1" }, "not-a-reset-token"));
 check(wrongReset === 401, "auth.updateProvider with a wrong token", wrongReset);
 
+// A customer registers, is created by store.customer.create, logs in and reads itself.
+const shopper = client();
+const customerEmail = "shopper@example.com";
+const customerPassword = "Shopper-pass-1";
+const customerRegistration = await shopper.auth.register("customer", "emailpass", { email: customerEmail, password: customerPassword });
+check(typeof customerRegistration === "string", "auth.register customer", customerRegistration);
+const { customer: createdCustomer } = await shopper.store.customer.create({ email: customerEmail, first_name: "Sam", last_name: "Shopper" });
+check(/^cus_[1-9][0-9]*$/.test(createdCustomer.id) && createdCustomer.email === customerEmail, "store.customer.create", createdCustomer);
+const customerToken = await shopper.auth.login("customer", "emailpass", { email: customerEmail, password: customerPassword });
+check(typeof customerToken === "string", "auth.login customer", customerToken);
+const { customer: customerMe } = await shopper.store.customer.retrieve();
+check(customerMe.id === createdCustomer.id && customerMe.first_name === "Sam", "store.customer.retrieve", customerMe);
+
 console.log(JSON.stringify({ ok: true, admin: me.id, invited: accepted.user.id, deleted: deleted.id, late: lateAccepted.user.id }));

@@ -269,3 +269,26 @@ pub async fn medusa_customer_update_password(
     state.domain.reset_password(&context, code, &request.password, &request.password).await?;
     Ok(Json(MedusaSuccessResponse { success: true }))
 }
+
+/// Register a customer's email and password: a registration token (valid 24 hours) that
+/// `POST /store/customers` turns into the end user. Nothing is stored until then, and the
+/// answer is the same whether or not the email is taken.
+///
+/// Action `plugin::users-permissions.auth.register` (the public role holds it by default).
+#[utoipa::path(
+    post, path = "/medusa/auth/customer/emailpass/register", tag = "medusa", operation_id = "medusa_customer_register",
+    request_body = MedusaEmailPassRequest,
+    responses(
+        (status = 200, description = "Registered", body = MedusaTokenResponse),
+        (status = 400, description = "An invalid email, or a password that breaks the password rules", body = MedusaErrorResponse),
+        (status = 403, description = "Registration is disabled", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_customer_register(
+    State(state): State<AppState>,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaTokenResponse>, MedusaError> {
+    let request: MedusaEmailPassRequest = body(object)?;
+    let token = state.domain.register_customer_identity(&request.email, &request.password).await?;
+    Ok(Json(MedusaTokenResponse { token: token.expose().to_owned() }))
+}
