@@ -249,6 +249,7 @@ pub static ROUTES: &[Route] = &[
     route!(MEDUSA, DELETE "/medusa/admin/invites/{id}" => medusa_delete_invite in medusa::invites as "medusa.invites.delete", ADMIN_INVITES_DELETE, Standard),
     route!(MEDUSA, POST "/medusa/admin/invites/{id}/resend" => medusa_resend_invite in medusa::invites as "medusa.invites.resend", ADMIN_INVITES_RESEND, Standard),
     route!(MEDUSA, GET "/medusa/admin/customers" => medusa_list_customers in medusa::customers as "medusa.customers.list", USER_FIND, Standard),
+    route!(MEDUSA, POST "/medusa/admin/customers" => medusa_create_customer in medusa::customers as "medusa.customers.create", USER_CREATE, Standard),
     route!(MEDUSA, GET "/medusa/admin/customers/{id}" => medusa_find_customer in medusa::customers as "medusa.customers.get", USER_FIND_ONE, Standard),
     route!(MEDUSA, POST "/medusa/admin/customers/{id}" => medusa_update_customer in medusa::customers as "medusa.customers.update", USER_UPDATE, Standard),
     route!(MEDUSA, DELETE "/medusa/admin/customers/{id}" => medusa_delete_customer in medusa::customers as "medusa.customers.delete", USER_DESTROY, Standard),

@@ -490,3 +490,52 @@ async fn a_registered_customer_is_created_whole_then_logs_in_and_reads_itself() 
     let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
     assert_eq!(events.iter().filter(|event| *event == "user.created").count(), 1, "{events:?}");
 }
+
+#[tokio::test]
+async fn a_customer_an_admin_creates_has_no_password_until_it_resets_one() {
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let token = medusa_token(&server).await;
+    let body = json!({"email": "gus@example.com", "first_name": "Gus", "last_name": "G", "metadata": {"tier": "gold"}});
+    let created = server.post("/medusa/admin/customers", &body, Some(&token)).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let customer = created.json()["customer"].clone();
+    assert_eq!((customer["email"].clone(), customer["first_name"].clone()), (json!("gus@example.com"), json!("Gus")));
+    assert_eq!(customer["metadata"]["tier"], "gold");
+    let id = customer["id"].as_str().unwrap().to_owned();
+    let read = server.get(&format!("/medusa/admin/customers/{id}"), Some(&token)).await;
+    assert_eq!(read.json()["customer"]["email"], "gus@example.com", "{}", read.text);
+    medusa_error(
+        &server.post("/medusa/admin/customers", &body, Some(&token)).await,
+        StatusCode::CONFLICT,
+        "duplicate_error",
+    );
+    medusa_error(
+        &server.post("/medusa/admin/customers", &json!({"email": "not-an-email"}), Some(&token)).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_data",
+    );
+    medusa_error(&server.post("/medusa/admin/customers", &body, None).await, StatusCode::UNAUTHORIZED, "unauthorized");
+
+    // No password logs it in; a reset gives it one.
+    let login = |password: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .post(
+                    "/medusa/auth/customer/emailpass",
+                    &json!({"email": "gus@example.com", "password": password}),
+                    None,
+                )
+                .await
+        }
+    };
+    medusa_error(&login("").await, StatusCode::UNAUTHORIZED, "unauthorized");
+    server
+        .post("/medusa/auth/customer/emailpass/reset-password", &json!({"identifier": "gus@example.com"}), None)
+        .await;
+    let code = mailed_reset_parameter(&server, "gus@example.com", "code").await.expect("a reset mail");
+    let updated = server.send(update_password(&server, "customer", &code, "Gus-own-pass1")).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    assert_eq!(login("Gus-own-pass1").await.status, StatusCode::OK);
+}

@@ -15,7 +15,7 @@ use axum::{Extension, Json};
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::model::User;
 use gatehouse_domain::query::{UserQuery, Window};
-use gatehouse_domain::users::UserPatch;
+use gatehouse_domain::users::{NewUserInput, UserPatch};
 use gatehouse_domain::{Caller, RequestContext};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -315,4 +315,72 @@ pub async fn medusa_store_customer_me(
 ) -> Result<Json<MedusaCustomerResponse>, MedusaError> {
     let me = state.domain.me(&caller, false).await?;
     Ok(Json(MedusaCustomerResponse { customer: MedusaCustomer::of(&me.user) }))
+}
+
+/// Body of `POST /medusa/admin/customers` (Medusa's `AdminCreateCustomer`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MedusaCreateCustomerRequest {
+    /// A valid email address, unique among end users.
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    /// The display name, 1–255 characters once trimmed.
+    #[schema(min_length = 1, max_length = 255)]
+    pub first_name: Option<String>,
+    /// Accepted and not kept.
+    #[schema(max_length = 255)]
+    pub last_name: Option<String>,
+    /// Accepted and not kept.
+    #[schema(max_length = 255)]
+    pub phone: Option<String>,
+    /// Accepted and not kept.
+    #[schema(max_length = 255)]
+    pub company_name: Option<String>,
+    /// The end user's settings (a JSON object, at most 16 KiB).
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, Value>>,
+}
+
+/// Create a customer, as Medusa's admin does: the end user (role `authenticated`, username made
+/// from the email) has no password of its own, so it cannot log in until it resets its password
+/// (`POST /auth/customer/emailpass/reset-password`).
+///
+/// Action `plugin::users-permissions.user.create` (admins: `plugin::users-permissions.users.create`).
+#[utoipa::path(
+    post, path = "/medusa/admin/customers", tag = "medusa", operation_id = "medusa_create_customer",
+    request_body = MedusaCreateCustomerRequest,
+    responses(
+        (status = 200, description = "Created", body = MedusaCustomerResponse),
+        (status = 400, description = "Invalid fields", body = MedusaErrorResponse),
+        (status = 409, description = "Email already in use", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_create_customer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaCustomerResponse>, MedusaError> {
+    let request: MedusaCreateCustomerRequest = body(object)?;
+    for (field, value) in
+        [("last_name", &request.last_name), ("phone", &request.phone), ("company_name", &request.company_name)]
+    {
+        if value.as_ref().is_some_and(|text| text.chars().count() > 255) {
+            return Err(MedusaError::invalid(format!("{field} must be at most 255 characters")));
+        }
+    }
+    let input = NewUserInput {
+        username: None,
+        email: request.email,
+        password: String::new().into(),
+        role: None,
+        confirmed: Some(true),
+        blocked: None,
+        state: None,
+        name: request.first_name,
+        settings: request.metadata.map(Value::Object),
+        external_id: None,
+        profile: None,
+    };
+    let created = state.domain.create_user_without_password(&caller, input).await?;
+    Ok(Json(MedusaCustomerResponse { customer: MedusaCustomer::of(&created.user) }))
 }
