@@ -539,3 +539,70 @@ async fn a_customer_an_admin_creates_has_no_password_until_it_resets_one() {
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
     assert_eq!(login("Gus-own-pass1").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn secret_api_keys_are_api_tokens_created_once_and_refused_once_revoked() {
+    use base64::Engine;
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let token = medusa_token(&server).await;
+    let created =
+        server.post("/medusa/admin/api-keys", &json!({"title": "Backend", "type": "secret"}), Some(&token)).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let key = created.json()["api_key"].clone();
+    let id = key["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("apk_"), "{id}");
+    let secret = key["token"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("gat_") && secret != key["redacted"], "{key}");
+    assert_eq!(
+        (key["type"].clone(), key["title"].clone(), key["revoked_at"].clone()),
+        (json!("secret"), json!("Backend"), Value::Null)
+    );
+    // The same token on the Strapi admin API.
+    let strapi = server.get(&format!("/admin/api-tokens/{}", id.trim_start_matches("apk_")), Some(&token)).await;
+    assert_eq!(strapi.json()["data"]["name"], "Backend", "{}", strapi.text);
+
+    let publishable =
+        server.post("/medusa/admin/api-keys", &json!({"title": "Shop", "type": "publishable"}), Some(&token)).await;
+    medusa_error(&publishable, StatusCode::BAD_REQUEST, "invalid_data");
+    let taken =
+        server.post("/medusa/admin/api-keys", &json!({"title": "backend", "type": "secret"}), Some(&token)).await;
+    medusa_error(&taken, StatusCode::CONFLICT, "duplicate_error");
+
+    let listed = server.get("/medusa/admin/api-keys?type=secret", Some(&token)).await.json();
+    assert_eq!(
+        (listed["count"].clone(), listed["limit"].clone(), listed["offset"].clone()),
+        (json!(1), json!(20), json!(0))
+    );
+    assert_eq!(listed["api_keys"][0]["id"], id.as_str());
+    assert_ne!(listed["api_keys"][0]["token"], secret.as_str(), "the secret is shown once");
+    assert_eq!(server.get("/medusa/admin/api-keys?type=publishable", Some(&token)).await.json()["count"], 0);
+    medusa_error(
+        &server.get("/medusa/admin/api-keys?type=other", Some(&token)).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_data",
+    );
+    let path = format!("/medusa/admin/api-keys/{id}");
+    assert_eq!(server.get(&path, Some(&token)).await.json()["api_key"]["title"], "Backend");
+    let renamed = server.post(&path, &json!({"title": "Backend 2"}), Some(&token)).await;
+    assert_eq!(renamed.json()["api_key"]["title"], "Backend 2", "{}", renamed.text);
+    medusa_error(&server.get("/medusa/admin/api-keys/apk_999", Some(&token)).await, StatusCode::NOT_FOUND, "not_found");
+
+    // The key works as a secret key until it is revoked, then never again.
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{secret}:")));
+    let with_key =
+        || reqwest::Client::new().get(server.url("/medusa/admin/customers")).header("authorization", basic.clone());
+    assert_eq!(server.send(with_key()).await.status, StatusCode::OK);
+    let revoked = server.post(&format!("{path}/revoke"), &json!({}), Some(&token)).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
+    assert!(revoked.json()["api_key"]["revoked_at"].is_string(), "{}", revoked.text);
+    medusa_error(&server.send(with_key()).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    assert!(server.get(&path, Some(&token)).await.json()["api_key"]["revoked_at"].is_string());
+
+    let deleted = server.send(reqwest::Client::new().delete(server.url(&path)).bearer_auth(&token)).await;
+    assert_eq!(deleted.json(), json!({"id": id, "object": "api_key", "deleted": true}));
+    medusa_error(&server.get(&path, Some(&token)).await, StatusCode::NOT_FOUND, "not_found");
+    let document = server.get("/openapi.json", None).await.json();
+    let parameters = document["paths"]["/medusa/admin/api-keys"]["get"]["parameters"].as_array().unwrap().clone();
+    assert!(parameters.iter().any(|parameter| parameter["name"] == "type"), "{parameters:?}");
+}

@@ -106,4 +106,17 @@ check(typeof customerToken === "string", "auth.login customer", customerToken);
 const { customer: customerMe } = await shopper.store.customer.retrieve();
 check(customerMe.id === createdCustomer.id && customerMe.first_name === "Sam", "store.customer.retrieve", customerMe);
 
+// A secret API key: created (its secret shown once), listed, used as apiKey, revoked.
+const { api_key: apiKey } = await admin.admin.apiKey.create({ title: "Server key", type: "secret" });
+check(/^apk_[1-9][0-9]*$/.test(apiKey.id) && apiKey.type === "secret" && apiKey.token.length > 0, "admin.apiKey.create", apiKey);
+const keys = await admin.admin.apiKey.list({ type: "secret" });
+check(keys.api_keys.some((key) => key.id === apiKey.id && key.token !== apiKey.token), "admin.apiKey.list", keys);
+const server = new Medusa({ baseUrl, apiKey: apiKey.token });
+const byKey = await server.admin.customer.list();
+check(Array.isArray(byKey.customers), "admin.customer.list with the secret key", byKey);
+const { api_key: revokedKey } = await admin.admin.apiKey.revoke(apiKey.id);
+check(revokedKey.id === apiKey.id && typeof revokedKey.revoked_at === "string", "admin.apiKey.revoke", revokedKey);
+const afterRevoke = await status("the revoked key", server.admin.customer.list());
+check(afterRevoke === 401, "the revoked key is refused", afterRevoke);
+
 console.log(JSON.stringify({ ok: true, admin: me.id, invited: accepted.user.id, deleted: deleted.id, late: lateAccepted.user.id }));
