@@ -606,3 +606,45 @@ async fn secret_api_keys_are_api_tokens_created_once_and_refused_once_revoked() 
     let parameters = document["paths"]["/medusa/admin/api-keys"]["get"]["parameters"].as_array().unwrap().clone();
     assert!(parameters.iter().any(|parameter| parameter["name"] == "type"), "{parameters:?}");
 }
+
+#[tokio::test]
+async fn an_accepted_invite_gives_the_new_admin_the_invites_roles() {
+    let server = TestServer::spawn().await;
+    let (strapi_jwt, _) = first_admin(&server).await;
+    let token = medusa_token(&server).await;
+    let roles = server.get("/admin/roles", Some(&strapi_jwt)).await.json();
+    let editor = roles["data"].as_array().unwrap().iter().find(|role| role["code"] == "strapi-editor").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let unknown = server
+        .post("/medusa/admin/invites", &json!({"email": "hal@example.com", "roles": [987_654]}), Some(&token))
+        .await;
+    medusa_error(&unknown, StatusCode::BAD_REQUEST, "invalid_data");
+    let created = server
+        .post("/medusa/admin/invites", &json!({"email": "hal@example.com", "roles": [editor]}), Some(&token))
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let invite = created.json()["invite"].clone();
+    assert_eq!(invite["roles"], json!([editor]));
+    let invite_token = invite["token"].as_str().unwrap().to_owned();
+
+    let registered = server
+        .post(
+            "/medusa/auth/user/emailpass/register",
+            &json!({"email": "hal@example.com", "password": "Hal-pass-1234"}),
+            None,
+        )
+        .await;
+    let registration = registered.json()["token"].as_str().unwrap().to_owned();
+    let accept = reqwest::Client::new()
+        .post(server.url(&format!("/medusa/admin/invites/accept?token={invite_token}")))
+        .bearer_auth(&registration)
+        .json(&json!({"first_name": "Hal"}));
+    let accepted = server.send(accept).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+    let id = accepted.json()["user"]["id"].as_str().unwrap().trim_start_matches("user_").to_owned();
+    let strapi = server.get(&format!("/admin/users/{id}"), Some(&strapi_jwt)).await.json();
+    let codes: Vec<Value> =
+        strapi["data"]["roles"].as_array().unwrap().iter().map(|role| role["code"].clone()).collect();
+    assert_eq!(codes, vec![json!("strapi-editor")], "{strapi}");
+}

@@ -47,6 +47,8 @@ pub struct MedusaInvite {
     /// Last change.
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// Gatehouse extension: the ids of the admin roles the invited admin gets on acceptance.
+    pub roles: Vec<i64>,
 }
 
 impl MedusaInvite {
@@ -60,6 +62,7 @@ impl MedusaInvite {
             expires_at: invite.expires_at.to_rfc3339(),
             created_at: invite.created_at.to_rfc3339(),
             updated_at: updated.unwrap_or(invite.created_at).to_rfc3339(),
+            roles: admin.roles.iter().map(|role| role.id.0).collect(),
         }
     }
 
@@ -109,6 +112,10 @@ pub struct MedusaCreateInviteRequest {
     /// The future admin's email, unique among admins.
     #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// Gatehouse extension: the ids of the admin roles the invited admin gets (at least one
+    /// existing role when given; none: no role until an admin gives one).
+    #[schema(min_items = 1)]
+    pub roles: Option<Vec<i64>>,
 }
 
 /// Body of `POST /medusa/admin/invites/accept` (Medusa's `AdminAcceptInvite`).
@@ -210,7 +217,7 @@ pub async fn medusa_find_invite(
     request_body = MedusaCreateInviteRequest,
     responses(
         (status = 200, description = "Created; the answer carries the token", body = MedusaInviteResponse),
-        (status = 400, description = "Invalid email", body = MedusaErrorResponse),
+        (status = 400, description = "Invalid email, or `roles` naming no existing role", body = MedusaErrorResponse),
         (status = 409, description = "An admin has this email already", body = MedusaErrorResponse),
     )
 )]
@@ -220,8 +227,10 @@ pub async fn medusa_create_invite(
     JsonObject(object): JsonObject,
 ) -> Result<Json<MedusaInviteResponse>, MedusaError> {
     let request: MedusaCreateInviteRequest = body(object)?;
-    let issued =
-        state.domain.invite_admin(&caller, InviteInput { email: request.email, ..InviteInput::default() }).await?;
+    let issued = state
+        .domain
+        .invite_admin(&caller, InviteInput { email: request.email, roles: request.roles, ..InviteInput::default() })
+        .await?;
     Ok(Json(MedusaInviteResponse { invite: MedusaInvite::issued(&issued) }))
 }
 
