@@ -31,6 +31,8 @@ use std::time::Duration;
 pub const ADMIN_SESSION_TTL: Duration = Duration::from_secs(2 * 3600);
 /// An admin session's life with "remember me" (as Strapi).
 pub const ADMIN_REMEMBERED_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+/// The largest invite metadata, serialized.
+pub const INVITE_METADATA_MAX_BYTES: usize = 16 * 1024;
 /// How long a registered identity waits for the invite acceptance that makes it an admin.
 pub const REGISTRATION_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -69,6 +71,8 @@ pub struct InviteInput {
     pub lastname: Option<String>,
     /// Roles (when given, at least one existing role).
     pub roles: Option<Vec<i64>>,
+    /// A JSON object kept with the invite (at most 16 KiB serialized).
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// An invite with its pending admin and, in the answer that creates or resends it, the token.
@@ -431,6 +435,14 @@ impl Domain {
     /// `admin.invite_ttl`; the invite mail is queued. Events: `admin.created`, `invite.created`.
     pub async fn invite_admin(&self, caller: &Caller, input: InviteInput) -> Result<IssuedInvite, DomainError> {
         let email = email_of(&input.email)?;
+        if let Some(metadata) = &input.metadata {
+            let fits = metadata.is_object() && metadata.to_string().len() <= INVITE_METADATA_MAX_BYTES;
+            if !fits {
+                let mut errors = FieldErrors::default();
+                errors.push(FieldError::new("metadata", "metadata must be a JSON object of at most 16 KiB"));
+                return Err(DomainError::Validation(errors));
+            }
+        }
         let roles = match &input.roles {
             Some(ids) => self.resolve_admin_roles(ids).await?,
             None => Vec::new(),
@@ -454,6 +466,9 @@ impl Domain {
             .await?;
         tx.set_admin_roles(admin_id, &roles).await?;
         let invite_id = tx.insert_invite(admin_id, &sha256_hex(&token), now, expires_at).await?;
+        if input.metadata.is_some() {
+            tx.set_invite_metadata(invite_id, input.metadata.as_ref()).await?;
+        }
         self.queue_invite_mail(tx.as_mut(), &email, input.firstname.as_deref(), &token, expires_at).await?;
         emit(
             tx.as_mut(),

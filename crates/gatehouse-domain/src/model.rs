@@ -602,6 +602,8 @@ pub struct Invite {
     pub accepted_at: Option<Timestamp>,
     /// Set once revoked.
     pub revoked_at: Option<Timestamp>,
+    /// A JSON object given when inviting, or `None`.
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl Invite {

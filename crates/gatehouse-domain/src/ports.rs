@@ -495,6 +495,13 @@ pub trait StoreTx: Send {
         expires_at: Timestamp,
     ) -> Result<InviteId, StoreError>;
 
+    /// Sets (or clears) an invite's metadata; `false` when absent.
+    async fn set_invite_metadata(
+        &mut self,
+        id: InviteId,
+        metadata: Option<&serde_json::Value>,
+    ) -> Result<bool, StoreError>;
+
     /// Gives an invite a new token and expiry (the old token dies); `false` when absent.
     async fn reissue_invite(
         &mut self,

@@ -258,6 +258,14 @@ impl StoreTx for SqlTx {
         invites::insert_invite(self, admin, token_hash, now, expires_at).await
     }
 
+    async fn set_invite_metadata(
+        &mut self,
+        id: InviteId,
+        metadata: Option<&serde_json::Value>,
+    ) -> Result<bool, StoreError> {
+        invites::set_invite_metadata(self, id, metadata).await
+    }
+
     async fn reissue_invite(
         &mut self,
         id: InviteId,

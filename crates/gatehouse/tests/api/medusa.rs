@@ -648,3 +648,39 @@ async fn an_accepted_invite_gives_the_new_admin_the_invites_roles() {
         strapi["data"]["roles"].as_array().unwrap().iter().map(|role| role["code"].clone()).collect();
     assert_eq!(codes, vec![json!("strapi-editor")], "{strapi}");
 }
+
+#[tokio::test]
+async fn invites_keep_a_metadata_object_of_at_most_16_kib() {
+    let server = TestServer::spawn().await;
+    first_admin(&server).await;
+    let token = medusa_token(&server).await;
+    let metadata = json!({"team": "ops", "level": 2});
+    let created = server
+        .post("/medusa/admin/invites", &json!({"email": "ira@example.com", "metadata": metadata}), Some(&token))
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let invite = created.json()["invite"].clone();
+    assert_eq!(invite["metadata"], metadata);
+    let read = server.get(&format!("/medusa/admin/invites/{}", invite["id"].as_str().unwrap()), Some(&token)).await;
+    assert_eq!(read.json()["invite"]["metadata"], metadata, "{}", read.text);
+    let listed = server.get("/medusa/admin/invites", Some(&token)).await.json();
+    assert_eq!(listed["invites"][0]["metadata"], metadata);
+    let plain = server.post("/medusa/admin/invites", &json!({"email": "jo@example.com"}), Some(&token)).await;
+    assert_eq!(plain.json()["invite"]["metadata"], Value::Null, "{}", plain.text);
+
+    let big = json!({"blob": "x".repeat(16 * 1024)});
+    let refused =
+        server.post("/medusa/admin/invites", &json!({"email": "kim@example.com", "metadata": big}), Some(&token)).await;
+    medusa_error(&refused, StatusCode::BAD_REQUEST, "invalid_data");
+    let not_object =
+        server.post("/medusa/admin/invites", &json!({"email": "kim@example.com", "metadata": [1]}), Some(&token)).await;
+    medusa_error(&not_object, StatusCode::BAD_REQUEST, "invalid_data");
+    // Nothing of a refused invite was kept.
+    let emails: Vec<Value> = server.get("/medusa/admin/invites", Some(&token)).await.json()["invites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|invite| invite["email"].clone())
+        .collect();
+    assert!(!emails.contains(&json!("kim@example.com")), "{emails:?}");
+}

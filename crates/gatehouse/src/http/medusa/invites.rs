@@ -49,6 +49,9 @@ pub struct MedusaInvite {
     pub updated_at: String,
     /// Gatehouse extension: the ids of the admin roles the invited admin gets on acceptance.
     pub roles: Vec<i64>,
+    /// The JSON object given when inviting, or null.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl MedusaInvite {
@@ -63,6 +66,7 @@ impl MedusaInvite {
             created_at: invite.created_at.to_rfc3339(),
             updated_at: updated.unwrap_or(invite.created_at).to_rfc3339(),
             roles: admin.roles.iter().map(|role| role.id.0).collect(),
+            metadata: invite.metadata.clone(),
         }
     }
 
@@ -116,6 +120,9 @@ pub struct MedusaCreateInviteRequest {
     /// existing role when given; none: no role until an admin gives one).
     #[schema(min_items = 1)]
     pub roles: Option<Vec<i64>>,
+    /// A JSON object kept with the invite (at most 16 KiB serialized).
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Body of `POST /medusa/admin/invites/accept` (Medusa's `AdminAcceptInvite`).
@@ -217,7 +224,7 @@ pub async fn medusa_find_invite(
     request_body = MedusaCreateInviteRequest,
     responses(
         (status = 200, description = "Created; the answer carries the token", body = MedusaInviteResponse),
-        (status = 400, description = "Invalid email, or `roles` naming no existing role", body = MedusaErrorResponse),
+        (status = 400, description = "Invalid email, `roles` naming no existing role, or `metadata` over 16 KiB", body = MedusaErrorResponse),
         (status = 409, description = "An admin has this email already", body = MedusaErrorResponse),
     )
 )]
@@ -229,7 +236,15 @@ pub async fn medusa_create_invite(
     let request: MedusaCreateInviteRequest = body(object)?;
     let issued = state
         .domain
-        .invite_admin(&caller, InviteInput { email: request.email, roles: request.roles, ..InviteInput::default() })
+        .invite_admin(
+            &caller,
+            InviteInput {
+                email: request.email,
+                roles: request.roles,
+                metadata: request.metadata.map(serde_json::Value::Object),
+                ..InviteInput::default()
+            },
+        )
         .await?;
     Ok(Json(MedusaInviteResponse { invite: MedusaInvite::issued(&issued) }))
 }
