@@ -138,12 +138,13 @@ impl Action {
         ActionRealm::Content,
         "The OpenAPI document; open to everyone.",
     ));
-    /// An end user's own credential flow where a mailed or registered token is the credential
-    /// (a password reset, a registration turned into an account); open.
+    /// A flow where the presented token itself is the credential, checked by the use case (a
+    /// password reset, a registration turned into an account, a session's own refresh or
+    /// logout); open.
     pub const TOKEN_CREDENTIAL: Action = Action(&ActionSpec::open(
         "gatehouse::auth.tokenCredential",
         ActionRealm::Content,
-        "An end user's credential flow where a mailed or registered token is the credential; open.",
+        "A flow where the presented token itself is the credential, checked by the use case; open.",
     ));
     /// Log in with identifier and password.
     pub const AUTH_CALLBACK: Action = Action(

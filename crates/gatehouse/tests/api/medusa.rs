@@ -684,3 +684,34 @@ async fn invites_keep_a_metadata_object_of_at_most_16_kib() {
         .collect();
     assert!(!emails.contains(&json!("kim@example.com")), "{emails:?}");
 }
+
+#[tokio::test]
+async fn refresh_and_logout_take_a_customers_token_too() {
+    let server = TestServer::spawn().await;
+    server.register("ivy").await;
+    let login = server
+        .post(
+            "/medusa/auth/customer/emailpass",
+            &json!({"email": "ivy@example.com", "password": crate::support::PASSWORD}),
+            None,
+        )
+        .await;
+    let jwt = login.json()["token"].as_str().unwrap().to_owned();
+    let refreshed = server.post("/medusa/auth/token/refresh", &json!({}), Some(&jwt)).await;
+    assert_eq!(refreshed.status, StatusCode::OK, "{}", refreshed.text);
+    let fresh = refreshed.json()["token"].as_str().unwrap().to_owned();
+    let me = server.get("/medusa/store/customers/me", Some(&fresh)).await;
+    assert_eq!(me.json()["customer"]["email"], "ivy@example.com", "{}", me.text);
+    // An API token or no token has no session.
+    let key = server.full_access().await;
+    for token in [Some(key.as_str()), None, Some("not-a-token")] {
+        let answer = server.post("/medusa/auth/token/refresh", &json!({}), token).await;
+        medusa_error(&answer, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let out = server.send(server_delete(&server, "/medusa/auth/session", &fresh)).await;
+    assert_eq!(out.json(), json!({"success": true}), "{}", out.text);
+    for token in [&jwt, &fresh] {
+        let me = server.get("/medusa/store/customers/me", Some(token)).await;
+        medusa_error(&me, StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+}

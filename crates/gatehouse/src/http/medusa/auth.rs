@@ -86,33 +86,65 @@ pub async fn medusa_user_register(
     Ok(Json(MedusaTokenResponse { token: token.expose().to_owned() }))
 }
 
-/// A new admin JWT for the bearer's live session.
+/// The caller a session route acts for, decided by the bearer: an admin JWT is an admin's
+/// session, an end user's JWT a customer's; anything else (an API token, nothing) is 401.
+async fn session_caller(state: &AppState, context: RequestContext, headers: &HeaderMap) -> Result<Caller, MedusaError> {
+    let token = bearer_token(headers).filter(|token| !token.is_empty()).ok_or_else(MedusaError::unauthorized)?;
+    if let Ok(caller) = state.domain.authenticate_admin_bearer(token).await {
+        return Ok(caller.with_context(context));
+    }
+    let caller = state.domain.authenticate_bearer(token).await?.with_context(context);
+    caller.end_user()?;
+    Ok(caller)
+}
+
+/// A new JWT for the bearer's live session: an admin's (admin JWT) or a customer's (an end
+/// user's JWT), decided by the token.
 ///
-/// Any admin.
+/// Open (the session's JWT is the credential).
 #[utoipa::path(
     post, path = "/medusa/auth/token/refresh", tag = "medusa", operation_id = "medusa_refresh_token",
-    responses((status = 200, description = "A new token", body = MedusaTokenResponse))
+    responses(
+        (status = 200, description = "A new token", body = MedusaTokenResponse),
+        (status = 401, description = "No admin or end user's JWT of a live session", body = MedusaErrorResponse),
+    )
 )]
 pub async fn medusa_refresh_token(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Extension(context): Extension<RequestContext>,
+    headers: HeaderMap,
 ) -> Result<Json<MedusaTokenResponse>, MedusaError> {
-    let token = state.domain.reissue_admin_token(&caller)?;
+    let caller = session_caller(&state, context, &headers).await?;
+    let token = if caller.admin().is_ok() {
+        state.domain.reissue_admin_token(&caller)?
+    } else {
+        state.domain.reissue_end_user_token(&caller)?
+    };
     Ok(Json(MedusaTokenResponse { token: token.expose().to_owned() }))
 }
 
-/// Log out: the bearer's session ends (its JWTs stop working at once).
+/// Log out: the bearer's session ends (its JWTs stop working at once), an admin's or a
+/// customer's, decided by the token.
 ///
-/// Any admin.
+/// Open (the session's JWT is the credential).
 #[utoipa::path(
     delete, path = "/medusa/auth/session", tag = "medusa", operation_id = "medusa_delete_session",
-    responses((status = 200, description = "Logged out", body = MedusaSuccessResponse))
+    responses(
+        (status = 200, description = "Logged out", body = MedusaSuccessResponse),
+        (status = 401, description = "No admin or end user's JWT of a live session", body = MedusaErrorResponse),
+    )
 )]
 pub async fn medusa_delete_session(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    Extension(context): Extension<RequestContext>,
+    headers: HeaderMap,
 ) -> Result<Json<MedusaSuccessResponse>, MedusaError> {
-    state.domain.admin_logout(&caller).await?;
+    let caller = session_caller(&state, context, &headers).await?;
+    if caller.admin().is_ok() {
+        state.domain.admin_logout(&caller).await?;
+    } else {
+        state.domain.logout(&caller).await?;
+    }
     Ok(Json(MedusaSuccessResponse { success: true }))
 }
 
