@@ -34,7 +34,7 @@ use utoipa::{Modify, OpenApi};
         (name = "v1-users", description = "Generic users API: `{data, meta}` envelopes, `usr_` ids, `{error: {code, type, message}}`"),
         (name = "scim", description = "SCIM 2.0 (RFC 7643/7644): Users and Groups over the end users and roles; an API token of type `scim`"),
         (name = "admin", description = "Admin realm (Strapi admin API with Medusa-style invites)"),
-        (name = "medusa", description = "The Medusa v2 dialect under `medusa.prefix`: admin users, invites, customers; `{type, message}` errors"),
+        (name = "medusa", description = "The Medusa v2 dialect under `medusa.prefix`: auth, admin users, invites, customers, secret API keys; `{type, message}` errors"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

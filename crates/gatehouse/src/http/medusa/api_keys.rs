@@ -132,9 +132,9 @@ pub struct MedusaCreateApiKeyRequest {
     /// The title, unique among keys (case-insensitively), not blank.
     #[schema(min_length = 1, max_length = 255)]
     pub title: String,
-    /// `secret`; `publishable` is refused (400).
+    /// `secret` (the only type; `publishable` is refused with 400).
     #[serde(rename = "type")]
-    #[schema(pattern = "^(secret|publishable)$")]
+    #[schema(pattern = "^secret$")]
     pub kind: String,
 }
 

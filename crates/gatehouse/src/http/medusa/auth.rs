@@ -182,9 +182,9 @@ pub struct MedusaResetPasswordRequest {
     /// The email of the account.
     #[schema(max_length = 254)]
     pub identifier: String,
-    /// Accepted and ignored.
+    /// Accepted and ignored (a JSON object).
     #[schema(value_type = Option<Object>)]
-    pub metadata: Option<serde_json::Value>,
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Body of `POST /auth/{actor}/emailpass/update`.
@@ -197,6 +197,14 @@ pub struct MedusaUpdatePasswordRequest {
     /// Accepted and ignored: the reset token names the account.
     #[schema(max_length = 254)]
     pub email: Option<String>,
+}
+
+/// The identifier of a reset request, at most 254 characters (the longest email) or 400.
+fn reset_identifier(request: &MedusaResetPasswordRequest) -> Result<&str, MedusaError> {
+    if request.identifier.chars().count() > 254 {
+        return Err(MedusaError::invalid("identifier must be at most 254 characters"));
+    }
+    Ok(&request.identifier)
 }
 
 /// Medusa's empty `201 Created` answer.
@@ -219,7 +227,7 @@ fn reset_token(headers: &HeaderMap) -> Result<&str, MedusaError> {
     request_body = MedusaResetPasswordRequest,
     responses(
         (status = 201, description = "Accepted; a mail goes out if the email names an admin", body = String, content_type = "text/plain", example = "Created"),
-        (status = 400, description = "A field of the wrong type or an unknown field", body = MedusaErrorResponse),
+        (status = 400, description = "A field of the wrong type, an unknown field, or an identifier over 254 characters", body = MedusaErrorResponse),
     )
 )]
 pub async fn medusa_user_reset_password(
@@ -227,7 +235,7 @@ pub async fn medusa_user_reset_password(
     JsonObject(object): JsonObject,
 ) -> Result<(StatusCode, &'static str), MedusaError> {
     let request: MedusaResetPasswordRequest = body(object)?;
-    state.domain.request_admin_password_reset(&request.identifier).await?;
+    state.domain.request_admin_password_reset(reset_identifier(&request)?).await?;
     Ok(created())
 }
 
@@ -265,7 +273,7 @@ pub async fn medusa_user_update_password(
     request_body = MedusaResetPasswordRequest,
     responses(
         (status = 201, description = "Accepted; a mail goes out if the email names a customer", body = String, content_type = "text/plain", example = "Created"),
-        (status = 400, description = "A field of the wrong type or an unknown field", body = MedusaErrorResponse),
+        (status = 400, description = "A field of the wrong type, an unknown field, or an identifier over 254 characters", body = MedusaErrorResponse),
     )
 )]
 pub async fn medusa_customer_reset_password(
@@ -273,7 +281,7 @@ pub async fn medusa_customer_reset_password(
     JsonObject(object): JsonObject,
 ) -> Result<(StatusCode, &'static str), MedusaError> {
     let request: MedusaResetPasswordRequest = body(object)?;
-    state.domain.request_password_reset(&request.identifier).await?;
+    state.domain.request_password_reset(reset_identifier(&request)?).await?;
     Ok(created())
 }
 
