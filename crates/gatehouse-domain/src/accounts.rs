@@ -1,9 +1,8 @@
 //! Account use cases of the end-user realm: register, log in, read oneself.
 
-use crate::admins::REGISTRATION_TTL;
+use crate::admins::PENDING_END_USER;
 use crate::audit::{emit, Origin};
 use crate::caller::{Caller, RequestContext};
-use crate::crypto::jwt::RegisteredIdentity;
 use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, EventType};
@@ -133,10 +132,10 @@ impl Domain {
         Ok(answer)
     }
 
-    /// Registers a customer's identity (email and password) before the account exists, as a
-    /// short-lived registration token (24 h) that [`Domain::create_registered_customer`] turns
-    /// into the end user. The password rules are the end users'; the answer is the same whether
-    /// or not the email is taken, and nothing is stored.
+    /// Registers a customer's identity (email and password) before the account exists and
+    /// answers its registration token (random, stored only as its SHA-256; 24 h) that
+    /// [`Domain::create_registered_customer`] turns into the end user. The password rules are
+    /// the end users'; the answer is the same whether or not the email is taken.
     pub async fn register_customer_identity(&self, email: &str, password: &str) -> Result<Secret, DomainError> {
         if !self.settings.allow_register {
             return Err(DomainError::Rule(Rule::RegistrationDisabled));
@@ -153,9 +152,7 @@ impl Domain {
             return Err(DomainError::Validation(errors));
         };
         let hash = self.hasher.hash(&password).await?;
-        let identity = RegisteredIdentity { email: email.as_str().to_owned(), password_hash: hash.expose().to_owned() };
-        let token = self.api_jwt.issue_registration(&identity, self.clock.now(), REGISTRATION_TTL)?;
-        Ok(token.into())
+        self.store_pending_identity(email.as_str(), hash, PENDING_END_USER).await
     }
 
     /// Creates the end user a registration token registered (role `authenticated`, the email as
@@ -173,7 +170,7 @@ impl Domain {
         if !self.settings.allow_register {
             return Err(DomainError::Rule(Rule::RegistrationDisabled));
         }
-        let identity = self.api_jwt.verify_registration(registration, self.clock.now())?;
+        let identity = self.pending_identity(registration, PENDING_END_USER).await?;
         if email.is_some_and(|email| fold(email.trim()) != fold(&identity.email)) {
             return Err(DomainError::Unauthorized);
         }
@@ -205,7 +202,7 @@ impl Domain {
             email: email.as_str().to_owned(),
             email_folded: email.folded(),
             provider: "local".to_owned(),
-            password_hash: Some(identity.password_hash.into()),
+            password_hash: Some(identity.password_hash),
             confirmed: !self.settings.email_confirmation,
             blocked: false,
             role_id: role.id,
@@ -216,6 +213,10 @@ impl Domain {
             now,
         };
         let mut tx = self.store.begin().await?;
+        // The identity is used once: taken in the transaction that makes the account.
+        tx.take_pending_identity(PENDING_END_USER, &sha256_hex(registration), now)
+            .await?
+            .ok_or(DomainError::Unauthorized)?;
         let user = tx.insert_user(&new_user).await?;
         let origin = Origin::new(Actor::EndUser(user.id), Some(user.email.clone()), Arc::new(context.clone()));
         emit(tx.as_mut(), &origin, EventType::UserCreated, now, payloads::user(&user)).await?;

@@ -9,13 +9,14 @@
 use crate::action::{Action, ActionRealm};
 use crate::audit::{emit, Origin};
 use crate::caller::{Caller, Grants, Principal, RequestContext};
-use crate::crypto::jwt::{ClaimStyle, RegisteredIdentity};
+use crate::crypto::jwt::ClaimStyle;
 use crate::crypto::token::{constant_time_eq, new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, EventType};
 use crate::ids::{AdminId, AdminRoleId, InviteId, SessionId, UserId};
 use crate::model::{
-    Admin, AdminChanges, AdminListQuery, AdminRole, Invite, MailKind, NewAdmin, NewMail, SessionRecord,
+    Admin, AdminChanges, AdminListQuery, AdminRole, Invite, MailKind, NewAdmin, NewMail, NewPendingIdentity,
+    PendingIdentity, SessionRecord,
 };
 use crate::payloads;
 use crate::ports::{StoreError, StoreTx};
@@ -31,6 +32,10 @@ use std::time::Duration;
 pub const ADMIN_SESSION_TTL: Duration = Duration::from_secs(2 * 3600);
 /// An admin session's life with "remember me" (as Strapi).
 pub const ADMIN_REMEMBERED_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+/// The realm of the registered identities that become admins.
+pub(crate) const PENDING_ADMIN: &str = "admin";
+/// The realm of the registered identities that become end users (customers).
+pub(crate) const PENDING_END_USER: &str = "api";
 /// The largest invite metadata, serialized.
 pub const INVITE_METADATA_MAX_BYTES: usize = 16 * 1024;
 /// How long a registered identity waits for the invite acceptance that makes it an admin.
@@ -583,16 +588,51 @@ impl Domain {
         self.admin_in_tx_after_commit(tx, &origin, id, false).await
     }
 
-    /// Registers an identity (email and password) that no admin has yet, as a short-lived
-    /// registration token; [`Domain::accept_invite_as`] turns it into the invited admin. The
-    /// password rules are the admins'; nothing is stored, so what is never used simply expires.
+    /// Registers an identity (email and password) that no admin has yet and answers its
+    /// registration token (random; stored only as its SHA-256, with the password's argon2id
+    /// hash); [`Domain::accept_invite_as`] turns it into the invited admin. The password rules
+    /// are the admins'; an identity never used expires after 24 h and is swept.
     pub async fn register_admin_identity(&self, email: &str, password: &str) -> Result<Secret, DomainError> {
         let email = email_of(email)?;
         let password = admin_password(password, "password")?;
         let hash = self.hasher.hash(&password).await?;
-        let identity = RegisteredIdentity { email: email.as_str().to_owned(), password_hash: hash.expose().to_owned() };
-        let token = self.admin_jwt.issue_registration(&identity, self.clock.now(), REGISTRATION_TTL)?;
+        self.store_pending_identity(email.as_str(), hash, PENDING_ADMIN).await
+    }
+
+    /// Stores a registered identity of `realm` (sweeping the expired ones) and answers its
+    /// token.
+    pub(crate) async fn store_pending_identity(
+        &self,
+        email: &str,
+        password_hash: Secret,
+        realm: &'static str,
+    ) -> Result<Secret, DomainError> {
+        let token = random_hex(32);
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.sweep_pending_identities(now).await?;
+        let identity = NewPendingIdentity {
+            email: email.to_owned(),
+            password_hash,
+            realm,
+            token_hash: sha256_hex(&token),
+            created_at: now,
+            expires_at: now.plus(REGISTRATION_TTL),
+        };
+        tx.insert_pending_identity(&identity).await?;
+        tx.commit().await?;
         Ok(token.into())
+    }
+
+    /// The live registered identity of `realm` a registration token names, or
+    /// [`DomainError::Unauthorized`].
+    pub(crate) async fn pending_identity(
+        &self,
+        registration: &str,
+        realm: &'static str,
+    ) -> Result<PendingIdentity, DomainError> {
+        let now = self.clock.now();
+        self.store.find_pending_identity(realm, &sha256_hex(registration), now).await?.ok_or(DomainError::Unauthorized)
     }
 
     /// Accepts an invite with a registered identity (a registration token) instead of a
@@ -608,7 +648,7 @@ impl Domain {
         firstname: Option<String>,
         lastname: Option<String>,
     ) -> Result<Admin, DomainError> {
-        let identity = self.admin_jwt.verify_registration(registration, self.clock.now())?;
+        let identity = self.pending_identity(registration, PENDING_ADMIN).await?;
         let Some((_, invited)) = self.usable_invite(token).await else {
             return Err(DomainError::Rule(Rule::InvalidRegistration));
         };
@@ -616,15 +656,19 @@ impl Domain {
             return Err(DomainError::Rule(Rule::InvalidRegistration));
         }
         let profile = AdminProfile { firstname: firstname.unwrap_or_default(), lastname, password: Secret::from("") };
-        let (tx, _, id) =
-            self.activate_invited(context, token, &invited, &profile, identity.password_hash.into()).await?;
+        let (mut tx, _, id) = self.activate_invited(context, token, &invited, &profile, identity.password_hash).await?;
+        // The identity is used once: taken in the transaction that makes the admin.
+        let now = self.clock.now();
+        tx.take_pending_identity(PENDING_ADMIN, &sha256_hex(registration), now)
+            .await?
+            .ok_or(DomainError::Unauthorized)?;
         tx.commit().await?;
         self.load_admin(id).await
     }
 
     /// The email a registration token registered; a bad token is [`DomainError::Unauthorized`].
-    pub fn registered_email(&self, registration: &str) -> Result<String, DomainError> {
-        Ok(self.admin_jwt.verify_registration(registration, self.clock.now())?.email)
+    pub async fn registered_email(&self, registration: &str) -> Result<String, DomainError> {
+        Ok(self.pending_identity(registration, PENDING_ADMIN).await?.email)
     }
 
     /// The write of an invite's acceptance, left uncommitted: the invite is used, the admin

@@ -36,6 +36,7 @@ mod grants;
 mod invites;
 mod like;
 mod mail;
+mod pending_identities;
 mod postgres;
 mod roles;
 mod rows;

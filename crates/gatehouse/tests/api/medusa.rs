@@ -474,8 +474,18 @@ async fn a_registered_customer_is_created_whole_then_logs_in_and_reads_itself() 
     assert_eq!((customer["email"].clone(), customer["first_name"].clone()), (json!("fay@example.com"), json!("Fay")));
     let id = customer["id"].as_str().unwrap().to_owned();
     assert!(id.starts_with("cus_"), "{id}");
-    // The same registration cannot create a second account.
-    medusa_error(&create(&registration, body).await, StatusCode::CONFLICT, "duplicate_error");
+    // The registration is used once.
+    medusa_error(&create(&registration, body).await, StatusCode::UNAUTHORIZED, "unauthorized");
+    // A registration of a taken email is refused when it would become the account.
+    let again = server
+        .post(
+            "/medusa/auth/customer/emailpass/register",
+            &json!({"email": "fay@example.com", "password": "Fay-pass-456"}),
+            None,
+        )
+        .await;
+    let again = again.json()["token"].as_str().unwrap().to_owned();
+    medusa_error(&create(&again, json!({"email": "fay@example.com"})).await, StatusCode::CONFLICT, "duplicate_error");
 
     let login = server
         .post("/medusa/auth/customer/emailpass", &json!({"email": "fay@example.com", "password": "Fay-pass-123"}), None)
@@ -714,4 +724,57 @@ async fn refresh_and_logout_take_a_customers_token_too() {
         let me = server.get("/medusa/store/customers/me", Some(token)).await;
         medusa_error(&me, StatusCode::UNAUTHORIZED, "unauthorized");
     }
+}
+
+#[tokio::test]
+async fn a_registration_token_is_opaque_used_once_and_dies_after_a_day() {
+    let server = TestServer::builder().with_manual_clock().spawn().await;
+    first_admin(&server).await;
+    let token = medusa_token(&server).await;
+    let register = |email: &'static str| {
+        let server = &server;
+        async move {
+            let answer = server
+                .post(
+                    "/medusa/auth/user/emailpass/register",
+                    &json!({"email": email, "password": "Lee-pass-1234"}),
+                    None,
+                )
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+            answer.json()["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let invite = |email: &'static str| {
+        let server = &server;
+        let token = token.clone();
+        async move {
+            let created = server.post("/medusa/admin/invites", &json!({"email": email}), Some(&token)).await;
+            created.json()["invite"]["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let accept = |invite_token: String, registration: String| {
+        let server = &server;
+        async move {
+            let request = reqwest::Client::new()
+                .post(server.url(&format!("/medusa/admin/invites/accept?token={invite_token}")))
+                .bearer_auth(registration)
+                .json(&json!({"first_name": "Lee"}));
+            server.send(request).await
+        }
+    };
+    // Random and opaque: nothing in it can be read (no JWT, no password hash).
+    let registration = register("lee@example.com").await;
+    assert!(!registration.contains('.') && registration.len() == 64, "{registration}");
+    let first = invite("lee@example.com").await;
+    assert_eq!(accept(first, registration.clone()).await.status, StatusCode::OK);
+    // Used once: the same token cannot accept another invite of the same email.
+    let stale = register("max@example.com").await;
+    let second = invite("max@example.com").await;
+    let reused = accept(second.clone(), registration).await;
+    medusa_error(&reused, StatusCode::UNAUTHORIZED, "unauthorized");
+    // After 24 hours the registration is refused (and swept by the next registration).
+    server.clock().advance(std::time::Duration::from_secs(24 * 3600 + 1));
+    register("nia@example.com").await;
+    medusa_error(&accept(second, stale).await, StatusCode::UNAUTHORIZED, "unauthorized");
 }

@@ -64,9 +64,9 @@ pub async fn medusa_user_login(
     Ok(Json(MedusaTokenResponse { token: login.jwt.expose().to_owned() }))
 }
 
-/// Register an email and password: a registration token (valid 24 hours) that
-/// `POST /admin/invites/accept` turns into the invited admin. Nothing is stored until then, and
-/// the answer is the same whether or not an admin has the email.
+/// Register an email and password: a registration token (valid 24 hours, used once) that
+/// `POST /admin/invites/accept` turns into the invited admin. The token is random and kept only
+/// as its SHA-256; the answer is the same whether or not an admin has the email.
 ///
 /// Open.
 #[utoipa::path(
@@ -310,9 +310,9 @@ pub async fn medusa_customer_update_password(
     Ok(Json(MedusaSuccessResponse { success: true }))
 }
 
-/// Register a customer's email and password: a registration token (valid 24 hours) that
-/// `POST /store/customers` turns into the end user. Nothing is stored until then, and the
-/// answer is the same whether or not the email is taken.
+/// Register a customer's email and password: a registration token (valid 24 hours, used once)
+/// that `POST /store/customers` turns into the end user. The token is random and kept only as
+/// its SHA-256; the answer is the same whether or not the email is taken.
 ///
 /// Action `plugin::users-permissions.auth.register` (the public role holds it by default).
 #[utoipa::path(

@@ -334,7 +334,7 @@ pub async fn medusa_accept_invite(
     }
     let registration = bearer_token(&headers).ok_or_else(MedusaError::unauthorized)?;
     if let Some(email) = &request.email {
-        let identity_email = state.domain.registered_email(registration)?;
+        let identity_email = state.domain.registered_email(registration).await?;
         if !email.trim().eq_ignore_ascii_case(&identity_email) {
             return Err(MedusaError::unauthorized());
         }
