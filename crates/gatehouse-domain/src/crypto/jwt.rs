@@ -168,69 +168,6 @@ impl JwtKeys {
     }
 }
 
-/// The claims of a registration token: an identity (email and password hash) registered
-/// before the admin it will become exists; it carries no session and no actor.
-#[derive(Serialize, Deserialize)]
-struct RegistrationClaims {
-    #[serde(rename = "type")]
-    token_type: String,
-    email: String,
-    #[serde(rename = "pwh")]
-    password_hash: String,
-    iat: i64,
-    exp: i64,
-    aud: String,
-}
-
-/// A verified registration token: the identity it registered.
-#[derive(Clone, PartialEq, Eq)]
-pub struct RegisteredIdentity {
-    /// The registered email.
-    pub email: String,
-    /// The argon2id hash of the registered password.
-    pub password_hash: String,
-}
-
-impl std::fmt::Debug for RegisteredIdentity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegisteredIdentity").field("email", &self.email).finish_non_exhaustive()
-    }
-}
-
-impl JwtKeys {
-    /// Issues a registration token for `identity`, valid for `ttl` from `now`. Its `type` is
-    /// `registration`, so it never verifies as an access token (nor the reverse).
-    pub fn issue_registration(
-        &self,
-        identity: &RegisteredIdentity,
-        now: Timestamp,
-        ttl: Duration,
-    ) -> Result<String, DomainError> {
-        let claims = RegistrationClaims {
-            token_type: "registration".to_owned(),
-            email: identity.email.clone(),
-            password_hash: identity.password_hash.clone(),
-            iat: now.as_secs(),
-            exp: now.plus(ttl).as_secs(),
-            aud: self.realm.audience().to_owned(),
-        };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|error| DomainError::Internal(format!("jwt encode: {error}")))
-    }
-
-    /// Verifies a registration token (signature, audience, type, expiry); every failure is
-    /// [`DomainError::Unauthorized`].
-    pub fn verify_registration(&self, token: &str, now: Timestamp) -> Result<RegisteredIdentity, DomainError> {
-        let claims = decode::<RegistrationClaims>(token, &self.decoding, &self.validation)
-            .map_err(|_| DomainError::Unauthorized)?
-            .claims;
-        if claims.token_type != "registration" || claims.exp <= now.as_secs() {
-            return Err(DomainError::Unauthorized);
-        }
-        Ok(RegisteredIdentity { email: claims.email, password_hash: claims.password_hash })
-    }
-}
-
 /// The claims of a password-reset token: the admin it resets and a fingerprint of the
 /// password it replaces, so that it dies as soon as the password changes (single use without
 /// state).
@@ -330,17 +267,17 @@ mod tests {
     }
 
     #[test]
-    fn registration_and_access_tokens_never_pass_for_each_other() {
+    fn password_reset_and_access_tokens_never_pass_for_each_other() {
         let now = Timestamp::from_millis(1_800_000_000_000);
-        let identity = RegisteredIdentity { email: "a@example.com".into(), password_hash: "$argon2id$x".into() };
-        let token = keys(Realm::Admin).issue_registration(&identity, now, Duration::from_secs(60)).unwrap();
-        assert_eq!(keys(Realm::Admin).verify_registration(&token, now).unwrap(), identity);
+        let token = keys(Realm::Admin).issue_password_reset(7, "fingerprint", now, Duration::from_secs(60)).unwrap();
+        let grant = keys(Realm::Admin).verify_password_reset(&token, now).unwrap();
+        assert_eq!((grant.subject, grant.fingerprint.as_str()), (7, "fingerprint"));
         assert!(keys(Realm::Admin).verify(&token, ClaimStyle::Access, now).is_err());
-        assert!(keys(Realm::Api).verify_registration(&token, now).is_err());
-        assert!(keys(Realm::Admin).verify_registration(&token, now.plus(Duration::from_secs(60))).is_err());
+        assert!(keys(Realm::Api).verify_password_reset(&token, now).is_err());
+        assert!(keys(Realm::Admin).verify_password_reset(&token, now.plus(Duration::from_secs(60))).is_err());
         let access = keys(Realm::Admin)
             .issue(ClaimStyle::Access, 1, &SessionId("s".into()), now, Duration::from_secs(60))
             .unwrap();
-        assert!(keys(Realm::Admin).verify_registration(&access, now).is_err());
+        assert!(keys(Realm::Admin).verify_password_reset(&access, now).is_err());
     }
 }
