@@ -1,7 +1,8 @@
 //! Account use cases of the end-user realm: register, log in, read oneself.
 
+use crate::admins::PENDING_END_USER;
 use crate::audit::{emit, Origin};
-use crate::caller::Caller;
+use crate::caller::{Caller, RequestContext};
 use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, EventType};
@@ -12,8 +13,9 @@ use crate::ports::ConflictKey;
 use crate::secret::Secret;
 use crate::service::Domain;
 use crate::users::{password_message, username_message};
-use crate::values::{identifier_key, Email, Password, Username};
+use crate::values::{fold, identifier_key, Email, Password, Username};
 use serde_json::json;
+use std::sync::Arc;
 
 /// A self-registration, as typed by the person (already checked for required fields and types).
 #[derive(Clone, Debug)]
@@ -128,6 +130,102 @@ impl Domain {
         tx.commit().await?;
         self.hooks.run_after(crate::hooks::UserOp::Create, &answer.user);
         Ok(answer)
+    }
+
+    /// Registers a customer's identity (email and password) before the account exists and
+    /// answers its registration token (random, stored only as its SHA-256; 24 h) that
+    /// [`Domain::create_registered_customer`] turns into the end user. The password rules are
+    /// the end users'; the answer is the same whether or not the email is taken.
+    pub async fn register_customer_identity(&self, email: &str, password: &str) -> Result<Secret, DomainError> {
+        if !self.settings.allow_register {
+            return Err(DomainError::Rule(Rule::RegistrationDisabled));
+        }
+        let mut errors = FieldErrors::default();
+        let parsed = Email::parse(email);
+        if parsed.is_none() {
+            errors.push(FieldError::new("email", "email must be a valid email").with_value(json!(email)));
+        }
+        let password = Password::parse(password, self.settings.password_min_length)
+            .map_err(|problem| errors.push(FieldError::new("password", password_message(problem))))
+            .ok();
+        let (Some(email), Some(password)) = (parsed, password) else {
+            return Err(DomainError::Validation(errors));
+        };
+        let hash = self.hasher.hash(&password).await?;
+        self.store_pending_identity(email.as_str(), hash, PENDING_END_USER).await
+    }
+
+    /// Creates the end user a registration token registered (role `authenticated`, the email as
+    /// username, the registered password), whole, in one transaction; it then logs in as any
+    /// end user. `email`, when given, must be the registered one. A bad registration token or
+    /// another email is [`DomainError::Unauthorized`]; a taken email is a conflict.
+    /// Events: `user.created`.
+    pub async fn create_registered_customer(
+        &self,
+        context: &RequestContext,
+        registration: &str,
+        email: Option<&str>,
+        name: Option<String>,
+    ) -> Result<User, DomainError> {
+        if !self.settings.allow_register {
+            return Err(DomainError::Rule(Rule::RegistrationDisabled));
+        }
+        let identity = self.pending_identity(registration, PENDING_END_USER).await?;
+        if email.is_some_and(|email| fold(email.trim()) != fold(&identity.email)) {
+            return Err(DomainError::Unauthorized);
+        }
+        let email = Email::parse(&identity.email).ok_or(DomainError::Unauthorized)?;
+        let username = Username::parse_for(email.as_str(), email.as_str()).map_err(|problem| {
+            let mut errors = FieldErrors::default();
+            errors.push(FieldError::new("email", username_message(problem)));
+            DomainError::Validation(errors)
+        })?;
+        self.hooks.run_before(&crate::hooks::UserDraft {
+            op: crate::hooks::UserOp::Create,
+            id: None,
+            email: Some(email.as_str()),
+            username: Some(username.as_str()),
+        })?;
+        if self.store.user_identity_taken(&email.folded(), &username.folded()).await? {
+            return Err(DomainError::Conflict(ConflictKey::Email));
+        }
+        let role = self
+            .store
+            .find_role_by_type(Role::AUTHENTICATED)
+            .await?
+            .ok_or_else(|| DomainError::Internal("the authenticated role is missing".into()))?;
+        let now = self.clock.now();
+        let new_user = NewUser {
+            document_id: new_document_id(),
+            username: username.as_str().to_owned(),
+            username_folded: username.folded(),
+            email: email.as_str().to_owned(),
+            email_folded: email.folded(),
+            provider: "local".to_owned(),
+            password_hash: Some(identity.password_hash),
+            confirmed: !self.settings.email_confirmation,
+            blocked: false,
+            role_id: role.id,
+            name,
+            settings: None,
+            external_id: None,
+            profile: None,
+            now,
+        };
+        let mut tx = self.store.begin().await?;
+        // The identity is used once: taken in the transaction that makes the account.
+        tx.take_pending_identity(PENDING_END_USER, &sha256_hex(registration), now)
+            .await?
+            .ok_or(DomainError::Unauthorized)?;
+        let user = tx.insert_user(&new_user).await?;
+        let origin = Origin::new(Actor::EndUser(user.id), Some(user.email.clone()), Arc::new(context.clone()));
+        emit(tx.as_mut(), &origin, EventType::UserCreated, now, payloads::user(&user)).await?;
+        if self.settings.email_confirmation {
+            self.queue_confirmation_mail(tx.as_mut(), &user).await?;
+        }
+        tx.commit().await?;
+        self.hooks.run_after(crate::hooks::UserOp::Create, &user);
+        Ok(user)
     }
 
     /// Checks a username, email and password against the account rules (Strapi's messages, in

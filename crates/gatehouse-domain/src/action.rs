@@ -138,6 +138,14 @@ impl Action {
         ActionRealm::Content,
         "The OpenAPI document; open to everyone.",
     ));
+    /// A flow where the presented token itself is the credential, checked by the use case (a
+    /// password reset, a registration turned into an account, a session's own refresh or
+    /// logout); open.
+    pub const TOKEN_CREDENTIAL: Action = Action(&ActionSpec::open(
+        "gatehouse::auth.tokenCredential",
+        ActionRealm::Content,
+        "A flow where the presented token itself is the credential, checked by the use case; open.",
+    ));
     /// Log in with identifier and password.
     pub const AUTH_CALLBACK: Action = Action(
         &ActionSpec::granted(
@@ -543,6 +551,7 @@ const BUILTIN: &[Action] = &[
     Action::READY,
     Action::METRICS,
     Action::OPEN_API,
+    Action::TOKEN_CREDENTIAL,
     Action::AUTH_CALLBACK,
     Action::AUTH_REGISTER,
     Action::AUTH_FORGOT_PASSWORD,

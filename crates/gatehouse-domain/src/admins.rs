@@ -9,13 +9,14 @@
 use crate::action::{Action, ActionRealm};
 use crate::audit::{emit, Origin};
 use crate::caller::{Caller, Grants, Principal, RequestContext};
-use crate::crypto::jwt::{ClaimStyle, RegisteredIdentity};
-use crate::crypto::token::{new_document_id, random_hex, sha256_hex};
+use crate::crypto::jwt::ClaimStyle;
+use crate::crypto::token::{constant_time_eq, new_document_id, random_hex, sha256_hex};
 use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::{Actor, EventType};
 use crate::ids::{AdminId, AdminRoleId, InviteId, SessionId, UserId};
 use crate::model::{
-    Admin, AdminChanges, AdminListQuery, AdminRole, Invite, MailKind, NewAdmin, NewMail, SessionRecord,
+    Admin, AdminChanges, AdminListQuery, AdminRole, Invite, MailKind, NewAdmin, NewMail, NewPendingIdentity,
+    PendingIdentity, SessionRecord,
 };
 use crate::payloads;
 use crate::ports::{StoreError, StoreTx};
@@ -31,6 +32,12 @@ use std::time::Duration;
 pub const ADMIN_SESSION_TTL: Duration = Duration::from_secs(2 * 3600);
 /// An admin session's life with "remember me" (as Strapi).
 pub const ADMIN_REMEMBERED_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+/// The realm of the registered identities that become admins.
+pub(crate) const PENDING_ADMIN: &str = "admin";
+/// The realm of the registered identities that become end users (customers).
+pub(crate) const PENDING_END_USER: &str = "api";
+/// The largest invite metadata, serialized.
+pub const INVITE_METADATA_MAX_BYTES: usize = 16 * 1024;
 /// How long a registered identity waits for the invite acceptance that makes it an admin.
 pub const REGISTRATION_TTL: Duration = Duration::from_secs(24 * 3600);
 
@@ -69,6 +76,8 @@ pub struct InviteInput {
     pub lastname: Option<String>,
     /// Roles (when given, at least one existing role).
     pub roles: Option<Vec<i64>>,
+    /// A JSON object kept with the invite (at most 16 KiB serialized).
+    pub metadata: Option<serde_json::Value>,
 }
 
 /// An invite with its pending admin and, in the answer that creates or resends it, the token.
@@ -431,6 +440,14 @@ impl Domain {
     /// `admin.invite_ttl`; the invite mail is queued. Events: `admin.created`, `invite.created`.
     pub async fn invite_admin(&self, caller: &Caller, input: InviteInput) -> Result<IssuedInvite, DomainError> {
         let email = email_of(&input.email)?;
+        if let Some(metadata) = &input.metadata {
+            let fits = metadata.is_object() && metadata.to_string().len() <= INVITE_METADATA_MAX_BYTES;
+            if !fits {
+                let mut errors = FieldErrors::default();
+                errors.push(FieldError::new("metadata", "metadata must be a JSON object of at most 16 KiB"));
+                return Err(DomainError::Validation(errors));
+            }
+        }
         let roles = match &input.roles {
             Some(ids) => self.resolve_admin_roles(ids).await?,
             None => Vec::new(),
@@ -454,6 +471,9 @@ impl Domain {
             .await?;
         tx.set_admin_roles(admin_id, &roles).await?;
         let invite_id = tx.insert_invite(admin_id, &sha256_hex(&token), now, expires_at).await?;
+        if input.metadata.is_some() {
+            tx.set_invite_metadata(invite_id, input.metadata.as_ref()).await?;
+        }
         self.queue_invite_mail(tx.as_mut(), &email, input.firstname.as_deref(), &token, expires_at).await?;
         emit(
             tx.as_mut(),
@@ -568,16 +588,51 @@ impl Domain {
         self.admin_in_tx_after_commit(tx, &origin, id, false).await
     }
 
-    /// Registers an identity (email and password) that no admin has yet, as a short-lived
-    /// registration token; [`Domain::accept_invite_as`] turns it into the invited admin. The
-    /// password rules are the admins'; nothing is stored, so what is never used simply expires.
+    /// Registers an identity (email and password) that no admin has yet and answers its
+    /// registration token (random; stored only as its SHA-256, with the password's argon2id
+    /// hash); [`Domain::accept_invite_as`] turns it into the invited admin. The password rules
+    /// are the admins'; an identity never used expires after 24 h and is swept.
     pub async fn register_admin_identity(&self, email: &str, password: &str) -> Result<Secret, DomainError> {
         let email = email_of(email)?;
         let password = admin_password(password, "password")?;
         let hash = self.hasher.hash(&password).await?;
-        let identity = RegisteredIdentity { email: email.as_str().to_owned(), password_hash: hash.expose().to_owned() };
-        let token = self.admin_jwt.issue_registration(&identity, self.clock.now(), REGISTRATION_TTL)?;
+        self.store_pending_identity(email.as_str(), hash, PENDING_ADMIN).await
+    }
+
+    /// Stores a registered identity of `realm` (sweeping the expired ones) and answers its
+    /// token.
+    pub(crate) async fn store_pending_identity(
+        &self,
+        email: &str,
+        password_hash: Secret,
+        realm: &'static str,
+    ) -> Result<Secret, DomainError> {
+        let token = random_hex(32);
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.sweep_pending_identities(now).await?;
+        let identity = NewPendingIdentity {
+            email: email.to_owned(),
+            password_hash,
+            realm,
+            token_hash: sha256_hex(&token),
+            created_at: now,
+            expires_at: now.plus(REGISTRATION_TTL),
+        };
+        tx.insert_pending_identity(&identity).await?;
+        tx.commit().await?;
         Ok(token.into())
+    }
+
+    /// The live registered identity of `realm` a registration token names, or
+    /// [`DomainError::Unauthorized`].
+    pub(crate) async fn pending_identity(
+        &self,
+        registration: &str,
+        realm: &'static str,
+    ) -> Result<PendingIdentity, DomainError> {
+        let now = self.clock.now();
+        self.store.find_pending_identity(realm, &sha256_hex(registration), now).await?.ok_or(DomainError::Unauthorized)
     }
 
     /// Accepts an invite with a registered identity (a registration token) instead of a
@@ -593,7 +648,7 @@ impl Domain {
         firstname: Option<String>,
         lastname: Option<String>,
     ) -> Result<Admin, DomainError> {
-        let identity = self.admin_jwt.verify_registration(registration, self.clock.now())?;
+        let identity = self.pending_identity(registration, PENDING_ADMIN).await?;
         let Some((_, invited)) = self.usable_invite(token).await else {
             return Err(DomainError::Rule(Rule::InvalidRegistration));
         };
@@ -601,15 +656,19 @@ impl Domain {
             return Err(DomainError::Rule(Rule::InvalidRegistration));
         }
         let profile = AdminProfile { firstname: firstname.unwrap_or_default(), lastname, password: Secret::from("") };
-        let (tx, _, id) =
-            self.activate_invited(context, token, &invited, &profile, identity.password_hash.into()).await?;
+        let (mut tx, _, id) = self.activate_invited(context, token, &invited, &profile, identity.password_hash).await?;
+        // The identity is used once: taken in the transaction that makes the admin.
+        let now = self.clock.now();
+        tx.take_pending_identity(PENDING_ADMIN, &sha256_hex(registration), now)
+            .await?
+            .ok_or(DomainError::Unauthorized)?;
         tx.commit().await?;
         self.load_admin(id).await
     }
 
     /// The email a registration token registered; a bad token is [`DomainError::Unauthorized`].
-    pub fn registered_email(&self, registration: &str) -> Result<String, DomainError> {
-        Ok(self.admin_jwt.verify_registration(registration, self.clock.now())?.email)
+    pub async fn registered_email(&self, registration: &str) -> Result<String, DomainError> {
+        Ok(self.pending_identity(registration, PENDING_ADMIN).await?.email)
     }
 
     /// The write of an invite's acceptance, left uncommitted: the invite is used, the admin
@@ -999,6 +1058,69 @@ impl Domain {
         self.load_admin(admin.id).await
     }
 
+    /// Starts an admin's password reset: when the email names an admin that can log in, mails
+    /// a reset token (valid `auth.reset_code_ttl`) bound to the current password, so that it
+    /// works once. Callers answer the same whether or not such an admin exists.
+    pub async fn request_admin_password_reset(&self, email: &str) -> Result<(), DomainError> {
+        let key = identifier_key(email).unwrap_or_default();
+        let Some((admin, Some(hash))) = self.store.find_admin_credentials(&key).await? else {
+            return Ok(());
+        };
+        if !admin.is_active || admin.blocked || admin.deleted_at.is_some() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let ttl = self.settings.reset_code_ttl;
+        let token = self.admin_jwt.issue_password_reset(admin.id.0, &sha256_hex(&hash), now, ttl)?;
+        let base = &self.settings.admin_reset_password_url;
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = url_with_query(base, separator, &[("token", &token), ("email", &admin.email)]);
+        let variables = json!({
+            "user": {"username": admin.firstname, "email": admin.email},
+            "url": url,
+            "expires_at": now.plus(ttl),
+        });
+        let mut tx = self.store.begin().await?;
+        tx.enqueue_mail(&NewMail { kind: MailKind::ResetPassword, recipient: admin.email.clone(), variables, now })
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets an admin's password with a mailed reset token and ends every session of the admin.
+    /// A wrong, expired or used token (the password it was issued against has changed), or an
+    /// admin that can no longer log in, is [`Rule::IncorrectResetCode`].
+    /// Events: `admin.updated` (changes `password`), `session.revoked`.
+    pub async fn reset_admin_password(
+        &self,
+        context: &RequestContext,
+        token: &str,
+        password: &str,
+    ) -> Result<Admin, DomainError> {
+        let incorrect = || DomainError::Rule(Rule::IncorrectResetCode);
+        let grant = self.admin_jwt.verify_password_reset(token, self.clock.now()).map_err(|_| incorrect())?;
+        let password = admin_password(password, "password")?;
+        let admin = self.store.find_admin(AdminId(grant.subject), false).await?.ok_or_else(incorrect)?;
+        let Some((current, Some(hash))) = self.store.find_admin_credentials(&fold(&admin.email)).await? else {
+            return Err(incorrect());
+        };
+        let fresh = constant_time_eq(sha256_hex(&hash).as_bytes(), grant.fingerprint.as_bytes());
+        if !fresh || current.id != admin.id || !current.is_active || current.blocked || current.deleted_at.is_some() {
+            return Err(incorrect());
+        }
+        let new_hash = self.hasher.hash(&password).await?;
+        let now = self.clock.now();
+        let origin = Origin::new(Actor::Admin(admin.id), Some(admin.email.clone()), Arc::new(context.clone()));
+        let mut tx = self.store.begin().await?;
+        let changes = AdminChanges { password_hash: Some(new_hash), ..AdminChanges::default() };
+        tx.update_admin(admin.id, &changes, now).await?;
+        emit(tx.as_mut(), &origin, EventType::AdminUpdated, now, json!({"id": admin.id.0, "changes": ["password"]}))
+            .await?;
+        self.end_admin_sessions(tx.as_mut(), admin.id, "password_reset", &origin).await?;
+        tx.commit().await?;
+        self.load_admin(admin.id).await
+    }
+
     /// An end user's live sessions, for an admin.
     pub async fn end_user_sessions(&self, caller: &Caller, user: UserId) -> Result<Vec<SessionRecord>, DomainError> {
         caller.authorize(Action::END_USER_SESSIONS_READ)?;
@@ -1020,4 +1142,21 @@ impl Domain {
 /// The origin of the command line's admin changes.
 pub(crate) fn cli_origin() -> Origin {
     Origin::new(Actor::System, Some("cli".to_owned()), Arc::new(RequestContext::cli()))
+}
+
+/// `base` with `pairs` appended as a query string after `separator`, each value encoded.
+fn url_with_query(base: &str, separator: char, pairs: &[(&str, &str)]) -> String {
+    let query: Vec<String> = pairs.iter().map(|(key, value)| format!("{key}={}", percent_encode(value))).collect();
+    format!("{base}{separator}{}", query.join("&"))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (byte as char).to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
 }

@@ -280,6 +280,32 @@ impl Domain {
         Ok(IssuedApiToken { token, secret: secret.into() })
     }
 
+    /// Revokes a token: it stops working at once and for good (its secret is replaced by one
+    /// nobody knows and it expires now), while its record stays. Revoking a token that no
+    /// longer works changes nothing. Events:
+    /// `api_token.updated` with `revoked: true`.
+    pub async fn revoke_api_token(&self, caller: &Caller, id: ApiTokenId) -> Result<ApiToken, DomainError> {
+        caller.authorize(Action::ADMIN_API_TOKENS_UPDATE)?;
+        let origin = caller.origin();
+        let current = self.load_api_token(id).await?;
+        let now = self.clock.now();
+        if current.expires_at.is_some_and(|expires_at| expires_at <= now) {
+            return Ok(current);
+        }
+        let unknowable = sha256_hex(&random_hex(32));
+        let mut tx = self.store.begin().await?;
+        let token = tx
+            .set_api_token_secret(id, &unknowable, Some(now), now)
+            .await?
+            .ok_or(DomainError::NotFound("API token not found"))?;
+        let mut data = payloads::api_token(&token);
+        data["revoked"] = json!(true);
+        emit(tx.as_mut(), &origin, EventType::ApiTokenUpdated, now, data).await?;
+        tx.commit().await?;
+        self.api_tokens.forget_all();
+        Ok(token)
+    }
+
     /// Deletes a token; it stops working at once. Events: `api_token.deleted`.
     pub async fn delete_api_token(&self, caller: &Caller, id: ApiTokenId) -> Result<ApiToken, DomainError> {
         caller.authorize(Action::ADMIN_API_TOKENS_DELETE)?;

@@ -602,6 +602,8 @@ pub struct Invite {
     pub accepted_at: Option<Timestamp>,
     /// Set once revoked.
     pub revoked_at: Option<Timestamp>,
+    /// A JSON object given when inviting, or `None`.
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl Invite {
@@ -806,4 +808,30 @@ pub struct AccessRequestDecision {
     pub reason: Option<String>,
     /// When.
     pub now: Timestamp,
+}
+
+/// A registered identity to store, waiting for its account.
+#[derive(Clone, Debug)]
+pub struct NewPendingIdentity {
+    /// The registered email.
+    pub email: String,
+    /// The argon2id hash of the registered password.
+    pub password_hash: Secret,
+    /// The realm its account will be in (`admin`, `api`).
+    pub realm: &'static str,
+    /// SHA-256 of the registration token, hex.
+    pub token_hash: String,
+    /// Registration time.
+    pub created_at: Timestamp,
+    /// After this it is refused and swept.
+    pub expires_at: Timestamp,
+}
+
+/// A stored registered identity.
+#[derive(Clone, Debug)]
+pub struct PendingIdentity {
+    /// The registered email.
+    pub email: String,
+    /// The argon2id hash of the registered password.
+    pub password_hash: Secret,
 }

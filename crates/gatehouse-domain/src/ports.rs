@@ -6,9 +6,9 @@ use crate::events::{DomainEvent, StoredEvent};
 use crate::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use crate::model::{
     AccessRequest, AccessRequestDecision, AccessRequestQuery, Admin, AdminChanges, AdminListQuery, AdminRole,
-    AdminSessionRecord, ApiToken, Invite, NewAccessRequest, NewAdmin, NewApiToken, NewMail, NewRole, NewSession,
-    NewUser, NewUserToken, QueuedMail, RefreshTokenRecord, Role, RoleWithCount, SessionRecord, TokenPurpose, User,
-    UserChanges, UserCredentials, UserWithRole,
+    AdminSessionRecord, ApiToken, Invite, NewAccessRequest, NewAdmin, NewApiToken, NewMail, NewPendingIdentity,
+    NewRole, NewSession, NewUser, NewUserToken, PendingIdentity, QueuedMail, RefreshTokenRecord, Role, RoleWithCount,
+    SessionRecord, TokenPurpose, User, UserChanges, UserCredentials, UserWithRole,
 };
 use crate::query::{Filter, UserQuery};
 use crate::time::Timestamp;
@@ -297,6 +297,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Queue depths and the age of the oldest undelivered event.
     async fn delivery_stats(&self) -> Result<DeliveryStats, StoreError>;
+
+    /// The live registered identity of `realm` whose token has this SHA-256, without taking it.
+    async fn find_pending_identity(
+        &self,
+        realm: &str,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<PendingIdentity>, StoreError>;
 }
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
@@ -506,6 +514,28 @@ pub trait StoreTx: Send {
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<InviteId, StoreError>;
+
+    /// Stores a registered identity.
+    async fn insert_pending_identity(&mut self, identity: &NewPendingIdentity) -> Result<(), StoreError>;
+
+    /// Takes (deletes and returns) the live registered identity of `realm` whose token has this
+    /// SHA-256; `None` when there is none (unknown, expired or already taken).
+    async fn take_pending_identity(
+        &mut self,
+        realm: &str,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<PendingIdentity>, StoreError>;
+
+    /// Deletes the registered identities expired at `now`; returns how many.
+    async fn sweep_pending_identities(&mut self, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// Sets (or clears) an invite's metadata; `false` when absent.
+    async fn set_invite_metadata(
+        &mut self,
+        id: InviteId,
+        metadata: Option<&serde_json::Value>,
+    ) -> Result<bool, StoreError>;
 
     /// Gives an invite a new token and expiry (the old token dies); `false` when absent.
     async fn reissue_invite(

@@ -13,6 +13,7 @@ use crate::events::EventType;
 use crate::ids::{SessionId, UserId};
 use crate::model::User;
 use crate::ports::StoreTx;
+use crate::secret::Secret;
 use crate::service::Domain;
 use crate::settings::JwtMode;
 use crate::time::Timestamp;
@@ -147,6 +148,14 @@ impl Domain {
             crate::caller::Principal::ApiToken { .. } => Ok(caller),
             _ => Err(DomainError::Unauthorized),
         }
+    }
+
+    /// A new JWT for the calling end user's live session (the session is not extended).
+    pub fn reissue_end_user_token(&self, caller: &Caller) -> Result<Secret, DomainError> {
+        let (user, session) = caller.end_user()?;
+        let jwt =
+            self.api_jwt.issue(self.claim_style(), user.id.0, session, self.clock.now(), self.settings.jwt_ttl)?;
+        Ok(jwt.into())
     }
 
     /// Ends the caller's own session: its JWT stops working at once.

@@ -47,6 +47,8 @@ pub struct DomainSettings {
     pub invite_ttl: Duration,
     /// The invite-accept page; mails link to `<url>?registrationToken=<token>`.
     pub invite_url: String,
+    /// The admin reset-password page; mails link to `<url>?token=<token>&email=<email>`.
+    pub admin_reset_password_url: String,
     /// Requests for admin access through the public form (`admin.access_requests`).
     pub access_requests: AccessRequestSettings,
     /// How long a cached session or role stays trusted without re-reading the store; bounds how
@@ -76,6 +78,7 @@ impl Default for DomainSettings {
             admin_jwt_ttl: Duration::from_secs(1800),
             invite_ttl: Duration::from_secs(7 * 24 * 3600),
             invite_url: "http://127.0.0.1:1337/admin/auth/register".into(),
+            admin_reset_password_url: "http://127.0.0.1:1337/app/reset-password".into(),
             cache_ttl: Duration::from_secs(1),
             access_requests: AccessRequestSettings::default(),
             scim_admins: false,

@@ -205,6 +205,19 @@ impl Domain {
         })
     }
 
+    /// Creates an end user who cannot log in with a password yet (a customer an admin records):
+    /// as [`Domain::create_user`], with a random password that is never shown, so that only a
+    /// password reset (a mailed code) gives the user a password of their own. `input.password`
+    /// is ignored.
+    pub async fn create_user_without_password(
+        &self,
+        caller: &Caller,
+        mut input: NewUserInput,
+    ) -> Result<UserWithRole, DomainError> {
+        input.password = Secret::from(crate::crypto::token::random_hex(32));
+        self.create_user(caller, input).await
+    }
+
     /// Creates a user (role `authenticated` unless given; username from the email's local part
     /// unless given, unique among users). Events: `user.created`.
     pub async fn create_user(&self, caller: &Caller, input: NewUserInput) -> Result<UserWithRole, DomainError> {

@@ -14,7 +14,7 @@ use gatehouse_domain::time::Timestamp;
 macro_rules! invite_columns {
     () => {
         "admin_invites.id, admin_invites.admin_id, admin_invites.created_at, admin_invites.expires_at, \
-         admin_invites.accepted_at, admin_invites.revoked_at"
+         admin_invites.accepted_at, admin_invites.revoked_at, admin_invites.metadata"
     };
 }
 
@@ -27,6 +27,7 @@ fn read(columns: &mut Columns<'_, impl RowExt>) -> Result<Invite, sqlx::Error> {
         expires_at: columns.time()?,
         accepted_at: columns.opt_time()?,
         revoked_at: columns.opt_time()?,
+        metadata: columns.opt_json()?,
     })
 }
 
@@ -56,6 +57,7 @@ const INSERT: &str =
     "INSERT INTO admin_invites (admin_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4) RETURNING id";
 const REISSUE: &str = "UPDATE admin_invites SET token_hash = $1, created_at = $2, expires_at = $3, revoked_at = NULL \
                        WHERE id = $4 AND accepted_at IS NULL";
+const SET_METADATA: &str = "UPDATE admin_invites SET metadata = $1 WHERE id = $2";
 const REVOKE: &str = "UPDATE admin_invites SET revoked_at = $1 WHERE id = $2 AND accepted_at IS NULL";
 const ACCEPT: &str = concat!(
     "UPDATE admin_invites SET accepted_at = $1 WHERE token_hash = $2 AND accepted_at IS NULL \
@@ -115,6 +117,18 @@ pub(crate) async fn reissue_invite(
         let statement =
             sqlx::query(REISSUE).bind(token_hash).bind(now.as_millis()).bind(expires_at.as_millis()).bind(id.0);
         execute(statement, conn).await
+    })?;
+    Ok(changed > 0)
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::set_invite_metadata`].
+pub(crate) async fn set_invite_metadata(
+    tx: &mut SqlTx,
+    id: InviteId,
+    metadata: Option<&serde_json::Value>,
+) -> Result<bool, StoreError> {
+    let changed = on_tx!(tx, |conn| {
+        execute(sqlx::query(SET_METADATA).bind(metadata.map(sqlx::types::Json)).bind(id.0), conn).await
     })?;
     Ok(changed > 0)
 }

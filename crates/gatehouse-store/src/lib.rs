@@ -39,6 +39,7 @@ mod inline_reads;
 mod invites;
 mod like;
 mod mail;
+mod pending_identities;
 mod postgres;
 mod roles;
 mod rows;

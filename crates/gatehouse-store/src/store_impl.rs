@@ -294,4 +294,13 @@ impl Store for SqlStore {
     async fn delivery_stats(&self) -> Result<DeliveryStats, StoreError> {
         webhooks::delivery_stats(self).await
     }
+
+    async fn find_pending_identity(
+        &self,
+        realm: &str,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<gatehouse_domain::model::PendingIdentity>, StoreError> {
+        crate::pending_identities::find_pending_identity(self, realm, token_hash, now).await
+    }
 }

@@ -3,15 +3,16 @@
 
 use crate::db::SqlTx;
 use crate::{
-    access_requests, admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles,
-    seeded_actions, sessions, user_tokens, users, webhooks,
+    access_requests, admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, pending_identities,
+    roles, seeded_actions, sessions, user_tokens, users, webhooks,
 };
 use async_trait::async_trait;
 use gatehouse_domain::events::DomainEvent;
 use gatehouse_domain::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use gatehouse_domain::model::{
     AccessRequest, AccessRequestDecision, AdminChanges, ApiToken, Invite, NewAccessRequest, NewAdmin, NewApiToken,
-    NewMail, NewRole, NewSession, NewUser, NewUserToken, Role, TokenPurpose, User, UserChanges,
+    NewMail, NewPendingIdentity, NewRole, NewSession, NewUser, NewUserToken, PendingIdentity, Role, TokenPurpose, User,
+    UserChanges,
 };
 use gatehouse_domain::ports::{StoreError, StoreTx};
 use gatehouse_domain::time::Timestamp;
@@ -265,6 +266,31 @@ impl StoreTx for SqlTx {
         expires_at: Timestamp,
     ) -> Result<InviteId, StoreError> {
         invites::insert_invite(self, admin, token_hash, now, expires_at).await
+    }
+
+    async fn insert_pending_identity(&mut self, identity: &NewPendingIdentity) -> Result<(), StoreError> {
+        pending_identities::insert_pending_identity(self, identity).await
+    }
+
+    async fn take_pending_identity(
+        &mut self,
+        realm: &str,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<PendingIdentity>, StoreError> {
+        pending_identities::take_pending_identity(self, realm, token_hash, now).await
+    }
+
+    async fn sweep_pending_identities(&mut self, now: Timestamp) -> Result<u64, StoreError> {
+        pending_identities::sweep_pending_identities(self, now).await
+    }
+
+    async fn set_invite_metadata(
+        &mut self,
+        id: InviteId,
+        metadata: Option<&serde_json::Value>,
+    ) -> Result<bool, StoreError> {
+        invites::set_invite_metadata(self, id, metadata).await
     }
 
     async fn reissue_invite(

@@ -394,6 +394,8 @@ pub struct AdminConfig {
     pub invite_ttl: DurationText,
     /// Base URL of the invite-accept page.
     pub invite_url: Option<String>,
+    /// Base URL of the admin reset-password page (mails add `?token=…&email=…`).
+    pub reset_password_url: Option<String>,
     /// `[admin.access_requests]`
     pub access_requests: AccessRequestsConfig,
 }
@@ -404,6 +406,7 @@ impl Default for AdminConfig {
             jwt_ttl: DurationText(Duration::from_secs(1800)),
             invite_ttl: DurationText(Duration::from_secs(7 * 86_400)),
             invite_url: None,
+            reset_password_url: None,
             access_requests: AccessRequestsConfig::default(),
         }
     }
@@ -909,6 +912,7 @@ impl Config {
         p.duration("admin.jwt_ttl", self.admin.jwt_ttl.0, MINUTE, DAY);
         p.duration("admin.invite_ttl", self.admin.invite_ttl.0, HOUR, 90 * DAY);
         p.http_url("admin.invite_url", self.admin.invite_url.as_deref());
+        p.http_url("admin.reset_password_url", self.admin.reset_password_url.as_deref());
         let requests = &self.admin.access_requests;
         p.duration("admin.access_requests.ttl", requests.ttl.0, DAY, 365 * DAY);
         let role = requests.default_role.trim();
@@ -1076,6 +1080,11 @@ impl Config {
                 .invite_url
                 .clone()
                 .unwrap_or_else(|| format!("{}/admin/auth/register", self.public_url())),
+            admin_reset_password_url: self
+                .admin
+                .reset_password_url
+                .clone()
+                .unwrap_or_else(|| format!("{}/app/reset-password", self.public_url())),
             reset_password_url: self
                 .auth
                 .reset_password_url
@@ -1124,6 +1133,7 @@ impl Config {
         shown.auth.email_confirmation_redirect = Some(self.email_confirmation_redirect());
         shown.auth.reset_password_url = Some(settings.reset_password_url);
         shown.admin.invite_url = Some(settings.invite_url);
+        shown.admin.reset_password_url = Some(settings.admin_reset_password_url);
         let mut text = toml::to_string_pretty(&shown)?;
         let mut mail_notes = String::from("[mail]\n");
         if self.mail.smtp_url.is_none() {

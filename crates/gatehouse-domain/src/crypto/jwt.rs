@@ -168,48 +168,50 @@ impl JwtKeys {
     }
 }
 
-/// The claims of a registration token: an identity (email and password hash) registered
-/// before the admin it will become exists; it carries no session and no actor.
+/// The claims of a password-reset token: the admin it resets and a fingerprint of the
+/// password it replaces, so that it dies as soon as the password changes (single use without
+/// state).
 #[derive(Serialize, Deserialize)]
-struct RegistrationClaims {
+struct PasswordResetClaims {
     #[serde(rename = "type")]
     token_type: String,
-    email: String,
-    #[serde(rename = "pwh")]
-    password_hash: String,
+    sub: i64,
+    #[serde(rename = "pwf")]
+    fingerprint: String,
     iat: i64,
     exp: i64,
     aud: String,
 }
 
-/// A verified registration token: the identity it registered.
+/// A verified password-reset token.
 #[derive(Clone, PartialEq, Eq)]
-pub struct RegisteredIdentity {
-    /// The registered email.
-    pub email: String,
-    /// The argon2id hash of the registered password.
-    pub password_hash: String,
+pub struct PasswordResetGrant {
+    /// The subject's id.
+    pub subject: i64,
+    /// The fingerprint of the password hash the token was issued against.
+    pub fingerprint: String,
 }
 
-impl std::fmt::Debug for RegisteredIdentity {
+impl std::fmt::Debug for PasswordResetGrant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegisteredIdentity").field("email", &self.email).finish_non_exhaustive()
+        f.debug_struct("PasswordResetGrant").field("subject", &self.subject).finish_non_exhaustive()
     }
 }
 
 impl JwtKeys {
-    /// Issues a registration token for `identity`, valid for `ttl` from `now`. Its `type` is
-    /// `registration`, so it never verifies as an access token (nor the reverse).
-    pub fn issue_registration(
+    /// Issues a password-reset token for `subject`, bound to `fingerprint`, valid for `ttl`
+    /// from `now`. Its `type` is `password_reset`: it verifies as nothing else.
+    pub fn issue_password_reset(
         &self,
-        identity: &RegisteredIdentity,
+        subject: i64,
+        fingerprint: &str,
         now: Timestamp,
         ttl: Duration,
     ) -> Result<String, DomainError> {
-        let claims = RegistrationClaims {
-            token_type: "registration".to_owned(),
-            email: identity.email.clone(),
-            password_hash: identity.password_hash.clone(),
+        let claims = PasswordResetClaims {
+            token_type: "password_reset".to_owned(),
+            sub: subject,
+            fingerprint: fingerprint.to_owned(),
             iat: now.as_secs(),
             exp: now.plus(ttl).as_secs(),
             aud: self.realm.audience().to_owned(),
@@ -218,16 +220,16 @@ impl JwtKeys {
             .map_err(|error| DomainError::Internal(format!("jwt encode: {error}")))
     }
 
-    /// Verifies a registration token (signature, audience, type, expiry); every failure is
+    /// Verifies a password-reset token (signature, audience, type, expiry); every failure is
     /// [`DomainError::Unauthorized`].
-    pub fn verify_registration(&self, token: &str, now: Timestamp) -> Result<RegisteredIdentity, DomainError> {
-        let claims = decode::<RegistrationClaims>(token, &self.decoding, &self.validation)
+    pub fn verify_password_reset(&self, token: &str, now: Timestamp) -> Result<PasswordResetGrant, DomainError> {
+        let claims = decode::<PasswordResetClaims>(token, &self.decoding, &self.validation)
             .map_err(|_| DomainError::Unauthorized)?
             .claims;
-        if claims.token_type != "registration" || claims.exp <= now.as_secs() {
+        if claims.token_type != "password_reset" || claims.exp <= now.as_secs() {
             return Err(DomainError::Unauthorized);
         }
-        Ok(RegisteredIdentity { email: claims.email, password_hash: claims.password_hash })
+        Ok(PasswordResetGrant { subject: claims.sub, fingerprint: claims.fingerprint })
     }
 }
 
@@ -265,17 +267,17 @@ mod tests {
     }
 
     #[test]
-    fn registration_and_access_tokens_never_pass_for_each_other() {
+    fn password_reset_and_access_tokens_never_pass_for_each_other() {
         let now = Timestamp::from_millis(1_800_000_000_000);
-        let identity = RegisteredIdentity { email: "a@example.com".into(), password_hash: "$argon2id$x".into() };
-        let token = keys(Realm::Admin).issue_registration(&identity, now, Duration::from_secs(60)).unwrap();
-        assert_eq!(keys(Realm::Admin).verify_registration(&token, now).unwrap(), identity);
+        let token = keys(Realm::Admin).issue_password_reset(7, "fingerprint", now, Duration::from_secs(60)).unwrap();
+        let grant = keys(Realm::Admin).verify_password_reset(&token, now).unwrap();
+        assert_eq!((grant.subject, grant.fingerprint.as_str()), (7, "fingerprint"));
         assert!(keys(Realm::Admin).verify(&token, ClaimStyle::Access, now).is_err());
-        assert!(keys(Realm::Api).verify_registration(&token, now).is_err());
-        assert!(keys(Realm::Admin).verify_registration(&token, now.plus(Duration::from_secs(60))).is_err());
+        assert!(keys(Realm::Api).verify_password_reset(&token, now).is_err());
+        assert!(keys(Realm::Admin).verify_password_reset(&token, now.plus(Duration::from_secs(60))).is_err());
         let access = keys(Realm::Admin)
             .issue(ClaimStyle::Access, 1, &SessionId("s".into()), now, Duration::from_secs(60))
             .unwrap();
-        assert!(keys(Realm::Admin).verify_registration(&access, now).is_err());
+        assert!(keys(Realm::Admin).verify_password_reset(&access, now).is_err());
     }
 }

@@ -34,7 +34,7 @@ use utoipa::{Modify, OpenApi};
         (name = "v1-users", description = "Generic users API: `{data, meta}` envelopes, `usr_` ids, `{error: {code, type, message}}`"),
         (name = "scim", description = "SCIM 2.0 (RFC 7643/7644): Users and Groups over the end users and roles; an API token of type `scim`"),
         (name = "admin", description = "Admin realm (Strapi admin API with Medusa-style invites)"),
-        (name = "medusa", description = "The Medusa v2 dialect under `medusa.prefix`: admin users, invites, customers; `{type, message}` errors"),
+        (name = "medusa", description = "The Medusa v2 dialect under `medusa.prefix`: auth, admin users, invites, customers, secret API keys; `{type, message}` errors"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]
@@ -352,6 +352,7 @@ fn add_guard_responses(route: &Route, operation: &mut Operation) {
             }),
         ),
         (_, CredentialRule::ScimToken) => (Some("No `scim` API token, or one that is not valid".to_owned()), None),
+        (_, CredentialRule::Public) => (None, Some(format!("The public role lacks `{}`", spec.name))),
     };
     for (status, description) in [("401", unauthorized), ("403", forbidden)] {
         let Some(description) = description else { continue };
@@ -402,6 +403,7 @@ fn add_security(route: &Route, operation: &mut Operation) {
         (_, CredentialRule::AnyBearer) => vec![scheme(ADMIN_JWT), scheme(API_TOKEN), scheme(END_USER_JWT)],
         (_, CredentialRule::ScimToken) => vec![scheme(SCIM_TOKEN)],
         (_, CredentialRule::AdminJwtOrSecretKey) => vec![scheme(ADMIN_JWT), scheme(SECRET_KEY)],
+        (_, CredentialRule::Public) => vec![anonymous()],
     });
 }
 

@@ -33,6 +33,9 @@ pub enum CredentialRule {
     /// An admin JWT as a Bearer, or a secret API key as `Basic base64(<key>:)` (Medusa's
     /// admin routes); no credentials is 401.
     AdminJwtOrSecretKey,
+    /// Always the `public` role: whatever credentials are sent are ignored (Medusa's auth
+    /// routes, which a client calls with whatever token it holds, even a stale one).
+    Public,
 }
 
 /// A failure made by the HTTP machinery rather than by a handler, in no surface's words yet.
@@ -123,6 +126,7 @@ impl Surface {
             CredentialRule::AnyBearer => caller::resolve_any_realm_caller(domain, headers).await,
             CredentialRule::ScimToken => caller::resolve_scim_caller(domain, headers).await,
             CredentialRule::AdminJwtOrSecretKey => caller::resolve_admin_or_secret_key_caller(domain, headers).await,
+            CredentialRule::Public => domain.anonymous_caller().await,
         }
     }
 
@@ -255,6 +259,18 @@ pub fn surface_for_path(path: &str) -> &'static Surface {
 fn owns_rest(prefix: &str, path: &str) -> bool {
     prefix.ends_with('/') || path.as_bytes().get(prefix.len()) == Some(&b'/')
 }
+
+/// The Medusa dialect's customer auth routes (`/medusa/auth/customer/...`): the `public` role
+/// whatever bearer is sent, as Medusa's auth routes ignore it.
+pub static MEDUSA_STORE_AUTH: Surface = Surface {
+    name: "medusa-store-auth",
+    credentials: CredentialRule::Public,
+    error_schema: "MedusaErrorResponse",
+    strapi_rate_limit_headers: false,
+    path_id: |_| None,
+    render_domain: |error| MedusaError::from(error).into_response(),
+    render_http: |failure| MedusaError::from(failure).into_response(),
+};
 
 #[cfg(test)]
 mod tests {

@@ -87,4 +87,36 @@ check(afterDelete === 401, "the deleted admin's JWT", afterDelete);
 const relogin = await status("the deleted admin logs in", client().auth.login("user", "emailpass", { email: inviteeEmail, password: inviteePassword }));
 check(relogin === 401, "the deleted admin cannot log in", relogin);
 
+// A forgotten password: the same answer for any email; a token that is not the mailed one is 401.
+await client().auth.resetPassword("user", "emailpass", { identifier: adminEmail });
+await client().auth.resetPassword("user", "emailpass", { identifier: "nobody@example.com" });
+const wrongReset = await status("auth.updateProvider with a wrong token", client().auth.updateProvider("user", "emailpass", { password: "Whatever-pass-1" }, "not-a-reset-token"));
+check(wrongReset === 401, "auth.updateProvider with a wrong token", wrongReset);
+
+// A customer registers, is created by store.customer.create, logs in and reads itself.
+const shopper = client();
+const customerEmail = "shopper@example.com";
+const customerPassword = "Shopper-pass-1";
+const customerRegistration = await shopper.auth.register("customer", "emailpass", { email: customerEmail, password: customerPassword });
+check(typeof customerRegistration === "string", "auth.register customer", customerRegistration);
+const { customer: createdCustomer } = await shopper.store.customer.create({ email: customerEmail, first_name: "Sam", last_name: "Shopper" });
+check(/^cus_[1-9][0-9]*$/.test(createdCustomer.id) && createdCustomer.email === customerEmail, "store.customer.create", createdCustomer);
+const customerToken = await shopper.auth.login("customer", "emailpass", { email: customerEmail, password: customerPassword });
+check(typeof customerToken === "string", "auth.login customer", customerToken);
+const { customer: customerMe } = await shopper.store.customer.retrieve();
+check(customerMe.id === createdCustomer.id && customerMe.first_name === "Sam", "store.customer.retrieve", customerMe);
+
+// A secret API key: created (its secret shown once), listed, used as apiKey, revoked.
+const { api_key: apiKey } = await admin.admin.apiKey.create({ title: "Server key", type: "secret" });
+check(/^apk_[1-9][0-9]*$/.test(apiKey.id) && apiKey.type === "secret" && apiKey.token.length > 0, "admin.apiKey.create", apiKey);
+const keys = await admin.admin.apiKey.list({ type: "secret" });
+check(keys.api_keys.some((key) => key.id === apiKey.id && key.token !== apiKey.token), "admin.apiKey.list", keys);
+const server = new Medusa({ baseUrl, apiKey: apiKey.token });
+const byKey = await server.admin.customer.list();
+check(Array.isArray(byKey.customers), "admin.customer.list with the secret key", byKey);
+const { api_key: revokedKey } = await admin.admin.apiKey.revoke(apiKey.id);
+check(revokedKey.id === apiKey.id && typeof revokedKey.revoked_at === "string", "admin.apiKey.revoke", revokedKey);
+const afterRevoke = await status("the revoked key", server.admin.customer.list());
+check(afterRevoke === 401, "the revoked key is refused", afterRevoke);
+
 console.log(JSON.stringify({ ok: true, admin: me.id, invited: accepted.user.id, deleted: deleted.id, late: lateAccepted.user.id }));

@@ -367,6 +367,7 @@ impl CreateAdminRequest {
             firstname: Some(self.firstname),
             lastname: self.lastname,
             roles: Some(self.roles),
+            metadata: None,
         }
     }
 }
@@ -408,7 +409,13 @@ impl InviteRequest {
 
     /// The invite it asks for.
     pub fn into_input(self) -> InviteInput {
-        InviteInput { email: self.email, firstname: self.firstname, lastname: self.lastname, roles: self.roles }
+        InviteInput {
+            email: self.email,
+            firstname: self.firstname,
+            lastname: self.lastname,
+            roles: self.roles,
+            metadata: None,
+        }
     }
 
     fn read(body: &Map<String, Value>, firstname_required: bool) -> Result<Self, ApiError> {

@@ -2,6 +2,7 @@
 //! `/api/users/42`), through the content API's use cases; an admin acts with the admin-realm
 //! counterparts of their actions, a secret key with its own permissions.
 
+use crate::http::caller::bearer_token;
 use crate::http::medusa::{
     body, limit_schema, offset_schema, parse_id, public_id, query_pairs, MedusaDeleteResponse, MedusaError,
     MedusaErrorResponse, Paging,
@@ -9,12 +10,13 @@ use crate::http::medusa::{
 use crate::http::rejection::JsonObject;
 use crate::http::AppState;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::{Extension, Json};
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::model::User;
 use gatehouse_domain::query::{UserQuery, Window};
-use gatehouse_domain::users::UserPatch;
-use gatehouse_domain::Caller;
+use gatehouse_domain::users::{NewUserInput, UserPatch};
+use gatehouse_domain::{Caller, RequestContext};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -230,4 +232,155 @@ pub async fn medusa_delete_customer(
     let id = customer_id(&raw_id)?;
     let user = state.domain.delete_user(&caller, id).await?;
     Ok(Json(MedusaDeleteResponse { id: public_id(CUSTOMER_PREFIX, user.id.0), object: "customer", deleted: true }))
+}
+
+/// Body of `POST /medusa/store/customers` (Medusa's `StoreCreateCustomer`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MedusaStoreCreateCustomerRequest {
+    /// The registered email (it must be the registration token's).
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    /// The display name, 1–255 characters once trimmed.
+    #[schema(min_length = 1, max_length = 255)]
+    pub first_name: Option<String>,
+    /// Accepted and not kept.
+    #[schema(max_length = 255)]
+    pub last_name: Option<String>,
+    /// Accepted and not kept.
+    #[schema(max_length = 255)]
+    pub phone: Option<String>,
+    /// Accepted and not kept.
+    #[schema(max_length = 255)]
+    pub company_name: Option<String>,
+    /// Accepted and not kept.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, Value>>,
+}
+
+/// Register a customer as the js-sdk's `store.customer.create` does: the bearer is the
+/// registration token of `POST /auth/customer/emailpass/register`; the end user is created
+/// whole, with the registered password, and then logs in at `POST /auth/customer/emailpass`.
+///
+/// Open (the registration token is the credential).
+#[utoipa::path(
+    post, path = "/medusa/store/customers", tag = "medusa", operation_id = "medusa_store_create_customer",
+    request_body = MedusaStoreCreateCustomerRequest,
+    responses(
+        (status = 200, description = "The new customer", body = MedusaCustomerResponse),
+        (status = 400, description = "Invalid fields", body = MedusaErrorResponse),
+        (status = 401, description = "No valid registration token, or another email than the registered one", body = MedusaErrorResponse),
+        (status = 403, description = "Registration is disabled", body = MedusaErrorResponse),
+        (status = 409, description = "Email already in use", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_store_create_customer(
+    State(state): State<AppState>,
+    Extension(context): Extension<RequestContext>,
+    headers: HeaderMap,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaCustomerResponse>, MedusaError> {
+    let request: MedusaStoreCreateCustomerRequest = body(object)?;
+    let name = match request.first_name.as_deref().map(str::trim) {
+        Some(name) if name.is_empty() || name.chars().count() > 255 => {
+            return Err(MedusaError::invalid("first_name must be 1 to 255 characters"));
+        }
+        other => other.map(str::to_owned),
+    };
+    for (field, value) in
+        [("last_name", &request.last_name), ("phone", &request.phone), ("company_name", &request.company_name)]
+    {
+        if value.as_ref().is_some_and(|text| text.chars().count() > 255) {
+            return Err(MedusaError::invalid(format!("{field} must be at most 255 characters")));
+        }
+    }
+    let registration =
+        bearer_token(&headers).filter(|token| !token.is_empty()).ok_or_else(MedusaError::unauthorized)?;
+    let user =
+        state.domain.create_registered_customer(&context, registration, Some(request.email.as_str()), name).await?;
+    Ok(Json(MedusaCustomerResponse { customer: MedusaCustomer::of(&user) }))
+}
+
+/// The logged-in customer (an end user's JWT of `POST /auth/customer/emailpass`).
+///
+/// Action `plugin::users-permissions.user.me` (the authenticated role holds it by default).
+#[utoipa::path(
+    get, path = "/medusa/store/customers/me", tag = "medusa", operation_id = "medusa_store_customer_me",
+    params(("fields" = Option<String>, Query, description = "Accepted and ignored: every field is returned")),
+    responses((status = 200, description = "The customer", body = MedusaCustomerResponse))
+)]
+pub async fn medusa_store_customer_me(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<MedusaCustomerResponse>, MedusaError> {
+    let me = state.domain.me(&caller, false).await?;
+    Ok(Json(MedusaCustomerResponse { customer: MedusaCustomer::of(&me.user) }))
+}
+
+/// Body of `POST /medusa/admin/customers` (Medusa's `AdminCreateCustomer`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MedusaCreateCustomerRequest {
+    /// A valid email address, unique among end users.
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    /// The display name, 1–255 characters once trimmed.
+    #[schema(min_length = 1, max_length = 255)]
+    pub first_name: Option<String>,
+    /// Accepted and not kept.
+    #[schema(max_length = 255)]
+    pub last_name: Option<String>,
+    /// Accepted and not kept.
+    #[schema(max_length = 255)]
+    pub phone: Option<String>,
+    /// Accepted and not kept.
+    #[schema(max_length = 255)]
+    pub company_name: Option<String>,
+    /// The end user's settings (a JSON object, at most 16 KiB).
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, Value>>,
+}
+
+/// Create a customer, as Medusa's admin does: the end user (role `authenticated`, username made
+/// from the email) has no password of its own, so it cannot log in until it resets its password
+/// (`POST /auth/customer/emailpass/reset-password`).
+///
+/// Action `plugin::users-permissions.user.create` (admins: `plugin::users-permissions.users.create`).
+#[utoipa::path(
+    post, path = "/medusa/admin/customers", tag = "medusa", operation_id = "medusa_create_customer",
+    request_body = MedusaCreateCustomerRequest,
+    responses(
+        (status = 200, description = "Created", body = MedusaCustomerResponse),
+        (status = 400, description = "Invalid fields", body = MedusaErrorResponse),
+        (status = 409, description = "Email already in use", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_create_customer(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaCustomerResponse>, MedusaError> {
+    let request: MedusaCreateCustomerRequest = body(object)?;
+    for (field, value) in
+        [("last_name", &request.last_name), ("phone", &request.phone), ("company_name", &request.company_name)]
+    {
+        if value.as_ref().is_some_and(|text| text.chars().count() > 255) {
+            return Err(MedusaError::invalid(format!("{field} must be at most 255 characters")));
+        }
+    }
+    let input = NewUserInput {
+        username: None,
+        email: request.email,
+        password: String::new().into(),
+        role: None,
+        confirmed: Some(true),
+        blocked: None,
+        state: None,
+        name: request.first_name,
+        settings: request.metadata.map(Value::Object),
+        external_id: None,
+        profile: None,
+    };
+    let created = state.domain.create_user_without_password(&caller, input).await?;
+    Ok(Json(MedusaCustomerResponse { customer: MedusaCustomer::of(&created.user) }))
 }

@@ -47,6 +47,11 @@ pub struct MedusaInvite {
     /// Last change.
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// Gatehouse extension: the ids of the admin roles the invited admin gets on acceptance.
+    pub roles: Vec<i64>,
+    /// The JSON object given when inviting, or null.
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl MedusaInvite {
@@ -60,6 +65,8 @@ impl MedusaInvite {
             expires_at: invite.expires_at.to_rfc3339(),
             created_at: invite.created_at.to_rfc3339(),
             updated_at: updated.unwrap_or(invite.created_at).to_rfc3339(),
+            roles: admin.roles.iter().map(|role| role.id.0).collect(),
+            metadata: invite.metadata.clone(),
         }
     }
 
@@ -109,6 +116,13 @@ pub struct MedusaCreateInviteRequest {
     /// The future admin's email, unique among admins.
     #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// Gatehouse extension: the ids of the admin roles the invited admin gets (at least one
+    /// existing role when given; none: no role until an admin gives one).
+    #[schema(min_items = 1)]
+    pub roles: Option<Vec<i64>>,
+    /// A JSON object kept with the invite (at most 16 KiB serialized).
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// Body of `POST /medusa/admin/invites/accept` (Medusa's `AdminAcceptInvite`).
@@ -210,7 +224,7 @@ pub async fn medusa_find_invite(
     request_body = MedusaCreateInviteRequest,
     responses(
         (status = 200, description = "Created; the answer carries the token", body = MedusaInviteResponse),
-        (status = 400, description = "Invalid email", body = MedusaErrorResponse),
+        (status = 400, description = "Invalid email, `roles` naming no existing role, or `metadata` over 16 KiB", body = MedusaErrorResponse),
         (status = 409, description = "An admin has this email already", body = MedusaErrorResponse),
     )
 )]
@@ -220,8 +234,18 @@ pub async fn medusa_create_invite(
     JsonObject(object): JsonObject,
 ) -> Result<Json<MedusaInviteResponse>, MedusaError> {
     let request: MedusaCreateInviteRequest = body(object)?;
-    let issued =
-        state.domain.invite_admin(&caller, InviteInput { email: request.email, ..InviteInput::default() }).await?;
+    let issued = state
+        .domain
+        .invite_admin(
+            &caller,
+            InviteInput {
+                email: request.email,
+                roles: request.roles,
+                metadata: request.metadata.map(serde_json::Value::Object),
+                ..InviteInput::default()
+            },
+        )
+        .await?;
     Ok(Json(MedusaInviteResponse { invite: MedusaInvite::issued(&issued) }))
 }
 
@@ -310,7 +334,7 @@ pub async fn medusa_accept_invite(
     }
     let registration = bearer_token(&headers).ok_or_else(MedusaError::unauthorized)?;
     if let Some(email) = &request.email {
-        let identity_email = state.domain.registered_email(registration)?;
+        let identity_email = state.domain.registered_email(registration).await?;
         if !email.trim().eq_ignore_ascii_case(&identity_email) {
             return Err(MedusaError::unauthorized());
         }

@@ -5,6 +5,7 @@
 //! `{<items>, count, offset, limit}` (limit 20 by default, at most 100). Only the wire lives
 //! here: every rule is the domain's.
 
+pub mod api_keys;
 pub mod auth;
 pub mod customers;
 pub mod invites;
