@@ -575,6 +575,11 @@ async fn secret_api_keys_are_api_tokens_created_once_and_refused_once_revoked() 
     let publishable =
         server.post("/medusa/admin/api-keys", &json!({"title": "Shop", "type": "publishable"}), Some(&token)).await;
     medusa_error(&publishable, StatusCode::BAD_REQUEST, "invalid_data");
+    // 255 characters once trimmed, 256 as sent: the documented maximum counts what is sent.
+    let long_title = format!(" {}", "k".repeat(255));
+    let long =
+        server.post("/medusa/admin/api-keys", &json!({"title": long_title, "type": "secret"}), Some(&token)).await;
+    medusa_error(&long, StatusCode::BAD_REQUEST, "invalid_data");
     let taken =
         server.post("/medusa/admin/api-keys", &json!({"title": "backend", "type": "secret"}), Some(&token)).await;
     medusa_error(&taken, StatusCode::CONFLICT, "duplicate_error");

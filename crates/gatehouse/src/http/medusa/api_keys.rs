@@ -154,8 +154,10 @@ fn api_key_id(raw: &str) -> Result<ApiTokenId, MedusaError> {
 }
 
 fn checked_title(title: &str) -> Result<String, MedusaError> {
+    // The length is the one the schema documents: of the title as sent, before trimming.
+    let too_long = title.chars().count() > 255;
     let title = title.trim();
-    if title.is_empty() || title.chars().count() > 255 {
+    if title.is_empty() || too_long {
         return Err(MedusaError::invalid("title must be 1 to 255 characters"));
     }
     Ok(title.to_owned())
