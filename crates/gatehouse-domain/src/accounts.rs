@@ -82,40 +82,10 @@ impl Domain {
             return Err(DomainError::Rule(Rule::RegistrationDisabled));
         }
         let (email, username, password) = self.validate_registration(&input)?;
-        self.hooks.run_before(&crate::hooks::UserDraft {
-            op: crate::hooks::UserOp::Create,
-            id: None,
-            email: Some(email.as_str()),
-            username: Some(username.as_str()),
-        })?;
-        if self.store.user_identity_taken(&email.folded(), &username.folded()).await? {
-            return Err(DomainError::Conflict(ConflictKey::Email));
-        }
+        self.check_new_identity(&email, &username).await?;
         let password_hash = self.hasher.hash(&password).await?;
-        let role = self
-            .store
-            .find_role_by_type(Role::AUTHENTICATED)
-            .await?
-            .ok_or_else(|| DomainError::Internal("the authenticated role is missing".into()))?;
-
-        let now = self.clock.now();
-        let new_user = NewUser {
-            document_id: new_document_id(),
-            username: username.as_str().to_owned(),
-            username_folded: username.folded(),
-            email: email.as_str().to_owned(),
-            email_folded: email.folded(),
-            provider: "local".to_owned(),
-            password_hash: Some(password_hash),
-            confirmed: !self.settings.email_confirmation,
-            blocked: false,
-            role_id: role.id,
-            name: None,
-            settings: None,
-            external_id: None,
-            profile: None,
-            now,
-        };
+        let new_user = self.new_local_user(&email, &username, password_hash, None).await?;
+        let now = new_user.now;
         let mut tx = self.store.begin().await?;
         let user = tx.insert_user(&new_user).await?;
         let origin = caller.origin().as_actor(Actor::EndUser(user.id), Some(user.email.clone()));
@@ -180,38 +150,9 @@ impl Domain {
             errors.push(FieldError::new("email", username_message(problem)));
             DomainError::Validation(errors)
         })?;
-        self.hooks.run_before(&crate::hooks::UserDraft {
-            op: crate::hooks::UserOp::Create,
-            id: None,
-            email: Some(email.as_str()),
-            username: Some(username.as_str()),
-        })?;
-        if self.store.user_identity_taken(&email.folded(), &username.folded()).await? {
-            return Err(DomainError::Conflict(ConflictKey::Email));
-        }
-        let role = self
-            .store
-            .find_role_by_type(Role::AUTHENTICATED)
-            .await?
-            .ok_or_else(|| DomainError::Internal("the authenticated role is missing".into()))?;
-        let now = self.clock.now();
-        let new_user = NewUser {
-            document_id: new_document_id(),
-            username: username.as_str().to_owned(),
-            username_folded: username.folded(),
-            email: email.as_str().to_owned(),
-            email_folded: email.folded(),
-            provider: "local".to_owned(),
-            password_hash: Some(identity.password_hash),
-            confirmed: !self.settings.email_confirmation,
-            blocked: false,
-            role_id: role.id,
-            name,
-            settings: None,
-            external_id: None,
-            profile: None,
-            now,
-        };
+        self.check_new_identity(&email, &username).await?;
+        let new_user = self.new_local_user(&email, &username, identity.password_hash, name).await?;
+        let now = new_user.now;
         let mut tx = self.store.begin().await?;
         // The identity is used once: taken in the transaction that makes the account.
         tx.take_pending_identity(PENDING_END_USER, &sha256_hex(registration), now)
@@ -226,6 +167,54 @@ impl Domain {
         tx.commit().await?;
         self.hooks.run_after(crate::hooks::UserOp::Create, &user);
         Ok(user)
+    }
+
+    /// Runs the before-create hooks for a new account and refuses an email or username that is
+    /// taken (the two ways an end user signs up share this).
+    async fn check_new_identity(&self, email: &Email, username: &Username) -> Result<(), DomainError> {
+        self.hooks.run_before(&crate::hooks::UserDraft {
+            op: crate::hooks::UserOp::Create,
+            id: None,
+            email: Some(email.as_str()),
+            username: Some(username.as_str()),
+        })?;
+        if self.store.user_identity_taken(&email.folded(), &username.folded()).await? {
+            return Err(DomainError::Conflict(ConflictKey::Email));
+        }
+        Ok(())
+    }
+
+    /// A signed-up end user as it is inserted: local, role `authenticated`, confirmed unless
+    /// email confirmation is required, dated now.
+    async fn new_local_user(
+        &self,
+        email: &Email,
+        username: &Username,
+        password_hash: Secret,
+        name: Option<String>,
+    ) -> Result<NewUser, DomainError> {
+        let role = self
+            .store
+            .find_role_by_type(Role::AUTHENTICATED)
+            .await?
+            .ok_or_else(|| DomainError::Internal("the authenticated role is missing".into()))?;
+        Ok(NewUser {
+            document_id: new_document_id(),
+            username: username.as_str().to_owned(),
+            username_folded: username.folded(),
+            email: email.as_str().to_owned(),
+            email_folded: email.folded(),
+            provider: "local".to_owned(),
+            password_hash: Some(password_hash),
+            confirmed: !self.settings.email_confirmation,
+            blocked: false,
+            role_id: role.id,
+            name,
+            settings: None,
+            external_id: None,
+            profile: None,
+            now: self.clock.now(),
+        })
     }
 
     /// Checks a username, email and password against the account rules (Strapi's messages, in
