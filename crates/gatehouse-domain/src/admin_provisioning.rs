@@ -5,7 +5,9 @@
 //! holds the admin actions ([`crate::api_tokens::SCIM_ADMIN_ACTIONS`]) only in that setting.
 //! Every rule is the admin realm's own: the email check and its uniqueness, the required first
 //! name, the last active super admin that can be neither deactivated, removed nor demoted;
-//! the provider's `externalId` is kept beside the admin (migration 0013);
+//! the provider's `externalId`, its `userName` (unique among admins, under an end user's
+//! username rules) and the attributes the realm has no column for are kept beside the admin
+//! (migrations 0013 and 0015);
 //! the events are those of the admin surface (`admin.created`, `admin.updated`,
 //! `admin.deleted`, `session.revoked`), in the same transaction as the change.
 //!
@@ -18,17 +20,20 @@
 //! [`DomainSettings::scim_admins`]: crate::settings::DomainSettings::scim_admins
 
 use crate::action::Action;
-use crate::admins::{email_of, not_found, required_firstname, AdminProfile};
+use crate::admins::{admin_password, email_of, not_found, required_firstname, AdminProfile};
 use crate::audit::emit;
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::DomainError;
+use crate::error::{FieldError, FieldErrors};
 use crate::events::EventType;
 use crate::ids::{AdminId, AdminRoleId};
-use crate::model::{Admin, AdminChanges, NewAdmin};
+use crate::model::{Admin, AdminChanges, AdminProvisioning, NewAdmin};
 use crate::secret::Secret;
 use crate::service::Domain;
-use serde_json::json;
+use crate::users::username_message;
+use crate::values::{fold, Username};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 /// An admin to provision.
@@ -44,6 +49,14 @@ pub struct ProvisionedAdmin {
     pub active: bool,
     /// The provider's id for it, kept as given.
     pub external_id: Option<String>,
+    /// The provider's user name for it (unique among admins, case-insensitively; the rules of
+    /// an end user's username, which may be the admin's own email).
+    pub username: Option<String>,
+    /// The attributes the admin realm has no column for (a JSON object), kept as given.
+    pub profile: Option<Value>,
+    /// A password (the admin password rules), when the provider sets one; else the admin has
+    /// none and cannot log in until it is given one.
+    pub password: Option<Secret>,
 }
 
 /// A change to a provisioned admin; `None` keeps the current value.
@@ -59,12 +72,32 @@ pub struct ProvisionedAdminPatch {
     pub active: Option<bool>,
     /// New provisioning id (`Some(None)` clears it).
     pub external_id: Option<Option<String>>,
+    /// New user name (`Some(None)` clears it).
+    pub username: Option<Option<String>>,
+    /// New kept attributes (`Some(None)` clears them).
+    pub profile: Option<Option<Value>>,
+    /// A new password: it ends every session of the admin at once.
+    pub password: Option<Secret>,
 }
 
 fn checked_firstname(firstname: &str) -> Result<String, DomainError> {
     let profile = AdminProfile { firstname: firstname.to_owned(), lastname: None, password: Secret::new("") };
     required_firstname(&profile)?;
     Ok(firstname.trim().to_owned())
+}
+
+/// An admin's user name under an end user's username rules (it may be the admin's own email).
+fn checked_username(raw: &str, email: &str) -> Result<Username, DomainError> {
+    Username::parse_for(raw, email).map_err(|problem| {
+        let mut errors = FieldErrors::default();
+        errors.push(FieldError::new("username", username_message(problem)).with_value(json!(raw)));
+        DomainError::Validation(errors)
+    })
+}
+
+/// The stored pair of a checked user name.
+fn username_pair(username: Option<&Username>) -> Option<(&str, String)> {
+    username.map(|name| (name.as_str(), name.folded()))
 }
 
 impl Domain {
@@ -74,6 +107,11 @@ impl Domain {
         caller.authorize(Action::ADMIN_USERS_CREATE)?;
         let email = email_of(&input.email)?;
         let firstname = checked_firstname(&input.firstname)?;
+        let username = input.username.as_deref().map(|raw| checked_username(raw, email.as_str())).transpose()?;
+        let password_hash = match &input.password {
+            Some(raw) => Some(self.hasher.hash(&admin_password(raw.expose(), "password")?).await?),
+            None => None,
+        };
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let id = tx
@@ -83,13 +121,16 @@ impl Domain {
                 lastname: input.lastname.clone(),
                 email: email.as_str().to_owned(),
                 email_folded: email.folded(),
-                password_hash: None,
+                password_hash,
                 is_active: input.active,
                 now,
             })
             .await?;
-        if let Some(external_id) = input.external_id.as_deref() {
-            tx.set_admin_external_id(id, Some(external_id), now).await?;
+        let kept = AdminProvisioning { external_id: input.external_id.clone(), profile: input.profile.clone() };
+        if username.is_some() || kept != AdminProvisioning::default() {
+            let username = username_pair(username.as_ref());
+            let username = username.as_ref().map(|(name, folded)| (*name, folded.as_str()));
+            tx.set_admin_provisioning(id, username, &kept, now).await?;
         }
         let data = json!({"id": id.0, "email": email.as_str(), "roles": Vec::<i64>::new()});
         emit(tx.as_mut(), &caller.origin(), EventType::AdminCreated, now, data).await?;
@@ -143,10 +184,26 @@ impl Domain {
             }
             _ => {}
         }
-        let external_id = match &patch.external_id {
-            Some(wanted) if *wanted != self.admin_external_id(id).await? => Some(wanted.clone()),
+        if let Some(raw) = &patch.password {
+            changes.password_hash = Some(self.hasher.hash(&admin_password(raw.expose(), "password")?).await?);
+        }
+        let email_after = changes.email.as_ref().map_or(current.email.as_str(), |(email, _)| email.as_str());
+        let username = match &patch.username {
+            Some(Some(raw)) => {
+                let name = checked_username(raw, email_after)?;
+                (current.username.as_deref() != Some(name.as_str())).then_some(Some(name))
+            }
+            Some(None) if current.username.is_some() => Some(None),
             _ => None,
         };
+        let kept_before = self.store.find_admin_provisioning(id).await?.unwrap_or_default();
+        let mut kept = kept_before.clone();
+        if let Some(external_id) = &patch.external_id {
+            kept.external_id = external_id.clone();
+        }
+        if let Some(profile) = &patch.profile {
+            kept.profile = profile.clone();
+        }
         let mut changed: Vec<&str> = Vec::new();
         for (name, present) in [
             ("firstname", changes.firstname.is_some()),
@@ -154,13 +211,14 @@ impl Domain {
             ("email", changes.email.is_some()),
             ("isActive", changes.is_active.is_some()),
             ("blocked", changes.blocked.is_some()),
+            ("password", changes.password_hash.is_some()),
+            ("username", username.is_some()),
+            ("externalId", kept.external_id != kept_before.external_id),
+            ("profile", kept.profile != kept_before.profile),
         ] {
             if present {
                 changed.push(name);
             }
-        }
-        if external_id.is_some() {
-            changed.push("externalId");
         }
         if changed.is_empty() {
             return Ok(current);
@@ -171,8 +229,13 @@ impl Domain {
         if !tx.update_admin(id, &changes, now).await? {
             return Err(not_found());
         }
-        if let Some(external_id) = &external_id {
-            tx.set_admin_external_id(id, external_id.as_deref(), now).await?;
+        if username.is_some() || kept != kept_before {
+            let username = match &username {
+                Some(new) => username_pair(new.as_ref()),
+                None => current.username.as_deref().map(|name| (name, fold(name))),
+            };
+            let username = username.as_ref().map(|(name, folded)| (*name, folded.as_str()));
+            tx.set_admin_provisioning(id, username, &kept, now).await?;
         }
         // Only a super admin's change can leave none (an installation provisioned over SCIM
         // may have none yet).
@@ -180,22 +243,31 @@ impl Domain {
             self.keep_a_super_admin(tx.as_mut()).await?;
         }
         emit(tx.as_mut(), &origin, EventType::AdminUpdated, now, json!({"id": id.0, "changes": changed})).await?;
-        if deactivates {
+        if deactivates || changes.password_hash.is_some() {
             self.end_admin_sessions(tx.as_mut(), id, "admin_updated", &origin).await?;
         }
         tx.commit().await?;
         self.load_admin(id).await
     }
 
-    /// The provisioning ids of the admins that have one (admins made any other way have none).
-    pub async fn admin_external_ids(&self, caller: &Caller) -> Result<HashMap<AdminId, String>, DomainError> {
+    /// What identity providers keep about the admins that have any of it, by id (admins made
+    /// any other way have none).
+    pub async fn admin_provisioning(
+        &self,
+        caller: &Caller,
+    ) -> Result<HashMap<AdminId, AdminProvisioning>, DomainError> {
         caller.authorize(Action::ADMIN_USERS_READ)?;
-        Ok(self.store.admin_external_ids().await?.into_iter().collect())
+        Ok(self.store.admin_provisioning().await?.into_iter().collect())
     }
 
-    async fn admin_external_id(&self, id: AdminId) -> Result<Option<String>, DomainError> {
-        let ids = self.store.admin_external_ids().await?;
-        Ok(ids.into_iter().find(|(admin, _)| *admin == id).map(|(_, external_id)| external_id))
+    /// What an identity provider keeps about one admin (empty for one made any other way).
+    pub async fn find_admin_provisioning(
+        &self,
+        caller: &Caller,
+        id: AdminId,
+    ) -> Result<AdminProvisioning, DomainError> {
+        caller.authorize(Action::ADMIN_USERS_READ)?;
+        self.store.find_admin_provisioning(id).await?.ok_or_else(not_found)
     }
 
     /// Gives a provisioned admin one more admin role, or takes one away, keeping its others

@@ -574,6 +574,16 @@ pub struct AdminChanges {
     pub blocked: Option<bool>,
 }
 
+/// What an identity provider keeps about an admin beside the admin's own columns (SCIM with
+/// `scim.realm = "admins"`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AdminProvisioning {
+    /// The provider's id for it, as given.
+    pub external_id: Option<String>,
+    /// The attributes the admin realm has no column for (a JSON object), as given.
+    pub profile: Option<serde_json::Value>,
+}
+
 /// A stored admin session.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AdminSessionRecord {

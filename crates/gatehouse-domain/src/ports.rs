@@ -5,10 +5,10 @@
 use crate::events::{DomainEvent, StoredEvent};
 use crate::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use crate::model::{
-    AccessRequest, AccessRequestDecision, AccessRequestQuery, Admin, AdminChanges, AdminListQuery, AdminRole,
-    AdminSessionRecord, ApiToken, Invite, NewAccessRequest, NewAdmin, NewApiToken, NewMail, NewPendingIdentity,
-    NewRole, NewSession, NewUser, NewUserToken, PendingIdentity, QueuedMail, RefreshTokenRecord, Role, RoleWithCount,
-    SessionRecord, TokenPurpose, User, UserChanges, UserCredentials, UserWithRole,
+    AccessRequest, AccessRequestDecision, AccessRequestQuery, Admin, AdminChanges, AdminListQuery, AdminProvisioning,
+    AdminRole, AdminSessionRecord, ApiToken, Invite, NewAccessRequest, NewAdmin, NewApiToken, NewMail,
+    NewPendingIdentity, NewRole, NewSession, NewUser, NewUserToken, PendingIdentity, QueuedMail, RefreshTokenRecord,
+    Role, RoleWithCount, SessionRecord, TokenPurpose, User, UserChanges, UserCredentials, UserWithRole,
 };
 use crate::query::{Filter, UserQuery};
 use crate::time::Timestamp;
@@ -175,8 +175,13 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the installation has claimed its first admin.
     async fn has_admin(&self) -> Result<bool, StoreError>;
 
-    /// The provisioning ids of the admins that have one (not soft-deleted), by id.
-    async fn admin_external_ids(&self) -> Result<Vec<(AdminId, String)>, StoreError>;
+    /// What identity providers keep about the admins that have any of it (not soft-deleted),
+    /// by id.
+    async fn admin_provisioning(&self) -> Result<Vec<(AdminId, AdminProvisioning)>, StoreError>;
+
+    /// What an identity provider keeps about one admin (`None` when it is not stored or
+    /// soft-deleted; empty fields for one made any other way).
+    async fn find_admin_provisioning(&self, id: AdminId) -> Result<Option<AdminProvisioning>, StoreError>;
 
     /// One admin with its roles; soft-deleted ones only when `with_deleted`.
     async fn find_admin(&self, id: AdminId, with_deleted: bool) -> Result<Option<Admin>, StoreError>;
@@ -474,11 +479,14 @@ pub trait StoreTx: Send {
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 
-    /// Sets (or clears) an admin's provisioning id; `false` when the admin does not exist.
-    async fn set_admin_external_id(
+    /// Replaces what an identity provider keeps about an admin: its user name (as given and
+    /// folded, unique among admins: [`ConflictKey::Username`]), provisioning id and profile.
+    /// `false` when the admin does not exist.
+    async fn set_admin_provisioning(
         &mut self,
         id: AdminId,
-        external_id: Option<&str>,
+        username: Option<(&str, &str)>,
+        provisioning: &AdminProvisioning,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
 

@@ -8,7 +8,9 @@ use crate::db::{execute, fetch_all, fetch_one, fetch_optional, fetch_rows, on_po
 use crate::like;
 use crate::rows::{fold_children, Columns, RowExt};
 use gatehouse_domain::ids::{AdminId, AdminRoleId};
-use gatehouse_domain::model::{Admin, AdminChanges, AdminCondition, AdminListQuery, AdminSortField, NewAdmin};
+use gatehouse_domain::model::{
+    Admin, AdminChanges, AdminCondition, AdminListQuery, AdminProvisioning, AdminSortField, NewAdmin,
+};
 use gatehouse_domain::ports::StoreError;
 use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::Secret;
@@ -112,9 +114,12 @@ const UPDATE: &str = "UPDATE admins SET firstname = COALESCE($1, firstname), las
                       blocked = COALESCE($7, blocked), updated_at = $8 WHERE id = $9";
 const SET_DELETED: &str = "UPDATE admins SET deleted_at = $1, updated_at = $2 WHERE id = $3";
 const PURGE: &str = "DELETE FROM admins WHERE id = $1";
-const EXTERNAL_IDS: &str =
-    "SELECT id, external_id FROM admins WHERE external_id IS NOT NULL AND deleted_at IS NULL ORDER BY id";
-const SET_EXTERNAL_ID: &str = "UPDATE admins SET external_id = $1, updated_at = $2 WHERE id = $3";
+const PROVISIONING: &str = "SELECT id, external_id, profile FROM admins \
+                            WHERE (external_id IS NOT NULL OR profile IS NOT NULL) AND deleted_at IS NULL ORDER BY id";
+const FIND_PROVISIONING: &str = "SELECT external_id, profile FROM admins WHERE id = $1 AND deleted_at IS NULL";
+const SET_PROVISIONING: &str =
+    "UPDATE admins SET username = $1, username_folded = $2, external_id = $3, profile = $4, \
+                                updated_at = $5 WHERE id = $6";
 
 /// See [`gatehouse_domain::ports::Store::has_admin`].
 pub(crate) async fn has_admin(store: &SqlStore) -> Result<bool, StoreError> {
@@ -122,11 +127,24 @@ pub(crate) async fn has_admin(store: &SqlStore) -> Result<bool, StoreError> {
     Ok(found.is_some())
 }
 
-/// See [`gatehouse_domain::ports::Store::admin_external_ids`].
-pub(crate) async fn admin_external_ids(store: &SqlStore) -> Result<Vec<(AdminId, String)>, StoreError> {
+fn read_provisioning(columns: &mut Columns<'_, impl RowExt>) -> Result<AdminProvisioning, sqlx::Error> {
+    Ok(AdminProvisioning { external_id: columns.opt_text()?, profile: columns.opt_json()? })
+}
+
+/// See [`gatehouse_domain::ports::Store::admin_provisioning`].
+pub(crate) async fn admin_provisioning(store: &SqlStore) -> Result<Vec<(AdminId, AdminProvisioning)>, StoreError> {
     on_pool!(store, |pool| {
-        fetch_all(sqlx::query(EXTERNAL_IDS), pool, |columns| Ok((AdminId(columns.int()?), columns.text()?))).await
+        fetch_all(sqlx::query(PROVISIONING), pool, |columns| Ok((AdminId(columns.int()?), read_provisioning(columns)?)))
+            .await
     })
+}
+
+/// See [`gatehouse_domain::ports::Store::find_admin_provisioning`].
+pub(crate) async fn find_admin_provisioning(
+    store: &SqlStore,
+    id: AdminId,
+) -> Result<Option<AdminProvisioning>, StoreError> {
+    on_pool!(store, |pool| fetch_optional(sqlx::query(FIND_PROVISIONING).bind(id.0), pool, read_provisioning).await)
 }
 
 /// See [`gatehouse_domain::ports::Store::find_admin`]: one round trip, roles included.
@@ -295,15 +313,22 @@ pub(crate) async fn set_admin_deleted(
 }
 
 /// See [`gatehouse_domain::ports::StoreTx::purge_admin`].
-/// See [`gatehouse_domain::ports::StoreTx::set_admin_external_id`].
-pub(crate) async fn set_admin_external_id(
+/// See [`gatehouse_domain::ports::StoreTx::set_admin_provisioning`].
+pub(crate) async fn set_admin_provisioning(
     tx: &mut SqlTx,
     id: AdminId,
-    external_id: Option<&str>,
+    username: Option<(&str, &str)>,
+    provisioning: &AdminProvisioning,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     let changed = on_tx!(tx, |conn| {
-        let statement = sqlx::query(SET_EXTERNAL_ID).bind(external_id).bind(now.as_millis()).bind(id.0);
+        let statement = sqlx::query(SET_PROVISIONING)
+            .bind(username.map(|(name, _)| name))
+            .bind(username.map(|(_, folded)| folded))
+            .bind(provisioning.external_id.as_deref())
+            .bind(provisioning.profile.as_ref().map(sqlx::types::Json))
+            .bind(now.as_millis())
+            .bind(id.0);
         execute(statement, conn).await
     })?;
     Ok(changed > 0)

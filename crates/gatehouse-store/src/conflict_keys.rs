@@ -17,6 +17,7 @@ const KEYS: &[(&str, ConflictKey)] = &[
     ("roles_type_key", ConflictKey::RoleType),
     ("api_tokens_name_folded_key", ConflictKey::ApiTokenName),
     ("admins_email_folded_key", ConflictKey::Email),
+    ("admins_username_folded_key", ConflictKey::Username),
     ("admin_roles_code_key", ConflictKey::RoleType),
 ];
 
@@ -38,12 +39,14 @@ mod tests {
             include_str!("../migrations/sqlite/0001_foundation.sql"),
             include_str!("../migrations/sqlite/0002_users_permissions.sql"),
             include_str!("../migrations/sqlite/0004_admin_realm.sql"),
+            include_str!("../migrations/sqlite/0015_admin_provisioned_profile.sql"),
         ]
         .concat();
         let postgres = [
             include_str!("../migrations/postgres/0001_foundation.sql"),
             include_str!("../migrations/postgres/0002_users_permissions.sql"),
             include_str!("../migrations/postgres/0004_admin_realm.sql"),
+            include_str!("../migrations/postgres/0015_admin_provisioned_profile.sql"),
         ]
         .concat();
         for (name, _) in KEYS {

@@ -11,8 +11,9 @@ use async_trait::async_trait;
 use gatehouse_domain::events::StoredEvent;
 use gatehouse_domain::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use gatehouse_domain::model::{
-    AccessRequest, AccessRequestQuery, Admin, AdminListQuery, AdminRole, AdminSessionRecord, ApiToken, Invite, NewUser,
-    QueuedMail, RefreshTokenRecord, Role, RoleWithCount, SessionRecord, User, UserCredentials, UserWithRole,
+    AccessRequest, AccessRequestQuery, Admin, AdminListQuery, AdminProvisioning, AdminRole, AdminSessionRecord,
+    ApiToken, Invite, NewUser, QueuedMail, RefreshTokenRecord, Role, RoleWithCount, SessionRecord, User,
+    UserCredentials, UserWithRole,
 };
 use gatehouse_domain::ports::{Backend, Store, StoreError, StoreTx};
 use gatehouse_domain::query::{Filter, UserQuery};
@@ -151,8 +152,12 @@ impl Store for SqlStore {
         admins::has_admin(self).await
     }
 
-    async fn admin_external_ids(&self) -> Result<Vec<(AdminId, String)>, StoreError> {
-        admins::admin_external_ids(self).await
+    async fn admin_provisioning(&self) -> Result<Vec<(AdminId, AdminProvisioning)>, StoreError> {
+        admins::admin_provisioning(self).await
+    }
+
+    async fn find_admin_provisioning(&self, id: AdminId) -> Result<Option<AdminProvisioning>, StoreError> {
+        admins::find_admin_provisioning(self, id).await
     }
 
     async fn find_admin(&self, id: AdminId, with_deleted: bool) -> Result<Option<Admin>, StoreError> {

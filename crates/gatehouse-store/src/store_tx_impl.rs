@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use gatehouse_domain::events::DomainEvent;
 use gatehouse_domain::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
 use gatehouse_domain::model::{
-    AccessRequest, AccessRequestDecision, AdminChanges, ApiToken, Invite, NewAccessRequest, NewAdmin, NewApiToken,
-    NewMail, NewPendingIdentity, NewRole, NewSession, NewUser, NewUserToken, PendingIdentity, Role, TokenPurpose, User,
-    UserChanges,
+    AccessRequest, AccessRequestDecision, AdminChanges, AdminProvisioning, ApiToken, Invite, NewAccessRequest,
+    NewAdmin, NewApiToken, NewMail, NewPendingIdentity, NewRole, NewSession, NewUser, NewUserToken, PendingIdentity,
+    Role, TokenPurpose, User, UserChanges,
 };
 use gatehouse_domain::ports::{StoreError, StoreTx};
 use gatehouse_domain::time::Timestamp;
@@ -221,13 +221,14 @@ impl StoreTx for SqlTx {
         admins::set_admin_deleted(self, id, deleted_at, now).await
     }
 
-    async fn set_admin_external_id(
+    async fn set_admin_provisioning(
         &mut self,
         id: AdminId,
-        external_id: Option<&str>,
+        username: Option<(&str, &str)>,
+        provisioning: &AdminProvisioning,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        admins::set_admin_external_id(self, id, external_id, now).await
+        admins::set_admin_provisioning(self, id, username, provisioning, now).await
     }
 
     async fn purge_admin(&mut self, id: AdminId) -> Result<bool, StoreError> {

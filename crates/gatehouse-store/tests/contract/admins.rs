@@ -2,7 +2,9 @@
 
 use crate::{insert_admin, later, new_admin, open, NOW};
 use gatehouse_domain::ids::{AdminId, AdminRoleId, SessionId};
-use gatehouse_domain::model::{AdminChanges, AdminCondition, AdminListQuery, AdminRole, AdminSort, AdminSortField};
+use gatehouse_domain::model::{
+    AdminChanges, AdminCondition, AdminListQuery, AdminProvisioning, AdminRole, AdminSort, AdminSortField,
+};
 use gatehouse_domain::ports::{ConflictKey, StoreError};
 use gatehouse_domain::query::Window;
 
@@ -248,22 +250,38 @@ async fn admin_sessions_join_their_admin_with_roles_and_are_revoked() {
 }
 
 #[tokio::test]
-async fn an_admin_keeps_a_provisioning_id_until_it_is_cleared_or_soft_deleted() {
+async fn an_admin_keeps_what_a_provider_gave_until_it_is_cleared_or_soft_deleted() {
     let (_db, store) = open().await;
     let ada = insert_admin(&store, "Ada", "ada@example.com", &[1]).await;
     let bea = insert_admin(&store, "Bea", "bea@example.com", &[2]).await;
-    assert!(store.admin_external_ids().await.unwrap().is_empty(), "none by default");
+    assert!(store.admin_provisioning().await.unwrap().is_empty(), "none by default");
+    assert_eq!(store.find_admin_provisioning(ada).await.unwrap(), Some(AdminProvisioning::default()));
+    let bea_kept = AdminProvisioning {
+        external_id: Some("okta-1".into()),
+        profile: Some(serde_json::json!({"title": "CTO", "emails": [{"value": "bea@example.com", "type": "work"}]})),
+    };
+    let ada_kept = AdminProvisioning { external_id: Some("okta-0".into()), profile: None };
     let mut tx = store.begin().await.unwrap();
-    assert!(tx.set_admin_external_id(bea, Some("okta-1"), later(1)).await.unwrap());
-    assert!(tx.set_admin_external_id(ada, Some("okta-0"), later(1)).await.unwrap());
-    assert!(!tx.set_admin_external_id(AdminId(999), Some("x"), later(1)).await.unwrap(), "no such admin");
+    assert!(tx.set_admin_provisioning(bea, Some(("Bea.J", "bea.j")), &bea_kept, later(1)).await.unwrap());
+    assert!(tx.set_admin_provisioning(ada, None, &ada_kept, later(1)).await.unwrap());
+    let nobody = tx.set_admin_provisioning(AdminId(999), None, &ada_kept, later(1)).await.unwrap();
+    assert!(!nobody, "no such admin");
     tx.commit().await.unwrap();
-    assert_eq!(store.admin_external_ids().await.unwrap(), [(ada, "okta-0".to_owned()), (bea, "okta-1".to_owned())]);
-    assert_eq!(store.find_admin(bea, false).await.unwrap().unwrap().updated_at, later(1));
+    assert_eq!(store.admin_provisioning().await.unwrap(), [(ada, ada_kept), (bea, bea_kept.clone())]);
+    assert_eq!(store.find_admin_provisioning(bea).await.unwrap(), Some(bea_kept.clone()));
+    let found = store.find_admin(bea, false).await.unwrap().unwrap();
+    assert_eq!((found.username.as_deref(), found.updated_at), (Some("Bea.J"), later(1)));
+
+    // The user name is unique among admins, case-insensitively (by its folded copy).
+    let mut tx = store.begin().await.unwrap();
+    let taken = tx.set_admin_provisioning(ada, Some(("BEA.J", "bea.j")), &AdminProvisioning::default(), later(2)).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(ConflictKey::Username))), "{taken:?}");
+    drop(tx);
 
     let mut tx = store.begin().await.unwrap();
-    tx.set_admin_external_id(ada, None, later(2)).await.unwrap();
+    tx.set_admin_provisioning(ada, None, &AdminProvisioning::default(), later(2)).await.unwrap();
     tx.set_admin_deleted(bea, Some(later(2)), later(2)).await.unwrap();
     tx.commit().await.unwrap();
-    assert!(store.admin_external_ids().await.unwrap().is_empty());
+    assert!(store.admin_provisioning().await.unwrap().is_empty());
+    assert_eq!(store.find_admin_provisioning(bea).await.unwrap(), None, "soft-deleted");
 }

@@ -278,3 +278,83 @@ async fn an_installation_without_admins_is_provisioned_whole_over_scim() {
     let deleted = send(&server, reqwest::Method::DELETE, &format!("/scim/v2/Users/{id}"), None, &token).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
 }
+
+#[tokio::test]
+async fn a_provisioned_admin_keeps_its_user_name_profile_and_a_password_that_meets_the_admin_rules() {
+    let server = admins_server().await;
+    let jwt = first_admin(&server).await;
+    let token = scim_token(&server).await;
+    let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let body = json!({
+        "schemas": [USER, enterprise], "userName": "grace.hopper", "displayName": "Amazing Grace",
+        "name": {"givenName": "Grace", "familyName": "Hopper", "middleName": "Brewster"},
+        "emails": [{"value": "grace@example.com", "type": "work", "primary": true}, {"value": "g@home.example", "type": "home"}],
+        "title": "Rear Admiral", "locale": "en-US",
+        enterprise: {"department": "Navy", "employeeNumber": "1906"},
+        "password": "Cobol1959x",
+    });
+    let created = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(body), &token).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let user = created.json();
+    let id = user["id"].as_str().unwrap().to_owned();
+    assert_eq!(user["userName"], "grace.hopper");
+    assert_eq!(user["displayName"], "Amazing Grace");
+    assert_eq!(user["name"]["middleName"], "Brewster");
+    assert_eq!(user["title"], "Rear Admiral");
+    assert_eq!(user[enterprise]["department"], "Navy");
+    assert_eq!(user["emails"].as_array().unwrap().len(), 2, "{user}");
+    assert!(user.get("password").is_none(), "never read back");
+
+    // The password logs it in, with its email; a new one ends that session.
+    let login = json!({"email": "grace@example.com", "password": "Cobol1959x"});
+    let answer = server.post("/admin/login", &login, None).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let grace_jwt = answer.json()["data"]["token"].as_str().unwrap().to_owned();
+    let new_password =
+        json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "password", "value": "Flowmatic1957"}]});
+    let patched =
+        send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(new_password), &token).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    assert_eq!(server.get("/admin/users/me", Some(&grace_jwt)).await.status, StatusCode::UNAUTHORIZED);
+    let login = json!({"email": "grace@example.com", "password": "Flowmatic1957"});
+    assert_eq!(server.post("/admin/login", &login, None).await.status, StatusCode::OK);
+
+    // A password below the admin rules is refused, and changes nothing.
+    let weak = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "password", "value": "lowercase"}]});
+    let refused = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(weak), &token).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert_eq!(refused.json()["scimType"], "invalidValue");
+
+    // The user name is found by a filter, case-insensitively, and is unique among admins.
+    let found =
+        send(&server, reqwest::Method::GET, "/scim/v2/Users?filter=userName%20eq%20%22GRACE.HOPPER%22", None, &token)
+            .await
+            .json();
+    assert_eq!(found["totalResults"], 1, "{found}");
+    let twin = json!({"schemas": [USER], "userName": "Grace.Hopper", "emails": [{"value": "twin@example.com"}]});
+    let taken = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(twin), &token).await;
+    assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.text);
+    assert_eq!(taken.json()["scimType"], "uniqueness");
+
+    let admin = server.get(&format!("/admin/users/{id}"), Some(&jwt)).await.json();
+    assert_eq!(admin["data"]["username"], "grace.hopper", "{admin}");
+    assert_eq!(
+        (admin["data"]["firstname"].as_str(), admin["data"]["lastname"].as_str()),
+        (Some("Grace"), Some("Hopper"))
+    );
+    let renamed = json!({"schemas": [PATCH], "Operations": [{"op": "remove", "path": "title"}]});
+    let patched = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(renamed), &token).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    let patched = patched.json();
+    assert!(patched.get("title").is_none(), "{patched}");
+    assert_eq!(patched["name"]["givenName"], "Grace");
+
+    // Without emails, an admin gets a placeholder address that is never shown.
+    let bare = json!({"schemas": [USER], "userName": "linus"});
+    let created = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(bare), &token).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let bare = created.json();
+    assert!(bare.get("emails").is_none(), "{bare}");
+    let admin = server.get(&format!("/admin/users/{}", bare["id"].as_str().unwrap()), Some(&jwt)).await.json();
+    assert_eq!(admin["data"]["firstname"], "linus", "{admin}");
+}

@@ -4,17 +4,20 @@
 //! `list_admins`, `find_admin`, `list_admin_roles`), so with its rules and its `admin.*`
 //! events. The handlers of `users` and `groups` hand over here when the realm is `admins`.
 //!
-//! An admin as a User: `userName` and `emails[primary]` are its email (an admin logs in with
-//! its email; a `userName` that differs from the given primary email is not kept), `name`
-//! ↔ first and last name, `displayName` "first last", `active` ↔ active and not blocked,
-//! `groups` its roles, `externalId` the provider's id. The other attributes are not kept. The admin realm is
-//! small: lists and filters run in memory over at most [`ADMIN_SCAN_LIMIT`] admins (more is a
+//! An admin as a User: `userName` is the admin's own user name (unique among admins; the email
+//! for an admin made in the admin panel), `emails[primary]` its email (it logs in with it),
+//! `name.givenName`/`familyName` ↔ first and last name, `active` ↔ active and not blocked,
+//! `password` (write-only, under the admin password rules), `groups` its roles, `externalId`
+//! the provider's id; the other attributes are kept as given, as an end user's are. The admin
+//! realm is small: lists and filters run in memory over at most [`ADMIN_SCAN_LIMIT`] admins (more is a
 //! 400 `tooMany`), with the same `startIndex`, `count`, `sortBy` and `totalResults` as the
 //! end-user realm.
 
 use crate::http::scim::filter::{matches, member};
 use crate::http::scim::list::ListParams;
-use crate::http::scim::resources::{group_write, project, user_write};
+use crate::http::scim::resources::{
+    emails_shown, group_write, insert_profile, project, user_write, PLACEHOLDER_DOMAIN,
+};
 use crate::http::scim::{
     base_url, check_if_match, not_modified, not_modified_response, patch, resource_response, scim_json, ScimError,
     GROUP_SCHEMA, USER_SCHEMA,
@@ -23,10 +26,11 @@ use crate::http::AppState;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gatehouse_domain::admin_provisioning::{ProvisionedAdmin, ProvisionedAdminPatch};
+use gatehouse_domain::crypto::token::random_hex;
 use gatehouse_domain::ids::{AdminId, AdminRoleId};
-use gatehouse_domain::model::{Admin, AdminCondition, AdminListQuery, AdminRole};
+use gatehouse_domain::model::{Admin, AdminCondition, AdminListQuery, AdminProvisioning, AdminRole};
 use gatehouse_domain::query::Window;
-use gatehouse_domain::{Caller, DomainError};
+use gatehouse_domain::{Caller, DomainError, Secret};
 use serde_json::{json, Map, Value};
 
 /// The most admins a list or a filter reads (in memory).
@@ -80,42 +84,75 @@ fn display_name(admin: &Admin) -> String {
     }
 }
 
-/// The SCIM User for an admin.
-fn admin_resource(admin: &Admin, external_id: Option<&String>, base: &str) -> Value {
-    let mut name = Map::new();
-    name.insert("givenName".into(), json!(admin.firstname));
-    if let Some(last) = admin.lastname.as_deref().filter(|last| !last.is_empty()) {
-        name.insert("familyName".into(), json!(last));
+/// The SCIM User for an admin and what its identity provider gave (none for an admin made in
+/// the admin panel: its names and email are then shown from its columns).
+fn admin_resource(admin: &Admin, kept: Option<&AdminProvisioning>, base: &str) -> Value {
+    let profile = kept.and_then(|kept| kept.profile.as_ref()).and_then(Value::as_object);
+    let mut resource = Map::new();
+    let mut schemas = vec![json!(USER_SCHEMA)];
+    resource.insert("id".into(), json!(admin.id.0.to_string()));
+    if let Some(external_id) = kept.and_then(|kept| kept.external_id.as_ref()) {
+        resource.insert("externalId".into(), json!(external_id));
     }
-    name.insert("formatted".into(), json!(display_name(admin)));
-    let mut resource = json!({
-        "schemas": [USER_SCHEMA],
-        "id": admin.id.0.to_string(),
-        "userName": admin.email,
-        "name": name,
-        "displayName": display_name(admin),
-        "emails": [{"value": admin.email, "primary": true}],
-        "active": admin.is_active && !admin.blocked,
-        "meta": {
-            "resourceType": "User",
-            "created": admin.created_at.to_rfc3339(),
-            "lastModified": admin.updated_at.to_rfc3339(),
-            "location": format!("{base}/Users/{}", admin.id.0),
-            "version": admin_version(admin),
-        },
-    });
+    resource.insert("userName".into(), json!(admin.username.as_deref().unwrap_or(&admin.email)));
+    let lastname = admin.lastname.as_deref().filter(|last| !last.is_empty());
+    match profile {
+        Some(profile) => {
+            insert_profile(&mut resource, &mut schemas, profile);
+            // The name parts are the admin's columns, which the admin panel may have changed.
+            if let Some(Value::Object(name)) = resource.get_mut("name") {
+                if name.contains_key("givenName") {
+                    name.insert("givenName".into(), json!(admin.firstname));
+                }
+                match lastname {
+                    Some(last) if name.contains_key("familyName") => {
+                        name.insert("familyName".into(), json!(last));
+                    }
+                    None => {
+                        name.remove("familyName");
+                    }
+                    Some(_) => {}
+                }
+            }
+            let display = profile.get("displayName").cloned().unwrap_or_else(|| json!(display_name(admin)));
+            resource.insert("displayName".into(), display);
+        }
+        None => {
+            let mut name = Map::new();
+            name.insert("givenName".into(), json!(admin.firstname));
+            if let Some(last) = lastname {
+                name.insert("familyName".into(), json!(last));
+            }
+            name.insert("formatted".into(), json!(display_name(admin)));
+            resource.insert("name".into(), Value::Object(name));
+            resource.insert("displayName".into(), json!(display_name(admin)));
+        }
+    }
+    let emails = emails_shown(&admin.email, profile);
+    if !emails.is_empty() {
+        resource.insert("emails".into(), Value::Array(emails));
+    }
+    resource.insert("active".into(), json!(admin.is_active && !admin.blocked));
     if !admin.roles.is_empty() {
         let groups: Vec<Value> = admin
             .roles
             .iter()
             .map(|role| json!({"value": role.id.0.to_string(), "$ref": format!("{base}/Groups/{}", role.id.0), "display": role.name}))
             .collect();
-        resource["groups"] = Value::Array(groups);
+        resource.insert("groups".into(), Value::Array(groups));
     }
-    if let Some(external_id) = external_id {
-        resource["externalId"] = json!(external_id);
-    }
-    resource
+    resource.insert("schemas".into(), Value::Array(schemas));
+    resource.insert(
+        "meta".into(),
+        json!({
+            "resourceType": "User",
+            "created": admin.created_at.to_rfc3339(),
+            "lastModified": admin.updated_at.to_rfc3339(),
+            "location": format!("{base}/Users/{}", admin.id.0),
+            "version": admin_version(admin),
+        }),
+    );
+    Value::Object(resource)
 }
 
 /// The SCIM Group for an admin role and the admins holding it.
@@ -148,18 +185,21 @@ struct AdminWrite {
     firstname: String,
     lastname: Option<String>,
     active: bool,
-    external_id: Option<String>,
+    username: String,
+    kept: AdminProvisioning,
+    password: Option<Secret>,
 }
 
 fn admin_write(resource: &Value) -> Result<AdminWrite, ScimError> {
     let write = user_write(resource)?;
-    if write.password.is_some() {
-        return Err(ScimError::bad_request(
-            "mutability",
-            "An admin's password is not provisioned: it is set through the admin password reset",
-        ));
-    }
-    let email = write.email.unwrap_or(write.username);
+    // An admin logs in with its email: the primary (else first) of `emails`, else a `userName`
+    // that is an address, else a placeholder that is never shown (the admin then has no login
+    // until an email is provisioned).
+    let email = write
+        .email
+        .clone()
+        .or_else(|| write.username.contains('@').then(|| write.username.trim().to_owned()))
+        .unwrap_or_else(|| format!("{}@{PLACEHOLDER_DOMAIN}", random_hex(12)));
     let name = member(resource, "name");
     let part = |key: &str| {
         name.and_then(|name| member(name, key))
@@ -170,13 +210,19 @@ fn admin_write(resource: &Value) -> Result<AdminWrite, ScimError> {
     };
     let firstname = part("givenName")
         .or_else(|| write.name.clone().filter(|name| !name.trim().is_empty()))
-        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+        .unwrap_or_else(|| write.username.split('@').next().unwrap_or_default().trim().to_owned());
+    let mut profile = write.profile;
+    if let (Some(display), Value::Object(profile)) = (&write.name, &mut profile) {
+        profile.insert("displayName".into(), json!(display));
+    }
     Ok(AdminWrite {
         email,
         firstname,
         lastname: part("familyName"),
         active: write.active,
-        external_id: write.external_id.filter(|id| !id.is_empty()),
+        username: write.username,
+        password: write.password.map(Secret::from),
+        kept: AdminProvisioning { external_id: write.external_id.filter(|id| !id.is_empty()), profile: Some(profile) },
     })
 }
 
@@ -248,8 +294,8 @@ pub(crate) async fn select_users(
     base: &str,
 ) -> Result<Vec<Value>, ScimError> {
     let admins = all_admins(state, caller, None).await?;
-    let external_ids = state.domain.admin_external_ids(caller).await?;
-    Ok(select(admins.iter().map(|admin| admin_resource(admin, external_ids.get(&admin.id), base)).collect(), params))
+    let kept = state.domain.admin_provisioning(caller).await?;
+    Ok(select(admins.iter().map(|admin| admin_resource(admin, kept.get(&admin.id), base)).collect(), params))
 }
 
 /// `GET /Users` and `POST /Users/.search`.
@@ -266,10 +312,11 @@ async fn find(state: &AppState, caller: &Caller, id: AdminId) -> Result<Admin, S
     state.domain.find_admin(caller, id, false).await.map_err(|error| not_found_as(error, "User"))
 }
 
-/// The User for one admin, with its provisioning id.
+/// The User for one admin, with what its identity provider gave.
 async fn resource_of(state: &AppState, caller: &Caller, admin: &Admin, base: &str) -> Result<Value, ScimError> {
-    let external_ids = state.domain.admin_external_ids(caller).await?;
-    Ok(admin_resource(admin, external_ids.get(&admin.id), base))
+    let kept =
+        state.domain.find_admin_provisioning(caller, admin.id).await.map_err(|error| not_found_as(error, "User"))?;
+    Ok(admin_resource(admin, Some(&kept), base))
 }
 
 /// `GET /Users/{id}`.
@@ -303,7 +350,10 @@ pub(crate) async fn create_user(
         firstname: write.firstname,
         lastname: write.lastname,
         active: write.active,
-        external_id: write.external_id,
+        external_id: write.kept.external_id,
+        username: Some(write.username),
+        profile: write.kept.profile,
+        password: write.password,
     };
     let admin = state.domain.provision_admin(caller, input).await?;
     Ok(resource_response(StatusCode::CREATED, &resource_of(state, caller, &admin, &base_url(headers)).await?))
@@ -321,7 +371,10 @@ async fn replace(
         firstname: Some(write.firstname),
         lastname: Some(write.lastname),
         active: Some(write.active),
-        external_id: Some(write.external_id),
+        external_id: Some(write.kept.external_id),
+        username: Some(Some(write.username)),
+        profile: Some(write.kept.profile),
+        password: write.password,
     };
     let admin =
         state.domain.update_provisioned_admin(caller, id, patch).await.map_err(|error| not_found_as(error, "User"))?;
@@ -357,20 +410,6 @@ pub(crate) async fn patch_user(
     check_if_match(headers, &admin_version(&current))?;
     let mut resource = resource_of(state, caller, &current, &base_url(headers)).await?;
     patch::apply(&mut resource, &operations, &USER_READ_ONLY)?;
-    // userName and the primary email are one value: a changed userName alone changes it.
-    let user_name = resource.get("userName").and_then(Value::as_str).map(str::to_owned);
-    if let Some(user_name) = user_name.filter(|name| !name.eq_ignore_ascii_case(&current.email)) {
-        let primary = resource.get("emails").and_then(Value::as_array).and_then(|emails| {
-            emails.iter().find(|email| member(email, "primary") == Some(&Value::Bool(true))).or_else(|| emails.first())
-        });
-        let email_changed = primary
-            .and_then(|email| member(email, "value"))
-            .and_then(Value::as_str)
-            .is_some_and(|email| !email.eq_ignore_ascii_case(&current.email));
-        if !email_changed {
-            resource["emails"] = json!([{"value": user_name, "primary": true}]);
-        }
-    }
     let write = admin_write(&resource)?;
     replace(state, caller, id, write, headers).await
 }

@@ -65,19 +65,9 @@ pub fn user_resource(found: &UserWithRole, base: &str) -> Value {
     }
     resource.insert("active".into(), json!(!user.blocked));
     if let Some(profile) = profile {
-        for name in PROFILE_ATTRIBUTES.iter().filter(|name| **name != "emails") {
-            if let Some(value) = profile.get(*name) {
-                resource.insert((*name).to_owned(), value.clone());
-            }
-        }
-        if let Some(Value::Object(extension)) = profile.get(ENTERPRISE_SCHEMA) {
-            if !extension.is_empty() {
-                resource.insert(ENTERPRISE_SCHEMA.to_owned(), Value::Object(extension.clone()));
-                schemas.push(json!(ENTERPRISE_SCHEMA));
-            }
-        }
+        insert_profile(&mut resource, &mut schemas, profile);
     }
-    let emails = emails_of(user, profile);
+    let emails = emails_shown(&user.email, profile);
     if !emails.is_empty() {
         resource.insert("emails".into(), Value::Array(emails));
     }
@@ -101,9 +91,26 @@ pub fn user_resource(found: &UserWithRole, base: &str) -> Value {
     Value::Object(resource)
 }
 
-/// The `emails` shown: the provisioned list (its primary, else first, value kept in step with
-/// the user's email, which another surface may have changed), else the user's email alone.
-fn emails_of(user: &User, profile: Option<&Map<String, Value>>) -> Vec<Value> {
+/// Puts the attributes kept in a provisioned `profile` (but its `emails`) into `resource`, and
+/// the enterprise extension, which `schemas` then names.
+pub fn insert_profile(resource: &mut Map<String, Value>, schemas: &mut Vec<Value>, profile: &Map<String, Value>) {
+    for name in PROFILE_ATTRIBUTES.iter().filter(|name| **name != "emails") {
+        if let Some(value) = profile.get(*name) {
+            resource.insert((*name).to_owned(), value.clone());
+        }
+    }
+    if let Some(Value::Object(extension)) = profile.get(ENTERPRISE_SCHEMA) {
+        if !extension.is_empty() {
+            resource.insert(ENTERPRISE_SCHEMA.to_owned(), Value::Object(extension.clone()));
+            schemas.push(json!(ENTERPRISE_SCHEMA));
+        }
+    }
+}
+
+/// The `emails` shown for an account whose email is `email`: the provisioned list (its
+/// primary, else first, value kept in step with the email, which another surface may have
+/// changed), else the email alone (none for a placeholder).
+pub fn emails_shown(email_now: &str, profile: Option<&Map<String, Value>>) -> Vec<Value> {
     match profile.and_then(|profile| profile.get("emails")) {
         Some(Value::Array(emails)) => {
             let mut emails = emails.clone();
@@ -113,14 +120,14 @@ fn emails_of(user: &User, profile: Option<&Map<String, Value>>) -> Vec<Value> {
                 .or(if emails.is_empty() { None } else { Some(0) });
             if let Some(email) = main.and_then(|at| emails.get_mut(at)).and_then(Value::as_object_mut) {
                 let current = email.get("value").and_then(Value::as_str).map(fold);
-                if current.as_deref() != Some(user.email.as_str()) {
-                    email.insert("value".into(), json!(user.email));
+                if current.as_deref() != Some(fold(email_now).as_str()) {
+                    email.insert("value".into(), json!(email_now));
                 }
             }
             emails
         }
-        _ if user.email.ends_with(PLACEHOLDER_DOMAIN) => Vec::new(),
-        _ => vec![json!({"value": user.email, "primary": true})],
+        _ if email_now.ends_with(PLACEHOLDER_DOMAIN) => Vec::new(),
+        _ => vec![json!({"value": email_now, "primary": true})],
     }
 }
 

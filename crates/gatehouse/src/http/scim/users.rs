@@ -179,7 +179,7 @@ pub async fn scim_find_user(
 /// identity provider).
 ///
 /// Action `plugin::users-permissions.user.create`. Events: `user.created`. With
-/// `scim.realm = "admins"`: an active admin without a password or roles (`admin::users.create`;
+/// `scim.realm = "admins"`: an active admin without roles, and without a password unless one is given (`admin::users.create`;
 /// `admin.created`).
 #[utoipa::path(
     post, path = "/scim/v2/Users", tag = "scim", operation_id = "scim_create_user",
@@ -187,7 +187,7 @@ pub async fn scim_find_user(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The created User", content_type = "application/scim+json", body = ScimResource),
-        (status = 400, description = "`invalidValue` or `invalidSyntax`; `mutability` for a `password` with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidValue` (with `scim.realm = \"admins\"`, also a `password` below the admin password rules) or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 409, description = "`uniqueness`: the userName or email is taken", content_type = "application/scim+json", body = ScimErrorResponse),
     )
@@ -252,7 +252,7 @@ async fn replace(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The User", content_type = "application/scim+json", body = ScimResource),
-        (status = 400, description = "`invalidValue` or `invalidSyntax`; with `scim.realm = \"admins\"`, `mutability` for a `password` or for deactivating the last active super admin", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidValue` or `invalidSyntax`; with `scim.realm = \"admins\"`, `invalidValue` for a `password` below the admin password rules and `mutability` for deactivating the last active super admin", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such user", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 409, description = "`uniqueness`", content_type = "application/scim+json", body = ScimErrorResponse),
