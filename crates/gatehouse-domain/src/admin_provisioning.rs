@@ -25,10 +25,12 @@ use crate::audit::emit;
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::DomainError;
-use crate::error::{FieldError, FieldErrors};
+use crate::error::{FieldError, FieldErrors, Rule};
 use crate::events::EventType;
 use crate::ids::{AdminId, AdminRoleId};
-use crate::model::{Admin, AdminChanges, AdminProvisioning, NewAdmin};
+use crate::model::{Admin, AdminChanges, AdminProvisioning, AdminRole, NewAdmin};
+use crate::ports::ConflictKey;
+use crate::roles::role_type_for;
 use crate::secret::Secret;
 use crate::service::Domain;
 use crate::users::username_message;
@@ -78,6 +80,13 @@ pub struct ProvisionedAdminPatch {
     pub profile: Option<Option<Value>>,
     /// A new password: it ends every session of the admin at once.
     pub password: Option<Secret>,
+}
+
+/// The description of an admin role made for a pushed Group.
+const PROVISIONED_ROLE_DESCRIPTION: &str = "A group of the identity provider; grants nothing until given permissions";
+
+fn role_name_error(message: &str) -> DomainError {
+    DomainError::Validation(FieldErrors(vec![FieldError::new("name", message)]))
 }
 
 fn checked_firstname(firstname: &str) -> Result<String, DomainError> {
@@ -305,5 +314,97 @@ impl Domain {
             .await?;
         tx.commit().await?;
         self.load_admin(id).await
+    }
+    /// Creates the admin role of a Group an identity provider pushes. It grants nothing until
+    /// an admin gives it permissions in the admin panel. A name another admin role has
+    /// (case-insensitively) is a conflict. Events: `role.created`.
+    pub async fn provision_admin_role(
+        &self,
+        caller: &Caller,
+        name: &str,
+        external_id: Option<&str>,
+    ) -> Result<AdminRole, DomainError> {
+        caller.authorize(Action::ADMIN_ROLES_CREATE)?;
+        let name = self.free_admin_role_name(name, None).await?;
+        let code = role_type_for(&name).replace('_', "-");
+        if code.is_empty() {
+            return Err(role_name_error("name must hold a letter or a digit"));
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let id = tx.insert_admin_role(&name, &code, PROVISIONED_ROLE_DESCRIPTION, now).await?;
+        if external_id.is_some() {
+            tx.rename_admin_role(id, &name, external_id, now).await?;
+        }
+        emit(tx.as_mut(), &caller.origin(), EventType::RoleCreated, now, json!({"realm": "admin", "role": code}))
+            .await?;
+        tx.commit().await?;
+        self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))
+    }
+
+    /// Renames the admin role of a pushed Group and sets its provisioning id. The built-in
+    /// roles keep their names; the code (which permissions and route policies name) never
+    /// changes. Events: `role.updated` (nothing when nothing changes).
+    pub async fn update_provisioned_admin_role(
+        &self,
+        caller: &Caller,
+        id: AdminRoleId,
+        name: &str,
+        external_id: Option<&str>,
+    ) -> Result<AdminRole, DomainError> {
+        caller.authorize(Action::ADMIN_ROLES_UPDATE)?;
+        let role = self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))?;
+        let renamed = name.trim() != role.name;
+        if renamed && role.code.starts_with("strapi-") {
+            return Err(DomainError::Rule(Rule::BuiltInAdminRole));
+        }
+        let name = if renamed { self.free_admin_role_name(name, Some(id)).await? } else { role.name.clone() };
+        let mut changes = Vec::new();
+        if renamed {
+            changes.push("name");
+        }
+        if external_id != role.external_id.as_deref() {
+            changes.push("externalId");
+        }
+        if changes.is_empty() {
+            return Ok(role);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        tx.rename_admin_role(id, &name, external_id, now).await?;
+        let data = json!({"realm": "admin", "role": role.code, "changes": changes});
+        emit(tx.as_mut(), &caller.origin(), EventType::RoleUpdated, now, data).await?;
+        tx.commit().await?;
+        self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))
+    }
+
+    /// Deletes the admin role of a pushed Group; its holders keep their other roles. The
+    /// built-in roles stay. Events: `role.deleted`.
+    pub async fn delete_provisioned_admin_role(
+        &self,
+        caller: &Caller,
+        id: AdminRoleId,
+    ) -> Result<AdminRole, DomainError> {
+        caller.authorize(Action::ADMIN_ROLES_DELETE)?;
+        self.delete_admin_role(caller, id).await
+    }
+
+    /// `name` trimmed, when no other admin role has it (case-insensitively) or its code.
+    async fn free_admin_role_name(&self, name: &str, other_than: Option<AdminRoleId>) -> Result<String, DomainError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(role_name_error("name is a required field"));
+        }
+        let code = role_type_for(name).replace('_', "-");
+        let taken = self
+            .store
+            .list_admin_roles()
+            .await?
+            .into_iter()
+            .any(|(role, _)| Some(role.id) != other_than && (fold(&role.name) == fold(name) || role.code == code));
+        if taken {
+            return Err(DomainError::Conflict(ConflictKey::RoleType));
+        }
+        Ok(name.to_owned())
     }
 }

@@ -971,6 +971,7 @@ impl Domain {
         name: &str,
         description: &str,
     ) -> Result<AdminRole, DomainError> {
+        caller.authorize(Action::ADMIN_ROLES_CREATE)?;
         let name = name.trim();
         let code = crate::roles::role_type_for(name).replace('_', "-");
         if name.is_empty() || code.is_empty() {
@@ -990,6 +991,7 @@ impl Domain {
 
     /// Deletes a custom admin role. Events: `role.deleted`.
     pub async fn delete_admin_role(&self, caller: &Caller, id: AdminRoleId) -> Result<AdminRole, DomainError> {
+        caller.authorize(Action::ADMIN_ROLES_DELETE)?;
         let role = self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))?;
         if role.code.starts_with("strapi-") {
             return Err(DomainError::Rule(Rule::BuiltInAdminRole));

@@ -72,12 +72,15 @@ pub const SCIM_ACTIONS: [Action; 11] = [
 /// What a `scim` token holds besides [`SCIM_ACTIONS`] when SCIM provisions the admin realm
 /// ([`crate::settings::DomainSettings::scim_admins`]): the admin use cases its Users and Groups
 /// run there (the route gates still name the end-user actions above).
-pub const SCIM_ADMIN_ACTIONS: [Action; 5] = [
+pub const SCIM_ADMIN_ACTIONS: [Action; 8] = [
     Action::ADMIN_USERS_READ,
     Action::ADMIN_USERS_CREATE,
     Action::ADMIN_USERS_UPDATE,
     Action::ADMIN_USERS_DELETE,
     Action::ADMIN_ROLES_READ,
+    Action::ADMIN_ROLES_CREATE,
+    Action::ADMIN_ROLES_UPDATE,
+    Action::ADMIN_ROLES_DELETE,
 ];
 
 /// A token as created or changed.

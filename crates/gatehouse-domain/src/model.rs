@@ -485,6 +485,8 @@ pub struct AdminRole {
     pub created_at: Timestamp,
     /// Last change.
     pub updated_at: Timestamp,
+    /// The provisioning id an identity provider gave it (a role pushed as a SCIM Group).
+    pub external_id: Option<String>,
 }
 
 impl AdminRole {

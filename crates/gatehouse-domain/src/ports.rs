@@ -609,6 +609,15 @@ pub trait StoreTx: Send {
         now: Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Sets an admin role's name and provisioning id (its code stays); `false` when absent.
+    async fn rename_admin_role(
+        &mut self,
+        id: AdminRoleId,
+        name: &str,
+        external_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+
     /// Deletes an admin role; `false` when absent.
     async fn delete_admin_role(&mut self, id: AdminRoleId) -> Result<bool, StoreError>;
 

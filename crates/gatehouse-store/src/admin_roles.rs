@@ -14,13 +14,13 @@ use gatehouse_domain::time::Timestamp;
 macro_rules! admin_role_columns {
     () => {
         "admin_roles.id, admin_roles.document_id, admin_roles.name, admin_roles.code, admin_roles.description, \
-         admin_roles.created_at, admin_roles.updated_at"
+         admin_roles.created_at, admin_roles.updated_at, admin_roles.external_id"
     };
 }
 pub(crate) use admin_role_columns;
 
 /// How many columns [`admin_role_columns!`] lists.
-const WIDTH: usize = 7;
+const WIDTH: usize = 8;
 
 /// Reads an admin role from the columns of [`admin_role_columns!`].
 fn read(columns: &mut Columns<'_, impl RowExt>) -> Result<AdminRole, sqlx::Error> {
@@ -32,6 +32,7 @@ fn read(columns: &mut Columns<'_, impl RowExt>) -> Result<AdminRole, sqlx::Error
         description: columns.text()?,
         created_at: columns.time()?,
         updated_at: columns.time()?,
+        external_id: columns.opt_text()?,
     })
 }
 
@@ -55,6 +56,7 @@ const FIND: &str = concat!("SELECT ", admin_role_columns!(), " FROM admin_roles 
 const INSERT: &str = "INSERT INTO admin_roles (document_id, name, code, description, created_at, updated_at, \
                       published_at) VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id";
 const DELETE: &str = "DELETE FROM admin_roles WHERE id = $1";
+const RENAME: &str = "UPDATE admin_roles SET name = $1, external_id = $2, updated_at = $3 WHERE id = $4";
 
 /// See [`gatehouse_domain::ports::Store::list_admin_roles`].
 pub(crate) async fn list_admin_roles(store: &SqlStore) -> Result<Vec<(AdminRole, u64)>, StoreError> {
@@ -97,6 +99,21 @@ pub(crate) async fn set_admin_role_actions(
     actions: &[String],
 ) -> Result<(), StoreError> {
     grants::replace_actions(tx, ActionTable::AdminRole, id.0, actions).await
+}
+
+/// See [`gatehouse_domain::ports::StoreTx::rename_admin_role`].
+pub(crate) async fn rename_admin_role(
+    tx: &mut SqlTx,
+    id: AdminRoleId,
+    name: &str,
+    external_id: Option<&str>,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let changed = on_tx!(tx, |conn| {
+        let statement = sqlx::query(RENAME).bind(name).bind(external_id).bind(now.as_millis()).bind(id.0);
+        execute(statement, conn).await
+    })?;
+    Ok(changed > 0)
 }
 
 /// See [`gatehouse_domain::ports::StoreTx::delete_admin_role`].

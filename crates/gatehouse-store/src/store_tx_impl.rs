@@ -353,6 +353,16 @@ impl StoreTx for SqlTx {
         admin_roles::set_admin_role_actions(self, id, actions).await
     }
 
+    async fn rename_admin_role(
+        &mut self,
+        id: AdminRoleId,
+        name: &str,
+        external_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        admin_roles::rename_admin_role(self, id, name, external_id, now).await
+    }
+
     async fn delete_admin_role(&mut self, id: AdminRoleId) -> Result<bool, StoreError> {
         admin_roles::delete_admin_role(self, id).await
     }

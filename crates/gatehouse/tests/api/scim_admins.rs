@@ -358,3 +358,67 @@ async fn a_provisioned_admin_keeps_its_user_name_profile_and_a_password_that_mee
     let admin = server.get(&format!("/admin/users/{}", bare["id"].as_str().unwrap()), Some(&jwt)).await.json();
     assert_eq!(admin["data"]["firstname"], "linus", "{admin}");
 }
+
+#[tokio::test]
+async fn a_pushed_group_is_a_new_admin_role_that_grants_nothing_and_can_be_renamed_and_deleted() {
+    let server = admins_server().await;
+    let jwt = first_admin(&server).await;
+    let token = scim_token(&server).await;
+    let grace_id = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(grace()), &token).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let group = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineering",
+        "externalId": "okta-g1", "members": [{"value": grace_id}],
+    });
+    let created = send(&server, reqwest::Method::POST, "/scim/v2/Groups", Some(group.clone()), &token).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let created = created.json();
+    let group_id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (created["displayName"].as_str(), created["externalId"].as_str()),
+        (Some("Engineering"), Some("okta-g1"))
+    );
+    assert_eq!(created["members"][0]["value"], json!(grace_id), "{created}");
+    let admin = server.get(&format!("/admin/users/{grace_id}"), Some(&jwt)).await.json();
+    assert_eq!(admin["data"]["roles"][0]["name"], "Engineering", "{admin}");
+    let permissions = server.get(&format!("/admin/roles/{group_id}/permissions"), Some(&jwt)).await;
+    assert_eq!(permissions.status, StatusCode::OK, "{}", permissions.text);
+    assert_eq!(permissions.json()["data"], json!([]), "a pushed group grants nothing");
+
+    let twin = send(&server, reqwest::Method::POST, "/scim/v2/Groups", Some(group), &token).await;
+    assert_eq!(twin.status, StatusCode::CONFLICT, "{}", twin.text);
+    assert_eq!(twin.json()["scimType"], "uniqueness");
+
+    let rename =
+        json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "displayName", "value": "Platform"}]});
+    let renamed =
+        send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Groups/{group_id}"), Some(rename), &token).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    assert_eq!(renamed.json()["displayName"], "Platform");
+    assert_eq!(renamed.json()["members"][0]["value"], json!(grace_id), "members kept");
+
+    let groups =
+        send(&server, reqwest::Method::GET, "/scim/v2/Groups?filter=displayName%20eq%20%22Editor%22", None, &token)
+            .await
+            .json();
+    let editor = groups["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let rename =
+        json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "displayName", "value": "Writers"}]});
+    let refused =
+        send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Groups/{editor}"), Some(rename), &token).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+    assert_eq!(refused.json()["scimType"], "mutability");
+
+    let deleted = send(&server, reqwest::Method::DELETE, &format!("/scim/v2/Groups/{group_id}"), None, &token).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    let admin = server.get(&format!("/admin/users/{grace_id}"), Some(&jwt)).await.json();
+    assert_eq!(admin["data"]["roles"], json!([]), "{admin}");
+    let gone = send(&server, reqwest::Method::GET, &format!("/scim/v2/Groups/{group_id}"), None, &token).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
+    let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
+    for wanted in ["role.created", "role.updated", "role.deleted"] {
+        assert!(events.iter().any(|event| event == wanted), "{wanted} in {events:?}");
+    }
+}

@@ -176,6 +176,9 @@ fn role_resource(role: &AdminRole, members: &[Admin], base: &str) -> Value {
             .collect();
         resource["members"] = Value::Array(members);
     }
+    if let Some(external_id) = &role.external_id {
+        resource["externalId"] = json!(external_id);
+    }
     resource
 }
 
@@ -488,20 +491,29 @@ pub(crate) async fn find_group(
     Ok(resource_response(StatusCode::OK, &resource))
 }
 
-/// Writes a Group's members: each admin named and not yet holding the role gets it, each
-/// holder not named loses it (keeping its other roles). Values naming no admin are ignored.
-async fn set_members(
+/// Writes a Group: its name and provisioning id (a built-in role keeps its name), then its
+/// members: each admin named and not yet holding the role gets it, each holder not named loses
+/// it (keeping its other roles). Values naming no admin are ignored.
+async fn write_group(
     state: &AppState,
     caller: &Caller,
     role: &AdminRole,
     members: &[Admin],
     body: &Value,
+    status: StatusCode,
     headers: &HeaderMap,
 ) -> Result<Response, ScimError> {
     let write = group_write(body)?;
-    if write.name != role.name {
-        return Err(ScimError::bad_request("mutability", "An admin role is renamed in the admin panel"));
-    }
+    state
+        .domain
+        .update_provisioned_admin_role(
+            caller,
+            role.id,
+            &write.name,
+            write.external_id.as_deref().filter(|id| !id.is_empty()),
+        )
+        .await
+        .map_err(|error| not_found_as(error, "Group"))?;
     for admin in members.iter().filter(|admin| !write.members.contains(&admin.id.0)) {
         state.domain.set_provisioned_admin_role(caller, admin.id, role.id, false).await?;
     }
@@ -512,10 +524,38 @@ async fn set_members(
         }
     }
     let (role, members) = find_role(state, caller, role.id).await?;
-    Ok(resource_response(StatusCode::OK, &role_resource(&role, &members, &base_url(headers))))
+    Ok(resource_response(status, &role_resource(&role, &members, &base_url(headers))))
 }
 
-/// `PUT /Groups/{id}`: the members (the name stays).
+/// `POST /Groups`: a new admin role, which grants nothing until an admin gives it permissions
+/// in the admin panel, with the members named.
+pub(crate) async fn create_group(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: Value,
+) -> Result<Response, ScimError> {
+    let write = group_write(&body)?;
+    let external_id = write.external_id.as_deref().filter(|id| !id.is_empty());
+    let role = state.domain.provision_admin_role(caller, &write.name, external_id).await?;
+    write_group(state, caller, &role, &[], &body, StatusCode::CREATED, headers).await
+}
+
+/// `DELETE /Groups/{id}`: the admin role goes, its holders keep their other roles; the
+/// built-in roles stay (400 `mutability`).
+pub(crate) async fn delete_group(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    raw_id: &str,
+) -> Result<Response, ScimError> {
+    let (role, members) = find_role(state, caller, role_id(raw_id)?).await?;
+    check_if_match(headers, &role_version(&role, &members))?;
+    state.domain.delete_provisioned_admin_role(caller, role.id).await.map_err(|error| not_found_as(error, "Group"))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `PUT /Groups/{id}`.
 pub(crate) async fn replace_group(
     state: &AppState,
     caller: &Caller,
@@ -525,10 +565,10 @@ pub(crate) async fn replace_group(
 ) -> Result<Response, ScimError> {
     let (role, members) = find_role(state, caller, role_id(raw_id)?).await?;
     check_if_match(headers, &role_version(&role, &members))?;
-    set_members(state, caller, &role, &members, &body, headers).await
+    write_group(state, caller, &role, &members, &body, StatusCode::OK, headers).await
 }
 
-/// `PATCH /Groups/{id}`: `add`/`remove`/`replace` of `members`.
+/// `PATCH /Groups/{id}`: `add`/`remove`/`replace` of `members`, `displayName`, `externalId`.
 pub(crate) async fn patch_group(
     state: &AppState,
     caller: &Caller,
@@ -541,13 +581,7 @@ pub(crate) async fn patch_group(
     check_if_match(headers, &role_version(&role, &members))?;
     let mut resource = role_resource(&role, &members, &base_url(headers));
     patch::apply(&mut resource, &operations, &GROUP_READ_ONLY)?;
-    set_members(state, caller, &role, &members, &resource, headers).await
-}
-
-/// `POST /Groups` and `DELETE /Groups/{id}`: admin roles (and their permissions) are made
-/// and removed in the admin panel, not provisioned.
-pub(crate) fn role_lifecycle_refused() -> ScimError {
-    ScimError::bad_request("mutability", "Admin roles are created and deleted in the admin panel, not over SCIM")
+    write_group(state, caller, &role, &members, &resource, StatusCode::OK, headers).await
 }
 
 /// `POST /.search`: admin Users, then admin-role Groups.

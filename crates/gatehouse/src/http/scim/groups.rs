@@ -271,7 +271,7 @@ async fn answer(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The created Group", content_type = "application/scim+json", body = ScimResource),
-        (status = 400, description = "`invalidValue` or `invalidSyntax`; `mutability` with `scim.realm = \"admins\"` (admin roles are made in the admin panel)", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidValue` or `invalidSyntax`; with `scim.realm = \"admins\"`, the new admin role grants nothing until given permissions in the admin panel", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 409, description = "`uniqueness`: a group with this displayName exists", content_type = "application/scim+json", body = ScimErrorResponse),
     )
@@ -283,7 +283,7 @@ pub async fn scim_create_group(
     JsonObject(body): JsonObject,
 ) -> Result<Response, ScimError> {
     if state.surface.scim.realm == ScimRealm::Admins {
-        return Err(admins::role_lifecycle_refused());
+        return admins::create_group(&state, &caller, &headers, Value::Object(body)).await;
     }
     let write = group_write(&Value::Object(body))?;
     let input = RoleInput { name: Some(write.name), external_id: Some(write.external_id), ..RoleInput::default() };
@@ -317,7 +317,7 @@ async fn replace(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The Group", content_type = "application/scim+json", body = ScimResource),
-        (status = 400, description = "`invalidValue` or `invalidSyntax`; with `scim.realm = \"admins\"`, `mutability` for a new displayName or for taking Super Admin from the last active super admin", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidValue` or `invalidSyntax`; with `scim.realm = \"admins\"`, `mutability` for renaming a built-in role or for taking Super Admin from the last active super admin", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 412, description = "If-Match names another version", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -385,7 +385,7 @@ pub async fn scim_patch_group(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "`mutability` with `scim.realm = \"admins\"` (admin roles are deleted in the admin panel)", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`mutability` for a built-in role with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 412, description = "If-Match names another version", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -398,7 +398,7 @@ pub async fn scim_delete_group(
     Path(raw_id): Path<String>,
 ) -> Result<Response, ScimError> {
     if state.surface.scim.realm == ScimRealm::Admins {
-        return Err(admins::role_lifecycle_refused());
+        return admins::delete_group(&state, &caller, &headers, &raw_id).await;
     }
     let id = role_id(&raw_id)?;
     let (role, members) = find_group(&state, &caller, id).await?;
