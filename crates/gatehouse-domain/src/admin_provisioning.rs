@@ -21,7 +21,7 @@
 
 use crate::action::Action;
 use crate::admins::{admin_password, email_of, not_found, required_firstname, AdminProfile};
-use crate::audit::emit;
+use crate::audit::{emit, emit_provisioning};
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::DomainError;
@@ -29,6 +29,7 @@ use crate::error::{FieldError, FieldErrors, Rule};
 use crate::events::EventType;
 use crate::ids::{AdminId, AdminRoleId};
 use crate::model::{Admin, AdminChanges, AdminProvisioning, AdminRole, NewAdmin};
+use crate::payloads;
 use crate::ports::ConflictKey;
 use crate::roles::role_type_for;
 use crate::secret::Secret;
@@ -142,7 +143,10 @@ impl Domain {
             tx.set_admin_provisioning(id, username, &kept, now).await?;
         }
         let data = json!({"id": id.0, "email": email.as_str(), "roles": Vec::<i64>::new()});
-        emit(tx.as_mut(), &caller.origin(), EventType::AdminCreated, now, data).await?;
+        let origin = caller.origin();
+        emit(tx.as_mut(), &origin, EventType::AdminCreated, now, data).await?;
+        let data = payloads::provisioned("admin", id.0, kept.external_id.as_deref(), None);
+        emit_provisioning(tx.as_mut(), &origin, EventType::ScimUserProvisioned, now, data).await?;
         tx.commit().await?;
         self.load_admin(id).await
     }
@@ -255,6 +259,10 @@ impl Domain {
         if deactivates || changes.password_hash.is_some() {
             self.end_admin_sessions(tx.as_mut(), id, "admin_updated", &origin).await?;
         }
+        if deactivates {
+            let data = payloads::provisioned("admin", id.0, kept.external_id.as_deref(), Some("deactivated"));
+            emit_provisioning(tx.as_mut(), &origin, EventType::ScimUserDeprovisioned, now, data).await?;
+        }
         tx.commit().await?;
         self.load_admin(id).await
     }
@@ -336,8 +344,10 @@ impl Domain {
         if external_id.is_some() {
             tx.rename_admin_role(id, &name, external_id, now).await?;
         }
-        emit(tx.as_mut(), &caller.origin(), EventType::RoleCreated, now, json!({"realm": "admin", "role": code}))
-            .await?;
+        let origin = caller.origin();
+        emit(tx.as_mut(), &origin, EventType::RoleCreated, now, json!({"realm": "admin", "role": code})).await?;
+        let group = payloads::group("admin", id.0, &name, external_id);
+        emit_provisioning(tx.as_mut(), &origin, EventType::GroupCreated, now, group).await?;
         tx.commit().await?;
         self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))
     }
@@ -373,7 +383,11 @@ impl Domain {
         let mut tx = self.store.begin().await?;
         tx.rename_admin_role(id, &name, external_id, now).await?;
         let data = json!({"realm": "admin", "role": role.code, "changes": changes});
-        emit(tx.as_mut(), &caller.origin(), EventType::RoleUpdated, now, data).await?;
+        let origin = caller.origin();
+        emit(tx.as_mut(), &origin, EventType::RoleUpdated, now, data).await?;
+        let mut group = payloads::group("admin", id.0, &name, external_id);
+        group["changes"] = json!(changes);
+        emit_provisioning(tx.as_mut(), &origin, EventType::GroupUpdated, now, group).await?;
         tx.commit().await?;
         self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))
     }

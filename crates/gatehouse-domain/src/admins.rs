@@ -7,7 +7,7 @@
 //! traffic is small), so blocking, deactivating or deleting an admin ends its sessions at once.
 
 use crate::action::{Action, ActionRealm};
-use crate::audit::{emit, Origin};
+use crate::audit::{emit, emit_provisioning, Origin};
 use crate::caller::{Caller, Grants, Principal, RequestContext};
 use crate::crypto::jwt::ClaimStyle;
 use crate::crypto::token::{constant_time_eq, new_document_id, random_hex, sha256_hex};
@@ -864,6 +864,8 @@ impl Domain {
             tx.set_admin_deleted(admin.id, Some(now), now).await?;
             self.end_admin_sessions(tx.as_mut(), admin.id, "admin_deleted", &origin).await?;
             emit(tx.as_mut(), &origin, EventType::AdminDeleted, now, payloads::admin(admin)).await?;
+            let data = payloads::provisioned("admin", admin.id.0, None, Some("deleted"));
+            emit_provisioning(tx.as_mut(), &origin, EventType::ScimUserDeprovisioned, now, data).await?;
         }
         // Only removing a super admin can remove the last one (an installation provisioned
         // over SCIM may have none yet).
@@ -999,8 +1001,10 @@ impl Domain {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         tx.delete_admin_role(id).await?;
-        emit(tx.as_mut(), &caller.origin(), EventType::RoleDeleted, now, json!({"realm": "admin", "role": role.code}))
-            .await?;
+        let origin = caller.origin();
+        emit(tx.as_mut(), &origin, EventType::RoleDeleted, now, json!({"realm": "admin", "role": role.code})).await?;
+        let group = payloads::group("admin", id.0, &role.name, role.external_id.as_deref());
+        emit_provisioning(tx.as_mut(), &origin, EventType::GroupDeleted, now, group).await?;
         tx.commit().await?;
         Ok(role)
     }

@@ -371,6 +371,7 @@ impl Domain {
                 cached.token.last_used_at = Some(now);
             }
         }
-        Ok(Caller::new(Principal::ApiToken { id: entry.token.id }, entry.grants))
+        let provisioning = entry.token.kind == ApiTokenKind::Scim;
+        Ok(Caller::new(Principal::ApiToken { id: entry.token.id, provisioning }, entry.grants))
     }
 }

@@ -29,12 +29,15 @@ pub struct Origin {
     pub label: Option<String>,
     /// Client address and user agent.
     pub context: Arc<RequestContext>,
+    /// Whether the change comes from an identity provider's provisioning credential, so also
+    /// emits the provisioning events ([`emit_provisioning`]).
+    pub provisioning: bool,
 }
 
 impl Origin {
     /// An origin with every part given.
     pub fn new(actor: Actor, label: Option<String>, context: Arc<RequestContext>) -> Self {
-        Self { actor, label, context }
+        Self { actor, label, context, provisioning: false }
     }
 
     /// Gatehouse itself, outside any request (background work).
@@ -54,11 +57,11 @@ impl Caller {
         let label = match self.principal() {
             Principal::EndUser { user, .. } => Some(user.email.clone()),
             Principal::Admin { admin, .. } => Some(admin.email.clone()),
-            Principal::ApiToken { id } => Some(format!("api token {}", id.0)),
+            Principal::ApiToken { id, .. } => Some(format!("api token {}", id.0)),
             Principal::System => Some("cli".to_owned()),
             Principal::Anonymous => None,
         };
-        Origin::new(self.actor(), label, self.context_arc())
+        Origin { provisioning: self.is_provisioning(), ..Origin::new(self.actor(), label, self.context_arc()) }
     }
 }
 
@@ -303,6 +306,21 @@ pub(crate) async fn emit(
     tx.insert_event(&event).await?;
     if audited(&event) {
         tx.insert_audit_entry(&entry_for(&event, origin)).await?;
+    }
+    Ok(())
+}
+
+/// Emits a provisioning event (`scim.user.*`, `group.*`) after the events of the same change,
+/// when the change comes from a provisioning credential; nothing otherwise.
+pub(crate) async fn emit_provisioning(
+    tx: &mut dyn StoreTx,
+    origin: &Origin,
+    kind: EventType,
+    now: Timestamp,
+    data: Value,
+) -> Result<(), DomainError> {
+    if origin.provisioning {
+        emit(tx, origin, kind, now, data).await?;
     }
     Ok(())
 }

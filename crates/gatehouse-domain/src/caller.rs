@@ -41,6 +41,9 @@ pub enum Principal {
     ApiToken {
         /// Which token.
         id: ApiTokenId,
+        /// Whether it is an identity provider's provisioning credential (a `scim` token):
+        /// its changes also emit the `scim.*` and `group.*` events.
+        provisioning: bool,
     },
     /// The operator at the command line, who holds every action (never over HTTP).
     System,
@@ -176,12 +179,17 @@ impl Caller {
         }
     }
 
+    /// Whether the caller is an identity provider's provisioning credential.
+    pub fn is_provisioning(&self) -> bool {
+        matches!(self.principal, Principal::ApiToken { provisioning: true, .. })
+    }
+
     /// Who to name as the actor of the events this caller causes.
     pub fn actor(&self) -> Actor {
         match &self.principal {
             Principal::Anonymous => Actor::Anonymous,
             Principal::EndUser { user, .. } => Actor::EndUser(user.id),
-            Principal::ApiToken { id } => Actor::ApiToken(*id),
+            Principal::ApiToken { id, .. } => Actor::ApiToken(*id),
             Principal::Admin { admin, .. } => Actor::Admin(admin.id),
             Principal::System => Actor::System,
         }
@@ -194,7 +202,10 @@ mod tests {
     use crate::ids::ApiTokenId;
 
     fn token_caller(actions: &[Action]) -> Caller {
-        Caller::new(Principal::ApiToken { id: ApiTokenId(7) }, Arc::new(Grants::from_actions(actions.iter().copied())))
+        Caller::new(
+            Principal::ApiToken { id: ApiTokenId(7), provisioning: false },
+            Arc::new(Grants::from_actions(actions.iter().copied())),
+        )
     }
 
     #[test]

@@ -61,6 +61,11 @@ event_types! {
     AccessRequestCreated => "access_request.created";
     AccessRequestApproved => "access_request.approved";
     AccessRequestRejected => "access_request.rejected";
+    ScimUserProvisioned => "scim.user.provisioned";
+    ScimUserDeprovisioned => "scim.user.deprovisioned";
+    GroupCreated => "group.created";
+    GroupUpdated => "group.updated";
+    GroupDeleted => "group.deleted";
 }
 
 /// Who caused an event.

@@ -86,6 +86,23 @@ pub fn user(user: &User) -> Value {
     })
 }
 
+/// The subject of a `scim.user.*` event: the account's realm (`api` or `admin`), id and
+/// provisioning id; for `scim.user.deprovisioned`, `mode` says whether it was `deleted` or
+/// `deactivated`.
+pub fn provisioned(realm: &str, id: i64, external_id: Option<&str>, mode: Option<&str>) -> Value {
+    let mut data = serde_json::json!({"realm": realm, "id": id, "externalId": external_id});
+    if let Some(mode) = mode {
+        data["mode"] = serde_json::json!(mode);
+    }
+    data
+}
+
+/// The subject of a `group.*` event: the realm of the role the Group stands for, its id and
+/// name and the provider's id.
+pub fn group(realm: &str, id: i64, name: &str, external_id: Option<&str>) -> Value {
+    serde_json::json!({"realm": realm, "id": id, "displayName": name, "externalId": external_id})
+}
+
 /// An end-user role's public fields.
 pub fn role(role: &Role) -> Value {
     to_value(RoleView {

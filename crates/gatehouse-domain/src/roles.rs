@@ -2,7 +2,7 @@
 //! grant cache of this node is dropped at once; other nodes within the cache TTL).
 
 use crate::action::{Action, ActionRealm};
-use crate::audit::emit;
+use crate::audit::{emit, emit_provisioning};
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::{DomainError, FieldError, FieldErrors};
@@ -94,7 +94,10 @@ impl Domain {
         let role = tx.insert_role(&new_role).await?;
         tx.set_role_actions(role.id, &actions).await?;
         let data = json!({"role": payloads::role(&role), "permissions": actions});
-        emit(tx.as_mut(), &caller.origin(), EventType::RoleCreated, now, data).await?;
+        let origin = caller.origin();
+        emit(tx.as_mut(), &origin, EventType::RoleCreated, now, data).await?;
+        let group = payloads::group("api", role.id.0, &role.name, role.external_id.as_deref());
+        emit_provisioning(tx.as_mut(), &origin, EventType::GroupCreated, now, group).await?;
         tx.commit().await?;
         Ok(role)
     }
@@ -137,7 +140,11 @@ impl Domain {
             changes.push("permissions");
         }
         let data = json!({"role": payloads::role(&role), "permissions": actions, "changes": changes});
-        emit(tx.as_mut(), &caller.origin(), EventType::RoleUpdated, now, data).await?;
+        let origin = caller.origin();
+        emit(tx.as_mut(), &origin, EventType::RoleUpdated, now, data).await?;
+        let mut group = payloads::group("api", role.id.0, &role.name, role.external_id.as_deref());
+        group["changes"] = json!(changes);
+        emit_provisioning(tx.as_mut(), &origin, EventType::GroupUpdated, now, group).await?;
         tx.commit().await?;
         self.permissions.invalidate(id);
         Ok(role)
@@ -170,6 +177,8 @@ impl Domain {
         }
         let data = json!({"role": payloads::role(&role), "usersMovedTo": fallback.id.0, "usersMoved": moved.len()});
         emit(tx.as_mut(), &origin, EventType::RoleDeleted, now, data).await?;
+        let group = payloads::group("api", role.id.0, &role.name, role.external_id.as_deref());
+        emit_provisioning(tx.as_mut(), &origin, EventType::GroupDeleted, now, group).await?;
         tx.commit().await?;
         self.permissions.invalidate(id);
         if !moved.is_empty() {

@@ -3,7 +3,7 @@
 //! their tokens are refused from the next request on.
 
 use crate::action::Action;
-use crate::audit::{emit, Origin};
+use crate::audit::{emit, emit_provisioning, Origin};
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
 use crate::error::{DomainError, FieldError, FieldErrors};
@@ -292,7 +292,10 @@ impl Domain {
                 }
                 Err(error) => return Err(error.into()),
             };
-            emit(tx.as_mut(), &caller.origin(), EventType::UserCreated, new_user.now, payloads::user(&user)).await?;
+            let origin = caller.origin();
+            emit(tx.as_mut(), &origin, EventType::UserCreated, new_user.now, payloads::user(&user)).await?;
+            let data = payloads::provisioned("api", user.id.0, user.external_id.as_deref(), None);
+            emit_provisioning(tx.as_mut(), &origin, EventType::ScimUserProvisioned, new_user.now, data).await?;
             tx.commit().await?;
             self.hooks.run_after(UserOp::Create, &user);
             return Ok(UserWithRole { user, role: Some(role) });
@@ -482,6 +485,10 @@ impl Domain {
         if let Some(reason) = revoke_reason {
             self.revoke_all_sessions_in(tx.as_mut(), id, reason, &origin).await?;
         }
+        if after.blocked && !before.blocked {
+            let data = payloads::provisioned("api", id.0, after.external_id.as_deref(), Some("deactivated"));
+            emit_provisioning(tx.as_mut(), &origin, EventType::ScimUserDeprovisioned, now, data).await?;
+        }
         tx.commit().await?;
         // The cached snapshot (role, blocked flag) is stale now, whatever changed.
         self.sessions.forget_user(id);
@@ -504,6 +511,8 @@ impl Domain {
         self.revoke_all_sessions_in(tx.as_mut(), id, "user_deleted", &origin).await?;
         let user = tx.delete_user(id).await?.ok_or(DomainError::NotFound(NOT_FOUND))?;
         emit(tx.as_mut(), &origin, EventType::UserDeleted, now, payloads::user(&user)).await?;
+        let data = payloads::provisioned("api", id.0, user.external_id.as_deref(), Some("deleted"));
+        emit_provisioning(tx.as_mut(), &origin, EventType::ScimUserDeprovisioned, now, data).await?;
         tx.commit().await?;
         self.sessions.forget_user(id);
         self.hooks.run_after(UserOp::Delete, &user);

@@ -290,3 +290,50 @@ async fn the_unfiltered_total_follows_creates_and_deletes() {
     let counted = send(&server, reqwest::Method::GET, "/scim/v2/Users?count=0", None, &token).await;
     assert_eq!(total(counted), before + 2);
 }
+
+#[tokio::test]
+async fn provisioning_writes_also_emit_the_scim_and_group_events_after_the_user_and_role_events() {
+    let server = TestServer::spawn().await;
+    let token = scim_token(&server).await;
+    let before = server.events().await.len();
+    let user =
+        create_user(&server, &token, json!({"schemas": [USER], "userName": "ivy", "externalId": "okta-ivy"})).await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let path = format!("/scim/v2/Users/{id}");
+    let off = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]});
+    assert_eq!(send(&server, reqwest::Method::PATCH, &path, Some(off), &token).await.status, StatusCode::OK);
+    assert_eq!(send(&server, reqwest::Method::DELETE, &path, None, &token).await.status, StatusCode::NO_CONTENT);
+    let group = json!({"schemas": [GROUP], "displayName": "Pilots"});
+    let created = send(&server, reqwest::Method::POST, "/scim/v2/Groups", Some(group), &token).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let group_path = format!("/scim/v2/Groups/{}", created.json()["id"].as_str().unwrap());
+    let rename = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "displayName", "value": "Crew"}]});
+    assert_eq!(send(&server, reqwest::Method::PATCH, &group_path, Some(rename), &token).await.status, StatusCode::OK);
+    assert_eq!(send(&server, reqwest::Method::DELETE, &group_path, None, &token).await.status, StatusCode::NO_CONTENT);
+
+    let events: Vec<_> = server.events().await.into_iter().skip(before).collect();
+    let types: Vec<&str> = events.iter().map(|event| event.event_type.as_str()).collect();
+    let position =
+        |kind: &str| types.iter().position(|found| *found == kind).unwrap_or_else(|| panic!("no {kind} in {types:?}"));
+    assert!(position("user.created") < position("scim.user.provisioned"), "{types:?}");
+    assert!(position("user.blocked") < position("scim.user.deprovisioned"), "{types:?}");
+    assert!(position("user.deleted") > position("scim.user.deprovisioned"), "deactivated first: {types:?}");
+    assert_eq!(types.iter().filter(|kind| **kind == "scim.user.deprovisioned").count(), 2, "{types:?}");
+    assert_eq!(types.last(), Some(&"group.deleted"), "{types:?}");
+    assert!(position("role.created") < position("group.created"), "{types:?}");
+    assert!(position("role.updated") < position("group.updated"), "{types:?}");
+    let provisioned = &events[position("scim.user.provisioned")];
+    assert_eq!(provisioned.data["externalId"], "okta-ivy", "{:?}", provisioned.data);
+    let modes: Vec<&str> = events
+        .iter()
+        .filter(|event| event.event_type == "scim.user.deprovisioned")
+        .map(|event| event.data["mode"].as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["deactivated", "deleted"]);
+
+    // The same writes through another surface emit none of them.
+    let before = server.events().await.len();
+    server.register("jules").await;
+    let types: Vec<String> = server.events().await.into_iter().skip(before).map(|event| event.event_type).collect();
+    assert!(types.iter().all(|kind| !kind.starts_with("scim.") && !kind.starts_with("group.")), "{types:?}");
+}

@@ -159,7 +159,7 @@ async fn deactivating_or_deleting_a_provisioned_admin_ends_its_sessions() {
     let gone = send(&server, reqwest::Method::GET, &format!("/scim/v2/Users/{id}"), None, &token).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
     let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
-    for wanted in ["admin.updated", "session.revoked", "admin.deleted"] {
+    for wanted in ["admin.updated", "session.revoked", "admin.deleted", "scim.user.deprovisioned"] {
         assert!(events.iter().any(|event| event == wanted), "{wanted} in {events:?}");
     }
 
@@ -418,7 +418,15 @@ async fn a_pushed_group_is_a_new_admin_role_that_grants_nothing_and_can_be_renam
     let gone = send(&server, reqwest::Method::GET, &format!("/scim/v2/Groups/{group_id}"), None, &token).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
     let events: Vec<String> = server.events().await.into_iter().map(|event| event.event_type).collect();
-    for wanted in ["role.created", "role.updated", "role.deleted"] {
+    for wanted in [
+        "scim.user.provisioned",
+        "role.created",
+        "group.created",
+        "role.updated",
+        "group.updated",
+        "role.deleted",
+        "group.deleted",
+    ] {
         assert!(events.iter().any(|event| event == wanted), "{wanted} in {events:?}");
     }
 }
