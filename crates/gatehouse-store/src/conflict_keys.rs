@@ -18,6 +18,7 @@ const KEYS: &[(&str, ConflictKey)] = &[
     ("api_tokens_name_folded_key", ConflictKey::ApiTokenName),
     ("admins_email_folded_key", ConflictKey::Email),
     ("admin_roles_code_key", ConflictKey::RoleType),
+    ("user_groups_display_name_folded_key", ConflictKey::GroupName),
 ];
 
 /// The key a unique violation of constraint `name` means.
@@ -38,12 +39,14 @@ mod tests {
             include_str!("../migrations/sqlite/0001_foundation.sql"),
             include_str!("../migrations/sqlite/0002_users_permissions.sql"),
             include_str!("../migrations/sqlite/0004_admin_realm.sql"),
+            include_str!("../migrations/sqlite/0014_user_groups.sql"),
         ]
         .concat();
         let postgres = [
             include_str!("../migrations/postgres/0001_foundation.sql"),
             include_str!("../migrations/postgres/0002_users_permissions.sql"),
             include_str!("../migrations/postgres/0004_admin_realm.sql"),
+            include_str!("../migrations/postgres/0014_user_groups.sql"),
         ]
         .concat();
         for (name, _) in KEYS {
