@@ -45,6 +45,9 @@ event_types! {
     RoleCreated => "role.created";
     RoleUpdated => "role.updated";
     RoleDeleted => "role.deleted";
+    GroupCreated => "group.created";
+    GroupUpdated => "group.updated";
+    GroupDeleted => "group.deleted";
     AdminCreated => "admin.created";
     AdminUpdated => "admin.updated";
     AdminDeleted => "admin.deleted";

@@ -2,7 +2,8 @@
 //! events format (camelCase keys, as the events contract writes `occurredAt`). Each view is a
 //! borrowed struct serialised by serde, so the fields shown are the struct's and nothing else.
 
-use crate::model::{Admin, ApiToken, Role, User};
+use crate::ids::UserId;
+use crate::model::{Admin, ApiToken, Group, Role, User};
 use crate::time::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
@@ -34,6 +35,17 @@ struct RoleView<'a> {
     created_at: Timestamp,
     updated_at: Timestamp,
     published_at: Timestamp,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupView<'a> {
+    id: i64,
+    name: &'a str,
+    external_id: Option<&'a str>,
+    members: Vec<i64>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 #[derive(Serialize)]
@@ -83,6 +95,18 @@ pub fn user(user: &User) -> Value {
         created_at: user.created_at,
         updated_at: user.updated_at,
         published_at: user.published_at,
+    })
+}
+
+/// A group's public fields and its members' ids.
+pub fn group(group: &Group, members: &[UserId]) -> Value {
+    to_value(GroupView {
+        id: group.id.0,
+        name: &group.display_name,
+        external_id: group.external_id.as_deref(),
+        members: members.iter().map(|member| member.0).collect(),
+        created_at: group.created_at,
+        updated_at: group.updated_at,
     })
 }
 
