@@ -132,19 +132,23 @@ fn user_schema() -> Value {
             Attr::new("primary", "boolean", "The primary address.").json(),
         ])
         .json();
-    let groups = Attr::new("groups", "complex", "The group (role) the user holds, unless a built-in one.")
-        .multi()
-        .mutability("readOnly")
-        .subs(vec![
-            Attr::new("value", "string", "The group's id.").case_exact().mutability("readOnly").json(),
-            Attr::new("$ref", "reference", "The group's URI.")
-                .case_exact()
-                .mutability("readOnly")
-                .references(&["Group"])
-                .json(),
-            Attr::new("display", "string", "The group's displayName.").mutability("readOnly").json(),
-        ])
-        .json();
+    let groups = Attr::new(
+        "groups",
+        "complex",
+        "The groups the user is in (with scim.groups = \"roles\": its role, unless a built-in one).",
+    )
+    .multi()
+    .mutability("readOnly")
+    .subs(vec![
+        Attr::new("value", "string", "The group's id.").case_exact().mutability("readOnly").json(),
+        Attr::new("$ref", "reference", "The group's URI.")
+            .case_exact()
+            .mutability("readOnly")
+            .references(&["Group"])
+            .json(),
+        Attr::new("display", "string", "The group's displayName.").mutability("readOnly").json(),
+    ])
+    .json();
     json!({
         "schemas": [SCHEMA_SCHEMA],
         "id": USER_SCHEMA,
@@ -211,9 +215,9 @@ fn group_schema() -> Value {
         "schemas": [SCHEMA_SCHEMA],
         "id": GROUP_SCHEMA,
         "name": "Group",
-        "description": "Group (an end-user role)",
+        "description": "Group (an end-user role, or with scim.groups = \"groups\" a group mapped to roles)",
         "attributes": [
-            Attr::new("displayName", "string", "The group's (role's) name.").required().unique().json(),
+            Attr::new("displayName", "string", "The group's name, unique case-insensitively.").required().unique().json(),
             members,
         ],
         "meta": {"resourceType": "Schema", "location": format!("/Schemas/{GROUP_SCHEMA}")},

@@ -13,6 +13,7 @@
 pub mod admins;
 pub mod discovery;
 pub mod filter;
+pub mod group_table;
 pub mod groups;
 pub mod list;
 pub mod patch;
