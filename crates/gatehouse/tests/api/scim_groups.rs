@@ -397,3 +397,33 @@ async fn concurrent_membership_changes_leave_every_role_matching_its_groups() {
         assert_eq!(role_of(&server, &admin, id).await, "editor", "user {id}");
     }
 }
+
+#[tokio::test]
+async fn a_users_version_changes_with_its_groups_and_stays_usable_in_if_match() {
+    let server = groups_server().await;
+    let token = scim_token(&server).await;
+    let id = create_user(&server, &token, "rae").await;
+    let path = format!("/scim/v2/Users/{id}");
+    let before = send(&server, Method::GET, &path, None, &token).await.json();
+    let old_version = before["meta"]["version"].as_str().unwrap().to_owned();
+
+    create_group(&server, &token, "Book Club", &[&id]).await;
+
+    let after = send(&server, Method::GET, &path, None, &token).await;
+    let version = after.json()["meta"]["version"].as_str().unwrap().to_owned();
+    assert_ne!(version, old_version);
+    let cached = server
+        .send(reqwest::Client::new().get(server.url(&path)).bearer_auth(&token).header("If-None-Match", &old_version))
+        .await;
+    assert_eq!(cached.status, StatusCode::OK, "a stale version must not answer 304");
+    let patch = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "displayName", "value": "Rae"}]});
+    let request = reqwest::Client::new()
+        .patch(server.url(&path))
+        .bearer_auth(&token)
+        .header("If-Match", &version)
+        .header("Content-Type", "application/scim+json")
+        .body(patch.to_string());
+    let patched = server.send(request).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    assert_eq!(patched.json()["groups"][0]["display"], "Book Club");
+}

@@ -19,9 +19,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gatehouse_domain::groups::{GroupPatch, GroupWithMembers, MemberChange, NewGroupInput};
 use gatehouse_domain::ids::{GroupId, UserId};
+use gatehouse_domain::model::{Group, User, UserWithRole};
 use gatehouse_domain::Caller;
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Attributes a PATCH may not touch.
 const READ_ONLY: [&str; 3] = ["id", "meta", "schemas"];
@@ -37,14 +38,7 @@ fn group_id(raw: &str) -> Result<GroupId, ScimError> {
 /// A group's `meta.version`: its last change and who its members are (a member deleted
 /// elsewhere leaves without changing the group's own time).
 fn group_version(found: &GroupWithMembers) -> String {
-    // FNV-1a over the member ids.
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for user in &found.members {
-        for byte in user.0.to_le_bytes() {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
+    let hash = ids_hash(found.members.iter().map(|user| user.0));
     format!("W/\"{}-{hash:x}\"", found.group.updated_at.as_millis())
 }
 
@@ -208,31 +202,67 @@ pub(crate) async fn delete_group(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Sets each User resource's read-only `groups` to every group its user is in (`value`,
-/// `display`, `$ref`), in one read for the whole page.
+/// FNV-1a over ids: what a version adds to a time so that it changes with a set of members
+/// or groups.
+fn ids_hash(ids: impl IntoIterator<Item = i64>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for id in ids {
+        for byte in id.to_le_bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// A User's `meta.version` in this mode: its last change and the groups it is in (a
+/// membership change shows in its `groups` without changing the user itself).
+fn user_version(updated_at: i64, groups: impl IntoIterator<Item = i64>) -> String {
+    format!("W/\"{updated_at}-{:x}\"", ids_hash(groups))
+}
+
+/// The current `meta.version` of a user's resource (see [`fill_user_groups`]).
+pub(crate) async fn user_version_with_groups(
+    state: &AppState,
+    caller: &Caller,
+    user: &User,
+) -> Result<String, ScimError> {
+    let groups = state.domain.groups_of_users(caller, &[user.id]).await?;
+    Ok(user_version(user.updated_at.as_millis(), groups.iter().map(|(_, group)| group.id.0)))
+}
+
+/// Sets the read-only `groups` of each User resource (`resources[i]` is `found[i]`'s) to
+/// every group its user is in (`value`, `display`, `$ref`), in one read for the whole page,
+/// and its `meta.version` to one that changes with them.
 pub(crate) async fn fill_user_groups(
     state: &AppState,
     caller: &Caller,
-    users: &mut [Value],
+    found: &[UserWithRole],
+    resources: &mut [Value],
     base: &str,
 ) -> Result<(), ScimError> {
-    let ids: Vec<UserId> = users
-        .iter()
-        .filter_map(|user| user.get("id").and_then(Value::as_str).and_then(|id| id.parse().ok()).map(UserId))
-        .collect();
-    let mut groups: BTreeMap<UserId, Vec<Value>> = BTreeMap::new();
-    for (user, group) in state.domain.groups_of_users(caller, &ids).await? {
-        groups.entry(user).or_default().push(json!({
-            "value": group.id.0.to_string(),
-            "display": group.display_name,
-            "$ref": format!("{base}/Groups/{}", group.id.0),
-        }));
-    }
-    for user in users.iter_mut() {
-        let Some(resource) = user.as_object_mut() else { continue };
+    let ids: Vec<UserId> = found.iter().map(|user| user.user.id).collect();
+    let memberships = state.domain.groups_of_users(caller, &ids).await?;
+    for (user, resource) in found.iter().zip(resources.iter_mut()) {
+        let Some(resource) = resource.as_object_mut() else { continue };
+        let groups: Vec<&Group> =
+            memberships.iter().filter(|(member, _)| *member == user.user.id).map(|(_, group)| group).collect();
+        let version = user_version(user.user.updated_at.as_millis(), groups.iter().map(|group| group.id.0));
+        if let Some(meta) = resource.get_mut("meta").and_then(Value::as_object_mut) {
+            meta.insert("version".into(), json!(version));
+        }
         resource.remove("groups");
-        let id = resource.get("id").and_then(Value::as_str).and_then(|id| id.parse().ok()).map(UserId);
-        if let Some(listed) = id.and_then(|id| groups.remove(&id)) {
+        if !groups.is_empty() {
+            let listed: Vec<Value> = groups
+                .iter()
+                .map(|group| {
+                    json!({
+                        "value": group.id.0.to_string(),
+                        "display": group.display_name,
+                        "$ref": format!("{base}/Groups/{}", group.id.0),
+                    })
+                })
+                .collect();
             resource.insert("groups".into(), Value::Array(listed));
         }
     }

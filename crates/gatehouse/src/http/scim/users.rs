@@ -20,7 +20,7 @@ use axum::Extension;
 use gatehouse_domain::action::Action;
 use gatehouse_domain::crypto::token::random_hex;
 use gatehouse_domain::ids::UserId;
-use gatehouse_domain::model::{AccountState, UserWithRole};
+use gatehouse_domain::model::{AccountState, User, UserWithRole};
 use gatehouse_domain::query::{Filter, UserQuery, Window};
 use gatehouse_domain::users::{NewUserInput, UserPatch};
 use gatehouse_domain::Caller;
@@ -52,9 +52,18 @@ async fn resources_of(
 ) -> Result<Vec<Value>, ScimError> {
     let mut resources: Vec<Value> = found.iter().map(|user| user_resource(user, base)).collect();
     if state.surface.scim.groups == ScimGroups::Groups {
-        group_table::fill_user_groups(state, caller, &mut resources, base).await?;
+        group_table::fill_user_groups(state, caller, found, &mut resources, base).await?;
     }
     Ok(resources)
+}
+
+/// A user's current `meta.version`: with `scim.groups = "groups"` it also changes with the
+/// groups the user is in, which its resource shows.
+async fn version_of(state: &AppState, caller: &Caller, user: &User) -> Result<String, ScimError> {
+    match state.surface.scim.groups {
+        ScimGroups::Roles => Ok(user_version(user)),
+        ScimGroups::Groups => group_table::user_version_with_groups(state, caller, user).await,
+    }
 }
 
 /// The SCIM User for one user (see [`resources_of`]).
@@ -182,7 +191,7 @@ pub async fn scim_find_user(
         return admins::find_user(&state, &caller, &params, &headers, &raw_id).await;
     }
     let found = find(&state, &caller, user_id(&raw_id)?).await?;
-    let version = user_version(&found.user);
+    let version = version_of(&state, &caller, &found.user).await?;
     if not_modified(&headers, &version) {
         return Ok(not_modified_response(&version));
     }
@@ -292,7 +301,7 @@ pub async fn scim_replace_user(
     }
     let id = user_id(&raw_id)?;
     let current = find(&state, &caller, id).await?;
-    check_if_match(&headers, &user_version(&current.user))?;
+    check_if_match(&headers, &version_of(&state, &caller, &current.user).await?)?;
     let write = user_write(&Value::Object(body))?;
     replace(&state, &caller, id, write, &headers).await
 }
@@ -328,7 +337,7 @@ pub async fn scim_patch_user(
     let id = user_id(&raw_id)?;
     let operations = patch::operations(&body)?;
     let current = find(&state, &caller, id).await?;
-    check_if_match(&headers, &user_version(&current.user))?;
+    check_if_match(&headers, &version_of(&state, &caller, &current.user).await?)?;
     let mut resource = user_resource(&current, &base_url(&headers));
     patch::apply(&mut resource, &operations, &READ_ONLY)?;
     let mut write = user_write(&resource)?;
@@ -369,7 +378,7 @@ pub async fn scim_delete_user(
     let id = user_id(&raw_id)?;
     if headers.contains_key(axum::http::header::IF_MATCH) {
         let current = find(&state, &caller, id).await?;
-        check_if_match(&headers, &user_version(&current.user))?;
+        check_if_match(&headers, &version_of(&state, &caller, &current.user).await?)?;
     }
     match state.surface.scim.delete {
         ScimDelete::Delete => {
