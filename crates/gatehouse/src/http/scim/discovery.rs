@@ -132,23 +132,19 @@ fn user_schema() -> Value {
             Attr::new("primary", "boolean", "The primary address.").json(),
         ])
         .json();
-    let groups = Attr::new(
-        "groups",
-        "complex",
-        "The groups the user is in (with scim.groups = \"roles\": its role, unless a built-in one).",
-    )
-    .multi()
-    .mutability("readOnly")
-    .subs(vec![
-        Attr::new("value", "string", "The group's id.").case_exact().mutability("readOnly").json(),
-        Attr::new("$ref", "reference", "The group's URI.")
-            .case_exact()
-            .mutability("readOnly")
-            .references(&["Group"])
-            .json(),
-        Attr::new("display", "string", "The group's displayName.").mutability("readOnly").json(),
-    ])
-    .json();
+    let groups = Attr::new("groups", "complex", "The groups the user is in (roles mode: its role, if not built-in).")
+        .multi()
+        .mutability("readOnly")
+        .subs(vec![
+            Attr::new("value", "string", "The group's id.").case_exact().mutability("readOnly").json(),
+            Attr::new("$ref", "reference", "The group's URI.")
+                .case_exact()
+                .mutability("readOnly")
+                .references(&["Group"])
+                .json(),
+            Attr::new("display", "string", "The group's displayName.").mutability("readOnly").json(),
+        ])
+        .json();
     json!({
         "schemas": [SCHEMA_SCHEMA],
         "id": USER_SCHEMA,
