@@ -346,7 +346,7 @@ impl Domain {
         }
         let origin = caller.origin();
         emit(tx.as_mut(), &origin, EventType::RoleCreated, now, json!({"realm": "admin", "role": code})).await?;
-        let group = payloads::group("admin", id.0, &name, external_id);
+        let group = payloads::role_group("admin", id.0, &name, external_id);
         emit_provisioning(tx.as_mut(), &origin, EventType::GroupCreated, now, group).await?;
         tx.commit().await?;
         self.store.find_admin_role(id).await?.ok_or(DomainError::NotFound("Role not found"))
@@ -385,7 +385,7 @@ impl Domain {
         let data = json!({"realm": "admin", "role": role.code, "changes": changes});
         let origin = caller.origin();
         emit(tx.as_mut(), &origin, EventType::RoleUpdated, now, data).await?;
-        let mut group = payloads::group("admin", id.0, &name, external_id);
+        let mut group = payloads::role_group("admin", id.0, &name, external_id);
         group["changes"] = json!(changes);
         emit_provisioning(tx.as_mut(), &origin, EventType::GroupUpdated, now, group).await?;
         tx.commit().await?;

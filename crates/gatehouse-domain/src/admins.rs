@@ -1003,7 +1003,7 @@ impl Domain {
         tx.delete_admin_role(id).await?;
         let origin = caller.origin();
         emit(tx.as_mut(), &origin, EventType::RoleDeleted, now, json!({"realm": "admin", "role": role.code})).await?;
-        let group = payloads::group("admin", id.0, &role.name, role.external_id.as_deref());
+        let group = payloads::role_group("admin", id.0, &role.name, role.external_id.as_deref());
         emit_provisioning(tx.as_mut(), &origin, EventType::GroupDeleted, now, group).await?;
         tx.commit().await?;
         Ok(role)

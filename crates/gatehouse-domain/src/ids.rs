@@ -29,6 +29,11 @@ integer_id!(
 );
 
 integer_id!(
+    /// A free-standing group of end users (SCIM Groups with `scim.groups = "groups"`).
+    GroupId
+);
+
+integer_id!(
     /// An API token (acts with its own permissions, not a user's).
     ApiTokenId
 );

@@ -11,7 +11,8 @@
 //! - [`ports`]: the [`ports::Store`] trait the storage crate implements.
 //! - [`crypto`]: argon2id on a bounded pool, JWTs, random tokens.
 //! - [`service`], [`accounts`], [`sessions`], [`permissions`], [`users`], [`roles`],
-//!   [`api_tokens`], [`lifecycle`], [`refresh`], [`admins`], [`access_requests`], [`webhooks`]: the use cases.
+//!   [`api_tokens`], [`lifecycle`], [`refresh`], [`admins`], [`access_requests`], [`webhooks`],
+//!   [`groups`] (groups of end users mapped to roles): the use cases.
 //! - [`route_policy`]: the built-in policies an operator attaches to a route by configuration.
 //! - [`audit`]: the audit log, written beside the events, and the request context it records.
 //!
@@ -29,6 +30,7 @@ pub mod caller;
 pub mod crypto;
 pub mod error;
 pub mod events;
+pub mod groups;
 pub mod hooks;
 pub mod ids;
 pub mod lifecycle;

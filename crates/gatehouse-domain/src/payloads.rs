@@ -2,7 +2,8 @@
 //! events format (camelCase keys, as the events contract writes `occurredAt`). Each view is a
 //! borrowed struct serialised by serde, so the fields shown are the struct's and nothing else.
 
-use crate::model::{Admin, ApiToken, Role, User};
+use crate::ids::UserId;
+use crate::model::{Admin, ApiToken, Group, Role, User};
 use crate::time::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
@@ -34,6 +35,17 @@ struct RoleView<'a> {
     created_at: Timestamp,
     updated_at: Timestamp,
     published_at: Timestamp,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupView<'a> {
+    id: i64,
+    name: &'a str,
+    external_id: Option<&'a str>,
+    members: Vec<i64>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 #[derive(Serialize)]
@@ -97,10 +109,22 @@ pub fn provisioned(realm: &str, id: i64, external_id: Option<&str>, mode: Option
     data
 }
 
-/// The subject of a `group.*` event: the realm of the role the Group stands for, its id and
-/// name and the provider's id.
-pub fn group(realm: &str, id: i64, name: &str, external_id: Option<&str>) -> Value {
-    serde_json::json!({"realm": realm, "id": id, "displayName": name, "externalId": external_id})
+/// The subject of a `group.*` event when a SCIM Group is a role: the role's realm, id, name
+/// and provisioning id, in the shape of [`group`].
+pub fn role_group(realm: &str, id: i64, name: &str, external_id: Option<&str>) -> Value {
+    serde_json::json!({"group": {"realm": realm, "id": id, "name": name, "externalId": external_id}})
+}
+
+/// A group's public fields and its members' ids.
+pub fn group(group: &Group, members: &[UserId]) -> Value {
+    to_value(GroupView {
+        id: group.id.0,
+        name: &group.display_name,
+        external_id: group.external_id.as_deref(),
+        members: members.iter().map(|member| member.0).collect(),
+        created_at: group.created_at,
+        updated_at: group.updated_at,
+    })
 }
 
 /// An end-user role's public fields.

@@ -3,12 +3,13 @@
 //! PostgreSQL; both pass the same contract suite.
 
 use crate::events::{DomainEvent, StoredEvent};
-use crate::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
+use crate::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, GroupId, InviteId, RoleId, SessionId, UserId};
 use crate::model::{
     AccessRequest, AccessRequestDecision, AccessRequestQuery, Admin, AdminChanges, AdminListQuery, AdminProvisioning,
-    AdminRole, AdminSessionRecord, ApiToken, Invite, NewAccessRequest, NewAdmin, NewApiToken, NewMail,
-    NewPendingIdentity, NewRole, NewSession, NewUser, NewUserToken, PendingIdentity, QueuedMail, RefreshTokenRecord,
-    Role, RoleWithCount, SessionRecord, TokenPurpose, User, UserChanges, UserCredentials, UserWithRole,
+    AdminRole, AdminSessionRecord, ApiToken, Group, GroupChanges, Invite, NewAccessRequest, NewAdmin, NewApiToken,
+    NewGroup, NewMail, NewPendingIdentity, NewRole, NewSession, NewUser, NewUserToken, PendingIdentity, QueuedMail,
+    RefreshTokenRecord, Role, RoleWithCount, SessionRecord, TokenPurpose, User, UserChanges, UserCredentials,
+    UserWithRole,
 };
 use crate::query::{Filter, UserQuery};
 use crate::time::Timestamp;
@@ -38,6 +39,8 @@ pub enum ConflictKey {
     RoleType,
     /// An API token's folded name.
     ApiTokenName,
+    /// A group's folded display name.
+    GroupName,
     /// Any other unique key, by index name.
     Other(String),
 }
@@ -49,6 +52,7 @@ impl fmt::Display for ConflictKey {
             ConflictKey::Username => f.write_str("username"),
             ConflictKey::RoleType => f.write_str("role type"),
             ConflictKey::ApiTokenName => f.write_str("api token name"),
+            ConflictKey::GroupName => f.write_str("group name"),
             ConflictKey::Other(name) => f.write_str(name),
         }
     }
@@ -303,6 +307,20 @@ pub trait Store: Send + Sync + 'static {
     /// Queue depths and the age of the oldest undelivered event.
     async fn delivery_stats(&self) -> Result<DeliveryStats, StoreError>;
 
+    // Groups of end users (see `crate::groups`).
+
+    /// Every group, by id.
+    async fn list_groups(&self) -> Result<Vec<Group>, StoreError>;
+
+    /// One group.
+    async fn find_group(&self, id: GroupId) -> Result<Option<Group>, StoreError>;
+
+    /// The members of a group, by user id.
+    async fn list_group_members(&self, id: GroupId) -> Result<Vec<UserId>, StoreError>;
+
+    /// The groups each of `users` belongs to, as `(user, group)` pairs by user then group id.
+    async fn list_groups_of_users(&self, users: &[UserId]) -> Result<Vec<(UserId, Group)>, StoreError>;
+
     /// The live registered identity of `realm` whose token has this SHA-256, without taking it.
     async fn find_pending_identity(
         &self,
@@ -374,6 +392,45 @@ pub trait StoreTx: Send {
 
     /// Deletes a role (its grants go with it); `false` when it did not exist.
     async fn delete_role(&mut self, id: RoleId) -> Result<bool, StoreError>;
+
+    /// Inserts a group (without members); a taken folded display name is
+    /// [`StoreError::Conflict`] ([`ConflictKey::GroupName`]).
+    async fn insert_group(&mut self, group: &NewGroup) -> Result<Group, StoreError>;
+
+    /// Reads a group and holds it against concurrent writers of the same group until the end of
+    /// the transaction (PostgreSQL: `FOR UPDATE`; SQLite: one writer at a time anyway).
+    async fn lock_group(&mut self, id: GroupId) -> Result<Option<Group>, StoreError>;
+
+    /// Holds `users` (those that exist) against concurrent writers until the end of the
+    /// transaction, taken in id order so that two transactions never wait on each other in a
+    /// cycle; returns those that exist with their current role, in id order.
+    async fn lock_users(&mut self, users: &[UserId]) -> Result<Vec<(UserId, RoleId)>, StoreError>;
+
+    /// Renames a group or changes its provisioning id, and marks it changed at `now` (also
+    /// when only its members changed); `None` when absent. A taken folded display name is
+    /// [`StoreError::Conflict`].
+    async fn update_group(
+        &mut self,
+        id: GroupId,
+        changes: &GroupChanges,
+        now: Timestamp,
+    ) -> Result<Option<Group>, StoreError>;
+
+    /// The members of a group, as this transaction sees them.
+    async fn list_group_members_in_tx(&mut self, id: GroupId) -> Result<Vec<UserId>, StoreError>;
+
+    /// Adds `users` to a group; a user already in it, or one that does not exist, is skipped.
+    /// Returns the users added.
+    async fn add_group_members(&mut self, id: GroupId, users: &[UserId]) -> Result<Vec<UserId>, StoreError>;
+
+    /// Removes `users` from a group; returns the users removed.
+    async fn remove_group_members(&mut self, id: GroupId, users: &[UserId]) -> Result<Vec<UserId>, StoreError>;
+
+    /// The display names of the groups `user` belongs to, as this transaction sees them.
+    async fn list_group_names_of_user_in_tx(&mut self, user: UserId) -> Result<Vec<String>, StoreError>;
+
+    /// Deletes a group (its memberships go with it); `false` when absent.
+    async fn delete_group(&mut self, id: GroupId) -> Result<bool, StoreError>;
 
     /// Inserts an API token with its actions; a taken name is [`StoreError::Conflict`].
     async fn insert_api_token(&mut self, token: &NewApiToken) -> Result<ApiToken, StoreError>;

@@ -96,7 +96,7 @@ impl Domain {
         let data = json!({"role": payloads::role(&role), "permissions": actions});
         let origin = caller.origin();
         emit(tx.as_mut(), &origin, EventType::RoleCreated, now, data).await?;
-        let group = payloads::group("api", role.id.0, &role.name, role.external_id.as_deref());
+        let group = payloads::role_group("api", role.id.0, &role.name, role.external_id.as_deref());
         emit_provisioning(tx.as_mut(), &origin, EventType::GroupCreated, now, group).await?;
         tx.commit().await?;
         Ok(role)
@@ -142,7 +142,7 @@ impl Domain {
         let data = json!({"role": payloads::role(&role), "permissions": actions, "changes": changes});
         let origin = caller.origin();
         emit(tx.as_mut(), &origin, EventType::RoleUpdated, now, data).await?;
-        let mut group = payloads::group("api", role.id.0, &role.name, role.external_id.as_deref());
+        let mut group = payloads::role_group("api", role.id.0, &role.name, role.external_id.as_deref());
         group["changes"] = json!(changes);
         emit_provisioning(tx.as_mut(), &origin, EventType::GroupUpdated, now, group).await?;
         tx.commit().await?;
@@ -177,7 +177,7 @@ impl Domain {
         }
         let data = json!({"role": payloads::role(&role), "usersMovedTo": fallback.id.0, "usersMoved": moved.len()});
         emit(tx.as_mut(), &origin, EventType::RoleDeleted, now, data).await?;
-        let group = payloads::group("api", role.id.0, &role.name, role.external_id.as_deref());
+        let group = payloads::role_group("api", role.id.0, &role.name, role.external_id.as_deref());
         emit_provisioning(tx.as_mut(), &origin, EventType::GroupDeleted, now, group).await?;
         tx.commit().await?;
         self.permissions.invalidate(id);

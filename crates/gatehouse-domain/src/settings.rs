@@ -57,6 +57,19 @@ pub struct DomainSettings {
     /// Whether the `scim` API tokens provision the admin realm (`scim.realm = "admins"`): they
     /// then also hold [`crate::api_tokens::SCIM_ADMIN_ACTIONS`].
     pub scim_admins: bool,
+    /// How membership of a group decides an end user's role (`scim.group_roles`), in order:
+    /// the first mapping whose group the user belongs to wins.
+    pub group_roles: Vec<GroupRole>,
+}
+
+/// One mapping of `scim.group_roles`: members of the group named `group` (compared
+/// case-insensitively) hold the end-user role of type `role`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRole {
+    /// A group's display name.
+    pub group: String,
+    /// An end-user role's type (`editor`, `authenticated`).
+    pub role: String,
 }
 
 impl Default for DomainSettings {
@@ -82,6 +95,7 @@ impl Default for DomainSettings {
             cache_ttl: Duration::from_secs(1),
             access_requests: AccessRequestSettings::default(),
             scim_admins: false,
+            group_roles: Vec::new(),
         }
     }
 }

@@ -19,6 +19,7 @@ const KEYS: &[(&str, ConflictKey)] = &[
     ("admins_email_folded_key", ConflictKey::Email),
     ("admins_username_folded_key", ConflictKey::Username),
     ("admin_roles_code_key", ConflictKey::RoleType),
+    ("user_groups_display_name_folded_key", ConflictKey::GroupName),
 ];
 
 /// The key a unique violation of constraint `name` means.
@@ -40,6 +41,7 @@ mod tests {
             include_str!("../migrations/sqlite/0002_users_permissions.sql"),
             include_str!("../migrations/sqlite/0004_admin_realm.sql"),
             include_str!("../migrations/sqlite/0015_admin_provisioned_profile.sql"),
+            include_str!("../migrations/sqlite/0014_user_groups.sql"),
         ]
         .concat();
         let postgres = [
@@ -47,6 +49,7 @@ mod tests {
             include_str!("../migrations/postgres/0002_users_permissions.sql"),
             include_str!("../migrations/postgres/0004_admin_realm.sql"),
             include_str!("../migrations/postgres/0015_admin_provisioned_profile.sql"),
+            include_str!("../migrations/postgres/0014_user_groups.sql"),
         ]
         .concat();
         for (name, _) in KEYS {

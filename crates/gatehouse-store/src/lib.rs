@@ -11,7 +11,8 @@
 //! - One module per aggregate, each with its SQL, its column list (defined once) and its row
 //!   reader: `users` (with `users::query`, the query model rendered with sea-query), `roles`,
 //!   `sessions` (end-user sessions and refresh tokens), `user_tokens`, `api_tokens`, `admins`,
-//!   `admin_roles`, `admin_sessions`, `invites`, `access_requests`, `mail`, `events`, `audit`, `secrets`, `webhooks`;
+//!   `admin_roles`, `admin_sessions`, `invites`, `access_requests`, `mail`, `events`, `audit`, `secrets`, `webhooks`,
+//!   `groups` (groups of end users and their members);
 //!   `grants` holds the
 //!   three "actions of an owner" tables.
 //! - `db`: [`StoreOptions`], [`SqlStore`], [`SqlTx`], the `on_pool!`/`on_tx!` dispatch and the
@@ -35,6 +36,7 @@ mod conflict_keys;
 mod db;
 mod events;
 mod grants;
+mod groups;
 mod inline_reads;
 mod invites;
 mod like;

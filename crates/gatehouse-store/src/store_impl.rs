@@ -4,15 +4,17 @@
 
 use crate::db::{execute, on_pool, Pools, SqlStore};
 use crate::{
-    access_requests, admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, roles, secrets,
-    seeded_actions, sessions, users, webhooks,
+    access_requests, admin_roles, admin_sessions, admins, api_tokens, audit, events, groups, invites, mail, roles,
+    secrets, seeded_actions, sessions, users, webhooks,
 };
 use async_trait::async_trait;
 use gatehouse_domain::events::StoredEvent;
-use gatehouse_domain::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
+use gatehouse_domain::ids::{
+    AccessRequestId, AdminId, AdminRoleId, ApiTokenId, GroupId, InviteId, RoleId, SessionId, UserId,
+};
 use gatehouse_domain::model::{
     AccessRequest, AccessRequestQuery, Admin, AdminListQuery, AdminProvisioning, AdminRole, AdminSessionRecord,
-    ApiToken, Invite, NewUser, QueuedMail, RefreshTokenRecord, Role, RoleWithCount, SessionRecord, User,
+    ApiToken, Group, Invite, NewUser, QueuedMail, RefreshTokenRecord, Role, RoleWithCount, SessionRecord, User,
     UserCredentials, UserWithRole,
 };
 use gatehouse_domain::ports::{Backend, Store, StoreError, StoreTx};
@@ -298,6 +300,22 @@ impl Store for SqlStore {
 
     async fn delivery_stats(&self) -> Result<DeliveryStats, StoreError> {
         webhooks::delivery_stats(self).await
+    }
+
+    async fn list_groups(&self) -> Result<Vec<Group>, StoreError> {
+        groups::list_groups(self).await
+    }
+
+    async fn find_group(&self, id: GroupId) -> Result<Option<Group>, StoreError> {
+        groups::find_group(self, id).await
+    }
+
+    async fn list_group_members(&self, id: GroupId) -> Result<Vec<UserId>, StoreError> {
+        groups::list_group_members(self, id).await
+    }
+
+    async fn list_groups_of_users(&self, users: &[UserId]) -> Result<Vec<(UserId, Group)>, StoreError> {
+        groups::list_groups_of_users(self, users).await
     }
 
     async fn find_pending_identity(

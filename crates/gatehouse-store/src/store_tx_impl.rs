@@ -3,16 +3,18 @@
 
 use crate::db::SqlTx;
 use crate::{
-    access_requests, admin_roles, admin_sessions, admins, api_tokens, audit, events, invites, mail, pending_identities,
-    roles, seeded_actions, sessions, user_tokens, users, webhooks,
+    access_requests, admin_roles, admin_sessions, admins, api_tokens, audit, events, groups, invites, mail,
+    pending_identities, roles, seeded_actions, sessions, user_tokens, users, webhooks,
 };
 use async_trait::async_trait;
 use gatehouse_domain::events::DomainEvent;
-use gatehouse_domain::ids::{AccessRequestId, AdminId, AdminRoleId, ApiTokenId, InviteId, RoleId, SessionId, UserId};
+use gatehouse_domain::ids::{
+    AccessRequestId, AdminId, AdminRoleId, ApiTokenId, GroupId, InviteId, RoleId, SessionId, UserId,
+};
 use gatehouse_domain::model::{
-    AccessRequest, AccessRequestDecision, AdminChanges, AdminProvisioning, ApiToken, Invite, NewAccessRequest,
-    NewAdmin, NewApiToken, NewMail, NewPendingIdentity, NewRole, NewSession, NewUser, NewUserToken, PendingIdentity,
-    Role, TokenPurpose, User, UserChanges,
+    AccessRequest, AccessRequestDecision, AdminChanges, AdminProvisioning, ApiToken, Group, GroupChanges, Invite,
+    NewAccessRequest, NewAdmin, NewApiToken, NewGroup, NewMail, NewPendingIdentity, NewRole, NewSession, NewUser,
+    NewUserToken, PendingIdentity, Role, TokenPurpose, User, UserChanges,
 };
 use gatehouse_domain::ports::{StoreError, StoreTx};
 use gatehouse_domain::time::Timestamp;
@@ -100,6 +102,47 @@ impl StoreTx for SqlTx {
 
     async fn delete_role(&mut self, id: RoleId) -> Result<bool, StoreError> {
         roles::delete_role(self, id).await
+    }
+
+    async fn insert_group(&mut self, group: &NewGroup) -> Result<Group, StoreError> {
+        groups::insert_group(self, group).await
+    }
+
+    async fn lock_group(&mut self, id: GroupId) -> Result<Option<Group>, StoreError> {
+        groups::lock_group(self, id).await
+    }
+
+    async fn lock_users(&mut self, users: &[UserId]) -> Result<Vec<(UserId, RoleId)>, StoreError> {
+        groups::lock_users(self, users).await
+    }
+
+    async fn update_group(
+        &mut self,
+        id: GroupId,
+        changes: &GroupChanges,
+        now: Timestamp,
+    ) -> Result<Option<Group>, StoreError> {
+        groups::update_group(self, id, changes, now).await
+    }
+
+    async fn list_group_members_in_tx(&mut self, id: GroupId) -> Result<Vec<UserId>, StoreError> {
+        groups::list_group_members_in_tx(self, id).await
+    }
+
+    async fn add_group_members(&mut self, id: GroupId, users: &[UserId]) -> Result<Vec<UserId>, StoreError> {
+        groups::add_group_members(self, id, users).await
+    }
+
+    async fn remove_group_members(&mut self, id: GroupId, users: &[UserId]) -> Result<Vec<UserId>, StoreError> {
+        groups::remove_group_members(self, id, users).await
+    }
+
+    async fn list_group_names_of_user_in_tx(&mut self, user: UserId) -> Result<Vec<String>, StoreError> {
+        groups::list_group_names_of_user_in_tx(self, user).await
+    }
+
+    async fn delete_group(&mut self, id: GroupId) -> Result<bool, StoreError> {
+        groups::delete_group(self, id).await
     }
 
     async fn insert_api_token(&mut self, token: &NewApiToken) -> Result<ApiToken, StoreError> {

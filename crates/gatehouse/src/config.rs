@@ -497,7 +497,7 @@ impl MedusaConfig {
     }
 }
 
-/// `[scim]`: what the SCIM surface provisions and what its DELETE does.
+/// `[scim]`: what the SCIM surface provisions, what its DELETE does and what its Groups are.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct ScimConfig {
@@ -505,6 +505,31 @@ pub struct ScimConfig {
     pub delete: ScimDelete,
     /// `end-users` or `admins`.
     pub realm: ScimRealm,
+    /// `roles` or `groups`.
+    pub groups: ScimGroups,
+    /// With `groups = "groups"`: which role the members of which group hold, first match wins.
+    pub group_roles: Vec<GroupRoleConfig>,
+}
+
+/// `scim.groups`: what a SCIM Group is in the end-user realm.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScimGroups {
+    /// A group is an end-user role; a user is in one group at most (its role).
+    #[default]
+    Roles,
+    /// Groups are a table of their own; `scim.group_roles` maps them to roles.
+    Groups,
+}
+
+/// One entry of `scim.group_roles`: `{ group = "Engineering", role = "editor" }`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct GroupRoleConfig {
+    /// A group's displayName, compared case-insensitively.
+    pub group: String,
+    /// The type of the end-user role its members hold (`editor`, `authenticated`), as
+    /// `has-role(…)` policies name roles.
+    pub role: String,
 }
 
 /// `scim.delete`: what `DELETE /scim/v2/Users/{id}` does.
@@ -934,6 +959,7 @@ impl Config {
         if let Some(problem) = self.medusa.prefix_problem() {
             p.0.push(problem);
         }
+        self.scim_group_problems(&mut p);
         if let Err(problems) = crate::http::routes::RouteTable::from_config_with(&self.routes, extensions) {
             p.0.extend(problems);
         }
@@ -945,6 +971,39 @@ impl Config {
             }
         }
         p.0
+    }
+
+    /// `scim.groups` and `scim.group_roles`: free-standing groups serve the end-user realm
+    /// only, and each mapping names a group and a role type.
+    fn scim_group_problems(&self, p: &mut Problems) {
+        if self.scim.groups == ScimGroups::Groups && self.scim.realm == ScimRealm::Admins {
+            p.push(
+                "scim.groups",
+                "\"groups\" serves the end-user realm only: with scim.realm = \"admins\" a Group is an admin role (use scim.groups = \"roles\")",
+            );
+        }
+        let mut seen = Vec::new();
+        for (index, mapping) in self.scim.group_roles.iter().enumerate() {
+            let key = format!("scim.group_roles[{index}]");
+            let group = mapping.group.trim();
+            if group.is_empty() {
+                p.push(&format!("{key}.group"), "must name a group (its displayName)");
+            } else if seen.contains(&gatehouse_domain::values::fold(group)) {
+                p.push(
+                    &format!("{key}.group"),
+                    format!("{group:?} is mapped twice (the first mapping would always win)"),
+                );
+            } else {
+                seen.push(gatehouse_domain::values::fold(group));
+            }
+            let role = mapping.role.trim();
+            if role.is_empty() || !role.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+                p.push(
+                    &format!("{key}.role"),
+                    format!("{role:?} is not an end-user role type (authenticated, editor, content_editors, …)"),
+                );
+            }
+        }
     }
 
     /// `[rate_limit]` with `[routes."<handler>"] rate_limit` folded in (as each route's
@@ -987,6 +1046,9 @@ impl Config {
         }
         warnings.extend(self.link_warnings());
         warnings.extend(self.route_warnings());
+        if self.scim.groups == ScimGroups::Roles && !self.scim.group_roles.is_empty() {
+            warnings.push("scim.group_roles has no effect: scim.groups = \"roles\" (a group is a role)".into());
+        }
         warnings
     }
 
@@ -1097,6 +1159,15 @@ impl Config {
             },
             cache_ttl: self.auth.cache_ttl.0,
             scim_admins: self.scim.realm == ScimRealm::Admins,
+            group_roles: self
+                .scim
+                .group_roles
+                .iter()
+                .map(|mapping| gatehouse_domain::settings::GroupRole {
+                    group: mapping.group.trim().to_owned(),
+                    role: mapping.role.trim().to_owned(),
+                })
+                .collect(),
             access_requests: gatehouse_domain::settings::AccessRequestSettings {
                 enabled: self.admin.access_requests.enabled,
                 default_role: self.admin.access_requests.default_role.trim().to_owned(),

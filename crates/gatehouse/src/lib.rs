@@ -154,6 +154,13 @@ impl App {
                 .await?
                 .with_user_hooks(extensions.hooks.clone()),
         );
+        if config.scim.groups == config::ScimGroups::Groups {
+            // Roles may be created after start-up, so a missing one is said here and refused
+            // when a change would give it.
+            for role_type in domain.missing_group_roles().await? {
+                tracing::warn!(role.type = %role_type, "scim.group_roles names a role that does not exist (yet)");
+            }
+        }
         let warm = domain.clone();
         tokio::spawn(async move {
             if let Err(error) = warm.hasher().warm_up().await {

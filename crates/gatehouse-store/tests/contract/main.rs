@@ -11,6 +11,7 @@ mod api_tokens;
 mod audit;
 mod backend;
 mod events;
+mod groups;
 mod invites;
 mod mail;
 mod roles;

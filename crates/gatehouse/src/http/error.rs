@@ -190,6 +190,7 @@ impl From<DomainError> for ApiError {
                 ConflictKey::Username => "Username already taken".to_owned(),
                 ConflictKey::RoleType => "Role already exists".to_owned(),
                 ConflictKey::ApiTokenName => "Name already taken".to_owned(),
+                ConflictKey::GroupName => "Group already exists".to_owned(),
                 ConflictKey::Other(_) => "This attribute must be unique".to_owned(),
             }),
             DomainError::NotFound(message) => Self::not_found(message),

@@ -25,6 +25,7 @@ mod roles;
 mod routes_config;
 mod scim;
 mod scim_admins;
+mod scim_groups;
 mod support;
 mod tokens;
 mod users;

@@ -13,14 +13,14 @@
 //! 400 `tooMany`), with the same `startIndex`, `count`, `sortBy` and `totalResults` as the
 //! end-user realm.
 
-use crate::http::scim::filter::{matches, member};
+use crate::http::scim::filter::member;
 use crate::http::scim::list::ListParams;
 use crate::http::scim::resources::{
     emails_shown, group_write, insert_profile, project, user_write, PLACEHOLDER_DOMAIN,
 };
 use crate::http::scim::{
-    base_url, check_if_match, not_modified, not_modified_response, patch, resource_response, scim_json, ScimError,
-    GROUP_SCHEMA, USER_SCHEMA,
+    base_url, check_if_match, not_modified, not_modified_response, patch, resource_response, ScimError, GROUP_SCHEMA,
+    USER_SCHEMA,
 };
 use crate::http::AppState;
 use axum::http::{HeaderMap, StatusCode};
@@ -247,48 +247,6 @@ async fn all_admins(
     Ok(admins)
 }
 
-/// Filters and sorts resources in memory, as the Groups of the end-user realm.
-fn select(resources: Vec<Value>, params: &ListParams) -> Vec<Value> {
-    let mut selected: Vec<Value> = resources
-        .into_iter()
-        .filter(|resource| params.filter.as_ref().is_none_or(|expr| matches(expr, resource)))
-        .collect();
-    if let Some(sort) = &params.sort_by {
-        let key = |resource: &Value| {
-            let mut value = resource.clone();
-            for part in std::iter::once(sort.attr.as_str()).chain(sort.sub.as_deref()) {
-                value = match &value {
-                    // A multi-valued attribute sorts by its primary (else first) value.
-                    Value::Array(items) => items
-                        .iter()
-                        .find(|item| member(item, "primary") == Some(&Value::Bool(true)))
-                        .or_else(|| items.first())
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                    _ => value,
-                };
-                value = member(&value, part).cloned().unwrap_or(Value::Null);
-            }
-            value.as_str().map(str::to_lowercase).unwrap_or_else(|| value.to_string())
-        };
-        selected.sort_by_key(key);
-        if params.descending {
-            selected.reverse();
-        }
-    }
-    selected
-}
-
-fn page_of(resources: Vec<Value>, params: &ListParams) -> Response {
-    let total = resources.len() as u64;
-    let page: Vec<Value> = resources
-        .into_iter()
-        .skip(usize::try_from(params.offset()).unwrap_or(usize::MAX))
-        .take(usize::try_from(params.count).unwrap_or(usize::MAX))
-        .collect();
-    scim_json(StatusCode::OK, &params.list_response(total, page))
-}
-
 /// Every admin User matching `params`, sorted.
 pub(crate) async fn select_users(
     state: &AppState,
@@ -298,7 +256,7 @@ pub(crate) async fn select_users(
 ) -> Result<Vec<Value>, ScimError> {
     let admins = all_admins(state, caller, None).await?;
     let kept = state.domain.admin_provisioning(caller).await?;
-    Ok(select(admins.iter().map(|admin| admin_resource(admin, kept.get(&admin.id), base)).collect(), params))
+    Ok(params.select(admins.iter().map(|admin| admin_resource(admin, kept.get(&admin.id), base)).collect()))
 }
 
 /// `GET /Users` and `POST /Users/.search`.
@@ -308,7 +266,7 @@ pub(crate) async fn list_users(
     params: &ListParams,
     headers: &HeaderMap,
 ) -> Result<Response, ScimError> {
-    Ok(page_of(select_users(state, caller, params, &base_url(headers)).await?, params))
+    Ok(params.page_response(select_users(state, caller, params, &base_url(headers)).await?))
 }
 
 async fn find(state: &AppState, caller: &Caller, id: AdminId) -> Result<Admin, ScimError> {
@@ -461,7 +419,7 @@ pub(crate) async fn select_groups(
         let members = members_of(state, caller, role.id).await?;
         groups.push(role_resource(&role, &members, base));
     }
-    Ok(select(groups, params))
+    Ok(params.select(groups))
 }
 
 /// `GET /Groups` and `POST /Groups/.search`.
@@ -471,7 +429,7 @@ pub(crate) async fn list_groups(
     params: &ListParams,
     headers: &HeaderMap,
 ) -> Result<Response, ScimError> {
-    Ok(page_of(select_groups(state, caller, params, &base_url(headers)).await?, params))
+    Ok(params.page_response(select_groups(state, caller, params, &base_url(headers)).await?))
 }
 
 /// `GET /Groups/{id}`.
@@ -595,5 +553,5 @@ pub(crate) async fn search_all(
     let filter_only = ListParams { filter: params.filter.clone(), ..ListParams::default() };
     let mut all = select_users(state, caller, &filter_only, &base).await?;
     all.extend(select_groups(state, caller, &filter_only, &base).await?);
-    Ok(page_of(all, params))
+    Ok(params.page_response(all))
 }

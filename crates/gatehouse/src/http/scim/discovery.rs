@@ -132,7 +132,7 @@ fn user_schema() -> Value {
             Attr::new("primary", "boolean", "The primary address.").json(),
         ])
         .json();
-    let groups = Attr::new("groups", "complex", "The group (role) the user holds, unless a built-in one.")
+    let groups = Attr::new("groups", "complex", "The groups the user is in (roles mode: its role, if not built-in).")
         .multi()
         .mutability("readOnly")
         .subs(vec![
@@ -211,9 +211,9 @@ fn group_schema() -> Value {
         "schemas": [SCHEMA_SCHEMA],
         "id": GROUP_SCHEMA,
         "name": "Group",
-        "description": "Group (an end-user role)",
+        "description": "Group (an end-user role, or with scim.groups = \"groups\" a group mapped to roles)",
         "attributes": [
-            Attr::new("displayName", "string", "The group's (role's) name.").required().unique().json(),
+            Attr::new("displayName", "string", "The group's name, unique case-insensitively.").required().unique().json(),
             members,
         ],
         "meta": {"resourceType": "Schema", "location": format!("/Schemas/{GROUP_SCHEMA}")},

@@ -1,15 +1,17 @@
 //! `/scim/v2/Groups`: the end-user roles other than the built-in `public` and
-//! `authenticated`, as SCIM Groups. A user holds one role, so membership is the user's role:
+//! `authenticated`, as SCIM Groups (`scim.groups = "roles"`, the default; with
+//! `scim.groups = "groups"` the handlers hand over to [`group_table`], with
+//! `scim.realm = "admins"` to [`admins`]). A user holds one role, so membership is the user's role:
 //! adding a member moves the user into the group (out of any other), removing a member moves
 //! it back to `authenticated`, and deleting a group moves its users to `authenticated` (the
 //! role-delete use case). Filters over groups are evaluated over the (few) roles in memory.
 
-use crate::config::ScimRealm;
+use crate::config::{ScimGroups, ScimRealm};
 use crate::http::rejection::JsonObject;
-use crate::http::scim::admins;
 use crate::http::scim::filter::{matches, member};
 use crate::http::scim::list::ListParams;
 use crate::http::scim::resources::{group_resource, group_version, group_write, is_group, project, GroupWrite};
+use crate::http::scim::{admins, group_table};
 use crate::http::scim::{
     base_url, check_if_match, not_modified, not_modified_response, patch, resource_response, scim_json, ScimError,
     ScimErrorResponse, ScimListResponse, ScimPatchRequest, ScimResource, ScimSearchRequest,
@@ -72,7 +74,7 @@ async fn find_group(state: &AppState, caller: &Caller, id: RoleId) -> Result<(Ro
 }
 
 /// Whether a listing must load members: they are shown, or the filter or sort may read them.
-fn needs_members(params: &ListParams) -> bool {
+pub(crate) fn needs_members(params: &ListParams) -> bool {
     let named = |paths: &[crate::http::scim::filter::AttrPath]| {
         paths.iter().any(|path| path.attr.eq_ignore_ascii_case("members"))
     };
@@ -124,6 +126,9 @@ async fn list(
 ) -> Result<Response, ScimError> {
     if state.surface.scim.realm == ScimRealm::Admins {
         return admins::list_groups(state, caller, params, headers).await;
+    }
+    if state.surface.scim.groups == ScimGroups::Groups {
+        return group_table::list_groups(state, caller, params, headers).await;
     }
     let groups = list_groups(state, caller, params, &base_url(headers)).await?;
     let total = groups.len() as u64;
@@ -214,6 +219,9 @@ pub async fn scim_find_group(
     if state.surface.scim.realm == ScimRealm::Admins {
         return admins::find_group(&state, &caller, &params, &headers, &raw_id).await;
     }
+    if state.surface.scim.groups == ScimGroups::Groups {
+        return group_table::find_group(&state, &caller, &params, &headers, &raw_id).await;
+    }
     let (role, members) = find_group(&state, &caller, role_id(&raw_id)?).await?;
     let version = group_version(&role, &members);
     if not_modified(&headers, &version) {
@@ -261,19 +269,21 @@ async fn answer(
     Ok(resource_response(status, &group_resource(&role, &members, &base_url(headers))))
 }
 
-/// Create a group (a role without permissions) with its members (201 with `Location`).
+/// Create a group with its members (201 with `Location`): a role without permissions, or with
+/// `scim.groups = "groups"` a group of its own whose members' roles follow `scim.group_roles`.
 ///
-/// Action `plugin::users-permissions.role.createRole`. Events: `role.created`, then the
-/// members' `user.updated` and `user.role_changed`.
+/// Action `plugin::users-permissions.role.createRole` (and `user.update` for the members).
+/// Events: `role.created` (`group.created` in groups mode), then for each member whose role
+/// changed `user.updated` and `user.role_changed`.
 #[utoipa::path(
     post, path = "/scim/v2/Groups", tag = "scim", operation_id = "scim_create_group",
     request_body(content = ScimResource, content_type = "application/json", description = "A Group (also accepted as application/scim+json)"),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The created Group", content_type = "application/scim+json", body = ScimResource),
-        (status = 400, description = "`invalidValue` or `invalidSyntax`; with `scim.realm = \"admins\"`, the new admin role grants nothing until given permissions in the admin panel", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`invalidValue` (with `scim.groups = \"groups\"`, also when a member's role by `scim.group_roles` does not exist) or `invalidSyntax`; with `scim.realm = \"admins\"`, the new admin role grants nothing until given permissions in the admin panel", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
-        (status = 409, description = "`uniqueness`: a group with this displayName exists", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 409, description = "`uniqueness`: a group with this displayName exists (case-insensitively)", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]
 pub async fn scim_create_group(
@@ -284,6 +294,9 @@ pub async fn scim_create_group(
 ) -> Result<Response, ScimError> {
     if state.surface.scim.realm == ScimRealm::Admins {
         return admins::create_group(&state, &caller, &headers, Value::Object(body)).await;
+    }
+    if state.surface.scim.groups == ScimGroups::Groups {
+        return group_table::create_group(&state, &caller, &headers, Value::Object(body)).await;
     }
     let write = group_write(&Value::Object(body))?;
     let input = RoleInput { name: Some(write.name), external_id: Some(write.external_id), ..RoleInput::default() };
@@ -307,9 +320,13 @@ async fn replace(
     answer(state, caller, role.id, StatusCode::OK, headers).await
 }
 
-/// Replace a group: its name, external id and members.
+/// Replace a group: its name, external id and members. With `scim.groups = "groups"`, the
+/// role of every user whose groups changed (every member, on a rename) is recomputed from
+/// `scim.group_roles`.
 ///
 /// Action `plugin::users-permissions.role.updateRole` (and `user.update` for the members).
+/// Events: `role.updated` (`group.updated` in groups mode), then the members' `user.updated`
+/// and `user.role_changed` where their role changed.
 #[utoipa::path(
     put, path = "/scim/v2/Groups/{id}", tag = "scim", operation_id = "scim_replace_group",
     params(("id" = String, Path, description = "The group's id")),
@@ -320,6 +337,7 @@ async fn replace(
         (status = 400, description = "`invalidValue` or `invalidSyntax`; with `scim.realm = \"admins\"`, `mutability` for renaming a built-in role or for taking Super Admin from the last active super admin", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 409, description = "`uniqueness`: another group has this displayName (case-insensitively)", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 412, description = "If-Match names another version", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]
@@ -333,6 +351,9 @@ pub async fn scim_replace_group(
     if state.surface.scim.realm == ScimRealm::Admins {
         return admins::replace_group(&state, &caller, &headers, &raw_id, Value::Object(body)).await;
     }
+    if state.surface.scim.groups == ScimGroups::Groups {
+        return group_table::replace_group(&state, &caller, &headers, &raw_id, Value::Object(body)).await;
+    }
     let (role, members) = find_group(&state, &caller, role_id(&raw_id)?).await?;
     check_if_match(&headers, &group_version(&role, &members))?;
     let write = group_write(&Value::Object(body))?;
@@ -340,7 +361,8 @@ pub async fn scim_replace_group(
 }
 
 /// Modify a group with PATCH operations (`members[value eq "…"]` and the like); answers 200
-/// with the whole Group.
+/// with the whole Group. With `scim.groups = "groups"`, the members added and removed are
+/// written as such and their roles recomputed from `scim.group_roles`.
 ///
 /// Action `plugin::users-permissions.role.updateRole` (and `user.update` for the members).
 #[utoipa::path(
@@ -353,6 +375,7 @@ pub async fn scim_replace_group(
         (status = 400, description = "`invalidPath`, `noTarget`, `mutability`, `invalidValue` or `invalidSyntax`", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 409, description = "`uniqueness`: another group has this displayName (case-insensitively)", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 412, description = "If-Match names another version", content_type = "application/scim+json", body = ScimErrorResponse),
     )
 )]
@@ -366,6 +389,9 @@ pub async fn scim_patch_group(
     if state.surface.scim.realm == ScimRealm::Admins {
         return admins::patch_group(&state, &caller, &headers, &raw_id, &body).await;
     }
+    if state.surface.scim.groups == ScimGroups::Groups {
+        return group_table::patch_group(&state, &caller, &headers, &raw_id, &body).await;
+    }
     let operations = patch::operations(&body)?;
     let (role, members) = find_group(&state, &caller, role_id(&raw_id)?).await?;
     check_if_match(&headers, &group_version(&role, &members))?;
@@ -375,17 +401,19 @@ pub async fn scim_patch_group(
     replace(&state, &caller, &role, &members, write, &headers).await
 }
 
-/// Delete a group: its users move to `authenticated` (204).
+/// Delete a group (204): its users move to `authenticated`; with `scim.groups = "groups"`
+/// their roles are recomputed from their other groups (`authenticated` when none is mapped).
 ///
-/// Action `plugin::users-permissions.role.deleteRole`. Events: for each moved user
-/// `user.updated` and `user.role_changed`, then `role.deleted`.
+/// Action `plugin::users-permissions.role.deleteRole` (and `user.update` in groups mode).
+/// Events: for each user whose role changed `user.updated` and `user.role_changed`, then
+/// `role.deleted` (`group.deleted` in groups mode).
 #[utoipa::path(
     delete, path = "/scim/v2/Groups/{id}", tag = "scim", operation_id = "scim_delete_group",
     params(("id" = String, Path, description = "The group's id")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "`mutability` for a built-in role with `scim.realm = \"admins\"`", content_type = "application/scim+json", body = ScimErrorResponse),
+        (status = 400, description = "`mutability` for a built-in role with `scim.realm = \"admins\"`; `invalidValue` with `scim.groups = \"groups\"` when a member's new role, by `scim.group_roles`, does not exist", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 401, description = "No valid `scim` token", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 404, description = "No such group", content_type = "application/scim+json", body = ScimErrorResponse),
         (status = 412, description = "If-Match names another version", content_type = "application/scim+json", body = ScimErrorResponse),
@@ -399,6 +427,9 @@ pub async fn scim_delete_group(
 ) -> Result<Response, ScimError> {
     if state.surface.scim.realm == ScimRealm::Admins {
         return admins::delete_group(&state, &caller, &headers, &raw_id).await;
+    }
+    if state.surface.scim.groups == ScimGroups::Groups {
+        return group_table::delete_group(&state, &caller, &headers, &raw_id).await;
     }
     let id = role_id(&raw_id)?;
     let (role, members) = find_group(&state, &caller, id).await?;
@@ -453,8 +484,11 @@ pub async fn scim_search(
         .await?;
         page = users;
     }
-    let groups =
-        list_groups(&state, &caller, &ListParams { sort_by: None, ..params_filter_only(&params) }, &base).await?;
+    let group_params = ListParams { sort_by: None, ..params_filter_only(&params) };
+    let groups = match state.surface.scim.groups {
+        ScimGroups::Roles => list_groups(&state, &caller, &group_params, &base).await?,
+        ScimGroups::Groups => group_table::select_groups(&state, &caller, &group_params, &base).await?,
+    };
     let group_offset = offset.saturating_sub(users_total);
     let room = params.count.saturating_sub(page.len() as u64);
     page.extend(

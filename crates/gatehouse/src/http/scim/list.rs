@@ -4,8 +4,10 @@
 //! and the `ListResponse` they answer with.
 
 use crate::http::scim::discovery::MAX_RESULTS;
-use crate::http::scim::filter::{self, AttrPath, Expr};
-use crate::http::scim::{resources, ScimError, LIST_SCHEMA, SEARCH_SCHEMA};
+use crate::http::scim::filter::{self, matches, member, AttrPath, Expr};
+use crate::http::scim::{resources, scim_json, ScimError, LIST_SCHEMA, SEARCH_SCHEMA};
+use axum::http::StatusCode;
+use axum::response::Response;
 use gatehouse_domain::query::{SortKey, UserField};
 use serde_json::{json, Map, Value};
 
@@ -124,6 +126,51 @@ impl ListParams {
             other => return Err(ScimError::invalid_value(format!("cannot sort by {other}"))),
         };
         Ok(vec![SortKey { field, descending: self.descending }])
+    }
+
+    /// The resources the filter matches, sorted by `sortBy`: for the resource types read
+    /// whole into memory (free-standing Groups, the admin realm). A multi-valued attribute
+    /// sorts by its primary (else first) value.
+    pub fn select(&self, resources: Vec<Value>) -> Vec<Value> {
+        let mut selected: Vec<Value> = resources
+            .into_iter()
+            .filter(|resource| self.filter.as_ref().is_none_or(|expr| matches(expr, resource)))
+            .collect();
+        if let Some(sort) = &self.sort_by {
+            let key = |resource: &Value| {
+                let mut value = resource.clone();
+                for part in std::iter::once(sort.attr.as_str()).chain(sort.sub.as_deref()) {
+                    value = match &value {
+                        Value::Array(items) => items
+                            .iter()
+                            .find(|item| member(item, "primary") == Some(&Value::Bool(true)))
+                            .or_else(|| items.first())
+                            .cloned()
+                            .unwrap_or(Value::Null),
+                        _ => value,
+                    };
+                    value = member(&value, part).cloned().unwrap_or(Value::Null);
+                }
+                value.as_str().map(str::to_lowercase).unwrap_or_else(|| value.to_string())
+            };
+            selected.sort_by_key(key);
+            if self.descending {
+                selected.reverse();
+            }
+        }
+        selected
+    }
+
+    /// The `ListResponse` answer for the page this list asks for out of every selected
+    /// resource.
+    pub fn page_response(&self, selected: Vec<Value>) -> Response {
+        let total = selected.len() as u64;
+        let page: Vec<Value> = selected
+            .into_iter()
+            .skip(usize::try_from(self.offset()).unwrap_or(usize::MAX))
+            .take(usize::try_from(self.count).unwrap_or(usize::MAX))
+            .collect();
+        scim_json(StatusCode::OK, &self.list_response(total, page))
     }
 
     /// The rows skipped.

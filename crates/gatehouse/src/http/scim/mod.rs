@@ -13,6 +13,7 @@
 pub mod admins;
 pub mod discovery;
 pub mod filter;
+pub mod group_table;
 pub mod groups;
 pub mod list;
 pub mod patch;
@@ -238,6 +239,7 @@ impl From<DomainError> for ScimError {
                     ConflictKey::Username => "A user with this userName exists already",
                     ConflictKey::RoleType => "A group with this displayName exists already",
                     ConflictKey::ApiTokenName => "Name already in use",
+                    ConflictKey::GroupName => "A group with this displayName exists already",
                     ConflictKey::Other(_) => "A value that must be unique is already in use",
                 },
             ),

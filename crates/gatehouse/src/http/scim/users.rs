@@ -2,12 +2,12 @@
 //! surface (`create_user`, `update_user`, `delete_user`, the one users query). `active=false`
 //! blocks the user, which ends every session at once.
 
-use crate::config::{ScimDelete, ScimRealm};
+use crate::config::{ScimDelete, ScimGroups, ScimRealm};
 use crate::http::rejection::JsonObject;
-use crate::http::scim::admins;
 use crate::http::scim::filter::user_filter;
 use crate::http::scim::list::ListParams;
 use crate::http::scim::resources::{user_resource, user_version, user_write, UserWrite, PLACEHOLDER_DOMAIN};
+use crate::http::scim::{admins, group_table};
 use crate::http::scim::{
     base_url, check_if_match, not_modified, not_modified_response, patch, resource_response, scim_json, ScimError,
     ScimErrorResponse, ScimListResponse, ScimPatchRequest, ScimResource, ScimSearchRequest,
@@ -20,7 +20,7 @@ use axum::Extension;
 use gatehouse_domain::action::Action;
 use gatehouse_domain::crypto::token::random_hex;
 use gatehouse_domain::ids::UserId;
-use gatehouse_domain::model::{AccountState, UserWithRole};
+use gatehouse_domain::model::{AccountState, User, UserWithRole};
 use gatehouse_domain::query::{Filter, UserQuery, Window};
 use gatehouse_domain::users::{NewUserInput, UserPatch};
 use gatehouse_domain::Caller;
@@ -42,6 +42,36 @@ async fn find(state: &AppState, caller: &Caller, id: UserId) -> Result<UserWithR
     Ok(state.domain.find_user(caller, id, true).await?)
 }
 
+/// The SCIM Users for `found`; with `scim.groups = "groups"`, `groups` lists every group each
+/// is in (read for the whole page at once).
+async fn resources_of(
+    state: &AppState,
+    caller: &Caller,
+    found: &[UserWithRole],
+    base: &str,
+) -> Result<Vec<Value>, ScimError> {
+    let mut resources: Vec<Value> = found.iter().map(|user| user_resource(user, base)).collect();
+    if state.surface.scim.groups == ScimGroups::Groups {
+        group_table::fill_user_groups(state, caller, found, &mut resources, base).await?;
+    }
+    Ok(resources)
+}
+
+/// A user's current `meta.version`: with `scim.groups = "groups"` it also changes with the
+/// groups the user is in, which its resource shows.
+async fn version_of(state: &AppState, caller: &Caller, user: &User) -> Result<String, ScimError> {
+    match state.surface.scim.groups {
+        ScimGroups::Roles => Ok(user_version(user)),
+        ScimGroups::Groups => group_table::user_version_with_groups(state, caller, user).await,
+    }
+}
+
+/// The SCIM User for one user (see [`resources_of`]).
+async fn resource_of(state: &AppState, caller: &Caller, found: UserWithRole, base: &str) -> Result<Value, ScimError> {
+    let mut resources = resources_of(state, caller, std::slice::from_ref(&found), base).await?;
+    resources.pop().ok_or_else(|| ScimError::not_found("User"))
+}
+
 /// Lists users for a list or a search: the filter runs in the database.
 pub(crate) async fn list_page(
     state: &AppState,
@@ -59,7 +89,7 @@ pub(crate) async fn list_page(
         .ok_or_else(|| ScimError::invalid_value("startIndex is beyond the last result"))?;
     let query = UserQuery { filter, sort: params.user_sort()?, window, with_role: true, fields: None };
     let found = state.domain.list_users_with_total(caller, &query).await?;
-    Ok((found.total, found.users.iter().map(|user| user_resource(user, base)).collect()))
+    Ok((found.total, resources_of(state, caller, &found.users, base).await?))
 }
 
 async fn list(
@@ -161,11 +191,11 @@ pub async fn scim_find_user(
         return admins::find_user(&state, &caller, &params, &headers, &raw_id).await;
     }
     let found = find(&state, &caller, user_id(&raw_id)?).await?;
-    let version = user_version(&found.user);
+    let version = version_of(&state, &caller, &found.user).await?;
     if not_modified(&headers, &version) {
         return Ok(not_modified_response(&version));
     }
-    let resource = user_resource(&found, &base_url(&headers));
+    let resource = resource_of(&state, &caller, found, &base_url(&headers)).await?;
     let shown = crate::http::scim::resources::project(resource, &params.attributes, &params.excluded);
     let mut response = resource_response(StatusCode::OK, &shown);
     if let Ok(value) = axum::http::HeaderValue::from_str(&version) {
@@ -214,7 +244,7 @@ pub async fn scim_create_user(
         ..NewUserInput::default()
     };
     let created = state.domain.create_user(&caller, input).await?;
-    Ok(resource_response(StatusCode::CREATED, &user_resource(&created, &base_url(&headers))))
+    Ok(resource_response(StatusCode::CREATED, &resource_of(&state, &caller, created, &base_url(&headers)).await?))
 }
 
 /// Writes a whole User over `id` (PUT, and PATCH's result).
@@ -236,7 +266,7 @@ async fn replace(
         ..UserPatch::default()
     };
     let updated = state.domain.update_user(caller, id, patch).await?;
-    Ok(resource_response(StatusCode::OK, &user_resource(&updated, &base_url(headers))))
+    Ok(resource_response(StatusCode::OK, &resource_of(state, caller, updated, &base_url(headers)).await?))
 }
 
 /// Replace a user (attributes left out are cleared). `If-Match` must name its current version.
@@ -271,7 +301,7 @@ pub async fn scim_replace_user(
     }
     let id = user_id(&raw_id)?;
     let current = find(&state, &caller, id).await?;
-    check_if_match(&headers, &user_version(&current.user))?;
+    check_if_match(&headers, &version_of(&state, &caller, &current.user).await?)?;
     let write = user_write(&Value::Object(body))?;
     replace(&state, &caller, id, write, &headers).await
 }
@@ -307,7 +337,7 @@ pub async fn scim_patch_user(
     let id = user_id(&raw_id)?;
     let operations = patch::operations(&body)?;
     let current = find(&state, &caller, id).await?;
-    check_if_match(&headers, &user_version(&current.user))?;
+    check_if_match(&headers, &version_of(&state, &caller, &current.user).await?)?;
     let mut resource = user_resource(&current, &base_url(&headers));
     patch::apply(&mut resource, &operations, &READ_ONLY)?;
     let mut write = user_write(&resource)?;
@@ -348,7 +378,7 @@ pub async fn scim_delete_user(
     let id = user_id(&raw_id)?;
     if headers.contains_key(axum::http::header::IF_MATCH) {
         let current = find(&state, &caller, id).await?;
-        check_if_match(&headers, &user_version(&current.user))?;
+        check_if_match(&headers, &version_of(&state, &caller, &current.user).await?)?;
     }
     match state.surface.scim.delete {
         ScimDelete::Delete => {

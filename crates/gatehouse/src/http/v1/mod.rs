@@ -182,6 +182,7 @@ impl From<DomainError> for V1Error {
                     ConflictKey::Username => "Username already in use",
                     ConflictKey::RoleType => "Role already exists",
                     ConflictKey::ApiTokenName => "Name already in use",
+                    ConflictKey::GroupName => "Group already exists",
                     ConflictKey::Other(_) => "A value that must be unique is already in use",
                 },
             ),
