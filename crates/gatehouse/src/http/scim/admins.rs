@@ -172,7 +172,7 @@ fn role_resource(role: &AdminRole, members: &[Admin], base: &str) -> Value {
     if !members.is_empty() {
         let members: Vec<Value> = members
             .iter()
-            .map(|admin| json!({"value": admin.id.0.to_string(), "$ref": format!("{base}/Users/{}", admin.id.0), "display": display_name(admin)}))
+            .map(|admin| json!({"value": admin.id.0.to_string(), "$ref": format!("{base}/Users/{}", admin.id.0)}))
             .collect();
         resource["members"] = Value::Array(members);
     }
