@@ -853,23 +853,29 @@ impl Domain {
                 unique.push(*id);
             }
         }
+        let origin = caller.origin();
         let mut admins = Vec::with_capacity(unique.len());
         for id in &unique {
-            admins.push(self.store.find_admin(*id, false).await?.ok_or_else(not_found)?);
+            let admin = self.store.find_admin(*id, false).await?.ok_or_else(not_found)?;
+            // The provider's id, for the provisioning event of a provider's delete.
+            let external_id = match origin.provisioning {
+                true => self.store.find_admin_provisioning(*id).await?.and_then(|kept| kept.external_id),
+                false => None,
+            };
+            admins.push((admin, external_id));
         }
         let now = self.clock.now();
-        let origin = caller.origin();
         let mut tx = self.store.begin().await?;
-        for admin in &admins {
+        for (admin, external_id) in &admins {
             tx.set_admin_deleted(admin.id, Some(now), now).await?;
             self.end_admin_sessions(tx.as_mut(), admin.id, "admin_deleted", &origin).await?;
             emit(tx.as_mut(), &origin, EventType::AdminDeleted, now, payloads::admin(admin)).await?;
-            let data = payloads::provisioned("admin", admin.id.0, None, Some("deleted"));
+            let data = payloads::provisioned("admin", admin.id.0, external_id.as_deref(), Some("deleted"));
             emit_provisioning(tx.as_mut(), &origin, EventType::ScimUserDeprovisioned, now, data).await?;
         }
         // Only removing a super admin can remove the last one (an installation provisioned
         // over SCIM may have none yet).
-        if admins.iter().any(Admin::is_super_admin) {
+        if admins.iter().any(|(admin, _)| admin.is_super_admin()) {
             self.keep_a_super_admin(tx.as_mut()).await?;
         }
         tx.commit().await?;

@@ -162,6 +162,17 @@ async fn deactivating_or_deleting_a_provisioned_admin_ends_its_sessions() {
     for wanted in ["admin.updated", "session.revoked", "admin.deleted", "scim.user.deprovisioned"] {
         assert!(events.iter().any(|event| event == wanted), "{wanted} in {events:?}");
     }
+    let deprovisioned: Vec<(String, String)> = server
+        .events()
+        .await
+        .into_iter()
+        .filter(|event| event.event_type == "scim.user.deprovisioned")
+        .map(|event| (event.data["mode"].as_str().unwrap().to_owned(), event.data["externalId"].to_string()))
+        .collect();
+    assert_eq!(
+        deprovisioned,
+        [("deactivated".to_owned(), "\"okta-00u1\"".to_owned()), ("deleted".to_owned(), "\"okta-00u1\"".to_owned())]
+    );
 
     // The last active super admin is not deactivated.
     let ada = send(
