@@ -259,6 +259,17 @@ impl Action {
             .granted_by_default_to(&[Role::AUTHENTICATED])
             .for_end_users_only(),
     );
+    /// Change one's own display name and settings (a storefront customer's profile). Not in
+    /// Strapi's permission tree (its name has no controller part), granted to `authenticated`.
+    pub const USER_UPDATE_ME: Action = Action(
+        &ActionSpec::granted(
+            "gatehouse::user.updateMe",
+            ActionRealm::Content,
+            "Change one's own display name and settings.",
+        )
+        .granted_by_default_to(&[Role::AUTHENTICATED])
+        .for_end_users_only(),
+    );
     /// List users.
     pub const USER_FIND: Action = Action(
         &ActionSpec::granted("plugin::users-permissions.user.find", ActionRealm::Content, "List users.")
@@ -565,6 +576,7 @@ const BUILTIN: &[Action] = &[
     Action::AUTH_GET_SESSIONS,
     Action::AUTH_REVOKE_SESSION,
     Action::USER_ME,
+    Action::USER_UPDATE_ME,
     Action::USER_FIND,
     Action::USER_FIND_ONE,
     Action::USER_COUNT,

@@ -337,6 +337,21 @@ impl Domain {
         self.change_user(caller, id, patch).await
     }
 
+    /// Changes the caller's own display name and settings, and nothing else: what a storefront's
+    /// customer may change about itself. The rules and events of [`Domain::update_user`]
+    /// (`user.updated` with its `changes`).
+    pub async fn update_own_profile(
+        &self,
+        caller: &Caller,
+        name: Option<Option<String>>,
+        settings: Option<Option<Value>>,
+    ) -> Result<UserWithRole, DomainError> {
+        caller.authorize_in_realm(Action::USER_UPDATE_ME)?;
+        let (user, _) = caller.end_user()?;
+        let id = user.id;
+        self.change_user(caller, id, UserPatch { name, settings, ..UserPatch::default() }).await
+    }
+
     /// Blocks a user, ending their sessions (the events of [`Domain::update_user`]), for a
     /// caller holding `action`: the use case behind a route such as an embedding application's
     /// `POST /api/users/{id}/deactivate`.

@@ -233,6 +233,7 @@ pub static ROUTES: &[Route] = &[
     route!(MEDUSA_STORE_AUTH, POST "/medusa/auth/customer/emailpass/register" => medusa_customer_register in medusa::auth as "medusa.auth.customerRegister", AUTH_REGISTER, Auth),
     route!(MEDUSA_STORE, POST "/medusa/store/customers" => medusa_store_create_customer in medusa::customers as "medusa.store.customers.create", TOKEN_CREDENTIAL, Auth),
     route!(MEDUSA_STORE, GET "/medusa/store/customers/me" => medusa_store_customer_me in medusa::customers as "medusa.store.customers.me", USER_ME, Standard),
+    route!(MEDUSA_STORE, POST "/medusa/store/customers/me" => medusa_store_update_customer_me in medusa::customers as "medusa.store.customers.updateMe", USER_UPDATE_ME, Standard),
     route!(MEDUSA_STORE_AUTH, POST "/medusa/auth/customer/emailpass/reset-password" => medusa_customer_reset_password in medusa::auth as "medusa.auth.customerResetPassword", AUTH_FORGOT_PASSWORD, Auth),
     route!(MEDUSA_STORE_AUTH, POST "/medusa/auth/customer/emailpass/update" => medusa_customer_update_password in medusa::auth as "medusa.auth.customerUpdatePassword", TOKEN_CREDENTIAL, Auth),
     route!(MEDUSA, POST "/medusa/auth/token/refresh" => medusa_refresh_token in medusa::auth as "medusa.auth.refresh", TOKEN_CREDENTIAL, Standard),

@@ -783,3 +783,53 @@ async fn a_registration_token_is_opaque_used_once_and_dies_after_a_day() {
     register("nia@example.com").await;
     medusa_error(&accept(second, stale).await, StatusCode::UNAUTHORIZED, "unauthorized");
 }
+
+#[tokio::test]
+async fn a_customer_changes_its_own_name_and_metadata_and_nothing_else() {
+    let server = TestServer::spawn().await;
+    let (_, other) = server.register("otto").await;
+    server.register("uma").await;
+    let login = server
+        .post(
+            "/medusa/auth/customer/emailpass",
+            &json!({"email": "uma@example.com", "password": crate::support::PASSWORD}),
+            None,
+        )
+        .await;
+    let jwt = login.json()["token"].as_str().unwrap().to_owned();
+    let before = server.events().await.len();
+
+    let body = json!({"first_name": "Uma T.", "metadata": {"newsletter": true}});
+    let updated = server.post("/medusa/store/customers/me", &body, Some(&jwt)).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    let customer = updated.json()["customer"].clone();
+    assert_eq!(
+        (customer["first_name"].as_str(), customer["email"].as_str()),
+        (Some("Uma T."), Some("uma@example.com"))
+    );
+    assert_eq!(customer["metadata"], json!({"newsletter": true}));
+    let me = server.get("/medusa/store/customers/me", Some(&jwt)).await.json();
+    assert_eq!(me["customer"]["first_name"], "Uma T.", "{me}");
+    let events: Vec<_> = server.events().await.into_iter().skip(before).collect();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event_type, "user.updated");
+    assert_eq!(events[0].data["changes"], json!(["name", "settings"]), "{:?}", events[0].data);
+
+    // Null clears; what Gatehouse does not keep is accepted and dropped, as at creation; what a
+    // customer may not change, or a bad value, is refused.
+    let cleared =
+        server.post("/medusa/store/customers/me", &json!({"first_name": null, "last_name": "T"}), Some(&jwt)).await;
+    assert_eq!(cleared.json()["customer"]["first_name"], Value::Null, "{}", cleared.text);
+    assert_eq!(cleared.json()["customer"]["last_name"], Value::Null, "{}", cleared.text);
+    let long = "x".repeat(256);
+    for refused in [json!({"email": "x@example.com"}), json!({"phone": long}), json!({"metadata": "not an object"})] {
+        let answer = server.post("/medusa/store/customers/me", &refused, Some(&jwt)).await;
+        medusa_error(&answer, StatusCode::BAD_REQUEST, "invalid_data");
+    }
+    assert_eq!(server.get("/api/users/me", Some(&jwt)).await.json()["email"], "uma@example.com");
+    // Another customer is untouched; an API token has no "me".
+    assert_eq!(other["username"], "otto");
+    let key = server.full_access().await;
+    let answer = server.post("/medusa/store/customers/me", &json!({"first_name": "X"}), Some(&key)).await;
+    assert!(answer.status.is_client_error(), "{}", answer.text);
+}

@@ -93,7 +93,7 @@ await client().auth.resetPassword("user", "emailpass", { identifier: "nobody@exa
 const wrongReset = await status("auth.updateProvider with a wrong token", client().auth.updateProvider("user", "emailpass", { password: "Whatever-pass-1" }, "not-a-reset-token"));
 check(wrongReset === 401, "auth.updateProvider with a wrong token", wrongReset);
 
-// A customer registers, is created by store.customer.create, logs in and reads itself.
+// A customer registers, is created by store.customer.create, logs in, reads and updates itself.
 const shopper = client();
 const customerEmail = "shopper@example.com";
 const customerPassword = "Shopper-pass-1";
@@ -105,6 +105,8 @@ const customerToken = await shopper.auth.login("customer", "emailpass", { email:
 check(typeof customerToken === "string", "auth.login customer", customerToken);
 const { customer: customerMe } = await shopper.store.customer.retrieve();
 check(customerMe.id === createdCustomer.id && customerMe.first_name === "Sam", "store.customer.retrieve", customerMe);
+const { customer: customerUpdated } = await shopper.store.customer.update({ first_name: "Samantha", last_name: "Shopper", metadata: { newsletter: true } });
+check(customerUpdated.id === createdCustomer.id && customerUpdated.first_name === "Samantha" && customerUpdated.metadata?.newsletter === true, "store.customer.update", customerUpdated);
 
 // A secret API key: created (its secret shown once), listed, used as apiKey, revoked.
 const { api_key: apiKey } = await admin.admin.apiKey.create({ title: "Server key", type: "secret" });

@@ -258,6 +258,21 @@ pub struct MedusaStoreCreateCustomerRequest {
     pub metadata: Option<serde_json::Map<String, Value>>,
 }
 
+/// The fields a customer body may carry that Gatehouse does not keep still follow their
+/// documented limits.
+fn check_unkept_fields(
+    last_name: &Option<String>,
+    phone: &Option<String>,
+    company_name: &Option<String>,
+) -> Result<(), MedusaError> {
+    for (field, value) in [("last_name", last_name), ("phone", phone), ("company_name", company_name)] {
+        if value.as_ref().is_some_and(|text| text.chars().count() > 255) {
+            return Err(MedusaError::invalid(format!("{field} must be at most 255 characters")));
+        }
+    }
+    Ok(())
+}
+
 /// Register a customer as the js-sdk's `store.customer.create` does: the bearer is the
 /// registration token of `POST /auth/customer/emailpass/register`; the end user is created
 /// whole, with the registered password, and then logs in at `POST /auth/customer/emailpass`.
@@ -287,13 +302,7 @@ pub async fn medusa_store_create_customer(
         }
         other => other.map(str::to_owned),
     };
-    for (field, value) in
-        [("last_name", &request.last_name), ("phone", &request.phone), ("company_name", &request.company_name)]
-    {
-        if value.as_ref().is_some_and(|text| text.chars().count() > 255) {
-            return Err(MedusaError::invalid(format!("{field} must be at most 255 characters")));
-        }
-    }
+    check_unkept_fields(&request.last_name, &request.phone, &request.company_name)?;
     let registration =
         bearer_token(&headers).filter(|token| !token.is_empty()).ok_or_else(MedusaError::unauthorized)?;
     let user =
@@ -315,6 +324,54 @@ pub async fn medusa_store_customer_me(
 ) -> Result<Json<MedusaCustomerResponse>, MedusaError> {
     let me = state.domain.me(&caller, false).await?;
     Ok(Json(MedusaCustomerResponse { customer: MedusaCustomer::of(&me.user) }))
+}
+
+/// Body of `POST /medusa/store/customers/me` (Medusa's `StoreUpdateCustomer`; a customer's
+/// email is not in it: an admin changes it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MedusaStoreUpdateCustomerRequest {
+    /// The display name, 1–255 characters once trimmed; null clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
+    pub first_name: Option<Option<String>>,
+    /// Accepted and not kept, as at creation.
+    #[schema(max_length = 255)]
+    pub last_name: Option<String>,
+    /// Accepted and not kept, as at creation.
+    #[schema(max_length = 255)]
+    pub phone: Option<String>,
+    /// Accepted and not kept, as at creation.
+    #[schema(max_length = 255)]
+    pub company_name: Option<String>,
+    /// The customer's settings: a JSON object of at most 16 KiB; null clears them.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Option<Value>>,
+}
+
+/// Update the logged-in customer: their name and metadata.
+///
+/// Action `gatehouse::user.updateMe` (the authenticated role holds it by default). Events:
+/// `user.updated`.
+#[utoipa::path(
+    post, path = "/medusa/store/customers/me", tag = "medusa", operation_id = "medusa_store_update_customer_me",
+    params(("fields" = Option<String>, Query, description = "Accepted and ignored: every field is returned")),
+    request_body = MedusaStoreUpdateCustomerRequest,
+    responses(
+        (status = 200, description = "The customer, updated", body = MedusaCustomerResponse),
+        (status = 400, description = "An unknown or invalid field (`email` among them)", body = MedusaErrorResponse),
+    )
+)]
+pub async fn medusa_store_update_customer_me(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonObject(object): JsonObject,
+) -> Result<Json<MedusaCustomerResponse>, MedusaError> {
+    let request: MedusaStoreUpdateCustomerRequest = body(object)?;
+    check_unkept_fields(&request.last_name, &request.phone, &request.company_name)?;
+    let updated = state.domain.update_own_profile(&caller, request.first_name, request.metadata).await?;
+    Ok(Json(MedusaCustomerResponse { customer: MedusaCustomer::of(&updated.user) }))
 }
 
 /// Body of `POST /medusa/admin/customers` (Medusa's `AdminCreateCustomer`).
