@@ -348,58 +348,41 @@ struct IdentifierLimit {
 }
 
 impl RoutePolicy {
-    /// Counts a request against the client's limit — its address, or its bearer credential —
-    /// before its body is read, so a client over its limit is refused without reading it.
-    /// `Allowed` carries the limit's state; `None` when the route has no client limit.
-    pub fn check_client(&self, client: ClientIp, headers: &HeaderMap) -> Option<Verdict> {
-        let (limiter, kind) = self.client.as_ref()?;
-        let token = match kind {
-            ClientKey::TokenOrIp => crate::http::caller::bearer_token(headers),
-            ClientKey::Ip => None,
-        };
-        let key = match token {
-            Some(token) => self.hasher.hash_one((2u8, token)),
-            None => self.hasher.hash_one((1u8, ip_key(client.0))),
-        };
-        Some(limiter.check(key))
-    }
-
-    /// Counts a request against the limit of the identifier its (buffered) body names (an
-    /// email or username, with the client address where the route says so); `None` when the
-    /// route has no identifier limit or the body names none.
-    pub fn check_identifier(&self, client: ClientIp, body: Option<&[u8]>) -> Option<Verdict> {
-        let limit = self.identifier.as_ref()?;
-        let identifier = body.and_then(|body| identifier_in(body, limit.field))?;
-        let key = if limit.with_ip {
-            self.hasher.hash_one((4u8, identifier.as_str(), ip_key(client.0)))
-        } else {
-            self.hasher.hash_one((3u8, identifier.as_str()))
-        };
-        Some(limit.limiter.check(key))
-    }
-
-    /// Both limits, the client's first (as the route guard counts them): a refusal stops there;
-    /// `Allowed` carries the tighter of the two.
+    /// Counts a request from `client` with these headers and (buffered) body: the identifier
+    /// limit first, then the client's, so that a request the identifier limit refuses costs the
+    /// client nothing. `Allowed` carries the tighter of the two.
     pub fn check(&self, client: ClientIp, headers: &HeaderMap, body: Option<&[u8]>) -> Verdict {
         let mut info: Option<RateInfo> = None;
-        for verdict in [self.check_client(client, headers), self.check_identifier(client, body)] {
-            match verdict {
-                Some(Verdict::Allowed(allowed)) => info = Some(info.map_or(allowed, |info| info.tighter(allowed))),
-                Some(refused) => return refused,
-                None => {}
+        if let Some(limit) = &self.identifier {
+            if let Some(identifier) = body.and_then(|body| identifier_in(body, limit.field)) {
+                let key = if limit.with_ip {
+                    self.hasher.hash_one((4u8, identifier.as_str(), ip_key(client.0)))
+                } else {
+                    self.hasher.hash_one((3u8, identifier.as_str()))
+                };
+                match limit.limiter.check(key) {
+                    Verdict::Allowed(allowed) => info = Some(allowed),
+                    refused => return refused,
+                }
+            }
+        }
+        if let Some((limiter, kind)) = &self.client {
+            let token = match kind {
+                ClientKey::TokenOrIp => crate::http::caller::bearer_token(headers),
+                ClientKey::Ip => None,
+            };
+            let key = match token {
+                Some(token) => self.hasher.hash_one((2u8, token)),
+                None => self.hasher.hash_one((1u8, ip_key(client.0))),
+            };
+            match limiter.check(key) {
+                Verdict::Allowed(allowed) => info = Some(info.map_or(allowed, |info| info.tighter(allowed))),
+                refused => return refused,
             }
         }
         match info {
             Some(info) => Verdict::Allowed(info),
             None => Verdict::Allowed(RateInfo { limit: 0, remaining: 0, reset: Duration::ZERO }),
-        }
-    }
-
-    /// The state to show for two limits' answers: the tighter one (`None`: neither applies).
-    pub fn tighter(first: Option<RateInfo>, second: Option<RateInfo>) -> Option<RateInfo> {
-        match (first, second) {
-            (Some(one), Some(other)) => Some(one.tighter(other)),
-            (one, other) => one.or(other),
         }
     }
 

@@ -638,10 +638,10 @@ pub(crate) fn path_id_at(surface: &Surface, path: &str, index: Option<usize>) ->
 /// realms: its admin-realm counterpart), and hands the caller to the handler.
 /// No credentials and a missing grant is 403 (as Strapi); bad credentials are 401.
 /// Failures the handler left unrendered (a body rejection) are rendered by the route's surface.
-/// The route's rate limits are counted first (from the client address, the credential and the
-/// buffered body alone: a refused request costs no database read and no password hash), the
-/// client's before the body is read and the identifier's after it is buffered (an oversized
-/// body is a 413 at once), and every limited answer carries their headers; then the caller is resolved and authorized, so a request without its
+/// The body is buffered first (an oversized one is a 413 at once); then the route's rate
+/// limits are counted (from the client address, the credential and the buffered body alone: a
+/// refused request costs no database read and no password hash), and every limited answer
+/// carries their headers; then the caller is resolved and authorized, so a request without its
 /// credentials is a 401/403 whatever it holds; then a query string or JSON body holding text
 /// no backend can store is refused, on every route alike, before the handler runs. The
 /// route's configured policies run after the permission check, in order; a refusal is a 403
@@ -653,30 +653,27 @@ async fn guard(
     request: Request,
     next: Next,
 ) -> Response {
-    // The client's limit first, before the body is read: a client over its limit (a flood from
-    // one address or with one credential) is refused at the least cost.
-    let client = request.extensions().get::<ClientIp>().copied().unwrap_or(ClientIp([0, 0, 0, 0].into()));
-    let mut limited = None;
-    if let Some(policy) = &checks.rate {
-        match policy.check_client(client, request.headers()) {
-            Some(Verdict::Allowed(info)) => limited = Some(info),
-            Some(Verdict::Refused(info, retry_after)) => return rate_limited(route, info, retry_after),
-            None => {}
-        }
-    }
     let (mut request, body) = match buffer_body(request).await {
         Ok(buffered) => buffered,
         Err(failure) => return named(route, route.surface.render_http(failure)),
     };
     let context = request_context(&request);
     request.extensions_mut().insert(context.clone());
-    if let Some(policy) = &checks.rate {
-        match policy.check_identifier(client, body.as_deref()) {
-            Some(Verdict::Allowed(info)) => limited = RatePolicy::tighter(limited, Some(info)),
-            Some(Verdict::Refused(info, retry_after)) => return rate_limited(route, info, retry_after),
-            None => {}
+    let limited = match &checks.rate {
+        Some(policy) => {
+            let client = request.extensions().get::<ClientIp>().copied().unwrap_or(ClientIp([0, 0, 0, 0].into()));
+            match policy.check(client, request.headers(), body.as_deref()) {
+                Verdict::Allowed(info) => Some(info),
+                Verdict::Refused(info, retry_after) => {
+                    let retry_after_secs = ratelimit::ceil_secs(retry_after).max(1);
+                    let mut response = route.surface.render_domain(DomainError::RateLimited { retry_after_secs });
+                    info.apply(response.headers_mut(), route.surface.strapi_rate_limit_headers);
+                    return named(route, response);
+                }
+            }
         }
-    }
+        None => None,
+    };
     let authorized = if route.action.is_open() {
         Ok(None)
     } else {
@@ -741,14 +738,6 @@ async fn guard(
     if let Some(info) = limited {
         info.apply(response.headers_mut(), route.surface.strapi_rate_limit_headers);
     }
-    named(route, response)
-}
-
-/// The 429 of `route`'s surface, with its rate-limit headers and `Retry-After`.
-fn rate_limited(route: &'static Route, info: ratelimit::RateInfo, retry_after: std::time::Duration) -> Response {
-    let retry_after_secs = ratelimit::ceil_secs(retry_after).max(1);
-    let mut response = route.surface.render_domain(DomainError::RateLimited { retry_after_secs });
-    info.apply(response.headers_mut(), route.surface.strapi_rate_limit_headers);
     named(route, response)
 }
 
