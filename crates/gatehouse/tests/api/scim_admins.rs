@@ -441,3 +441,35 @@ async fn a_pushed_group_is_a_new_admin_role_that_grants_nothing_and_can_be_renam
         assert!(events.iter().any(|event| event == wanted), "{wanted} in {events:?}");
     }
 }
+
+#[tokio::test]
+async fn an_admin_whose_user_name_is_its_email_keeps_them_one_when_the_email_changes() {
+    let server = admins_server().await;
+    let jwt = first_admin(&server).await;
+    let token = scim_token(&server).await;
+    // Ada was made in the admin panel: its userName reads as its email.
+    let found = send(
+        &server,
+        reqwest::Method::GET,
+        "/scim/v2/Users?filter=userName%20eq%20%22ada@example.com%22",
+        None,
+        &token,
+    )
+    .await
+    .json();
+    let id = found["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let change = json!({"schemas": [PATCH], "Operations": [
+        {"op": "replace", "path": "emails", "value": [{"value": "ada@new.example", "primary": true}]}
+    ]});
+    let patched = send(&server, reqwest::Method::PATCH, &format!("/scim/v2/Users/{id}"), Some(change), &token).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    assert_eq!(patched.json()["userName"], "ada@new.example", "{}", patched.text);
+    let admin = server.get(&format!("/admin/users/{id}"), Some(&jwt)).await.json();
+    assert_eq!(admin["data"]["email"], "ada@new.example", "{admin}");
+    assert_eq!(admin["data"]["username"], Value::Null, "no user name of its own: {admin}");
+    // Grace, provisioned with its email as userName, has none of its own either.
+    let created = send(&server, reqwest::Method::POST, "/scim/v2/Users", Some(grace()), &token).await.json();
+    let admin = server.get(&format!("/admin/users/{}", created["id"].as_str().unwrap()), Some(&jwt)).await.json();
+    assert_eq!(admin["data"]["username"], Value::Null, "{admin}");
+    assert_eq!(created["userName"], "grace@example.com");
+}

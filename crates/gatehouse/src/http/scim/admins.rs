@@ -188,7 +188,9 @@ struct AdminWrite {
     firstname: String,
     lastname: Option<String>,
     active: bool,
-    username: String,
+    /// `None` when the `userName` is the email itself: the admin then has no user name of its
+    /// own, and its `userName` follows its email.
+    username: Option<String>,
     kept: AdminProvisioning,
     password: Option<Secret>,
 }
@@ -218,12 +220,13 @@ fn admin_write(resource: &Value) -> Result<AdminWrite, ScimError> {
     if let (Some(display), Value::Object(profile)) = (&write.name, &mut profile) {
         profile.insert("displayName".into(), json!(display));
     }
+    let username = (!write.username.trim().eq_ignore_ascii_case(email.trim())).then_some(write.username);
     Ok(AdminWrite {
         email,
         firstname,
         lastname: part("familyName"),
         active: write.active,
-        username: write.username,
+        username,
         password: write.password.map(Secret::from),
         kept: AdminProvisioning { external_id: write.external_id.filter(|id| !id.is_empty()), profile: Some(profile) },
     })
@@ -312,7 +315,7 @@ pub(crate) async fn create_user(
         lastname: write.lastname,
         active: write.active,
         external_id: write.kept.external_id,
-        username: Some(write.username),
+        username: write.username,
         profile: write.kept.profile,
         password: write.password,
     };
@@ -333,7 +336,7 @@ async fn replace(
         lastname: Some(write.lastname),
         active: Some(write.active),
         external_id: Some(write.kept.external_id),
-        username: Some(Some(write.username)),
+        username: Some(write.username),
         profile: Some(write.kept.profile),
         password: write.password,
     };
@@ -371,6 +374,16 @@ pub(crate) async fn patch_user(
     check_if_match(headers, &admin_version(&current))?;
     let mut resource = resource_of(state, caller, &current, &base_url(headers)).await?;
     patch::apply(&mut resource, &operations, &USER_READ_ONLY)?;
+    // An admin without a user name of its own shows its email as `userName`: the two stay one
+    // value, so a new primary email alone changes the `userName` with it.
+    if current.username.is_none() && resource.get("userName").and_then(Value::as_str) == Some(current.email.as_str()) {
+        let primary = resource.get("emails").and_then(Value::as_array).and_then(|emails| {
+            emails.iter().find(|email| member(email, "primary") == Some(&Value::Bool(true))).or_else(|| emails.first())
+        });
+        if let Some(email) = primary.and_then(|email| member(email, "value")).and_then(Value::as_str) {
+            resource["userName"] = json!(email);
+        }
+    }
     let write = admin_write(&resource)?;
     replace(state, caller, id, write, headers).await
 }
