@@ -24,8 +24,7 @@ use crate::admins::{admin_password, email_of, not_found, required_firstname, Adm
 use crate::audit::{emit, emit_provisioning};
 use crate::caller::Caller;
 use crate::crypto::token::new_document_id;
-use crate::error::DomainError;
-use crate::error::{FieldError, FieldErrors, Rule};
+use crate::error::{DomainError, FieldError, FieldErrors, Rule};
 use crate::events::EventType;
 use crate::ids::{AdminId, AdminRoleId};
 use crate::model::{Admin, AdminChanges, AdminProvisioning, AdminRole, NewAdmin};
