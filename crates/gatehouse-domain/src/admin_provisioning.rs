@@ -52,7 +52,7 @@ pub struct ProvisionedAdmin {
     /// The provider's id for it, kept as given.
     pub external_id: Option<String>,
     /// The provider's user name for it (unique among admins, case-insensitively; the rules of
-    /// an end user's username, which may be the admin's own email).
+    /// an end user's username). One that is the admin's email is not kept apart from it.
     pub username: Option<String>,
     /// The attributes the admin realm has no column for (a JSON object), kept as given.
     pub profile: Option<Value>,
@@ -104,6 +104,12 @@ fn checked_username(raw: &str, email: &str) -> Result<Username, DomainError> {
     })
 }
 
+/// The user name to keep: none when it is the admin's email itself, so that the two stay one
+/// value (an admin without a user name of its own is known by its email).
+fn own_username<'a>(raw: Option<&'a str>, email: &str) -> Option<&'a str> {
+    raw.filter(|raw| fold(raw.trim()) != fold(email.trim()))
+}
+
 /// The stored pair of a checked user name.
 fn username_pair(username: Option<&Username>) -> Option<(&str, String)> {
     username.map(|name| (name.as_str(), name.folded()))
@@ -116,7 +122,9 @@ impl Domain {
         caller.authorize(Action::ADMIN_USERS_CREATE)?;
         let email = email_of(&input.email)?;
         let firstname = checked_firstname(&input.firstname)?;
-        let username = input.username.as_deref().map(|raw| checked_username(raw, email.as_str())).transpose()?;
+        let username =
+            own_username(input.username.as_deref(), email.as_str()).map(|raw| checked_username(raw, email.as_str()));
+        let username = username.transpose()?;
         let password_hash = match &input.password {
             Some(raw) => Some(self.hasher.hash(&admin_password(raw.expose(), "password")?).await?),
             None => None,
@@ -200,7 +208,7 @@ impl Domain {
             changes.password_hash = Some(self.hasher.hash(&admin_password(raw.expose(), "password")?).await?);
         }
         let email_after = changes.email.as_ref().map_or(current.email.as_str(), |(email, _)| email.as_str());
-        let username = match &patch.username {
+        let username = match patch.username.as_ref().map(|raw| own_username(raw.as_deref(), email_after)) {
             Some(Some(raw)) => {
                 let name = checked_username(raw, email_after)?;
                 (current.username.as_deref() != Some(name.as_str())).then_some(Some(name))

@@ -188,9 +188,7 @@ struct AdminWrite {
     firstname: String,
     lastname: Option<String>,
     active: bool,
-    /// `None` when the `userName` is the email itself: the admin then has no user name of its
-    /// own, and its `userName` follows its email.
-    username: Option<String>,
+    username: String,
     kept: AdminProvisioning,
     password: Option<Secret>,
 }
@@ -220,13 +218,12 @@ fn admin_write(resource: &Value) -> Result<AdminWrite, ScimError> {
     if let (Some(display), Value::Object(profile)) = (&write.name, &mut profile) {
         profile.insert("displayName".into(), json!(display));
     }
-    let username = (!write.username.trim().eq_ignore_ascii_case(email.trim())).then_some(write.username);
     Ok(AdminWrite {
         email,
         firstname,
         lastname: part("familyName"),
         active: write.active,
-        username,
+        username: write.username,
         password: write.password.map(Secret::from),
         kept: AdminProvisioning { external_id: write.external_id.filter(|id| !id.is_empty()), profile: Some(profile) },
     })
@@ -315,7 +312,7 @@ pub(crate) async fn create_user(
         lastname: write.lastname,
         active: write.active,
         external_id: write.kept.external_id,
-        username: write.username,
+        username: Some(write.username),
         profile: write.kept.profile,
         password: write.password,
     };
@@ -336,7 +333,7 @@ async fn replace(
         lastname: Some(write.lastname),
         active: Some(write.active),
         external_id: Some(write.kept.external_id),
-        username: Some(write.username),
+        username: Some(Some(write.username)),
         profile: Some(write.kept.profile),
         password: write.password,
     };
