@@ -13,6 +13,9 @@ use std::time::Duration;
 /// The PostgreSQL migrations.
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// How long a pooled connection may sit idle and still be handed out without a ping.
+const RECENTLY_USED: Duration = Duration::from_secs(1);
+
 /// A connection pool for `url`. A failure names the server (without the password) and carries
 /// the driver's text, so "connection refused" is told apart from "busy".
 pub(crate) async fn open(url: &str, max_connections: u32) -> Result<PgPool, StoreError> {
@@ -32,6 +35,19 @@ pub(crate) async fn open(url: &str, max_connections: u32) -> Result<PgPool, Stor
     PgPoolOptions::new()
         .max_connections(max_connections.max(2))
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings every connection it hands out: a second round trip per statement, which on
+        // a page read cost as much PostgreSQL time as the statement. A connection used within
+        // the last second is taken as alive; one idle for longer (the server may have restarted
+        // or a proxy cut it) is still pinged, and a dead one is closed and another one taken.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= RECENTLY_USED {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(failed)

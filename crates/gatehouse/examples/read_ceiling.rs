@@ -24,10 +24,11 @@ use axum::{Json, Router};
 use serde::Serialize;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-use sqlx::{PgPool, Row, SqlitePool};
+use sqlx::{Connection, PgPool, Row, SqlitePool};
 use std::io::Write;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 const COLUMNS: &str = "id, document_id, username, email, provider, confirmed, blocked, created_at, updated_at";
 
@@ -108,12 +109,26 @@ async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let url = args.next().context("usage: read_ceiling DATABASE_URL [ADDR:PORT]")?;
     let bind = args.next().unwrap_or_else(|| "127.0.0.1:0".to_owned());
-    // The same pool shape as Gatehouse's store by default: 16 connections (WAL readers on SQLite).
+    // The same pool shape as Gatehouse's store by default: 16 connections (WAL readers on SQLite);
+    // on PostgreSQL a connection used within the last second is handed out without a ping.
     let pool = if url.starts_with("sqlite:") {
         let options = SqliteConnectOptions::from_str(&url)?.journal_mode(SqliteJournalMode::Wal);
         Pool::Sqlite(SqlitePoolOptions::new().max_connections(16).connect_with(options).await?)
     } else {
-        Pool::Postgres(PgPoolOptions::new().max_connections(16).connect(&url).await?)
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= Duration::from_secs(1) {
+                        connection.ping().await?;
+                    }
+                    Ok(true)
+                })
+            })
+            .connect(&url)
+            .await?;
+        Pool::Postgres(pool)
     };
     let app = Router::new().route("/page", get(page)).route("/email/{email}", get(by_email)).with_state(Arc::new(pool));
     let listener = tokio::net::TcpListener::bind(&bind).await?;
