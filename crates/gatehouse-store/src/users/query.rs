@@ -1,6 +1,6 @@
 //! Renders the domain's [`UserQuery`] into SQL with sea-query, the same model for SQLite and
 //! PostgreSQL. Values always travel as bound parameters; nothing from the request is pasted
-//! into SQL text.
+//! into SQL text but the page size of a first page, a validated integer (see [`UsersSelect`]).
 //!
 //! Case-insensitive operators compare the folded copies (`username_folded`, `email_folded`),
 //! computed in Rust, so both backends agree on non-ASCII text; an exact match on username or
@@ -11,8 +11,10 @@
 
 use crate::like;
 use crate::roles::COLUMNS as ROLE_COLUMNS;
-use gatehouse_domain::query::{FieldRef, Filter, Operand, Operator, RoleField, UserField, UserQuery};
+use gatehouse_domain::query::{FieldRef, Filter, Operand, Operator, RoleField, UserField, UserQuery, Window};
 use sea_query::{Alias, Condition, Expr, ExprTrait, Func, Iden, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
+use sea_query_binder::{SqlxBinder, SqlxValues};
+use sea_query_rusqlite::{RusqliteBinder, RusqliteValues};
 
 /// The `users` table, for statements built with sea-query.
 #[derive(Iden, Clone, Copy)]
@@ -203,21 +205,89 @@ fn order(select: &mut SelectStatement, query: &UserQuery) {
 /// A shallow page (an offset under [`DEFERRED_JOIN_FROM`]) skips next to nothing, so it reads
 /// its rows directly, one statement level less (a user has one role, so the join never adds
 /// rows): `SELECT … FROM users [LEFT JOIN roles] WHERE … ORDER BY … LIMIT … OFFSET …`.
-pub(crate) fn select_users(query: &UserQuery, user_columns: &'static str) -> SelectStatement {
-    if query.window.offset() < DEFERRED_JOIN_FROM {
-        let mut select = Query::select();
-        select.from(Users::Table).expr(Expr::cust(user_columns));
-        if query.with_role || query.filter.mentions_role() {
-            join_roles(&mut select);
-        }
-        if query.with_role {
-            select.expr(Expr::cust(ROLE_COLUMNS));
-        }
-        select.cond_where(condition(&query.filter));
-        order(&mut select, query);
-        select.limit(query.window.limit()).offset(query.window.offset());
-        return select;
+///
+/// A first page writes its `LIMIT` into the text instead of binding it (see [`UsersSelect`]).
+pub(crate) fn select_users(query: &UserQuery, user_columns: &'static str) -> UsersSelect {
+    let window = &query.window;
+    if window.offset() == 0 && window.limit() <= Window::MAX_LIMIT {
+        return UsersSelect {
+            statement: shallow_page(query, user_columns),
+            first_page_limit: Some(window.sql_limit()),
+        };
     }
+    let statement = if window.offset() < DEFERRED_JOIN_FROM {
+        let mut statement = shallow_page(query, user_columns);
+        statement.limit(window.limit()).offset(window.offset());
+        statement
+    } else {
+        deferred_join(query, user_columns)
+    };
+    UsersSelect { statement, first_page_limit: None }
+}
+
+/// A users select, with the `LIMIT` of a first page kept apart from the bound values.
+///
+/// PostgreSQL cannot know how many rows a bound `LIMIT` wants, so it prices a prepared
+/// statement's generic plan for a tenth of the table, never picks it, and plans the statement
+/// again at every execution: on a page of 25 that planning cost as much as the read itself. A
+/// literal limit lets the generic plan be used, at the price of one cached statement per page
+/// size; so only a page size of at most [`Window::MAX_LIMIT`] is written. Later pages keep both
+/// values bound, so that walking through the pages does not fill the statement cache.
+pub(crate) struct UsersSelect {
+    statement: SelectStatement,
+    first_page_limit: Option<i64>,
+}
+
+impl UsersSelect {
+    fn build_with<V>(&self, build: impl FnOnce(&SelectStatement) -> (String, V)) -> (String, V) {
+        let (mut sql, values) = build(&self.statement);
+        if let Some(limit) = self.first_page_limit {
+            sql.push_str(" LIMIT ");
+            sql.push_str(&limit.to_string());
+        }
+        (sql, values)
+    }
+
+    /// The SQL text and the bound values, for any sea-query builder.
+    #[cfg(test)]
+    pub(crate) fn build<T: sea_query::QueryBuilder>(&self, builder: T) -> (String, sea_query::Values) {
+        self.build_with(|statement| statement.build(builder))
+    }
+}
+
+impl SqlxBinder for UsersSelect {
+    fn build_sqlx<T: sea_query::QueryBuilder>(&self, builder: T) -> (String, SqlxValues) {
+        self.build_with(|statement| statement.build_sqlx(builder))
+    }
+
+    fn build_any_sqlx(&self, builder: &dyn sea_query::QueryBuilder) -> (String, SqlxValues) {
+        self.build_with(|statement| statement.build_any_sqlx(builder))
+    }
+}
+
+impl RusqliteBinder for UsersSelect {
+    fn build_rusqlite<T: sea_query::QueryBuilder>(&self, builder: T) -> (String, RusqliteValues) {
+        self.build_with(|statement| statement.build_rusqlite(builder))
+    }
+}
+
+/// A page read directly (see [`select_users`]), without its window.
+fn shallow_page(query: &UserQuery, user_columns: &'static str) -> SelectStatement {
+    let mut select = Query::select();
+    select.from(Users::Table).expr(Expr::cust(user_columns));
+    if query.with_role || query.filter.mentions_role() {
+        join_roles(&mut select);
+    }
+    if query.with_role {
+        select.expr(Expr::cust(ROLE_COLUMNS));
+    }
+    select.cond_where(condition(&query.filter));
+    order(&mut select, query);
+    select
+}
+
+/// A deep page, its ids found first (see [`select_users`]).
+fn deferred_join(query: &UserQuery, user_columns: &'static str) -> SelectStatement {
     let mut page = Query::select();
     page.from(Users::Table).column((Users::Table, Users::Id));
     if query.filter.mentions_role() {
@@ -273,7 +343,7 @@ pub(crate) fn count_users(filter: &Filter) -> SelectStatement {
 mod tests {
     use super::*;
     use crate::like::like_literal;
-    use gatehouse_domain::query::{SortKey, Window};
+    use gatehouse_domain::query::SortKey;
     use sea_query::{PostgresQueryBuilder, SqliteQueryBuilder};
 
     fn filter(field: FieldRef, operator: Operator, raw: &[&str]) -> Filter {
@@ -319,6 +389,24 @@ mod tests {
         assert!(!sql.contains(" IN (SELECT"), "no deferred join: {sql}");
         assert_eq!(sql.matches("LEFT JOIN").count(), 1, "roles joined once for the filter and the columns: {sql}");
         assert!(sql.ends_with(r#"ORDER BY "users"."id" ASC LIMIT ? OFFSET ?"#), "{sql}");
+    }
+
+    #[test]
+    fn a_first_page_writes_its_limit_and_binds_the_rest() {
+        let query = UserQuery {
+            filter: filter(FieldRef::User(UserField::Email), Operator::Eq, &["a@example.com"]),
+            window: Window::starting_at(0, 25).unwrap(),
+            ..UserQuery::default()
+        };
+        let (sql, values) = select_users(&query, crate::users::COLUMNS).build(PostgresQueryBuilder);
+        assert!(sql.ends_with(r#"ORDER BY "users"."id" ASC LIMIT 25"#), "{sql}");
+        assert!(!sql.contains("OFFSET"), "{sql}");
+        assert_eq!(values.0.len(), 2, "the folded and the exact email, nothing else: {sql}");
+
+        let second = UserQuery { window: Window::starting_at(25, 25).unwrap(), ..query };
+        let (sql, values) = select_users(&second, crate::users::COLUMNS).build(PostgresQueryBuilder);
+        assert!(sql.ends_with("LIMIT $3 OFFSET $4"), "later pages share one statement: {sql}");
+        assert_eq!(values.0.len(), 4);
     }
 
     #[test]
