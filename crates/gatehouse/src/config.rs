@@ -1262,15 +1262,20 @@ impl DatabaseConfig {
         if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let parsed = url::Url::parse(url)
                 .map_err(|error| anyhow::anyhow!("not a PostgreSQL URL ({error}): {}", mask_url_secrets(url)))?;
-            let host_param = parsed.query_pairs().find(|(key, _)| key == "host").map(|(_, value)| value.into_owned());
-            let host = parsed
-                .host_str()
+            // As in libpq and the driver, `host` and `port` parameters win over the URL's own
+            // (`postgres://localhost/db?host=/run/postgresql` connects through the socket).
+            let param =
+                |name: &str| parsed.query_pairs().find(|(key, _)| key == name).map(|(_, value)| value.into_owned());
+            let host = param("host")
                 .filter(|host| !host.is_empty())
-                .map(str::to_owned)
-                .or(host_param)
+                .or_else(|| parsed.host_str().filter(|host| !host.is_empty()).map(str::to_owned))
                 .unwrap_or_else(|| "localhost".to_owned());
+            let port = match param("port") {
+                Some(port) => port.parse().map_err(|_| anyhow::anyhow!("port {port:?} is not a port number"))?,
+                None => parsed.port().unwrap_or(5432),
+            };
             let database = parsed.path().trim_start_matches('/').to_owned();
-            return Ok(DatabaseTarget::Postgres { host, port: parsed.port().unwrap_or(5432), database });
+            return Ok(DatabaseTarget::Postgres { host, port, database });
         }
         bail!("must start with sqlite: or postgres:")
     }
@@ -1506,6 +1511,19 @@ mod tests {
         assert_eq!(config.auth.jwt_ttl, Some(DurationText(Duration::from_secs(600))));
         assert_eq!(config.database.url, "postgres://u:pw@db/x");
         assert!(config.to_effective_toml().unwrap().contains("postgres://u:****@db/x"));
+    }
+
+    #[test]
+    fn a_postgres_url_names_its_socket_folder_and_port_by_parameters() {
+        let target = |url: &str| DatabaseConfig { url: url.into(), ..DatabaseConfig::default() }.target().unwrap();
+        let postgres =
+            |host: &str, port: u16| DatabaseTarget::Postgres { host: host.into(), port, database: "g".into() };
+        assert_eq!(target("postgres://u@db:6000/g"), postgres("db", 6000));
+        assert_eq!(target("postgres://u@db/g"), postgres("db", 5432));
+        assert_eq!(target("postgres:///g?host=/run/pg&port=6001"), postgres("/run/pg", 6001));
+        assert_eq!(target("postgresql://u@localhost:1/g?host=/run/pg&port=6002"), postgres("/run/pg", 6002));
+        let bad = DatabaseConfig { url: "postgres://db/g?port=x".into(), ..DatabaseConfig::default() };
+        assert!(bad.target().is_err());
     }
 
     #[test]
