@@ -22,6 +22,7 @@ struct Series {
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<BTreeMap<(&'static str, u16), Series>>,
+    requests_answered: AtomicU64,
     logins_succeeded: AtomicU64,
     logins_failed: AtomicU64,
     webhooks: WebhookCounters,
@@ -42,6 +43,7 @@ pub struct RouteName(pub &'static str);
 impl Metrics {
     /// Counts one answered request.
     pub fn record_request(&self, route: &'static str, status: u16, elapsed: Duration) {
+        self.requests_answered.fetch_add(1, Ordering::Relaxed);
         let seconds = elapsed.as_secs_f64();
         let mut requests = self.requests.lock();
         let series = requests.entry((route, status)).or_default();
@@ -52,6 +54,11 @@ impl Metrics {
                 *bucket += 1;
             }
         }
+    }
+
+    /// Requests answered since start-up, all routes together.
+    pub fn requests_answered(&self) -> u64 {
+        self.requests_answered.load(Ordering::Relaxed)
     }
 
     /// Counts one login attempt by outcome.

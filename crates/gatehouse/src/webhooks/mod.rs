@@ -7,10 +7,12 @@
 //! An endpoint's first attempts are claimed in batches ([`FIRST_BATCH`]) that one task sends in
 //! event order; retries go on their own tasks. Concurrency is bounded overall
 //! ([`MAX_IN_FLIGHT`] tasks) and per endpoint (one first-attempt batch and [`PER_ENDPOINT`]
-//! retries, in the claim itself), so one slow endpoint holds at most its own slots. Time comes from the
-//! domain's clock, so tests drive the retry schedule without waiting.
+//! retries, in the claim itself), so one slow endpoint holds at most its own slots. While the
+//! API is busy, sends are paced so that delivery yields the cores to requests ([`yielding`]).
+//! Time comes from the domain's clock, so tests drive the retry schedule without waiting.
 
 pub mod target;
+pub mod yielding;
 
 use crate::config::WebhooksConfig;
 use crate::http::metrics::Metrics;
@@ -59,6 +61,7 @@ struct Inner {
     metrics: Arc<Metrics>,
     slots: Arc<Semaphore>,
     finished: Notify,
+    yielding: yielding::Yielding,
 }
 
 impl Dispatcher {
@@ -86,6 +89,7 @@ impl Dispatcher {
                 lease,
                 lease_ms: i64::try_from(lease.as_millis()).unwrap_or(i64::MAX),
                 node: format!("{}-{}", std::process::id(), gatehouse_domain::crypto::token::random_hex(4)),
+                yielding: yielding::Yielding::new(Instant::now(), metrics.requests_answered()),
                 metrics,
                 slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
                 finished: Notify::new(),
@@ -182,7 +186,9 @@ impl Dispatcher {
                         }
                         break;
                     }
+                    let sent = Instant::now();
                     attempts.push(this.deliver(&webhook, delivery).await);
+                    this.yield_to_requests(delivery, sent.elapsed()).await;
                 }
                 // One commit for the batch, not one per send. Should it fail, the leases run
                 // out and the batch is sent again: at least once, never lost.
@@ -194,6 +200,16 @@ impl Dispatcher {
             });
         }
         true
+    }
+
+    /// Waits, while the API is busy, after a send that took `spent` (see [`yielding`]).
+    async fn yield_to_requests(&self, delivery: &Delivery, spent: Duration) {
+        let inner = &self.inner;
+        let lag_ms = inner.domain.now().as_millis().saturating_sub(delivery.occurred_at.as_millis());
+        let lag = Duration::from_millis(u64::try_from(lag_ms).unwrap_or_default());
+        if let Some(until) = inner.yielding.pause(Instant::now(), inner.metrics.requests_answered(), spent, lag) {
+            tokio::time::sleep_until(until.into()).await;
+        }
     }
 
     /// Sends one delivery: the attempt to record and its outcome.
