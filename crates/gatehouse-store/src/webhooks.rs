@@ -241,13 +241,16 @@ const CLAIM_SQLITE: &str = concat!(
     delivery_columns!()
 );
 /// As [`CLAIM_SQLITE`]; the lease is checked again on the locked row, so a row another node
-/// claimed since this statement's snapshot is left alone.
+/// claimed since this statement's snapshot is left alone. Each chosen row is locked through its
+/// primary key (`LATERAL`): left to itself, the planner scanned every pending row by status to
+/// find the few chosen ones, 18 ms a claim with a backlog of 15,000.
 const CLAIM_POSTGRES: &str = concat!(
     claimable!("FOR UPDATE SKIP LOCKED", firsts_postgres!()),
     "UPDATE webhook_deliveries SET lease_until = $6 + $5, claimed_by = $2 WHERE id IN \
-     (SELECT l.id FROM webhook_deliveries l WHERE l.id IN (SELECT id FROM chosen ORDER BY id LIMIT $3) \
-      AND l.status = 'pending' AND (l.lease_until IS NULL OR l.lease_until <= $6) \
-      FOR UPDATE SKIP LOCKED) RETURNING ",
+     (SELECT l.id FROM (SELECT id FROM chosen ORDER BY id LIMIT $3) c CROSS JOIN LATERAL \
+      (SELECT x.id FROM webhook_deliveries x WHERE x.id = c.id \
+       AND x.status = 'pending' AND (x.lease_until IS NULL OR x.lease_until <= $6) \
+       FOR UPDATE SKIP LOCKED) l) RETURNING ",
     delivery_columns!()
 );
 
