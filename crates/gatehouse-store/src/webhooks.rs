@@ -171,7 +171,7 @@ const NEWEST_EVENT: &str = "SELECT COALESCE(MAX(seq), 0), (SELECT seq FROM webho
 
 /// The deliveries that may be claimed. First attempts: per enabled endpoint whose first
 /// attempts are not in flight (none leased), its oldest `$7` pending ones, in event order (the
-/// dispatcher sends them one after the other; `$firsts`, below). Retries: those due, at most
+/// dispatcher sends them one after the other; `$firsts` is the backend's query for them). Retries: those due, at most
 /// `$4` leased per endpoint. `$1` now (due times), `$6` the real time (leases), `$3` limit.
 /// `$lock` locks the endpoints whose first attempts are being claimed (PostgreSQL), so two
 /// nodes never claim parts of one endpoint's stream at once.
@@ -213,8 +213,8 @@ macro_rules! firsts_sqlite {
     () => {
         concat!(
             "SELECT id FROM (SELECT f.id, ROW_NUMBER() OVER (PARTITION BY f.webhook_id ORDER BY f.id) AS position \
-     FROM webhook_deliveries f JOIN hooks h ON h.id = f.webhook_id \
-     WHERE f.status = 'pending' AND f.attempts = 0 AND f.next_attempt_at <= $1 AND ",
+             FROM webhook_deliveries f JOIN hooks h ON h.id = f.webhook_id \
+             WHERE f.status = 'pending' AND f.attempts = 0 AND f.next_attempt_at <= $1 AND ",
             no_first_attempt_in_flight!("f.webhook_id"),
             ") numbered WHERE position <= $7"
         )
@@ -227,8 +227,8 @@ macro_rules! firsts_postgres {
     () => {
         concat!(
             "SELECT f.id FROM hooks h CROSS JOIN LATERAL (SELECT d.id FROM webhook_deliveries d \
-     WHERE d.webhook_id = h.id AND d.status = 'pending' AND d.attempts = 0 AND d.next_attempt_at <= $1 \
-     ORDER BY d.id LIMIT $7) f WHERE ",
+             WHERE d.webhook_id = h.id AND d.status = 'pending' AND d.attempts = 0 AND d.next_attempt_at <= $1 \
+             ORDER BY d.id LIMIT $7) f WHERE ",
             no_first_attempt_in_flight!("h.id")
         )
     };
