@@ -1,7 +1,7 @@
 //! Delivery yields to requests. While the server answers more than [`BUSY_ABOVE`] requests a
 //! second, each send is followed by a pause, so that delivery keeps only a share of the time
-//! and the cores go to the requests: a tenth ([`SHARE_PERCENT`]) for a fresh event (a pause
-//! nine times as long as the send), more the older the event, all of it from [`MAX_LAG`] on. A
+//! and the cores go to the requests: a twentieth ([`SHARE_PERCENT`]) for a fresh event (a pause
+//! nineteen times as long as the send), more the older the event, all of it from [`MAX_LAG`] on. A
 //! pause is at most [`MAX_PAUSE`] (a slow receiver costs time, not CPU). The pauses are laid end
 //! to end on one timeline for all sends of the node, so concurrent sends share that time
 //! instead of taking it each.
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 /// Requests a second from which the API counts as busy.
 pub const BUSY_ABOVE: u64 = 500;
 /// The share of the time delivery keeps for a fresh event while the API is busy, in percent.
-pub const SHARE_PERCENT: u32 = 10;
+pub const SHARE_PERCENT: u32 = 5;
 /// The longest pause after one send (a slow receiver costs time, not CPU).
 pub const MAX_PAUSE: Duration = Duration::from_millis(200);
 /// Events this old or older are sent without yielding; the share grows evenly up to it.
@@ -94,20 +94,20 @@ mod tests {
     }
 
     #[test]
-    fn a_busy_api_gets_nine_tenths_of_the_time() {
+    fn a_busy_api_gets_nineteen_twentieths_of_the_time() {
         let (yielding, at, requests) = sampled(20_000);
-        assert_eq!(yielding.pause(at + MS, requests, 2 * MS, Duration::ZERO), Some(at + 19 * MS));
+        assert_eq!(yielding.pause(at + MS, requests, 2 * MS, Duration::ZERO), Some(at + 39 * MS));
         // A second send finishing meanwhile waits after the first one's pause, not beside it.
-        assert_eq!(yielding.pause(at + 2 * MS, requests, 2 * MS, Duration::ZERO), Some(at + 37 * MS));
+        assert_eq!(yielding.pause(at + 2 * MS, requests, 2 * MS, Duration::ZERO), Some(at + 77 * MS));
         // A slow receiver's pause is capped.
-        let slow = yielding.pause(at + 50 * MS, requests, Duration::from_secs(3), Duration::ZERO);
-        assert_eq!(slow, Some(at + 50 * MS + MAX_PAUSE));
+        let slow = yielding.pause(at + 90 * MS, requests, Duration::from_secs(3), Duration::ZERO);
+        assert_eq!(slow, Some(at + 90 * MS + MAX_PAUSE));
     }
 
     #[test]
     fn the_older_the_event_the_shorter_the_pause() {
         let (yielding, at, requests) = sampled(20_000);
-        // Half-way to MAX_LAG delivery keeps 55 % of the time: a pause of 45/55 of the send.
+        // Half-way to MAX_LAG delivery keeps 52.5 % of the time: a pause of 47.5/52.5 of the send.
         let until = yielding.pause(at + MS, requests, 11 * MS, MAX_LAG / 2).unwrap();
         let pause = until - (at + MS);
         assert!(pause > 8 * MS && pause < 10 * MS, "{pause:?}");
