@@ -208,15 +208,18 @@ macro_rules! no_first_attempt_in_flight {
     };
 }
 
-/// SQLite (no `LATERAL`): every pending first attempt numbered per endpoint, the first `$7` kept.
+/// SQLite (no `LATERAL`): per endpoint, its first `$7` pending first attempts from a correlated
+/// subquery on the partial index, each then read by its rowid. Numbering every pending first
+/// attempt instead took 29 ms a claim at 15,000 pending, now 1 ms; `INDEXED BY` keeps the
+/// planner off the status index, which would walk other endpoints' rows.
 macro_rules! firsts_sqlite {
     () => {
         concat!(
-            "SELECT id FROM (SELECT f.id, ROW_NUMBER() OVER (PARTITION BY f.webhook_id ORDER BY f.id) AS position \
-             FROM webhook_deliveries f JOIN hooks h ON h.id = f.webhook_id \
-             WHERE f.status = 'pending' AND f.attempts = 0 AND f.next_attempt_at <= $1 AND ",
-            no_first_attempt_in_flight!("f.webhook_id"),
-            ") numbered WHERE position <= $7"
+            "SELECT x.id FROM hooks h JOIN webhook_deliveries x ON x.id IN (SELECT d.id \
+             FROM webhook_deliveries d INDEXED BY webhook_deliveries_first_idx \
+             WHERE d.webhook_id = h.id AND d.status = 'pending' AND d.attempts = 0 AND d.next_attempt_at <= $1 \
+             ORDER BY d.id LIMIT $7) WHERE ",
+            no_first_attempt_in_flight!("h.id")
         )
     };
 }
