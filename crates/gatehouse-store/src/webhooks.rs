@@ -188,8 +188,9 @@ const NEWEST_EVENT: &str = "SELECT COALESCE(MAX(seq), 0), (SELECT seq FROM webho
 
 /// The deliveries that may be claimed. First attempts: per enabled endpoint whose first
 /// attempts are not in flight (none leased), its oldest `$7` pending ones, in event order (the
-/// dispatcher sends them one after the other; `$firsts` is the backend's query for them). Retries: those due, at most
-/// `$4` leased per endpoint. `$1` now (due times), `$6` the real time (leases), `$3` limit.
+/// dispatcher sends them one after the other; `$firsts` is the backend's query for them).
+/// Retries: those due, at most `$4` leased per endpoint. `$1` now (due times), `$6` the real
+/// time (leases), `$3` limit.
 /// `$lock` locks the endpoints whose first attempts are being claimed (PostgreSQL), so two
 /// nodes never claim parts of one endpoint's stream at once.
 macro_rules! claimable {
@@ -262,8 +263,8 @@ const CLAIM_SQLITE: &str = concat!(
 );
 /// As [`CLAIM_SQLITE`]; the lease is checked again on the locked row, so a row another node
 /// claimed since this statement's snapshot is left alone. Each chosen row is locked through its
-/// primary key (`LATERAL`): left to itself, the planner scanned every pending row by status to
-/// find the few chosen ones, 18 ms a claim with a backlog of 15,000.
+/// primary key (`LATERAL`): left to itself, the planner scanned every pending row to find the
+/// few chosen ones, 18 ms a claim with a backlog of 15,000.
 const CLAIM_POSTGRES: &str = concat!(
     claimable!("FOR UPDATE SKIP LOCKED", firsts_postgres!()),
     "UPDATE webhook_deliveries SET lease_until = $6 + $5, claimed_by = $2 WHERE id IN \
