@@ -8,7 +8,8 @@
 //! event order; retries go on their own tasks. Concurrency is bounded overall
 //! ([`MAX_IN_FLIGHT`] tasks) and per endpoint (one first-attempt batch and [`PER_ENDPOINT`]
 //! retries, in the claim itself), so one slow endpoint holds at most its own slots. While the
-//! API is busy, sends are paced so that delivery yields the cores to requests ([`yielding`]).
+//! API is busy, sends and the dispatcher's database work are paced so that delivery yields the
+//! cores to requests ([`yielding`]).
 //! Time comes from the domain's clock, so tests drive the retry schedule without waiting.
 
 pub mod target;
@@ -16,6 +17,7 @@ pub mod yielding;
 
 use crate::config::WebhooksConfig;
 use crate::http::metrics::Metrics;
+use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::webhooks::{
     sign, AttemptOutcome, ClaimLimits, Delivery, DeliveryAttempt, RetrySchedule, Webhook, WebhookId,
 };
@@ -100,16 +102,39 @@ impl Dispatcher {
     /// Runs until the task is dropped.
     pub async fn run(self) {
         loop {
-            let busy = self.round().await;
-            if !busy {
+            let more = self.round().await;
+            if !more {
                 // Woken early when a send finishes (its endpoint may have its next event due).
                 let _ = tokio::time::timeout(POLL, self.inner.finished.notified()).await;
             }
         }
     }
 
-    /// One round: fan out, claim, start sends. Whether anything was done.
+    /// One round: fan out, claim, start sends. Whether more work may be waiting at once (a full
+    /// fan-out batch or a full claim); otherwise the next round waits for a send to finish or
+    /// for [`POLL`], instead of claiming again what is still in flight.
     pub async fn round(&self) -> bool {
+        let started = Instant::now();
+        let (jobs, more) = self.fan_out_and_claim().await;
+        // The database work of delivery is paced like its sends: on PostgreSQL, a claim can
+        // cost the database more than the sends it starts cost Gatehouse.
+        let oldest = jobs.iter().flat_map(|(_, job)| job.iter().map(|delivery| delivery.occurred_at)).min();
+        self.yield_to_requests(oldest, started.elapsed()).await;
+        for (webhook, job) in jobs {
+            let Ok(permit) = self.inner.slots.clone().acquire_owned().await else { return true };
+            let this = self.clone();
+            tokio::spawn(async move {
+                this.send_job(&webhook, &job).await;
+                drop(permit);
+                this.inner.finished.notify_one();
+            });
+        }
+        more
+    }
+
+    /// Fans new events out and claims what is due: the jobs to start, one per endpoint for its
+    /// first attempts (in event order) and one per retry, and whether more may be waiting.
+    async fn fan_out_and_claim(&self) -> (Vec<(Arc<Webhook>, Vec<Delivery>)>, bool) {
         let inner = &self.inner;
         let fanned = match inner.domain.fan_out_webhook_events(FAN_OUT_BATCH).await {
             Ok(count) => count,
@@ -118,9 +143,10 @@ impl Dispatcher {
                 0
             }
         };
+        let more_events = fanned >= u64::try_from(FAN_OUT_BATCH).unwrap_or(u64::MAX);
         let free = inner.slots.available_permits();
         if free == 0 {
-            return fanned > 0;
+            return (Vec::new(), more_events);
         }
         let limit = i64::try_from(free.saturating_mul(FIRST_BATCH)).unwrap_or(i64::MAX);
         let claimed = match inner
@@ -139,20 +165,21 @@ impl Dispatcher {
             Ok(claimed) => claimed,
             Err(error) => {
                 tracing::warn!(error.cause = %error, "cannot claim webhook deliveries");
-                return fanned > 0;
+                return (Vec::new(), more_events);
             }
         };
         if claimed.is_empty() {
-            return fanned > 0;
+            return (Vec::new(), more_events);
         }
+        let more = more_events || i64::try_from(claimed.len()).unwrap_or(i64::MAX) >= limit;
         let webhooks: HashMap<_, _> = match inner.domain.webhooks_for_delivery().await {
             Ok(list) => list.into_iter().map(|webhook| (webhook.id, Arc::new(webhook))).collect(),
             Err(error) => {
+                // The leases run out and the deliveries are claimed again.
                 tracing::warn!(error.cause = %error, "cannot read webhooks");
-                return true;
+                return (Vec::new(), more_events);
             }
         };
-        // One job per endpoint for its first attempts (sent in event order), one per retry.
         let mut firsts: BTreeMap<WebhookId, Vec<Delivery>> = BTreeMap::new();
         let mut jobs: Vec<Vec<Delivery>> = Vec::new();
         for delivery in claimed {
@@ -166,46 +193,50 @@ impl Dispatcher {
             batch.sort_by_key(|delivery| delivery.id);
             jobs.push(batch);
         }
-        for job in jobs {
-            let Some(webhook) = job.first().and_then(|delivery| webhooks.get(&delivery.webhook_id)).cloned() else {
-                continue;
-            };
-            let Ok(permit) = inner.slots.clone().acquire_owned().await else { return true };
-            let this = self.clone();
-            tokio::spawn(async move {
-                let started = Instant::now();
-                let mut attempts = Vec::with_capacity(job.len());
-                for (done, delivery) in job.iter().enumerate() {
-                    // Never send on a lease that may run out meanwhile: give the rest back, in
-                    // order, to be claimed again at once.
-                    if started.elapsed() + this.inner.timeout + LEASE_MARGIN > this.inner.lease {
-                        for rest in &job[done..] {
-                            if let Err(error) = this.inner.domain.release_webhook_delivery(rest.id).await {
-                                tracing::warn!(error.cause = %error, delivery.id = rest.id, "cannot release a delivery");
-                            }
-                        }
-                        break;
-                    }
-                    let sent = Instant::now();
-                    attempts.push(this.deliver(&webhook, delivery).await);
-                    this.yield_to_requests(delivery, sent.elapsed()).await;
-                }
-                // One commit for the batch, not one per send. Should it fail, the leases run
-                // out and the batch is sent again: at least once, never lost.
-                if let Err(error) = this.inner.domain.record_webhook_attempts(&attempts).await {
-                    tracing::warn!(error.cause = %error, webhook.id = webhook.id.0, "cannot record webhook attempts");
-                }
-                drop(permit);
-                this.inner.finished.notify_one();
-            });
-        }
-        true
+        let jobs = jobs
+            .into_iter()
+            .filter_map(|job| {
+                let webhook = job.first().and_then(|delivery| webhooks.get(&delivery.webhook_id)).cloned()?;
+                Some((webhook, job))
+            })
+            .collect();
+        (jobs, more)
     }
 
-    /// Waits, while the API is busy, after a send that took `spent` (see [`yielding`]).
-    async fn yield_to_requests(&self, delivery: &Delivery, spent: Duration) {
+    /// Sends one job's deliveries one after the other and records their attempts.
+    async fn send_job(&self, webhook: &Webhook, job: &[Delivery]) {
         let inner = &self.inner;
-        let lag_ms = inner.domain.now().as_millis().saturating_sub(delivery.occurred_at.as_millis());
+        let started = Instant::now();
+        let mut attempts = Vec::with_capacity(job.len());
+        for (done, delivery) in job.iter().enumerate() {
+            // Never send on a lease that may run out meanwhile: give the rest back, in order, to
+            // be claimed again at once.
+            if started.elapsed() + inner.timeout + LEASE_MARGIN > inner.lease {
+                for rest in &job[done..] {
+                    if let Err(error) = inner.domain.release_webhook_delivery(rest.id).await {
+                        tracing::warn!(error.cause = %error, delivery.id = rest.id, "cannot release a delivery");
+                    }
+                }
+                break;
+            }
+            let sent = Instant::now();
+            attempts.push(self.deliver(webhook, delivery).await);
+            self.yield_to_requests(Some(delivery.occurred_at), sent.elapsed()).await;
+        }
+        // One commit for the batch, not one per send. Should it fail, the leases run out and the
+        // batch is sent again: at least once, never lost.
+        let recording = Instant::now();
+        if let Err(error) = inner.domain.record_webhook_attempts(&attempts).await {
+            tracing::warn!(error.cause = %error, webhook.id = webhook.id.0, "cannot record webhook attempts");
+        }
+        self.yield_to_requests(job.first().map(|delivery| delivery.occurred_at), recording.elapsed()).await;
+    }
+
+    /// Waits, while the API is busy, after delivery work that took `spent` for events that
+    /// occurred at `oldest` (see [`yielding`]).
+    async fn yield_to_requests(&self, oldest: Option<Timestamp>, spent: Duration) {
+        let inner = &self.inner;
+        let lag_ms = oldest.map_or(0, |at| inner.domain.now().as_millis().saturating_sub(at.as_millis()));
         let lag = Duration::from_millis(u64::try_from(lag_ms).unwrap_or_default());
         if let Some(until) = inner.yielding.pause(Instant::now(), inner.metrics.requests_answered(), spent, lag) {
             tokio::time::sleep_until(until.into()).await;
