@@ -18,6 +18,7 @@ use crate::webhooks::{
 };
 use async_trait::async_trait;
 use std::fmt;
+use std::sync::Arc;
 
 /// Which database backs the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,11 +80,27 @@ pub enum StoreError {
     Other(String),
 }
 
+/// Wakes the background senders as soon as a transaction that queued work for them commits,
+/// so that they look at the database when there is something to send instead of several times a
+/// second. Only this node's commits signal; work queued by another node is found by the
+/// senders' slower poll.
+#[derive(Debug, Default)]
+pub struct QueuedWork {
+    /// A committed transaction recorded events (the webhook dispatcher's work).
+    pub events: tokio::sync::Notify,
+    /// A committed transaction queued mail.
+    pub mail: tokio::sync::Notify,
+}
+
 /// Reads, and the start of write transactions.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Which backend this is.
     fn backend(&self) -> Backend;
+
+    /// Signalled after each commit of this store's transactions that recorded events or queued
+    /// mail.
+    fn queued_work(&self) -> &Arc<QueuedWork>;
 
     /// Whether the database answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -96,6 +96,11 @@ impl Domain {
         &self.store
     }
 
+    /// Signalled when this node commits events or mail, to wake the background senders.
+    pub fn queued_work(&self) -> Arc<crate::ports::QueuedWork> {
+        Arc::clone(self.store.queued_work())
+    }
+
     /// The clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock

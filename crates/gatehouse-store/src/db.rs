@@ -14,9 +14,10 @@ use crate::classify::classify;
 use crate::inline_reads::InlineReads;
 use crate::rows::{decoded, Columns, RowExt};
 use crate::{postgres, sqlite};
-use gatehouse_domain::ports::StoreError;
+use gatehouse_domain::ports::{QueuedWork, StoreError};
 use sqlx::query::Query;
 use sqlx::{Database, Executor, IntoArguments, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How to open the store.
@@ -57,6 +58,7 @@ pub(crate) enum Pools {
 /// The store over an open connection pool.
 pub struct SqlStore {
     pub(crate) pools: Pools,
+    pub(crate) queued: Arc<QueuedWork>,
 }
 
 /// The transaction of whichever backend is open.
@@ -70,6 +72,10 @@ pub(crate) enum TxInner {
 /// One write transaction on either backend; dropped without commit, it rolls back.
 pub struct SqlTx {
     pub(crate) inner: TxInner,
+    queued: Arc<QueuedWork>,
+    /// Whether this transaction recorded an event / queued a mail: its commit signals it.
+    pub(crate) recorded_events: bool,
+    pub(crate) queued_mail: bool,
 }
 
 /// Runs `$body` with `$pool` bound to the read pool of whichever backend is open.
@@ -263,7 +269,7 @@ impl SqlStore {
         } else {
             return Err(StoreError::Other("the database URL must start with sqlite: or postgres:".into()));
         };
-        Ok(Self { pools })
+        Ok(Self { pools, queued: Arc::default() })
     }
 
     /// The inline read path, on SQLite (see [`crate::inline_reads`]).
@@ -291,7 +297,7 @@ impl SqlStore {
             }
             Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await.map_err(classify)?),
         };
-        Ok(SqlTx { inner })
+        Ok(SqlTx { inner, queued: Arc::clone(&self.queued), recorded_events: false, queued_mail: false })
     }
 }
 
@@ -299,8 +305,15 @@ impl SqlTx {
     /// Makes every write of this transaction durable at once.
     pub(crate) async fn commit_tx(self) -> Result<(), StoreError> {
         match self.inner {
-            TxInner::Sqlite(tx) => tx.commit().await.map_err(classify),
-            TxInner::Postgres(tx) => tx.commit().await.map_err(classify),
+            TxInner::Sqlite(tx) => tx.commit().await.map_err(classify)?,
+            TxInner::Postgres(tx) => tx.commit().await.map_err(classify)?,
         }
+        if self.recorded_events {
+            self.queued.events.notify_one();
+        }
+        if self.queued_mail {
+            self.queued.mail.notify_one();
+        }
+        Ok(())
     }
 }

@@ -17,15 +17,20 @@ use gatehouse_domain::model::{
     ApiToken, Group, Invite, NewUser, QueuedMail, RefreshTokenRecord, Role, RoleWithCount, SessionRecord, User,
     UserCredentials, UserWithRole,
 };
-use gatehouse_domain::ports::{Backend, Store, StoreError, StoreTx};
+use gatehouse_domain::ports::{Backend, QueuedWork, Store, StoreError, StoreTx};
 use gatehouse_domain::query::{Filter, UserQuery};
 use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::webhooks::{
     AttemptOutcome, ClaimLimits, Delivery, DeliveryAttempt, DeliveryStats, NewDelivery, Webhook, WebhookId,
 };
+use std::sync::Arc;
 
 #[async_trait]
 impl Store for SqlStore {
+    fn queued_work(&self) -> &Arc<QueuedWork> {
+        &self.queued
+    }
+
     fn backend(&self) -> Backend {
         match self.pools {
             Pools::Sqlite { .. } => Backend::Sqlite,

@@ -190,7 +190,9 @@ impl StoreTx for SqlTx {
     }
 
     async fn enqueue_mail(&mut self, mail: &NewMail) -> Result<(), StoreError> {
-        mail::enqueue_mail(self, mail).await
+        mail::enqueue_mail(self, mail).await?;
+        self.queued_mail = true;
+        Ok(())
     }
 
     async fn insert_refresh_token(
@@ -411,7 +413,9 @@ impl StoreTx for SqlTx {
     }
 
     async fn insert_event(&mut self, event: &DomainEvent) -> Result<(), StoreError> {
-        events::insert_event(self, event).await
+        events::insert_event(self, event).await?;
+        self.recorded_events = true;
+        Ok(())
     }
 
     async fn insert_audit_entry(&mut self, entry: &gatehouse_domain::audit::NewAuditEntry) -> Result<(), StoreError> {

@@ -188,10 +188,19 @@ async fn admin_connect(admin_url: &str) -> Result<PgConnection, sqlx::Error> {
     PgConnectOptions::from_str(admin_url)?.disable_statement_logging().connect().await
 }
 
+/// Ends the sessions that hold locks in `schema`. A test's server runs on the test's own
+/// runtime, which the drop blocks: a transaction the server had open at that moment (a
+/// background sender woken by the test's last write) would hold its locks until the lock
+/// timeout.
+const END_LOCK_HOLDERS: &str = "SELECT pg_terminate_backend(pid) FROM (SELECT DISTINCT l.pid FROM pg_locks l \
+     JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = $1 AND l.pid <> pg_backend_pid()) holders";
+
 /// Drops one schema and everything in it.
 async fn drop_schema(admin_url: &str, schema: &str) -> Result<(), sqlx::Error> {
     let mut conn = admin_connect(admin_url).await?;
     sqlx::query(DROP_LOCK_TIMEOUT).execute(&mut conn).await?;
+    sqlx::query(END_LOCK_HOLDERS).bind(schema).execute(&mut conn).await?;
     sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")).execute(&mut conn).await?;
     let _ = conn.close().await;
     Ok(())

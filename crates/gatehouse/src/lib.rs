@@ -214,19 +214,27 @@ impl App {
     ) -> anyhow::Result<()> {
         let domain = self.state.domain.clone();
         let router = http::app(self.state, self.body_limit);
-        // The mail sender runs alongside the server and stops with it.
-        let sender = tokio::spawn(self.mail_sender.run());
-        // So does the audit-log pruner.
-        let pruner = tokio::spawn(audit::prune_forever(domain, self.audit_retention));
-        // So does the webhook dispatcher.
-        let dispatcher = tokio::spawn(self.webhooks.run());
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        // The mail sender, the audit-log pruner and the webhook dispatcher run alongside the
+        // server and stop with it, also when this future is dropped instead of shut down.
+        let _background = BackgroundTasks(vec![
+            tokio::spawn(self.mail_sender.run()),
+            tokio::spawn(audit::prune_forever(domain, self.audit_retention)),
+            tokio::spawn(self.webhooks.run()),
+        ]);
+        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
-            .context("server error");
-        sender.abort();
-        pruner.abort();
-        dispatcher.abort();
-        served
+            .context("server error")
+    }
+}
+
+/// Tasks aborted when dropped.
+struct BackgroundTasks(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for BackgroundTasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
     }
 }

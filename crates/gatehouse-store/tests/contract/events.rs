@@ -1,8 +1,9 @@
-//! The event outbox and generated secrets.
+//! The event outbox, generated secrets, and the signal a commit gives the senders.
 
 use crate::{open, NOW};
 use gatehouse_domain::events::{Actor, DomainEvent, EventType};
 use gatehouse_domain::ids::UserId;
+use gatehouse_domain::model::{MailKind, NewMail};
 use serde_json::json;
 
 #[tokio::test]
@@ -33,4 +34,40 @@ async fn a_generated_secret_is_kept_by_whoever_inserted_it_first() {
     let second = store.secret("jwt_secret.test", "second", NOW).await.unwrap();
     assert_eq!((first.as_str(), second.as_str()), ("first", "first"));
     assert_eq!(store.secret("other", "third", NOW).await.unwrap(), "third");
+}
+
+/// Whether `signal` was notified since it was last consumed (without waiting).
+async fn signalled(signal: &tokio::sync::Notify) -> bool {
+    tokio::time::timeout(std::time::Duration::ZERO, signal.notified()).await.is_ok()
+}
+
+#[tokio::test]
+async fn only_a_committed_transaction_that_queued_work_wakes_its_sender() {
+    let (_db, store) = open().await;
+    let queued = store.queued_work().clone();
+    let event = || DomainEvent::new(EventType::UserUpdated, Actor::System, NOW, json!({}));
+
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_event(&event()).await.unwrap();
+    drop(tx);
+    assert!(!signalled(&queued.events).await, "a rolled-back event wakes no one");
+
+    let mut tx = store.begin().await.unwrap();
+    tx.insert_event(&event()).await.unwrap();
+    assert!(!signalled(&queued.events).await, "not before the commit");
+    tx.commit().await.unwrap();
+    assert!(signalled(&queued.events).await);
+    assert!(!signalled(&queued.mail).await, "events wake the dispatcher, not the mail sender");
+
+    let mut tx = store.begin().await.unwrap();
+    let mail = NewMail {
+        kind: MailKind::ResetPassword,
+        recipient: "user@example.com".to_owned(),
+        variables: json!({"link": "https://example.com/r"}),
+        now: NOW,
+    };
+    tx.enqueue_mail(&mail).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(signalled(&queued.mail).await);
+    assert!(!signalled(&queued.events).await);
 }

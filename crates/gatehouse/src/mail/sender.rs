@@ -9,8 +9,9 @@ use gatehouse_domain::Domain;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Time between two looks at the outbox.
-const POLL: Duration = Duration::from_millis(250);
+/// Time between two looks at the outbox when nothing woke the sender: mail queued on this node
+/// wakes it at once, so this finds retries coming due and mail queued by other nodes.
+const POLL: Duration = Duration::from_secs(1);
 
 /// Delivers the mail outbox.
 pub struct MailSender {
@@ -68,9 +69,10 @@ impl MailSender {
 
     /// Runs until the task is dropped.
     pub async fn run(self) {
+        let queued = self.domain.queued_work();
         loop {
             if self.deliver_due().await == 0 {
-                tokio::time::sleep(POLL).await;
+                let _ = tokio::time::timeout(POLL, queued.mail.notified()).await;
             }
         }
     }

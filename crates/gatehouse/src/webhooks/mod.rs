@@ -37,8 +37,10 @@ pub const FIRST_BATCH: usize = 16;
 const FIRST_BATCH_ROWS: i64 = 16;
 /// Events fanned out per transaction.
 const FAN_OUT_BATCH: i64 = 500;
-/// Time between two looks at the outbox when there was nothing to do.
-const POLL: Duration = Duration::from_millis(200);
+/// Time between two looks at the database when there was nothing to do and nothing woke the
+/// dispatcher: this node's events wake it at once, so this finds retries coming due and events
+/// recorded by other nodes.
+const POLL: Duration = Duration::from_secs(1);
 /// How long a claim is held beyond twice the request timeout before another node (or this one,
 /// restarted) may take it.
 const LEASE_MARGIN: Duration = Duration::from_secs(1);
@@ -101,11 +103,17 @@ impl Dispatcher {
 
     /// Runs until the task is dropped.
     pub async fn run(self) {
+        let queued = self.inner.domain.queued_work();
         loop {
             let more = self.round().await;
             if !more {
-                // Woken early when a send finishes (its endpoint may have its next event due).
-                let _ = tokio::time::timeout(POLL, self.inner.finished.notified()).await;
+                // Woken early when a send finishes (its endpoint may have its next event due) or
+                // when this node records events.
+                tokio::select! {
+                    () = self.inner.finished.notified() => {}
+                    () = queued.events.notified() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
             }
         }
     }
