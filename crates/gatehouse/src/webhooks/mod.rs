@@ -119,8 +119,8 @@ impl Dispatcher {
     }
 
     /// One round: fan out, claim, start sends. Whether more work may be waiting at once (a full
-    /// fan-out batch or a full claim); otherwise the next round waits for a send to finish or
-    /// for [`POLL`], instead of claiming again what is still in flight.
+    /// fan-out batch or a full claim); otherwise the next round waits for a send to finish, for
+    /// this node's next events or for [`POLL`], instead of claiming again what is in flight.
     pub async fn round(&self) -> bool {
         let started = Instant::now();
         let (jobs, more) = self.fan_out_and_claim().await;
