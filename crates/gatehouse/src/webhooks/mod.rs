@@ -41,6 +41,10 @@ const FAN_OUT_BATCH: i64 = 500;
 /// dispatcher: this node's events wake it at once, so this finds retries coming due and events
 /// recorded by other nodes.
 const POLL: Duration = Duration::from_secs(1);
+/// How long the dispatcher lets this node's commits gather once one has woken it, so that a
+/// stream of writes is fanned out in batches: each round is a transaction (on PostgreSQL one
+/// that locks out event writers for its length), which must not follow every write.
+const GATHER: Duration = Duration::from_millis(50);
 /// How long a claim is held beyond twice the request timeout before another node (or this one,
 /// restarted) may take it.
 const LEASE_MARGIN: Duration = Duration::from_secs(1);
@@ -111,7 +115,7 @@ impl Dispatcher {
                 // when this node records events.
                 tokio::select! {
                     () = self.inner.finished.notified() => {}
-                    () = queued.events.notified() => {}
+                    () = queued.events.notified() => tokio::time::sleep(GATHER).await,
                     () = tokio::time::sleep(POLL) => {}
                 }
             }
