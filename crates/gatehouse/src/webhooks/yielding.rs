@@ -2,8 +2,8 @@
 //! second, each send and each piece of the dispatcher's database work (a round of fan-out and
 //! claim, the recording of a batch) is followed by a pause, so that delivery keeps only a share
 //! of the time and the cores go to the requests: a twentieth ([`SHARE_PERCENT`]) for a fresh
-//! event (a pause nineteen times as long as the work), more the older the event, all of it from
-//! [`MAX_LAG`] on. A pause is at most [`MAX_PAUSE`] (a slow receiver costs time, not CPU). The
+//! event (a pause nineteen times as long as the work), more the older the event (with the
+//! square of its age), all of it from [`MAX_LAG`] on. A pause is at most [`MAX_PAUSE`] (a slow receiver costs time, not CPU). The
 //! pauses are laid end to end on one timeline for all of the node's delivery work, so concurrent
 //! sends share that time instead of taking it each.
 //!
@@ -23,7 +23,8 @@ pub const BUSY_ABOVE: u64 = 500;
 pub const SHARE_PERCENT: u32 = 5;
 /// The longest pause after one send (a slow receiver costs time, not CPU).
 pub const MAX_PAUSE: Duration = Duration::from_millis(200);
-/// Events this old or older are sent without yielding; the share grows evenly up to it.
+/// Events this old or older are sent without yielding; the share grows with the square of the
+/// event's age up to it, so a backlog a minute old still leaves the requests nearly all the time.
 pub const MAX_LAG: Duration = Duration::from_secs(300);
 /// How often the request rate is sampled.
 const SAMPLE: Duration = Duration::from_millis(100);
@@ -61,9 +62,11 @@ impl Yielding {
         if !state.busy || lag >= MAX_LAG {
             return None;
         }
-        // Delivery's share in thousandths: SHARE_PERCENT for a fresh event, all of it at MAX_LAG.
+        // Delivery's share in thousandths: SHARE_PERCENT for a fresh event, all of it at MAX_LAG,
+        // growing with the square of the age (a tenth of the way there at a third of MAX_LAG).
         let fresh = SHARE_PERCENT * 10;
-        let grown = u128::from(1000 - fresh) * lag.as_millis() / MAX_LAG.as_millis();
+        let (age, max) = (lag.as_millis(), MAX_LAG.as_millis());
+        let grown = u128::from(1000 - fresh) * age * age / (max * max);
         let share = fresh + u32::try_from(grown).unwrap_or(1000);
         let pause = (spent * (1000 - share) / share).min(MAX_PAUSE);
         state.next_free = state.next_free.max(now) + pause;
@@ -108,10 +111,11 @@ mod tests {
     #[test]
     fn the_older_the_event_the_shorter_the_pause() {
         let (yielding, at, requests) = sampled(20_000);
-        // Half-way to MAX_LAG delivery keeps 52.5 % of the time: a pause of 47.5/52.5 of the send.
+        // Half-way to MAX_LAG delivery keeps 5 % + 95 % / 4 = 28.75 % of the time: a pause of
+        // 71.25/28.75 of the send: 27.3 ms after 11 ms.
         let until = yielding.pause(at + MS, requests, 11 * MS, MAX_LAG / 2).unwrap();
         let pause = until - (at + MS);
-        assert!(pause > 8 * MS && pause < 10 * MS, "{pause:?}");
+        assert!(pause > 26 * MS && pause < 28 * MS, "{pause:?}");
         assert_eq!(yielding.pause(until, requests, 2 * MS, MAX_LAG), None, "an old event is never held back");
     }
 
