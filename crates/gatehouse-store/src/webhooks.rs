@@ -148,7 +148,7 @@ const RESEND: &str = concat!(
     delivery_columns!()
 );
 /// First attempts and retries apart, so each reads its partial index (an idle dispatcher asks
-/// five times a second; there is no index on status alone).
+/// once a second; there is no index on status alone).
 const ANY_DUE: &str =
     "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND attempts = 0 AND next_attempt_at <= $1 \
      UNION ALL SELECT id FROM webhook_deliveries WHERE status = 'pending' AND attempts > 0 AND next_attempt_at <= $1 \

@@ -215,26 +215,15 @@ impl App {
         let domain = self.state.domain.clone();
         let router = http::app(self.state, self.body_limit);
         // The mail sender, the audit-log pruner and the webhook dispatcher run alongside the
-        // server and stop with it, also when this future is dropped instead of shut down.
-        let _background = BackgroundTasks(vec![
-            tokio::spawn(self.mail_sender.run()),
-            tokio::spawn(audit::prune_forever(domain, self.audit_retention)),
-            tokio::spawn(self.webhooks.run()),
-        ]);
+        // server and stop with it: the set aborts them when dropped, also when this future is
+        // dropped instead of shut down.
+        let mut background = tokio::task::JoinSet::new();
+        background.spawn(self.mail_sender.run());
+        background.spawn(audit::prune_forever(domain, self.audit_retention));
+        background.spawn(self.webhooks.run());
         axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
             .context("server error")
-    }
-}
-
-/// Tasks aborted when dropped.
-struct BackgroundTasks(Vec<tokio::task::JoinHandle<()>>);
-
-impl Drop for BackgroundTasks {
-    fn drop(&mut self) {
-        for task in &self.0 {
-            task.abort();
-        }
     }
 }

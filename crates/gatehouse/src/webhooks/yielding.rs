@@ -3,9 +3,9 @@
 //! claim, the recording of a batch) is followed by a pause, so that delivery keeps only a share
 //! of the time and the cores go to the requests: a twentieth ([`SHARE_PERCENT`]) for a fresh
 //! event (a pause nineteen times as long as the work), more the older the event (with the
-//! square of its age), all of it from [`MAX_LAG`] on. A pause is at most [`MAX_PAUSE`] (a slow receiver costs time, not CPU). The
-//! pauses are laid end to end on one timeline for all of the node's delivery work, so concurrent
-//! sends share that time instead of taking it each.
+//! square of its age), all of it from [`MAX_LAG`] on. A pause is at most [`MAX_PAUSE`] (a slow
+//! receiver costs time, not CPU). The pauses are laid end to end on one timeline for all of the
+//! node's delivery work, so concurrent sends share that time instead of taking it each.
 //!
 //! So a backlog drains more slowly while the API is busy but never stalls: the further delivery
 //! falls behind, the more of the time it takes, until it keeps up with the events coming in. A
