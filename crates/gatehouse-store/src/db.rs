@@ -12,6 +12,7 @@
 
 use crate::classify::classify;
 use crate::inline_reads::InlineReads;
+use crate::pipelined_reads::PipelinedReads;
 use crate::rows::{decoded, Columns, RowExt};
 use crate::{postgres, sqlite};
 use gatehouse_domain::ports::{QueuedWork, StoreError};
@@ -59,6 +60,8 @@ pub(crate) enum Pools {
 pub struct SqlStore {
     pub(crate) pools: Pools,
     pub(crate) queued: Arc<QueuedWork>,
+    /// Short reads pipelined beside the pool, on PostgreSQL.
+    pipelined: Option<PipelinedReads>,
 }
 
 /// The transaction of whichever backend is open.
@@ -261,15 +264,20 @@ impl SqlStore {
     /// Opens the pools for `options.url` (`sqlite:` or `postgres:`/`postgresql:`).
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
         let url = options.url.as_str();
-        let pools = if url.starts_with("sqlite:") {
+        let (pools, pipelined) = if url.starts_with("sqlite:") {
             let (read, write, path) = sqlite::open(url, options.max_connections, options.busy_timeout).await?;
-            Pools::Sqlite { read, write, inline: InlineReads::new(&path, options.busy_timeout) }
+            (Pools::Sqlite { read, write, inline: InlineReads::new(&path, options.busy_timeout) }, None)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Pools::Postgres(postgres::open(url, options.max_connections).await?)
+            (Pools::Postgres(postgres::open(url, options.max_connections).await?), PipelinedReads::new(url))
         } else {
             return Err(StoreError::Other("the database URL must start with sqlite: or postgres:".into()));
         };
-        Ok(Self { pools, queued: Arc::default() })
+        Ok(Self { pools, queued: Arc::default(), pipelined })
+    }
+
+    /// The pipelined read path, on PostgreSQL (see [`crate::pipelined_reads`]).
+    pub(crate) fn pipelined_reads(&self) -> Option<&PipelinedReads> {
+        self.pipelined.as_ref()
     }
 
     /// The inline read path, on SQLite (see [`crate::inline_reads`]).

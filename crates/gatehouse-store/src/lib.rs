@@ -19,6 +19,8 @@
 //!   fetch helpers.
 //! - `inline_reads`: short SQLite reads on the calling thread (the hot user reads), declining
 //!   to the read pool whatever is long or fails.
+//! - `pipelined_reads`: short PostgreSQL reads pipelined over a few tokio-postgres connections,
+//!   declining to the pool the same way.
 //! - `rows`: reading rows by position, the same for both backends. `like`: `LIKE` escaping.
 //! - `classify`: driver errors to [`StoreError`], handing database errors to the backend's
 //!   classifier.
@@ -42,6 +44,7 @@ mod invites;
 mod like;
 mod mail;
 mod pending_identities;
+mod pipelined_reads;
 mod postgres;
 mod roles;
 mod rows;

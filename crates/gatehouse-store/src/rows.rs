@@ -60,6 +60,35 @@ macro_rules! impl_row_ext {
 impl_row_ext!(sqlx::sqlite::SqliteRow);
 impl_row_ext!(sqlx::postgres::PgRow);
 
+/// tokio-postgres rows, of the pipelined reads; their errors are reported as sqlx's.
+impl RowExt for tokio_postgres::Row {
+    fn int(&self, at: usize) -> Result<i64, sqlx::Error> {
+        self.try_get(at).map_err(decode_error)
+    }
+    fn opt_int(&self, at: usize) -> Result<Option<i64>, sqlx::Error> {
+        self.try_get(at).map_err(decode_error)
+    }
+    fn text(&self, at: usize) -> Result<String, sqlx::Error> {
+        self.try_get(at).map_err(decode_error)
+    }
+    fn opt_text(&self, at: usize) -> Result<Option<String>, sqlx::Error> {
+        self.try_get(at).map_err(decode_error)
+    }
+    fn flag(&self, at: usize) -> Result<bool, sqlx::Error> {
+        self.try_get(at).map_err(decode_error)
+    }
+    fn json(&self, at: usize) -> Result<Value, sqlx::Error> {
+        self.try_get(at).map_err(decode_error)
+    }
+    fn opt_json(&self, at: usize) -> Result<Option<Value>, sqlx::Error> {
+        self.try_get(at).map_err(decode_error)
+    }
+}
+
+fn decode_error(error: tokio_postgres::Error) -> sqlx::Error {
+    sqlx::Error::Decode(Box::new(error))
+}
+
 /// A cursor over one row: every getter takes the next column.
 pub(crate) struct Columns<'r, R> {
     row: &'r R,

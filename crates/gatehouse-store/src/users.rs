@@ -7,6 +7,7 @@ pub(crate) mod query;
 use crate::db::{
     execute, fetch_all, fetch_one, fetch_optional, on_pool, on_pool_built, on_tx, on_tx_built, SqlStore, SqlTx,
 };
+use crate::pipelined_reads;
 use crate::roles;
 use crate::rows::{Columns, RowExt};
 use gatehouse_domain::ids::{RoleId, UserId};
@@ -17,8 +18,10 @@ use gatehouse_domain::time::Timestamp;
 use gatehouse_domain::values::UserSettings;
 use gatehouse_domain::Secret;
 use query::Users;
-use sea_query::{Expr, InsertStatement, Query, SqliteQueryBuilder};
+use sea_query::{Expr, InsertStatement, PostgresQueryBuilder, Query, SqliteQueryBuilder};
+use sea_query_postgres::PostgresBinder;
 use sea_query_rusqlite::RusqliteBinder;
+use tokio_postgres::types::Type;
 
 /// The user columns every user query selects, in the order [`read`] takes them.
 macro_rules! user_columns {
@@ -145,6 +148,11 @@ pub(crate) async fn find_user(store: &SqlStore, id: UserId) -> Result<Option<Use
     {
         return Ok(found.into_iter().next());
     }
+    if let Some(pipelined) = store.pipelined_reads() {
+        if let Some(found) = pipelined.fetch_all(FIND_USER, &[&id.0], &[Type::INT8], |columns| read(columns)).await {
+            return Ok(found.into_iter().next());
+        }
+    }
     on_pool!(store, |pool| fetch_optional(sqlx::query(FIND_USER).bind(id.0), pool, read).await)
 }
 
@@ -160,6 +168,14 @@ pub(crate) async fn find_credentials_by_email(
     {
         return Ok(found.into_iter().next());
     }
+    if let Some(pipelined) = store.pipelined_reads() {
+        let found = pipelined
+            .fetch_all(FIND_BY_EMAIL, &[&email_folded], &[Type::TEXT], |columns| read_credentials(columns))
+            .await;
+        if let Some(found) = found {
+            return Ok(found.into_iter().next());
+        }
+    }
     on_pool!(store, |pool| fetch_optional(sqlx::query(FIND_BY_EMAIL).bind(email_folded), pool, read_credentials).await)
 }
 
@@ -174,6 +190,14 @@ pub(crate) async fn find_credentials_by_username(
         .and_then(|inline| inline.fetch_all(FIND_BY_USERNAME, &[&username_folded], |columns| read_credentials(columns)))
     {
         return Ok(found.into_iter().next());
+    }
+    if let Some(pipelined) = store.pipelined_reads() {
+        let found = pipelined
+            .fetch_all(FIND_BY_USERNAME, &[&username_folded], &[Type::TEXT], |columns| read_credentials(columns))
+            .await;
+        if let Some(found) = found {
+            return Ok(found.into_iter().next());
+        }
     }
     on_pool!(store, |pool| {
         fetch_optional(sqlx::query(FIND_BY_USERNAME).bind(username_folded), pool, read_credentials).await
@@ -204,6 +228,15 @@ pub(crate) async fn list_users(store: &SqlStore, user_query: &UserQuery) -> Resu
             return Ok(users);
         }
     }
+    if let Some(pipelined) = store.pipelined_reads().filter(|_| query::is_short_read(user_query)) {
+        let (sql, values) = statement.build_postgres(PostgresQueryBuilder);
+        if let Some(types) = pipelined_reads::types_of(&values) {
+            let read = |columns: &mut Columns<'_, tokio_postgres::Row>| read_with_role(columns, with_role);
+            if let Some(users) = pipelined.fetch_all(&sql, &values.as_params(), &types, read).await {
+                return Ok(users);
+            }
+        }
+    }
     on_pool_built!(store, statement, |pool, sql, values| {
         fetch_all(sqlx::query_with(&sql, values), pool, |columns| read_with_role(columns, with_role)).await
     })
@@ -223,6 +256,17 @@ pub(crate) async fn count_users(store: &SqlStore, filter: &Filter) -> Result<u64
         let (sql, values) = statement.build_rusqlite(SqliteQueryBuilder);
         if let Some(counted) = inline.fetch_all(&sql, &values.as_params(), |columns| columns.count()) {
             return Ok(counted.into_iter().next().unwrap_or_default());
+        }
+    }
+    // Only the maintained total is short: a filtered count may scan the table.
+    if let Some(pipelined) = store.pipelined_reads().filter(|_| filter.is_everything()) {
+        let (sql, values) = statement.build_postgres(PostgresQueryBuilder);
+        if let Some(types) = pipelined_reads::types_of(&values) {
+            if let Some(counted) =
+                pipelined.fetch_all(&sql, &values.as_params(), &types, |columns| columns.count()).await
+            {
+                return Ok(counted.into_iter().next().unwrap_or_default());
+            }
         }
     }
     on_pool_built!(store, statement, |pool, sql, values| {
@@ -407,5 +451,46 @@ mod tests {
         let (sql, values) = query::count_users(&Filter::everything()).build_rusqlite(SqliteQueryBuilder);
         let counted = inline.fetch_all(&sql, &values.as_params(), |columns| columns.count()).unwrap();
         assert_eq!(counted, [30]);
+    }
+
+    /// The same on PostgreSQL's pipelined path: every hot read is answered there (a type that
+    /// does not match would silently send them all to the pool), with what the pool answers.
+    #[tokio::test]
+    async fn the_hot_user_reads_are_answered_pipelined_on_postgresql() {
+        let db = gatehouse_testkit::TestDb::new().await;
+        if !db.is_postgres() {
+            return;
+        }
+        let store = SqlStore::connect(&StoreOptions::new(db.url())).await.unwrap();
+        store.migrate().await.unwrap();
+        insert_users_bulk(&store, &(1..=30).map(new_user).collect::<Vec<_>>()).await.unwrap();
+        let pipelined = store.pipelined_reads().unwrap();
+
+        let found = find_user(&store, UserId(7)).await.unwrap().unwrap();
+        assert_eq!((found.username.as_str(), found.profile), ("user7", Some(serde_json::json!({"n": 7}))));
+        assert_eq!(find_credentials_by_email(&store, "user8@example.com").await.unwrap().unwrap().user.id, UserId(8));
+        assert_eq!(find_credentials_by_username(&store, "user8").await.unwrap().unwrap().user.id, UserId(8));
+        let by_email = UserQuery {
+            filter: Filter::compare(FieldRef::User(UserField::Email), Operator::Eq, &["user9@example.com".into()], "t")
+                .unwrap(),
+            with_role: true,
+            ..UserQuery::default()
+        };
+        let page = list_users(&store, &by_email).await.unwrap();
+        assert_eq!(page.len(), 1);
+        assert!(page[0].role.is_some());
+        let first_page = list_users(&store, &UserQuery { with_role: true, ..UserQuery::default() }).await.unwrap();
+        assert_eq!(first_page.len(), 25);
+        assert_eq!(count_users(&store, &Filter::everything()).await.unwrap(), 30);
+        assert_eq!(pipelined.counts(), (6, 0), "all six answered pipelined, none declined");
+
+        // A read that is not short goes to the pool, with the same kind of answer.
+        let containing = UserQuery {
+            filter: Filter::compare(FieldRef::User(UserField::Username), Operator::Contains, &["user1".into()], "t")
+                .unwrap(),
+            ..UserQuery::default()
+        };
+        assert_eq!(list_users(&store, &containing).await.unwrap().len(), 11);
+        assert_eq!(pipelined.counts(), (6, 0), "not sent to the pipelined path");
     }
 }

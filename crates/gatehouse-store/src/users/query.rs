@@ -14,6 +14,7 @@ use crate::roles::COLUMNS as ROLE_COLUMNS;
 use gatehouse_domain::query::{FieldRef, Filter, Operand, Operator, RoleField, UserField, UserQuery, Window};
 use sea_query::{Alias, Condition, Expr, ExprTrait, Func, Iden, LikeExpr, Order, Query, SelectStatement, SimpleExpr};
 use sea_query_binder::{SqlxBinder, SqlxValues};
+use sea_query_postgres::{PostgresBinder, PostgresValues};
 use sea_query_rusqlite::{RusqliteBinder, RusqliteValues};
 
 /// The `users` table, for statements built with sea-query.
@@ -271,6 +272,44 @@ impl RusqliteBinder for UsersSelect {
     }
 }
 
+impl PostgresBinder for UsersSelect {
+    fn build_postgres<T: sea_query::QueryBuilder>(&self, builder: T) -> (String, PostgresValues) {
+        self.build_with(|statement| statement.build_postgres(builder))
+    }
+}
+
+/// Whether the page `query` asks for is short to read at any table size, by the plan its
+/// statement gets: one row found through a unique index (id, document id, email, username), or a shallow page
+/// of at most [`Window::MAX_LIMIT`] rows of the whole table in id order (the primary key's index,
+/// a few rows past the offset). What a
+/// pipelined connection may run without holding up the reads queued behind it.
+pub(crate) fn is_short_read(query: &UserQuery) -> bool {
+    let in_id_order = query.sort.iter().all(|key| key.field == UserField::Id);
+    finds_one_by_unique_key(&query.filter)
+        || (query.filter.is_everything()
+            && in_id_order
+            && query.window.offset() < DEFERRED_JOIN_FROM
+            && query.window.limit() <= Window::MAX_LIMIT)
+}
+
+/// Whether `filter` holds for at most one user, found through a unique index.
+fn finds_one_by_unique_key(filter: &Filter) -> bool {
+    match filter {
+        Filter::All(children) => children.iter().any(finds_one_by_unique_key),
+        Filter::Compare { field: FieldRef::User(field), operator, operands } if operands.len() == 1 => {
+            match (field, operator) {
+                (UserField::Id, Operator::Eq) => true,
+                (UserField::DocumentId, Operator::Eq) => matches!(operands.first(), Some(Operand::Text(_))),
+                (UserField::Email | UserField::Username, Operator::Eq | Operator::Eqi) => {
+                    matches!(operands.first(), Some(Operand::Text(_)))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// A page read directly (see [`select_users`]), without its window.
 fn shallow_page(query: &UserQuery, user_columns: &'static str) -> SelectStatement {
     let mut select = Query::select();
@@ -407,6 +446,34 @@ mod tests {
         let (sql, values) = select_users(&second, crate::users::COLUMNS).build(PostgresQueryBuilder);
         assert!(sql.ends_with("LIMIT $3 OFFSET $4"), "later pages share one statement: {sql}");
         assert_eq!(values.0.len(), 4);
+    }
+
+    #[test]
+    fn only_unique_key_lookups_and_shallow_id_pages_are_short_reads() {
+        let by_email = UserQuery {
+            filter: filter(FieldRef::User(UserField::Email), Operator::Eq, &["a@example.com"]),
+            ..UserQuery::default()
+        };
+        assert!(is_short_read(&by_email));
+        let first_page = UserQuery::default();
+        assert!(is_short_read(&first_page));
+        let contains = UserQuery {
+            filter: filter(FieldRef::User(UserField::Username), Operator::Contains, &["a"]),
+            ..UserQuery::default()
+        };
+        assert!(!is_short_read(&contains), "a LIKE scans the table");
+        let by_name = UserQuery {
+            sort: vec![gatehouse_domain::query::SortKey { field: UserField::Username, descending: false }],
+            ..UserQuery::default()
+        };
+        assert!(!is_short_read(&by_name), "sorting the whole table is not short");
+        let deep = UserQuery { window: Window::starting_at(5_000, 25).unwrap(), ..UserQuery::default() };
+        assert!(!is_short_read(&deep));
+        let any = UserQuery {
+            filter: Filter::Any(vec![by_email.filter.clone(), contains.filter.clone()]),
+            ..UserQuery::default()
+        };
+        assert!(!is_short_read(&any), "an alternative with a scan is not short");
     }
 
     #[test]
