@@ -53,7 +53,8 @@ pub(crate) struct PipelinedReads {
     next: AtomicUsize,
     /// When the reads started, the origin of `Slot::retry_at`.
     started: Instant,
-    /// Reads answered here, and reads declined to the pool (for the tests and the log).
+    /// Reads answered here, and reads declined to the pool: how a test tells a read served
+    /// here from one the pool answered silently.
     served: AtomicU64,
     declined: AtomicU64,
 }
@@ -124,10 +125,25 @@ impl PipelinedReads {
         types: &[Type],
         read: impl Fn(&mut Columns<'_, Row>) -> Result<T, sqlx::Error>,
     ) -> Option<Vec<T>> {
-        let answer = self.try_fetch_all(sql, params, types, read).await;
+        let answer = match self.rows(sql, params, types).await {
+            Some(rows) => rows.iter().map(|row| read(&mut Columns::new(row)).ok()).collect(),
+            None => None,
+        };
         let counter = if answer.is_some() { &self.served } else { &self.declined };
         counter.fetch_add(1, Ordering::Relaxed);
         answer
+    }
+
+    /// [`PipelinedReads::fetch_all`] for a statement built by sea-query, its values bound with
+    /// the types sqlx would give them; declined when a value has no such type here.
+    pub(crate) async fn fetch_all_bound<T>(
+        &self,
+        sql: &str,
+        values: &PostgresValues,
+        read: impl Fn(&mut Columns<'_, Row>) -> Result<T, sqlx::Error>,
+    ) -> Option<Vec<T>> {
+        let types = types_of(values)?;
+        self.fetch_all(sql, &values.as_params(), &types, read).await
     }
 
     /// How many reads were answered here, and how many declined to the pool.
@@ -136,21 +152,16 @@ impl PipelinedReads {
         (self.served.load(Ordering::Relaxed), self.declined.load(Ordering::Relaxed))
     }
 
-    async fn try_fetch_all<T>(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-        types: &[Type],
-        read: impl Fn(&mut Columns<'_, Row>) -> Result<T, sqlx::Error>,
-    ) -> Option<Vec<T>> {
+    /// The statement's rows, from the next connection in turn.
+    async fn rows(&self, sql: &str, params: &[&(dyn ToSql + Sync)], types: &[Type]) -> Option<Vec<Row>> {
         let slot = self.slots.get(self.next.fetch_add(1, Ordering::Relaxed) % LINKS)?;
         let link = self.link(slot).await?;
         let outcome = match link.statement(sql, types).await {
             Ok(statement) => link.client.query(&statement, params).await,
             Err(error) => Err(error),
         };
-        let rows = match outcome {
-            Ok(rows) => rows,
+        match outcome {
+            Ok(rows) => Some(rows),
             Err(error) => {
                 tracing::debug!(%error, "a pipelined read declined; the pool runs it");
                 link.forget(sql);
@@ -159,10 +170,9 @@ impl PipelinedReads {
                         *open = None;
                     }
                 }
-                return None;
+                None
             }
-        };
-        rows.iter().map(|row| read(&mut Columns::new(row)).ok()).collect()
+        }
     }
 
     /// The slot's open connection, opened now when it has none (by one caller at a time).
@@ -243,7 +253,7 @@ impl Link {
 
 /// The PostgreSQL types sqlx would send for sea-query's bound `values`, or `None` for a value
 /// this path does not bind (the pool runs that statement).
-pub(crate) fn types_of(values: &PostgresValues) -> Option<Vec<Type>> {
+fn types_of(values: &PostgresValues) -> Option<Vec<Type>> {
     values
         .0
         .iter()

@@ -7,7 +7,6 @@ pub(crate) mod query;
 use crate::db::{
     execute, fetch_all, fetch_one, fetch_optional, on_pool, on_pool_built, on_tx, on_tx_built, SqlStore, SqlTx,
 };
-use crate::pipelined_reads;
 use crate::roles;
 use crate::rows::{Columns, RowExt};
 use gatehouse_domain::ids::{RoleId, UserId};
@@ -230,11 +229,9 @@ pub(crate) async fn list_users(store: &SqlStore, user_query: &UserQuery) -> Resu
     }
     if let Some(pipelined) = store.pipelined_reads().filter(|_| query::is_short_read(user_query)) {
         let (sql, values) = statement.build_postgres(PostgresQueryBuilder);
-        if let Some(types) = pipelined_reads::types_of(&values) {
-            let read = |columns: &mut Columns<'_, tokio_postgres::Row>| read_with_role(columns, with_role);
-            if let Some(users) = pipelined.fetch_all(&sql, &values.as_params(), &types, read).await {
-                return Ok(users);
-            }
+        let read = |columns: &mut Columns<'_, tokio_postgres::Row>| read_with_role(columns, with_role);
+        if let Some(users) = pipelined.fetch_all_bound(&sql, &values, read).await {
+            return Ok(users);
         }
     }
     on_pool_built!(store, statement, |pool, sql, values| {
@@ -261,12 +258,8 @@ pub(crate) async fn count_users(store: &SqlStore, filter: &Filter) -> Result<u64
     // Only the maintained total is short: a filtered count may scan the table.
     if let Some(pipelined) = store.pipelined_reads().filter(|_| filter.is_everything()) {
         let (sql, values) = statement.build_postgres(PostgresQueryBuilder);
-        if let Some(types) = pipelined_reads::types_of(&values) {
-            if let Some(counted) =
-                pipelined.fetch_all(&sql, &values.as_params(), &types, |columns| columns.count()).await
-            {
-                return Ok(counted.into_iter().next().unwrap_or_default());
-            }
+        if let Some(counted) = pipelined.fetch_all_bound(&sql, &values, |columns| columns.count()).await {
+            return Ok(counted.into_iter().next().unwrap_or_default());
         }
     }
     on_pool_built!(store, statement, |pool, sql, values| {
